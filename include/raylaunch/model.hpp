@@ -1,0 +1,119 @@
+#pragma once
+
+// The typed spec: what the YAML says, after interpolation and validation, with
+// the source location of every value a later stage may have to complain about.
+
+#include <raylaunch/error.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace raylaunch {
+
+/// A value and where the YAML wrote it.
+template <class T>
+struct Located {
+  T value{};
+  SourceLocation where;
+};
+
+enum class NetworkMode { bridge, host };
+enum class PullPolicy { missing, always, never };
+
+/// Docker's restart policies; `max_retries` only for on_failure.
+struct RestartPolicy {
+  enum class Kind { no, always, on_failure, unless_stopped };
+  Kind kind = Kind::unless_stopped;
+  int max_retries = 0;
+};
+
+/// One `volumes:` entry, compose's short syntax `source:target[:ro|rw]`.
+struct VolumeSpec {
+  std::string source;  // an absolute host path, or a named volume
+  std::string target;
+  bool read_only = false;
+  bool named = false;  // a Docker volume of the project, not a bind mount
+  SourceLocation where;
+};
+
+/// A scalar from `ray_args`, kept as YAML wrote it.
+struct RayArg {
+  std::string key;  // without the leading dashes
+  std::string value;
+  bool is_bool = false;  // written as true/false
+  SourceLocation where;
+};
+
+/// Fields the head and every worker group share. Unset optionals inherit from
+/// `defaults`; maps merge key by key (the node's own value wins).
+struct NodeSpec {
+  std::optional<Located<std::string>> image;
+  std::optional<Located<int64_t>> num_cpus;
+  std::optional<Located<int64_t>> gpus;  // devices per replica
+  std::optional<Located<int64_t>> memory;  // bytes
+  std::optional<Located<double>> cpus;
+  std::optional<Located<int64_t>> shm_size;  // bytes
+  std::map<std::string, Located<std::string>> env;
+  std::vector<VolumeSpec> volumes;
+  std::optional<SourceLocation> volumes_where;
+  std::map<std::string, Located<std::string>> labels;
+  std::map<std::string, Located<std::string>> ray_labels;
+  std::map<std::string, Located<double>> resources;
+  std::vector<RayArg> ray_args;
+  std::optional<Located<RestartPolicy>> restart;
+  std::optional<Located<PullPolicy>> pull;
+};
+
+/// Host ports the head publishes (bridge) or listens on (host networking).
+struct HeadPorts {
+  Located<int> gcs{6379, {}};
+  Located<int> dashboard{8265, {}};
+  Located<int> client{10001, {}};
+  std::optional<Located<int>> serve;
+};
+
+struct HeadSpec {
+  NodeSpec node;
+  HeadPorts ports;
+  Located<std::string> bind{"127.0.0.1", {}};
+  bool bind_written = false;
+  SourceLocation where;
+};
+
+struct WorkerGroupSpec {
+  Located<std::string> group;
+  Located<int64_t> replicas{1, {}};
+  NodeSpec node;
+  SourceLocation where;
+};
+
+struct NetworkSpec {
+  NetworkMode mode = NetworkMode::bridge;
+  std::optional<Located<std::string>> subnet;
+  // Host networking: the address other nodes reach the head at, and the first
+  // of the ports the planner pins for each node.
+  std::optional<Located<std::string>> node_ip;
+  Located<int> port_base{20000, {}};
+  Located<int> worker_ports{100, {}};
+  SourceLocation where;
+};
+
+/// The whole spec, as loaded from one file.
+struct ClusterSpec {
+  Located<std::string> name;
+  std::optional<Located<std::string>> image;
+  NetworkSpec network;
+  std::vector<Located<std::string>> gpu_pool;
+  std::optional<SourceLocation> gpu_pool_where;
+  NodeSpec defaults;
+  HeadSpec head;
+  std::vector<WorkerGroupSpec> workers;
+  std::string file;         // the path as the user gave it, for messages
+  std::string source;       // the file's text, for messages that quote it
+  std::string spec_dir;     // absolute folder of the spec, for relative paths
+};
+
+}  // namespace raylaunch

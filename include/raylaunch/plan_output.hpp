@@ -1,0 +1,18 @@
+#pragma once
+
+#include <raylaunch/planner.hpp>
+
+#include <string>
+
+namespace raylaunch {
+
+/// The schema version of every JSON document raylaunch prints.
+inline constexpr int k_plan_schema_version = 1;
+
+/// The plan as a JSON document (`raylaunch config --format json`), 2-space indented.
+std::string plan_to_json(const Plan& plan);
+
+/// The same document as YAML (`raylaunch config`, the default format).
+std::string plan_to_yaml(const Plan& plan);
+
+}  // namespace raylaunch

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <raylaunch/model.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace raylaunch {
+
+/// The version raylaunch writes into `io.raylaunch.version`.
+inline constexpr const char* k_version = "0.1.0";
+/// `/dev/shm` when the spec sets neither shm_size nor memory.
+inline constexpr int64_t k_default_shm_size = 2LL * 1024 * 1024 * 1024;
+/// Ray's share of memory for the object store, and Ray's margin on top.
+inline constexpr double k_object_store_share = 0.3;
+inline constexpr double k_shm_margin = 1.1;
+
+/// A host port the head publishes (`-p host_ip:host_port:container_port`).
+struct PortBinding {
+  std::string name;  // gcs, dashboard, client, serve
+  std::string host_ip;
+  int host_port = 0;
+  int container_port = 0;
+};
+
+struct Mount {
+  bool volume = false;  // a project volume; else a bind mount of a host path
+  std::string source;
+  std::string target;
+  bool read_only = false;
+};
+
+/// One container with every decision made: what `docker run` needs, nothing
+/// left to look up.
+struct PlannedContainer {
+  std::string name;
+  std::string role;  // head | worker
+  std::string group;  // "head" for the head
+  int replica = 1;
+  std::string image;
+  PullPolicy pull = PullPolicy::missing;
+  std::vector<std::string> command;  // the full `ray start` argv
+  std::vector<PortBinding> ports;
+  std::vector<std::string> gpus;  // device ids or UUIDs
+  int64_t shm_size = 0;
+  std::optional<int64_t> memory;
+  std::optional<double> cpus;
+  std::map<std::string, std::string> env;
+  std::vector<Mount> mounts;
+  RestartPolicy restart;
+  std::map<std::string, std::string> labels;  // the user's and io.raylaunch.*
+  std::string config_hash;
+};
+
+struct PlannedNetwork {
+  std::string name;  // <project>_net; empty in host mode (no network is created)
+  NetworkMode mode = NetworkMode::bridge;
+  std::optional<std::string> subnet;
+  std::map<std::string, std::string> labels;
+};
+
+/// The cluster as raylaunch will create it.
+struct Plan {
+  std::string project;
+  PlannedNetwork network;
+  std::vector<std::string> volumes;  // project volumes to create, full names
+  std::string gcs_address;  // host:port the workers join
+  std::vector<PlannedContainer> containers;  // the head first, then groups in order
+  std::vector<Diagnostic> warnings;
+
+  /// One line per container, for golden tests and `--dry-run` summaries.
+  std::string to_text() const;
+};
+
+/// Makes every decision: names, labels, ports, GPU ids, `ray start` argv, shm,
+/// env, mounts and the config hash. Pure and deterministic. Throws SpecError
+/// pointing at the YAML when the spec cannot be satisfied (GPU pool too
+/// small, two nodes on one host port, a node without an image).
+Plan plan_cluster(const ClusterSpec& spec);
+
+/// `restart` as Docker writes it: no, always, on-failure[:N], unless-stopped.
+std::string restart_to_string(const RestartPolicy& restart);
+std::string pull_to_string(PullPolicy pull);
+
+}  // namespace raylaunch

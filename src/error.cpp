@@ -1,0 +1,70 @@
+// One way to print a problem, whether it comes from the YAML parser, the
+// loader or the planner, so every message points at the same place the same way.
+#include <raylaunch/error.hpp>
+
+#include <fmt/format.h>
+
+namespace raylaunch {
+
+Error::Error(std::string message, std::string hint, std::optional<SourceLocation> where)
+    : std::runtime_error(message),
+      m_message(std::move(message)),
+      m_hint(std::move(hint)),
+      m_where(std::move(where)) {}
+
+namespace {
+
+std::string line_of(const std::string& source, int line) {
+  int current = 1;
+  size_t start = 0;
+  while (current < line) {
+    size_t newline = source.find('\n', start);
+    if (newline == std::string::npos) {
+      return {};
+    }
+    start = newline + 1;
+    ++current;
+  }
+  size_t end = source.find('\n', start);
+  std::string text = source.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (!text.empty() && text.back() == '\r') {
+    text.pop_back();
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string format_diagnostic(const Diagnostic& diagnostic, const std::string& source) {
+  const char* kind = diagnostic.severity == Severity::error ? "error" : "warning";
+  std::string out;
+  if (diagnostic.where && diagnostic.where->line > 0) {
+    const SourceLocation& at = *diagnostic.where;
+    out += fmt::format("{}:{}:{}: {}: {}\n", at.file, at.line, at.column, kind, diagnostic.message);
+    std::string text = line_of(source, at.line);
+    if (!text.empty()) {
+      std::string number = fmt::format("{:>5}", at.line);
+      out += fmt::format("{} | {}\n", number, text);
+      // Tabs keep their width under the caret, so it lines up in a terminal.
+      std::string pad;
+      for (int i = 0; i + 1 < at.column && i < static_cast<int>(text.size()); ++i) {
+        pad += text[i] == '\t' ? '\t' : ' ';
+      }
+      out += fmt::format("{} | {}^\n", std::string(number.size(), ' '), pad);
+    }
+  } else if (diagnostic.where) {
+    out += fmt::format("{}: {}: {}\n", diagnostic.where->file, kind, diagnostic.message);
+  } else {
+    out += fmt::format("raylaunch: {}: {}\n", kind, diagnostic.message);
+  }
+  if (!diagnostic.hint.empty()) {
+    out += fmt::format("hint: {}\n", diagnostic.hint);
+  }
+  return out;
+}
+
+std::string format_error(const Error& error, const std::string& source) {
+  return format_diagnostic({Severity::error, error.message(), error.hint(), error.where()}, source);
+}
+
+}  // namespace raylaunch

@@ -1,0 +1,143 @@
+// `raylaunch config` prints the plan the way `docker compose config` prints
+// the resolved model: every decision spelled out, in JSON or YAML. Both come
+// from one JSON document so the two formats cannot drift apart.
+#include <raylaunch/plan_output.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+namespace raylaunch {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json container_json(const PlannedContainer& c) {
+  ordered_json ports = ordered_json::array();
+  for (const PortBinding& port : c.ports) {
+    ports.push_back({{"name", port.name},
+                     {"host_ip", port.host_ip},
+                     {"host_port", port.host_port},
+                     {"container_port", port.container_port},
+                     {"protocol", "tcp"}});
+  }
+  ordered_json mounts = ordered_json::array();
+  for (const Mount& mount : c.mounts) {
+    mounts.push_back({{"type", mount.volume ? "volume" : "bind"},
+                      {"source", mount.source},
+                      {"target", mount.target},
+                      {"read_only", mount.read_only}});
+  }
+  ordered_json env = ordered_json::object();
+  for (const auto& [key, value] : c.env) {
+    env[key] = value;
+  }
+  ordered_json labels = ordered_json::object();
+  for (const auto& [key, value] : c.labels) {
+    labels[key] = value;
+  }
+  ordered_json out = {{"name", c.name},
+                      {"role", c.role},
+                      {"group", c.group},
+                      {"replica", c.replica},
+                      {"image", c.image},
+                      {"pull", pull_to_string(c.pull)},
+                      {"command", c.command},
+                      {"ports", ports},
+                      {"gpus", c.gpus},
+                      {"shm_size", c.shm_size}};
+  out["memory"] = c.memory ? ordered_json(*c.memory) : ordered_json(nullptr);
+  out["cpus"] = c.cpus ? ordered_json(*c.cpus) : ordered_json(nullptr);
+  out["env"] = env;
+  out["mounts"] = mounts;
+  out["restart"] = restart_to_string(c.restart);
+  out["labels"] = labels;
+  out["config_hash"] = c.config_hash;
+  return out;
+}
+
+ordered_json plan_json(const Plan& plan) {
+  ordered_json network = {{"mode", plan.network.mode == NetworkMode::host ? "host" : "bridge"}};
+  if (plan.network.mode == NetworkMode::bridge) {
+    network["name"] = plan.network.name;
+    network["subnet"] = plan.network.subnet ? ordered_json(*plan.network.subnet) : ordered_json(nullptr);
+    ordered_json labels = ordered_json::object();
+    for (const auto& [key, value] : plan.network.labels) {
+      labels[key] = value;
+    }
+    network["labels"] = labels;
+  }
+  ordered_json containers = ordered_json::array();
+  for (const PlannedContainer& c : plan.containers) {
+    containers.push_back(container_json(c));
+  }
+  return {{"schema_version", k_plan_schema_version},
+          {"project", plan.project},
+          {"gcs_address", plan.gcs_address},
+          {"network", network},
+          {"volumes", plan.volumes},
+          {"containers", containers}};
+}
+
+// JSON's double-quoted strings are YAML double-quoted scalars too, so strings
+// are written that way and never need YAML's plain-scalar quoting rules.
+std::string yaml_key(const std::string& key) {
+  static const std::regex k_plain("[A-Za-z_][A-Za-z0-9_.-]*");
+  return std::regex_match(key, k_plain) ? key : ordered_json(key).dump();
+}
+
+void write_yaml(const ordered_json& value, int indent, std::string& out);
+
+void write_yaml_child(const ordered_json& value, int indent, std::string& out) {
+  bool nested = (value.is_object() || value.is_array()) && !value.empty();
+  if (nested) {
+    out += '\n';
+    write_yaml(value, indent, out);
+  } else {
+    out += ' ';
+    write_yaml(value, indent, out);
+    out += '\n';
+  }
+}
+
+void write_yaml(const ordered_json& value, int indent, std::string& out) {
+  std::string pad(static_cast<size_t>(indent), ' ');
+  if (value.is_object() && !value.empty()) {
+    for (const auto& [key, child] : value.items()) {
+      out += pad + yaml_key(key) + ':';
+      write_yaml_child(child, indent + 2, out);
+    }
+  } else if (value.is_array() && !value.empty()) {
+    for (const ordered_json& child : value) {
+      if (child.is_object() && !child.empty()) {
+        // The first key goes on the dash's line, the rest under it.
+        std::string nested;
+        write_yaml(child, indent + 2, nested);
+        nested.replace(0, static_cast<size_t>(indent + 2), pad + "- ");
+        out += nested;
+      } else {
+        out += pad + "-";
+        write_yaml_child(child, indent + 2, out);
+      }
+    }
+  } else if (value.is_object()) {
+    out += "{}";
+  } else if (value.is_array()) {
+    out += "[]";
+  } else {
+    out += value.dump();
+  }
+}
+
+}  // namespace
+
+std::string plan_to_json(const Plan& plan) { return plan_json(plan).dump(2) + "\n"; }
+
+std::string plan_to_yaml(const Plan& plan) {
+  std::string out;
+  write_yaml(plan_json(plan), 0, out);
+  return out;
+}
+
+}  // namespace raylaunch

@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <raylaunch/interpolate.hpp>
+
+#include <map>
+
+namespace raylaunch {
+namespace {
+
+VariableLookup env(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto found = values.find(name);
+    return found == values.end() ? std::nullopt : std::optional<std::string>(found->second);
+  };
+}
+
+TEST(Interpolate, ExpandsComposeForms) {
+  VariableLookup lookup = env({{"TAG", "2.52.1"}, {"EMPTY", ""}});
+  EXPECT_EQ(interpolate("ray:${TAG}", lookup), "ray:2.52.1");
+  EXPECT_EQ(interpolate("ray:$TAG-gpu", lookup), "ray:2.52.1-gpu");
+  EXPECT_EQ(interpolate("${MISSING:-dflt}", lookup), "dflt");
+  EXPECT_EQ(interpolate("${EMPTY:-dflt}", lookup), "dflt");
+  EXPECT_EQ(interpolate("${EMPTY-dflt}", lookup), "");
+  EXPECT_EQ(interpolate("${MISSING-dflt}", lookup), "dflt");
+  EXPECT_EQ(interpolate("${TAG:+set}", lookup), "set");
+  EXPECT_EQ(interpolate("${MISSING:+set}", lookup), "");
+  EXPECT_EQ(interpolate("${MISSING:-${TAG}}", lookup), "2.52.1");
+  EXPECT_EQ(interpolate("cost $$5 and $", lookup), "cost $5 and $");
+}
+
+TEST(Interpolate, ReportsUnsetVariables) {
+  std::vector<std::string> unset;
+  EXPECT_EQ(interpolate("a${NOPE}b", env({}), &unset), "ab");
+  EXPECT_EQ(unset, std::vector<std::string>{"NOPE"});
+}
+
+TEST(Interpolate, FailsOnRequiredVariableWithItsMessage) {
+  try {
+    interpolate("x ${IMG:?IMG must be set}", env({}));
+    FAIL() << "expected a failure";
+  } catch (const InterpolationFailure& failure) {
+    EXPECT_EQ(failure.message, "required variable IMG is missing a value: IMG must be set");
+    EXPECT_EQ(failure.offset, 2u);
+  }
+}
+
+TEST(Interpolate, FailsOnUnterminatedBrace) {
+  try {
+    interpolate("ab${TAG", env({}));
+    FAIL() << "expected a failure";
+  } catch (const InterpolationFailure& failure) {
+    EXPECT_EQ(failure.message, "unterminated \"${\": no closing \"}\"");
+    EXPECT_EQ(failure.offset, 2u);
+  }
+}
+
+TEST(EnvFile, ParsesLinesQuotesAndComments) {
+  auto values = parse_env_file("# comment\nTAG=2.52.1\nexport A = 'x y'\nB=\"q\"\nC=v # note\n\n");
+  EXPECT_EQ(values, (std::map<std::string, std::string>{
+                        {"TAG", "2.52.1"}, {"A", "x y"}, {"B", "q"}, {"C", "v"}}));
+}
+
+TEST(Size, ParsesDockerUnits) {
+  EXPECT_EQ(parse_size("512m"), 512LL * 1024 * 1024);
+  EXPECT_EQ(parse_size("8g"), 8LL * 1024 * 1024 * 1024);
+  EXPECT_EQ(parse_size("1.5GiB"), 1536LL * 1024 * 1024);
+  EXPECT_EQ(parse_size("2GB"), 2LL * 1024 * 1024 * 1024);
+  EXPECT_EQ(parse_size("1024"), 1024);
+  EXPECT_EQ(parse_size("10k"), 10240);
+  EXPECT_EQ(parse_size("lots"), std::nullopt);
+  EXPECT_EQ(parse_size("5x"), std::nullopt);
+  EXPECT_EQ(parse_size("1.2.3g"), std::nullopt);
+  EXPECT_EQ(format_size(8LL * 1024 * 1024 * 1024), "8g");
+  EXPECT_EQ(format_size(1536LL * 1024 * 1024), "1536m");
+  EXPECT_EQ(format_size(1000), "1000b");
+}
+
+}  // namespace
+}  // namespace raylaunch

@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include "support/load_helpers.hpp"
+
+namespace raylaunch {
+namespace {
+
+using test::plan_text;
+
+const char* k_two_groups = R"(name: demo
+image: ray:2.52.1
+gpus: [0, 1, 2, 3]
+head:
+  num_cpus: 0
+workers:
+  - group: cpu
+    replicas: 2
+    num_cpus: 4
+    memory: 8g
+  - group: gpu
+    replicas: 2
+    gpus: 2
+    resources: {accelerator_a10: 1}
+    ray_labels: {zone: b, tier: gpu}
+)";
+
+TEST(Planner, ExpandsReplicasAfterTheHeadWithDistinctGpus) {
+  Plan plan = plan_text(k_two_groups);
+  EXPECT_EQ(plan.to_text(),
+            "demo-head  image=ray:2.52.1  gpus=-  "
+            "ports=127.0.0.1:6379->6379,127.0.0.1:8265->8265,127.0.0.1:10001->10001  "
+            "shm=2147483648  ray start --block --dashboard-host=0.0.0.0 --dashboard-port=8265 "
+            "--head --node-name=demo-head --num-cpus=0 --num-gpus=0 --port=6379 "
+            "--ray-client-server-port=10001\n"
+            "demo-cpu-1  image=ray:2.52.1  gpus=-  ports=-  shm=2835349504  ray start "
+            "--address=demo-head:6379 --block --node-name=demo-cpu-1 --num-cpus=4 --num-gpus=0\n"
+            "demo-cpu-2  image=ray:2.52.1  gpus=-  ports=-  shm=2835349504  ray start "
+            "--address=demo-head:6379 --block --node-name=demo-cpu-2 --num-cpus=4 --num-gpus=0\n"
+            "demo-gpu-1  image=ray:2.52.1  gpus=0,1  ports=-  shm=2147483648  ray start "
+            "--address=demo-head:6379 --block --labels=tier=gpu,zone=b --node-name=demo-gpu-1 "
+            "--num-gpus=2 --resources={\"accelerator_a10\": 1}\n"
+            "demo-gpu-2  image=ray:2.52.1  gpus=2,3  ports=-  shm=2147483648  ray start "
+            "--address=demo-head:6379 --block --labels=tier=gpu,zone=b --node-name=demo-gpu-2 "
+            "--num-gpus=2 --resources={\"accelerator_a10\": 1}\n");
+}
+
+TEST(Planner, LabelsEveryContainerForDownAndStatus) {
+  Plan plan = plan_text(k_two_groups);
+  const PlannedContainer& worker = plan.containers[4];
+  EXPECT_EQ(worker.labels, (std::map<std::string, std::string>{
+                               {"io.raylaunch.config-hash", worker.config_hash},
+                               {"io.raylaunch.group", "gpu"},
+                               {"io.raylaunch.project", "demo"},
+                               {"io.raylaunch.replica", "2"},
+                               {"io.raylaunch.role", "worker"},
+                               {"io.raylaunch.version", "0.1.0"}}));
+  EXPECT_EQ(worker.env, (std::map<std::string, std::string>{{"RAYLAUNCH_GROUP", "gpu"},
+                                                            {"RAYLAUNCH_PROJECT", "demo"},
+                                                            {"RAYLAUNCH_REPLICA", "2"},
+                                                            {"RAY_ADDRESS", "demo-head:6379"}}));
+  EXPECT_EQ(plan.network.name, "demo_net");
+}
+
+TEST(Planner, ShmFollowsRaysRuleFromMemory) {
+  // 30% of 8 GiB, times 1.1, rounded up to a MiB: 2704 MiB.
+  Plan plan = plan_text(k_two_groups);
+  EXPECT_EQ(plan.containers[1].shm_size, 2835349504);
+  EXPECT_TRUE(plan.warnings.empty());
+}
+
+TEST(Planner, WarnsWhenShmIsBelowTheObjectStore) {
+  Plan plan = plan_text("name: demo\nimage: ray:1\nhead:\n  memory: 8g\n  shm_size: 1g\n");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(format_diagnostic(plan.warnings[0], "name: demo\nimage: ray:1\nhead:\n  memory: 8g\n  shm_size: 1g\n"),
+            "cluster.yml:5:13: warning: shm_size 1.00GiB of demo-head is below the 2.40GiB Ray's "
+            "object store will want (30% of memory 8.00GiB)\n"
+            "    5 |   shm_size: 1g\n"
+            "      |             ^\n"
+            "hint: Ray would fall back to /tmp and run slowly; raise shm_size to at least "
+            "2.64GiB, or leave it out and raylaunch sizes it\n");
+}
+
+TEST(Planner, WarnsWhenTheDashboardIsPublishedEverywhere) {
+  Plan plan = plan_text("name: demo\nimage: ray:1\nhead:\n  bind: 0.0.0.0\n");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(plan.warnings[0].message,
+            "the head's ports are published on every interface (bind: 0.0.0.0)");
+  EXPECT_EQ(plan.containers[0].ports[0].host_ip, "0.0.0.0");
+}
+
+TEST(Planner, ReplicaCountDoesNotChangeOtherReplicasHash) {
+  std::string three = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 3\n";
+  std::string one = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 1\n";
+  EXPECT_EQ(plan_text(three).containers[1].config_hash, plan_text(one).containers[1].config_hash);
+}
+
+TEST(Planner, EnvChangeChangesOnlyThatGroupsHash) {
+  std::string before =
+      "name: demo\nimage: ray:1\nworkers:\n  - group: a\n  - group: b\n    env: {X: '1'}\n";
+  std::string after =
+      "name: demo\nimage: ray:1\nworkers:\n  - group: a\n  - group: b\n    env: {X: '2'}\n";
+  Plan old_plan = plan_text(before);
+  Plan new_plan = plan_text(after);
+  EXPECT_EQ(old_plan.containers[0].config_hash, new_plan.containers[0].config_hash);
+  EXPECT_EQ(old_plan.containers[1].config_hash, new_plan.containers[1].config_hash);
+  EXPECT_NE(old_plan.containers[2].config_hash, new_plan.containers[2].config_hash);
+}
+
+TEST(Planner, HostNetworkingPinsDisjointPortsPerNode) {
+  Plan plan = plan_text(
+      "name: h\nimage: ray:1\nnetwork: {mode: host, port_base: 20000, worker_ports: 50}\n"
+      "workers:\n  - group: w\n    replicas: 1\n");
+  EXPECT_EQ(plan.to_text(),
+            "h-head  image=ray:1  gpus=-  ports=-  shm=2147483648  ray start --block "
+            "--dashboard-agent-grpc-port=20003 --dashboard-agent-listen-port=20004 "
+            "--dashboard-host=127.0.0.1 --dashboard-port=8265 --head --max-worker-port=20059 "
+            "--metrics-export-port=20005 --min-worker-port=20010 --node-manager-port=20000 "
+            "--node-name=h-head --num-gpus=0 --object-manager-port=20001 --port=6379 "
+            "--ray-client-server-port=10001 --runtime-env-agent-port=20002\n"
+            "h-w-1  image=ray:1  gpus=-  ports=-  shm=2147483648  ray start "
+            "--address=127.0.0.1:6379 --block --dashboard-agent-grpc-port=20063 "
+            "--dashboard-agent-listen-port=20064 --max-worker-port=20119 "
+            "--metrics-export-port=20065 --min-worker-port=20070 --node-manager-port=20060 "
+            "--node-name=h-w-1 --num-gpus=0 --object-manager-port=20061 "
+            "--runtime-env-agent-port=20062\n");
+  EXPECT_TRUE(plan.network.name.empty());
+}
+
+TEST(Planner, RayArgsRenderByKind) {
+  Plan plan = plan_text(
+      "name: demo\nimage: ray:1\nhead:\n  ray_args:\n    object-store-memory: 1000000\n"
+      "    disable-usage-stats: true\n    include-dashboard: false\n    no-monitor: false\n");
+  const std::vector<std::string>& command = plan.containers[0].command;
+  EXPECT_EQ(std::vector<std::string>(command.begin() + 2, command.end()),
+            (std::vector<std::string>{"--block", "--dashboard-host=0.0.0.0", "--dashboard-port=8265",
+                                      "--disable-usage-stats", "--head", "--include-dashboard=false",
+                                      "--node-name=demo-head", "--num-gpus=0",
+                                      "--object-store-memory=1000000", "--port=6379",
+                                      "--ray-client-server-port=10001"}));
+}
+
+TEST(Planner, NamedVolumesBelongToTheProject) {
+  Plan plan = plan_text("name: demo\nimage: ray:1\ndefaults:\n  volumes: [cache:/cache]\n");
+  EXPECT_EQ(plan.volumes, std::vector<std::string>{"demo_cache"});
+  EXPECT_EQ(plan.containers[0].mounts[0].source, "demo_cache");
+  EXPECT_TRUE(plan.containers[0].mounts[0].volume);
+}
+
+TEST(Planner, IsDeterministic) {
+  EXPECT_EQ(plan_text(k_two_groups).to_text(), plan_text(k_two_groups).to_text());
+}
+
+}  // namespace
+}  // namespace raylaunch
