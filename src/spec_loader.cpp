@@ -201,7 +201,7 @@ class Loader {
                   const std::string& where) const {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      YAML::Node key = it->first;  // a copy: `it->first` lives in a temporary proxy
       std::string name = key.Scalar();
       if (!seen.insert(name).second) {
         fail(key, fmt::format("key \"{}\" is given twice {}", name, where),

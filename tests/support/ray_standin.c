@@ -499,7 +499,7 @@ static void make_node_id(char out[NODE_ID_LEN + 1])
     struct timespec rt, mono;
     uint64_t seed = 0xcbf29ce484222325ULL; /* FNV-1a over the hostname */
     const char *p;
-    int i;
+    unsigned i;
 
     gethostname(host, sizeof host - 1);
     for (p = host; *p; p++)
@@ -511,7 +511,7 @@ static void make_node_id(char out[NODE_ID_LEN + 1])
     seed = mix64(seed ^ ((uint64_t)mono.tv_sec * 1000000000ULL + (uint64_t)mono.tv_nsec));
     for (i = 0; i < 4; i++)
         snprintf(hex + 16 * i, 17, "%016llx",
-                 (unsigned long long)mix64(seed + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL));
+                 (unsigned long long)mix64(seed + (i + 1) * 0x9e3779b97f4a7c15ULL));
     snprintf(out, NODE_ID_LEN + 1, "node_%.56s", hex);
 }
 
@@ -656,7 +656,8 @@ static int connect_once(const char *host, const char *port, char *err,
 }
 
 /* Reads until EOF, or until a newline if `one_line`. Gives up after
- * timeout_ms. Returns a malloc'd string (possibly empty) or NULL. */
+ * timeout_ms. Returns a malloc'd string (possibly empty), or NULL on a
+ * timeout. */
 static char *read_reply(int fd, int one_line, int timeout_ms)
 {
     struct sbuf b = {NULL, 0, 0};
@@ -667,10 +668,11 @@ static char *read_reply(int fd, int one_line, int timeout_ms)
     for (;;) {
         struct pollfd pfd = {fd, POLLIN, 0};
         int left = (int)(deadline - now_ms());
+        int ready = left > 0 ? poll(&pfd, 1, left) : 0;
         ssize_t n;
-        if (left <= 0 || poll(&pfd, 1, left) <= 0) {
-            if (left > 0 && errno == EINTR)
-                continue;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
             free(b.data);
             return NULL;
         }
@@ -1053,6 +1055,12 @@ static void print_block_banner(void)
            "  (Stand-in: SIGTERM or SIGINT ends it with status 0.)\n");
 }
 
+/* The first line `ray start` prints, once its options are checked. */
+static void print_standin_note(void)
+{
+    printf("(raylaunch's ray stand-in for tests; this is not Ray.)\n");
+}
+
 static void write_pid_file(void)
 {
     char text[32];
@@ -1077,6 +1085,7 @@ static int start_head(const struct command *cmd, long cpus, long gpus, int block
         (parse_long(opt(cmd, "--port"), &port) != 0 || port < 1 || port > 65535))
         fail(1, "--port must be between 1 and 65535, got '%s'.", opt(cmd, "--port"));
     g_head_token = head_required_token();
+    print_standin_note();
 
     if (given_ip != NULL)
         snprintf(ip, sizeof ip, "%s", given_ip);
@@ -1173,6 +1182,7 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
     if (split_host_port(address, host, sizeof host, port, sizeof port) != 0)
         fail(1, "--address must look like HOST:PORT, got '%s'.", address);
 
+    print_standin_note();
     gethostname(hostname, sizeof hostname - 1);
     if (hostname[0] == '\0' || strpbrk(hostname, " \t\r\n") != NULL)
         snprintf(hostname, sizeof hostname, "unknown");
@@ -1280,8 +1290,6 @@ static int cmd_start(const struct command *cmd)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     install_signal_handlers();
-    if (block || opt(cmd, "--head") != NULL)
-        printf("(raylaunch's ray stand-in for tests; this is not Ray.)\n");
     if (opt(cmd, "--head") != NULL)
         return start_head(cmd, cpus, gpus, block);
     return start_worker(cmd, cpus, gpus, block);
@@ -1304,8 +1312,8 @@ static int cmd_status(const struct command *cmd)
      * default port here. */
     if (opt(cmd, "--address") != NULL)
         snprintf(address, sizeof address, "%s", opt(cmd, "--address"));
-    else if (read_small_file(PORT_FILE, saved, sizeof saved) == 0)
-        snprintf(address, sizeof address, "127.0.0.1:%s", saved);
+    else if (read_small_file(PORT_FILE, saved, 16) == 0)
+        snprintf(address, sizeof address, "127.0.0.1:%.15s", saved);
     else if (read_small_file(HEAD_ADDR_FILE, saved, sizeof saved) == 0)
         snprintf(address, sizeof address, "%s", saved);
     else if (getenv("RAY_ADDRESS") != NULL && *getenv("RAY_ADDRESS") != '\0')
