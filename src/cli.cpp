@@ -5,10 +5,22 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <raylaunch/command_runner.hpp>
+#include <raylaunch/docker.hpp>
+#include <raylaunch/executor.hpp>
 #include <raylaunch/plan_output.hpp>
 #include <raylaunch/planner.hpp>
+#include <raylaunch/progress.hpp>
 #include <raylaunch/spec_loader.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,6 +38,12 @@ struct CommonOptions {
   std::string docker;
   std::string context;
 };
+
+// Set by SIGINT and SIGTERM: work under way finishes, no new work starts,
+// and the command exits 130.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted = true; }
 
 struct ConfigOptions {
   std::string format = "yaml";
@@ -89,8 +107,132 @@ int run_config(const CommonOptions& common, const ConfigOptions& options) {
   return 0;
 }
 
-void add_common(CLI::App& command, CommonOptions& common, bool docker) {
-  command.add_option("-f,--file", common.file, "The cluster spec (default: raylaunch.yml here)");
+struct LogsOptions {
+  std::string node;
+  bool follow = false;
+  std::string tail;
+};
+
+struct ExecOptions {
+  std::string node;
+  std::vector<std::string> command;
+};
+
+bool has_default_spec() { return fs::exists("raylaunch.yml") || fs::exists("raylaunch.yaml"); }
+
+// `-p` when given, else the spec's name (from -f or raylaunch.yml here).
+std::string project_of(const CommonOptions& common) {
+  if (!common.project_name.empty()) {
+    if (!is_valid_project_name(common.project_name)) {
+      throw UsageError(fmt::format("invalid project name \"{}\"", common.project_name),
+                       "names are lowercase letters, digits, \"-\" and \"_\"");
+    }
+    return common.project_name;
+  }
+  if (common.file.empty() && !has_default_spec()) {
+    throw UsageError("no project: pass -p NAME or -f FILE, or run where raylaunch.yml is",
+                     "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
+  }
+  return load(common).spec.name.value;
+}
+
+DockerEndpoint endpoint_of(const CommonOptions& common) {
+  DockerEndpoint endpoint;
+  if (!common.docker.empty()) {
+    endpoint.program = common.docker;
+  } else if (const char* program = std::getenv("RAYLAUNCH_DOCKER"); program && *program) {
+    endpoint.program = program;
+  }
+  endpoint.context = common.context;
+  // Find the program now, so a missing one is one clear message, not a failure per command.
+  bool found = false;
+  if (endpoint.program.find('/') != std::string::npos) {
+    found = ::access(endpoint.program.c_str(), X_OK) == 0;
+  } else if (const char* path = std::getenv("PATH")) {
+    std::stringstream dirs(path);
+    for (std::string dir; std::getline(dirs, dir, ':') && !found;) {
+      found = ::access((fs::path(dir.empty() ? "." : dir) / endpoint.program).c_str(), X_OK) == 0;
+    }
+  }
+  if (!found) {
+    throw ExecError(fmt::format("docker program \"{}\" not found", endpoint.program),
+                    "install Docker (Debian: apt-get install docker.io), or pass --docker PATH");
+  }
+  return endpoint;
+}
+
+// `logs` and `exec` hand the terminal to docker itself (streaming, a tty for
+// exec), so raylaunch replaces itself with the docker process.
+int run_passthrough(const CommonOptions& common, bool is_logs, const LogsOptions& logs,
+                    const ExecOptions& exec) {
+  std::string project = project_of(common);
+  DockerEndpoint endpoint = endpoint_of(common);
+  auto container_of = [&](const std::string& node) {
+    if (node == "head") {
+      return project + "-head";
+    }
+    return node.rfind(project + "-", 0) == 0 ? node : project + "-" + node;
+  };
+  std::vector<std::string> args;
+  if (is_logs) {
+    if (logs.node.empty()) {
+      if (logs.follow) {
+        throw UsageError("logs --follow needs a node", "e.g. raylaunch logs head -f");
+      }
+      std::unique_ptr<CommandRunner> runner = make_process_runner();
+      CommandResult ps = runner->run({endpoint.argv(ps_args(project)), std::nullopt});
+      std::vector<ObservedContainer> containers = parse_ps(ps.out);
+      std::sort(containers.begin(), containers.end(),
+                [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
+      for (const ObservedContainer& c : containers) {
+        std::vector<std::string> logs_args = {"logs"};
+        if (!logs.tail.empty()) {
+          logs_args.insert(logs_args.end(), {"--tail", logs.tail});
+        }
+        logs_args.push_back(c.id);
+        CommandResult result = runner->run({endpoint.argv(logs_args), std::nullopt});
+        std::istringstream lines(result.out + result.err);
+        for (std::string line; std::getline(lines, line);) {
+          std::cout << c.name << " | " << line << '\n';
+        }
+      }
+      return 0;
+    }
+    args = {"logs"};
+    if (logs.follow) {
+      args.push_back("--follow");
+    }
+    if (!logs.tail.empty()) {
+      args.insert(args.end(), {"--tail", logs.tail});
+    }
+    args.push_back(container_of(logs.node));
+  } else {
+    args = {"exec"};
+    if (::isatty(STDIN_FILENO)) {
+      args.push_back("--interactive");
+      if (::isatty(STDOUT_FILENO)) {
+        args.push_back("--tty");
+      }
+    }
+    args.push_back(container_of(exec.node));
+    args.insert(args.end(), exec.command.begin(), exec.command.end());
+  }
+  std::vector<std::string> argv = endpoint.argv(args);
+  std::vector<char*> pointers;
+  for (std::string& arg : argv) {
+    pointers.push_back(arg.data());
+  }
+  pointers.push_back(nullptr);
+  std::cout.flush();
+  ::execvp(pointers[0], pointers.data());
+  throw ExecError(fmt::format("cannot run {}: {}", argv[0], std::strerror(errno)),
+                  "pass --docker PATH");
+}
+
+// `logs` keeps `-f` for --follow, as docker and compose do; there the spec is --file only.
+void add_common(CLI::App& command, CommonOptions& common, bool docker, bool short_file = true) {
+  command.add_option(short_file ? "-f,--file" : "--file", common.file,
+                     "The cluster spec (default: raylaunch.yml here)");
   command.add_option("-p,--project-name", common.project_name,
                      "The project's name (default: the spec's name:)");
   if (docker) {
@@ -120,7 +262,7 @@ int run_cli(int argc, char** argv) {
   bool no_wait = false;
   int timeout = 180;
   int parallel = 8;
-  std::string progress = "auto";
+  std::string progress_name = "auto";
   CLI::App* up = app.add_subcommand("up", "Create or converge the cluster, wait until Ray has every node");
   add_common(*up, common, true);
   up->add_flag("--dry-run", dry_run, "Print the docker commands, run none");
@@ -130,7 +272,7 @@ int run_cli(int argc, char** argv) {
   up->add_option("--timeout", timeout, "Seconds to wait for every node to join (default 180)");
   up->add_option("--parallel", parallel, "Docker commands at once (default 8)")
       ->check(CLI::Range(1, 64));
-  up->add_option("--progress", progress, "auto, tty, plain or json")
+  up->add_option("--progress", progress_name, "auto, tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
 
   int down_timeout = 10;
@@ -139,11 +281,27 @@ int run_cli(int argc, char** argv) {
   add_common(*down, common, true);
   down->add_option("-t,--timeout", down_timeout, "Seconds to wait for Ray to stop (default 10)");
   down->add_flag("-v,--volumes", volumes, "Also remove the project's volumes");
+  down->add_option("--progress", progress_name, "auto, tty, plain or json")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
 
   bool json = false;
   CLI::App* status = app.add_subcommand("status", "Show the containers and Ray's view of them");
   add_common(*status, common, true);
   status->add_flag("--json", json, "Print a JSON document");
+
+  LogsOptions logs_options;
+  CLI::App* logs = app.add_subcommand("logs", "Show a node's log (every node's without NODE)");
+  add_common(*logs, common, true, false);
+  logs->add_option("node", logs_options.node, "The node: head, GROUP-N, or a container name");
+  logs->add_flag("-f,--follow", logs_options.follow, "Keep printing new lines");
+  logs->add_option("--tail", logs_options.tail, "Only the last N lines");
+
+  ExecOptions exec_options;
+  CLI::App* exec = app.add_subcommand("exec", "Run a command in a node: exec NODE -- CMD...");
+  add_common(*exec, common, true);
+  exec->add_option("node", exec_options.node, "The node: head, GROUP-N, or a container name")
+      ->required();
+  exec->add_option("command", exec_options.command, "The command and its arguments")->required();
 
   try {
     app.parse(argc, argv);
@@ -159,8 +317,39 @@ int run_cli(int argc, char** argv) {
     if (config->parsed()) {
       return run_config(common, config_options);
     }
-    // TODO(raylaunch): up, down and status land with the Docker executor (issue 3).
-    throw ExecError("this command is not implemented yet", "raylaunch config shows the plan");
+    if (logs->parsed() || exec->parsed()) {
+      return run_passthrough(common, logs->parsed(), logs_options, exec_options);
+    }
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    DockerEndpoint endpoint = endpoint_of(common);
+    std::unique_ptr<CommandRunner> runner =
+        dry_run && up->parsed() ? make_printing_runner(std::cout) : make_process_runner();
+    Progress progress(std::cerr, progress_mode_from(progress_name, STDERR_FILENO));
+    Executor executor(*runner, endpoint, progress, std::cout, &g_interrupted);
+    int code = 0;
+    if (up->parsed()) {
+      Plan plan = load_and_plan(common);
+      UpOptions options{!no_wait, std::chrono::seconds(timeout), parallel, dry_run};
+      code = executor.up(plan, options);
+    } else if (down->parsed()) {
+      code = executor.down(project_of(common), {std::chrono::seconds(down_timeout), volumes});
+    } else {
+      std::optional<Plan> plan;
+      if (!common.file.empty() || (common.project_name.empty() && has_default_spec())) {
+        plan = load_and_plan(common);
+      }
+      std::string project = plan ? plan->project : project_of(common);
+      code = executor.status(project, plan ? &*plan : nullptr, {json});
+    }
+    return g_interrupted ? 130 : code;
+  } catch (const ExecError& e) {
+    if (g_interrupted) {
+      print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
+      return 130;
+    }
+    print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
+    return 1;
   } catch (const SpecError& e) {
     print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
     return 2;

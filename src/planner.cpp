@@ -469,6 +469,22 @@ class Planner {
     c.labels["io.raylaunch.group"] = group;
     c.labels["io.raylaunch.replica"] = std::to_string(replica);
     c.labels["io.raylaunch.version"] = k_version;
+    // What `status` shows without the spec file at hand.
+    if (auto cpus = options.find("num-cpus"); cpus != options.end() && cpus->second) {
+      c.labels["io.raylaunch.cpus"] = *cpus->second;
+    }
+    if (!c.gpus.empty()) {
+      std::string gpus;
+      for (const std::string& gpu : c.gpus) {
+        gpus += (gpus.empty() ? "" : ",") + gpu;
+      }
+      c.labels["io.raylaunch.gpus"] = gpus;
+    }
+    if (is_head) {
+      std::string host_ip = head.bind.value == "0.0.0.0" ? "127.0.0.1" : head.bind.value;
+      c.labels["io.raylaunch.dashboard"] =
+          fmt::format("http://{}:{}", host_ip, head.ports.dashboard.value);
+    }
     c.config_hash = config_hash(c, plan.network.name);
     c.labels["io.raylaunch.config-hash"] = c.config_hash;
     return c;

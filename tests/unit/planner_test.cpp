@@ -49,6 +49,7 @@ TEST(Planner, LabelsEveryContainerForDownAndStatus) {
   const PlannedContainer& worker = plan.containers[4];
   EXPECT_EQ(worker.labels, (std::map<std::string, std::string>{
                                {"io.raylaunch.config-hash", worker.config_hash},
+                               {"io.raylaunch.gpus", "2,3"},
                                {"io.raylaunch.group", "gpu"},
                                {"io.raylaunch.project", "demo"},
                                {"io.raylaunch.replica", "2"},

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace raylaunch {
+
+/// One process to run: argv[0] is the program. Never a shell string, so no
+/// value from a spec is ever interpreted by a shell.
+struct Command {
+  std::vector<std::string> argv;
+  /// Killed after this long; nullopt waits for ever.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+/// CommandRunner is the only way raylaunch starts a process. The executor
+/// depends on it so unit tests can record commands instead of running Docker,
+/// and `--dry-run` can print them. Implementations must allow run() from
+/// several threads at once.
+class CommandRunner {
+ public:
+  virtual ~CommandRunner() = default;
+  /// Runs `command` to completion. A non-zero exit is returned, not thrown;
+  /// throws ExecError only if the program cannot be started.
+  virtual CommandResult run(const Command& command) = 0;
+};
+
+/// Runs processes for real (Boost.Process), keeping stdout and stderr apart.
+std::unique_ptr<CommandRunner> make_process_runner();
+
+/// Prints each command, shell-quoted for reading, to `out` and runs nothing:
+/// every command "succeeds" with empty output (`--dry-run`).
+std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out);
+
+/// `argv` quoted so a reader could paste it into a shell (display only).
+std::string quote_for_display(const std::vector<std::string>& argv);
+
+}  // namespace raylaunch

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <raylaunch/docker.hpp>
+#include <raylaunch/planner.hpp>
+
+#include <string>
+#include <vector>
+
+namespace raylaunch {
+
+/// What `up` finds before it acts.
+struct ObservedState {
+  std::vector<ObservedContainer> containers;
+  bool network_exists = false;
+  std::vector<std::string> volumes;
+};
+
+/// One step towards the plan; each maps to one docker command (recreate to two).
+struct Action {
+  enum class Kind { create_network, create_volume, remove, create, recreate, start, keep };
+  Kind kind = Kind::keep;
+  std::string target;  // a container, network or volume name
+  std::string reason;
+  const PlannedContainer* container = nullptr;  // create, recreate, start, keep
+  std::string container_id;  // remove, recreate, start, keep
+};
+
+/// Compares the plan with what exists and returns the steps, in order: the
+/// network and volumes, removals (highest replica first), then the head, then
+/// the workers. Pure: `up` twice in a row yields only `keep`s the second time.
+std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed);
+
+/// One line per action, for golden tests and `--dry-run`.
+std::string actions_to_text(const std::vector<Action>& actions);
+
+}  // namespace raylaunch

@@ -1,0 +1,115 @@
+// The one place raylaunch starts processes; the only file that includes
+// Boost.Process. stdout and stderr are read concurrently through asio so a
+// child that fills one pipe while we read the other cannot deadlock us.
+#include <raylaunch/command_runner.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/process.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <raylaunch/error.hpp>
+
+#include <future>
+#include <mutex>
+
+namespace raylaunch {
+
+namespace {
+
+namespace bp = boost::process;
+
+class ProcessRunner final : public CommandRunner {
+ public:
+  CommandResult run(const Command& command) override {
+    spdlog::debug("running: {}", quote_for_display(command.argv));
+    boost::filesystem::path program = command.argv.at(0);
+    if (command.argv[0].find('/') == std::string::npos) {
+      program = bp::search_path(command.argv[0]);
+      if (program.empty()) {
+        throw ExecError(fmt::format("program \"{}\" not found", command.argv[0]),
+                        "install it or pass its path");
+      }
+    }
+    std::vector<std::string> args(command.argv.begin() + 1, command.argv.end());
+    boost::asio::io_context io;
+    std::future<std::string> out;
+    std::future<std::string> err;
+    std::error_code start_error;
+    bp::child child(bp::exe = program, bp::args = args, bp::std_in.close(), bp::std_out > out,
+                    bp::std_err > err, io, start_error);
+    if (start_error) {
+      throw ExecError(fmt::format("cannot run \"{}\": {}", command.argv[0], start_error.message()),
+                      "check that the program exists and may be executed");
+    }
+    CommandResult result;
+    if (command.timeout) {
+      io.run_for(*command.timeout);
+      if (!io.stopped()) {
+        result.timed_out = true;
+        std::error_code ignored;
+        child.terminate(ignored);
+        io.run();
+      }
+    } else {
+      io.run();
+    }
+    std::error_code wait_error;
+    child.wait(wait_error);
+    result.out = out.get();
+    result.err = err.get();
+    result.exit_code = result.timed_out ? 124 : child.exit_code();
+    return result;
+  }
+};
+
+class PrintingRunner final : public CommandRunner {
+ public:
+  explicit PrintingRunner(std::ostream& out) : m_out(out) {}
+
+  CommandResult run(const Command& command) override {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_out << quote_for_display(command.argv) << '\n';
+    return {};
+  }
+
+ private:
+  std::ostream& m_out;
+  std::mutex m_mutex;
+};
+
+}  // namespace
+
+std::unique_ptr<CommandRunner> make_process_runner() { return std::make_unique<ProcessRunner>(); }
+
+std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out) {
+  return std::make_unique<PrintingRunner>(out);
+}
+
+std::string quote_for_display(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& arg : argv) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    bool plain = !arg.empty() && arg.find_first_not_of(
+                                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789-_./:=,@+%") == std::string::npos;
+    if (plain) {
+      out += arg;
+      continue;
+    }
+    out += '\'';
+    for (char c : arg) {
+      if (c == '\'') {
+        out += "'\\''";
+      } else {
+        out += c;
+      }
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+}  // namespace raylaunch

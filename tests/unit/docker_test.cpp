@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include <raylaunch/docker.hpp>
+
+#include "support/load_helpers.hpp"
+
+namespace raylaunch {
+namespace {
+
+// The exact argv: GPUs as one element with its quotes, ports on 127.0.0.1,
+// labels and env sorted, --init, and ray start as the command.
+TEST(DockerArgs, RunsAGpuWorkerExactlyAsPlanned) {
+  Plan plan = test::plan_text(
+      "name: demo\nimage: ray:1\ngpus: [0, 2]\nworkers:\n  - group: gpu\n    replicas: 1\n"
+      "    gpus: 2\n    memory: 1g\n    cpus: 1.5\n    env: {HF_HOME: /cache}\n"
+      "    volumes: ['/models:/models:ro']\n");
+  const PlannedContainer& worker = plan.containers[1];
+  EXPECT_EQ(run_args(plan, worker),
+            (std::vector<std::string>{
+                "run", "--detach", "--init", "--name", "demo-gpu-1", "--hostname", "demo-gpu-1",
+                "--network", "demo_net", "--label",
+                "io.raylaunch.config-hash=" + worker.config_hash, "--label", "io.raylaunch.cpus=1",
+                "--label", "io.raylaunch.gpus=0,2", "--label", "io.raylaunch.group=gpu", "--label",
+                "io.raylaunch.project=demo", "--label", "io.raylaunch.replica=1", "--label",
+                "io.raylaunch.role=worker", "--label", "io.raylaunch.version=0.1.0", "--env",
+                "HF_HOME=/cache", "--env", "RAYLAUNCH_GROUP=gpu", "--env", "RAYLAUNCH_PROJECT=demo",
+                "--env", "RAYLAUNCH_REPLICA=1", "--env", "RAY_ADDRESS=demo-head:6379",
+                "--shm-size", "354418688", "--memory", "1073741824", "--cpus", "1.5", "--gpus",
+                "\"device=0,2\"", "--restart", "unless-stopped", "--volume", "/models:/models:ro",
+                "ray:1", "ray", "start", "--address=demo-head:6379", "--block",
+                "--node-name=demo-gpu-1", "--num-cpus=1", "--num-gpus=2"}));
+}
+
+TEST(DockerArgs, PublishesHeadPortsOnBind) {
+  Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+  std::vector<std::string> args = run_args(plan, plan.containers[0]);
+  std::vector<std::string> published;
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--publish") {
+      published.push_back(args[i + 1]);
+    }
+  }
+  EXPECT_EQ(published, (std::vector<std::string>{"127.0.0.1:6379:6379", "127.0.0.1:8265:8265",
+                                                 "127.0.0.1:10001:10001"}));
+}
+
+TEST(DockerArgs, ContextGoesBeforeTheCommand) {
+  DockerEndpoint endpoint{"/usr/bin/docker", "remote"};
+  EXPECT_EQ(endpoint.argv({"ps"}),
+            (std::vector<std::string>{"/usr/bin/docker", "--context", "remote", "ps"}));
+}
+
+TEST(DockerPs, ParsesLabelsAndStates) {
+  std::vector<ObservedContainer> seen = parse_ps(
+      "abc\tdemo-head\trunning\thead\thead\t1\th1\t0\t\thttp://127.0.0.1:8265\n"
+      "def\tdemo-cpu-2\texited\tworker\tcpu\t2\th2\t4\t0,1\t\n");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].dashboard, "http://127.0.0.1:8265");
+  EXPECT_EQ(seen[1].name, "demo-cpu-2");
+  EXPECT_EQ(seen[1].state, "exited");
+  EXPECT_EQ(seen[1].replica, 2);
+  EXPECT_EQ(seen[1].config_hash, "h2");
+  EXPECT_EQ(seen[1].gpus, "0,1");
+}
+
+TEST(DockerImages, ReadsWhichAreMissing) {
+  EXPECT_EQ(parse_missing_images("Error: No such image: ray:2\n", {"ray:1", "ray:2"}),
+            std::vector<std::string>{"ray:2"});
+}
+
+}  // namespace
+}  // namespace raylaunch

@@ -1,0 +1,189 @@
+// The executor's docker commands, exactly, against a recording runner.
+#include <gtest/gtest.h>
+
+#include <raylaunch/executor.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "support/load_helpers.hpp"
+#include "support/recording_runner.hpp"
+
+namespace raylaunch {
+namespace {
+
+using Argv = std::vector<std::string>;
+
+const char* k_spec = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 2\n";
+
+const std::string k_three_alive =
+    "======== Autoscaler status: 2025-12-17 17:13:41.621247 ========\nNode status\n"
+    "---------------------------------------------------------------\nActive:\n"
+    " 1 node_a\n 1 node_b\n 1 node_c\nPending:\n (no pending nodes)\nRecent failures:\n"
+    " (no failures)\n";
+
+bool is(const Argv& argv, const std::string& a, const std::string& b = "") {
+  return argv.size() > 2 && argv[1] == a && (b.empty() || argv[2] == b);
+}
+
+struct Fixture {
+  test::RecordingRunner runner;
+  std::ostringstream progress_text;
+  std::ostringstream out;
+  Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
+  Executor executor{runner, DockerEndpoint{}, progress, out};
+
+  // The commands after the concurrent probes (ps, image inspect, network ls).
+  std::vector<Argv> after_probes() const {
+    return std::vector<Argv>(runner.argvs.begin() + 3, runner.argvs.end());
+  }
+};
+
+TEST(Executor, UpOnAnEmptyEngineCreatesNetworkHeadThenWorkers) {
+  Fixture f;
+  Plan plan = test::plan_text(k_spec);
+  f.runner.answer_with([](const Argv&) { return CommandResult{}; });
+  EXPECT_EQ(f.executor.up(plan, {false, std::chrono::seconds(5), 1, false}), 0);
+  std::vector<Argv> probes(f.runner.argvs.begin(), f.runner.argvs.begin() + 3);
+  std::sort(probes.begin(), probes.end());
+  EXPECT_EQ(probes, (std::vector<Argv>{{"docker", "image", "inspect", "--format", "{{.Id}}", "ray:1"},
+                                       {"docker", "network", "ls", "--filter",
+                                        "label=io.raylaunch.project=demo", "--format", "{{.Name}}"},
+                                       {"docker", "ps", "-a", "--no-trunc", "--filter",
+                                        "label=io.raylaunch.project=demo", "--format",
+                                        ps_args("demo").back()}}));
+  std::vector<Argv> expected = {DockerEndpoint{}.argv(network_create_args(plan.network))};
+  for (const PlannedContainer& c : plan.containers) {
+    expected.push_back(DockerEndpoint{}.argv(run_args(plan, c)));
+  }
+  EXPECT_EQ(f.after_probes(), expected);
+  EXPECT_EQ(f.executor.commands_run(), 7);
+  EXPECT_EQ(f.out.str(),
+            "Ray cluster \"demo\": 3 containers running (not waiting for Ray)\n"
+            "  dashboard    http://127.0.0.1:8265\n"
+            "  GCS address  127.0.0.1:6379\n"
+            "  Ray client   ray://127.0.0.1:10001\n"
+            "  submit a job ray job submit --address http://127.0.0.1:8265 -- python my_script.py\n"
+            "  status       raylaunch status -p demo\n"
+            "  tear down    raylaunch down -p demo\n");
+}
+
+TEST(Executor, UpWaitsUntilRayCountsEveryNode) {
+  Fixture f;
+  Plan plan = test::plan_text(k_spec);
+  int polls = 0;
+  f.runner.answer_with([&](const Argv& argv) {
+    if (is(argv, "exec")) {
+      return ++polls < 3 ? CommandResult{1, "", "ConnectionError", false}
+                         : CommandResult{0, k_three_alive, "", false};
+    }
+    return CommandResult{};
+  });
+  EXPECT_EQ(f.executor.up(plan, {true, std::chrono::seconds(30), 2, false}), 0);
+  EXPECT_EQ(polls, 3);
+  EXPECT_EQ(f.runner.argvs.back(), (Argv{"docker", "exec", "demo-head", "ray", "status"}));
+  EXPECT_EQ(f.out.str().substr(0, 41), "Ray cluster \"demo\" is up: 3 of 3 nodes al");
+}
+
+TEST(Executor, StopsStartingWorkAfterAFailedRun) {
+  Fixture f;
+  Plan plan = test::plan_text(k_spec);
+  f.runner.answer_with([](const Argv& argv) {
+    if (is(argv, "run") && std::find(argv.begin(), argv.end(), "demo-cpu-1") != argv.end()) {
+      return CommandResult{125, "",
+                           "docker: Error response from daemon: Conflict. The container name "
+                           "\"/demo-cpu-1\" is already in use by container \"1f2e\".\n",
+                           false};
+    }
+    return CommandResult{};
+  });
+  try {
+    f.executor.up(plan, {false, std::chrono::seconds(5), 1, false});
+    FAIL() << "expected an ExecError";
+  } catch (const ExecError& e) {
+    EXPECT_EQ(e.message(),
+              "cannot start demo-cpu-1: docker: Error response from daemon: Conflict. The "
+              "container name \"/demo-cpu-1\" is already in use by container \"1f2e\".");
+    EXPECT_EQ(e.hint(),
+              "a container of that name exists without this project's label; raylaunch does "
+              "not touch it: remove or rename it");
+  }
+  // demo-cpu-2 was never started.
+  EXPECT_EQ(std::count_if(f.runner.argvs.begin(), f.runner.argvs.end(),
+                          [](const Argv& argv) { return is(argv, "run"); }),
+            2);
+}
+
+TEST(Executor, EngineNotAnsweringNamesTheEndpoint) {
+  Fixture f;
+  Plan plan = test::plan_text(k_spec);
+  f.runner.answer_with([](const Argv&) {
+    return CommandResult{1, "",
+                         "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is "
+                         "the docker daemon running?\n",
+                         false};
+  });
+  try {
+    f.executor.up(plan, {false, std::chrono::seconds(5), 1, false});
+    FAIL() << "expected an ExecError";
+  } catch (const ExecError& e) {
+    EXPECT_EQ(e.message(),
+              "the Docker engine at unix:///var/run/docker.sock does not answer: Cannot connect "
+              "to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+  }
+}
+
+TEST(Executor, DownStopsAndRemovesInOneCallEachThenTheNetwork) {
+  Fixture f;
+  f.runner.answer_with([](const Argv& argv) {
+    if (is(argv, "ps")) {
+      return CommandResult{0,
+                           "id1\tdemo-head\trunning\thead\thead\t1\th\t\t\t\n"
+                           "id2\tdemo-cpu-1\texited\tworker\tcpu\t1\th\t\t\t\n",
+                           "", false};
+    }
+    if (is(argv, "network", "ls")) {
+      return CommandResult{0, "demo_net\n", "", false};
+    }
+    return CommandResult{};
+  });
+  EXPECT_EQ(f.executor.down("demo", {std::chrono::seconds(10), false}), 0);
+  EXPECT_EQ(std::vector<Argv>(f.runner.argvs.begin() + 2, f.runner.argvs.end()),
+            (std::vector<Argv>{{"docker", "stop", "--time", "10", "id1"},
+                               {"docker", "rm", "--force", "id1", "id2"},
+                               {"docker", "network", "rm", "demo_net"}}));
+}
+
+TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
+  Fixture f;
+  Plan plan = test::plan_text(k_spec);
+  std::string ps;
+  for (const PlannedContainer& c : plan.containers) {
+    ps += fmt::format("id\t{}\t{}\t{}\t{}\t{}\t{}\t\t\t\n", c.name,
+                      c.name == "demo-cpu-2" ? "exited" : "running", c.role, c.group, c.replica,
+                      c.config_hash);
+  }
+  const std::string two_alive =
+      "======== Autoscaler status: 2025-12-17 17:13:41.621247 ========\nActive:\n 1 node_a\n"
+      " 1 node_b\n";
+  f.runner.answer_with([&](const Argv& argv) {
+    if (is(argv, "ps")) {
+      return CommandResult{0, ps, "", false};
+    }
+    return CommandResult{0, two_alive, "", false};
+  });
+  EXPECT_EQ(f.executor.status("demo", &plan, {}), 1);
+  EXPECT_EQ(f.out.str(),
+            "NAME        ROLE    GROUP         STATE       RAY      CPUS  GPUS\n"
+            "demo-head   head    head          running     alive       -  -\n"
+            "demo-cpu-1  worker  cpu           running     alive       -  -\n"
+            "demo-cpu-2  worker  cpu           exited      -           -  -\n"
+            "\n"
+            "Ray: 2 of 3 nodes alive\n"
+            "dashboard: http://127.0.0.1:8265\n");
+  EXPECT_EQ(f.runner.argvs.size(), 2u);
+}
+
+}  // namespace
+}  // namespace raylaunch
