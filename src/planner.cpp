@@ -9,6 +9,7 @@
 #include <raylaunch/sha256.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
 
@@ -291,7 +292,9 @@ class Planner {
     if (head.bind_written && head.bind.value == "0.0.0.0") {
       m_warnings.push_back(
           {Severity::warning,
-           "the head's ports are published on every interface (bind: 0.0.0.0)",
+           m_spec.network.mode == NetworkMode::host
+               ? "the head's dashboard listens on every interface (bind: 0.0.0.0)"
+               : "the head's ports are published on every interface (bind: 0.0.0.0)",
            "Ray's dashboard and Jobs API run code for anyone who reaches them (CVE-2023-48022); "
            "bind to 127.0.0.1 and tunnel, or firewall these ports",
            head.bind.where});
@@ -368,8 +371,8 @@ class Planner {
     c.restart = node.restart;
 
     if (is_head && node.gpus > static_cast<int64_t>(m_spec.gpu_pool.size())) {
-      throw SpecError(fmt::format("the head asks for {} GPUs, but the pool has {}", node.gpus,
-                                  m_spec.gpu_pool.size()),
+      throw SpecError(fmt::format("the head asks for {} GPU{}, but the pool has {}", node.gpus,
+                                  node.gpus == 1 ? "" : "s", m_spec.gpu_pool.size()),
                       "add devices to the top-level gpus: list, or lower gpus",
                       node.gpus_where ? *node.gpus_where : where);
     }
@@ -421,8 +424,11 @@ class Planner {
     }
     for (const RayArg& arg : node.ray_args) {
       if (host && options.count(arg.key) && arg.key != "node-name") {
-        throw SpecError(fmt::format("--{} is pinned by raylaunch in host networking", arg.key),
-                        "set network.port_base and network.worker_ports instead", arg.where);
+        throw SpecError(fmt::format("--{} is set by raylaunch in host networking", arg.key),
+                        arg.key == "node-ip-address"
+                            ? "set network.node_ip instead"
+                            : "set network.port_base and network.worker_ports instead",
+                        arg.where);
       }
       std::optional<RayFlag> flag = find_ray_flag(arg.key);
       if (flag && flag->kind == RayFlagKind::flag) {
@@ -447,7 +453,8 @@ class Planner {
       }
     }
 
-    c.shm_size = plan_shm(node, options, c.name);
+    c.shm_size = plan_shm(node, options,
+                          is_head ? std::string("the head") : fmt::format("group \"{}\"", group));
 
     c.env = node.env;
     c.env["RAYLAUNCH_PROJECT"] = plan.project;
@@ -500,35 +507,39 @@ class Planner {
     std::string reason;
     auto object_store = options.find("object-store-memory");
     if (object_store != options.end() && object_store->second) {
-      try {
-        wanted = std::stoll(*object_store->second);
-        reason = "the object-store-memory in ray_args";
-      } catch (const std::exception&) {
-        wanted.reset();
+      const std::string& text = *object_store->second;
+      int64_t bytes = 0;
+      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+      if (error != std::errc() || end != text.data() + text.size() || bytes <= 0) {
+        auto arg = std::find_if(node.ray_args.begin(), node.ray_args.end(),
+                                [](const RayArg& a) { return a.key == "object-store-memory"; });
+        throw SpecError(fmt::format("object-store-memory must be a number of bytes, got \"{}\"", text),
+                        "Ray takes bytes here, e.g. object-store-memory: \"2000000000\"",
+                        arg == node.ray_args.end() ? SourceLocation{} : arg->where);
       }
+      wanted = bytes;
+      reason = "the object-store-memory in ray_args";
     } else if (node.memory) {
       wanted = static_cast<int64_t>(std::llround(*node.memory * k_object_store_share));
       reason = fmt::format("30% of memory {}", format_bytes(*node.memory));
     }
+    int64_t sized = wanted ? round_up_mib(static_cast<int64_t>(std::llround(*wanted * k_shm_margin)))
+                           : k_default_shm_size;
     if (node.shm_size) {
       int64_t shm = node.shm_size->value;
-      if (wanted && shm < *wanted && m_warned_shm.insert(node.shm_size->where.line).second) {
+      if (wanted && shm < *wanted && m_warned_shm.insert(name).second) {
         m_warnings.push_back(
             {Severity::warning,
              fmt::format("shm_size {} of {} is below the {} Ray's object store will want ({})",
                          format_bytes(shm), name, format_bytes(*wanted), reason),
              fmt::format("Ray would fall back to /tmp and run slowly; raise shm_size to at least "
                          "{}, or leave it out and raylaunch sizes it",
-                         format_bytes(round_up_mib(static_cast<int64_t>(*wanted * k_shm_margin)))),
+                         format_bytes(sized)),
              node.shm_size->where});
       }
       return shm;
     }
-    if (node.memory) {
-      return round_up_mib(
-          static_cast<int64_t>(std::llround(*node.memory * k_object_store_share * k_shm_margin)));
-    }
-    return k_default_shm_size;
+    return sized;
   }
 
   static int64_t round_up_mib(int64_t bytes) {
@@ -547,7 +558,7 @@ class Planner {
   const ClusterSpec& m_spec;
   size_t m_next_gpu = 0;
   std::vector<Diagnostic> m_warnings;
-  std::set<int> m_warned_shm;
+  std::set<std::string> m_warned_shm;
 };
 
 }  // namespace

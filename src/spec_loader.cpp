@@ -190,6 +190,16 @@ class Loader {
     }
   }
 
+  void check_unique_keys(const YAML::Node& map, const std::string& what) const {
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!seen.insert(it->first.Scalar()).second) {
+        fail(it->first, fmt::format("key \"{}\" is given twice in {}", it->first.Scalar(), what),
+             "keep one of them");
+      }
+    }
+  }
+
   void expect_sequence(const YAML::Node& node, const std::string& what,
                        const std::string& hint) const {
     if (!node.IsSequence()) {
@@ -364,6 +374,10 @@ class Loader {
                         *project_name),
             "e.g. -p my-cluster");
       }
+      if (project_name->size() > 40) {
+        throw UsageError(fmt::format("project name \"{}\" is longer than 40 characters", *project_name),
+                         "container names become DNS names of at most 63 characters; shorten it");
+      }
       spec.name = {*project_name, SourceLocation{m_file, 0, 0}};
       return;
     }
@@ -449,6 +463,12 @@ class Loader {
       }
       network.node_ip = value;
     }
+    for (const char* key : {"port_base", "worker_ports"}) {
+      if (node[key] && network.mode != NetworkMode::host) {
+        fail(node[key], fmt::format("network.{} applies only to mode: host", key),
+             "on a bridge network each node has its own ports; remove it");
+      }
+    }
     if (YAML::Node base = node["port_base"]) {
       Located<int64_t> value = int_of(base, "port_base", 1024, 65000, "20000");
       network.port_base = {static_cast<int>(value.value), value.where};
@@ -498,7 +518,10 @@ class Loader {
       check_keys(ports, k_port_keys, "under head.ports");
       auto port = [&](const char* key, Located<int>& into) {
         if (YAML::Node value = ports[key]) {
-          Located<int64_t> number = int_of(value, fmt::format("ports.{}", key), 1, 65535, "6379");
+          static const std::map<std::string, std::string> k_examples = {
+              {"gcs", "6379"}, {"dashboard", "8265"}, {"client", "10001"}, {"serve", "8000"}};
+          Located<int64_t> number =
+              int_of(value, fmt::format("ports.{}", key), 1, 65535, k_examples.at(key));
           into = {static_cast<int>(number.value), number.where};
         }
       };
@@ -656,28 +679,39 @@ class Loader {
       out.env[key] = std::move(value);
     };
     if (node.IsSequence()) {
+      std::set<std::string> seen_in_list;
       // compose's list form: - KEY=VALUE
       for (const YAML::Node& item : node) {
         std::string text = string_of(item, "env").value;
         size_t eq = text.find('=');
         std::string key = text.substr(0, eq);
-        std::string value;
-        if (eq == std::string::npos) {
-          value = m_lookup(key).value_or("");
-        } else {
-          value = text.substr(eq + 1);
+        if (out.env.count(key) && seen_in_list.count(key)) {
+          fail(item, fmt::format("env {} is given twice", key), "keep one of them");
         }
-        add(key, {value, at(item)}, item);
+        seen_in_list.insert(key);
+        if (eq == std::string::npos) {
+          if (std::optional<std::string> value = m_lookup(key)) {
+            add(key, {*value, at(item)}, item);
+          }
+          continue;
+        }
+        add(key, {text.substr(eq + 1), at(item)}, item);
       }
       return;
     }
     expect_map(node, "env");
+    check_unique_keys(node, "env");
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.Scalar();
-      // `KEY:` with no value passes the variable through, as compose does.
-      std::string value = it->second.IsNull() ? m_lookup(key).value_or("")
-                                              : text_of(it->second, "env." + key);
-      add(key, {value, at(it->second.IsNull() ? it->first : it->second)}, it->first);
+      // `KEY:` with no value passes the variable through, and leaves it out
+      // when it is not set, as compose does.
+      if (it->second.IsNull()) {
+        if (std::optional<std::string> value = m_lookup(key)) {
+          add(key, {*value, at(it->first)}, it->first);
+        }
+        continue;
+      }
+      add(key, {text_of(it->second, "env." + key), at(it->second)}, it->first);
     }
   }
 
@@ -711,8 +745,12 @@ class Loader {
       if (source[0] == '/' || source[0] == '.' || source[0] == '~') {
         fs::path path = source;
         if (source[0] == '~') {
-          std::string home = m_lookup("HOME").value_or("");
-          path = fs::path(home) / source.substr(source.size() > 1 && source[1] == '/' ? 2 : 1);
+          std::optional<std::string> home = m_lookup("HOME");
+          if ((source.size() > 1 && source[1] != '/') || !home || home->empty()) {
+            fail(item, fmt::format("cannot resolve \"{}\"", source),
+                 "only ~/ is understood, and HOME must be set; or write an absolute path");
+          }
+          path = fs::path(*home) / source.substr(source.size() > 1 ? 2 : 1);
         } else if (source[0] == '.') {
           path = fs::path(spec_dir) / source;
         }
@@ -727,12 +765,19 @@ class Loader {
         fail(item, fmt::format("invalid volume source \"{}\"", source),
              "a host path starts with /, ./ or ~/; a named volume is letters, digits, _.-");
       }
+      for (const VolumeSpec& earlier : out.volumes) {
+        if (earlier.target == volume.target) {
+          fail(item, fmt::format("two volumes mount on {}", volume.target),
+               "give each volume its own target");
+        }
+      }
       out.volumes.push_back(std::move(volume));
     }
   }
 
   void load_resources(const YAML::Node& node, NodeSpec& out) const {
     expect_map(node, "resources");
+    check_unique_keys(node, "resources");
     static const std::regex k_resource_name("[A-Za-z_][A-Za-z0-9_.:-]*");
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.Scalar();
@@ -750,6 +795,7 @@ class Loader {
 
   void load_ray_args(const YAML::Node& node, NodeSpec& out) const {
     expect_map(node, "ray_args");
+    std::set<std::string> given;
     std::vector<std::string> known;
     for (const RayFlag& flag : ray_start_flags()) {
       if (!flag.removed) {
@@ -767,14 +813,17 @@ class Loader {
         std::optional<std::string> guess = closest(key, known);
         fail(it->first, fmt::format("ray start has no option --{}", key),
              guess ? fmt::format("did you mean \"{}\"?", *guess)
-                   : "see ../shared/reference/ray-start-flags.tsv or `ray start --help`");
+                   : "`ray start --help` lists the options Ray accepts");
       }
       if (flag->removed) {
         fail(it->first, fmt::format("--{} was removed from ray start in Ray 2.48", key),
-             "leave it out; current Ray picks this port itself");
+             "leave it out; Ray 2.48 and later refuse it");
       }
       if (auto managed = k_managed_ray_args.find(key); managed != k_managed_ray_args.end()) {
         fail(it->first, fmt::format("--{} is set by raylaunch", key), managed->second);
+      }
+      if (!given.insert(key).second) {
+        fail(it->first, fmt::format("--{} is given twice in ray_args", key), "keep one of them");
       }
       RayArg arg;
       arg.key = key;

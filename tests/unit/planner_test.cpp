@@ -73,12 +73,30 @@ TEST(Planner, WarnsWhenShmIsBelowTheObjectStore) {
   Plan plan = plan_text("name: demo\nimage: ray:1\nhead:\n  memory: 8g\n  shm_size: 1g\n");
   ASSERT_EQ(plan.warnings.size(), 1u);
   EXPECT_EQ(format_diagnostic(plan.warnings[0], "name: demo\nimage: ray:1\nhead:\n  memory: 8g\n  shm_size: 1g\n"),
-            "cluster.yml:5:13: warning: shm_size 1.00GiB of demo-head is below the 2.40GiB Ray's "
+            "cluster.yml:5:13: warning: shm_size 1.00GiB of the head is below the 2.40GiB Ray's "
             "object store will want (30% of memory 8.00GiB)\n"
             "    5 |   shm_size: 1g\n"
             "      |             ^\n"
             "hint: Ray would fall back to /tmp and run slowly; raise shm_size to at least "
             "2.64GiB, or leave it out and raylaunch sizes it\n");
+}
+
+TEST(Planner, ObjectStoreMemorySizesShm) {
+  Plan plan = plan_text(
+      "name: demo\nimage: ray:1\nworkers:\n  - group: a\n    replicas: 3\n"
+      "    ray_args: {object-store-memory: '1073741824'}\n");
+  EXPECT_EQ(plan.containers[1].shm_size, 1181745152);  // 1 GiB x 1.1 = 1126.4 MiB, rounded up to 1127 MiB
+  EXPECT_TRUE(plan.warnings.empty());
+}
+
+TEST(Planner, WarnsOncePerGroupWhenShmIsTooSmall) {
+  Plan plan = plan_text(
+      "name: demo\nimage: ray:1\nworkers:\n  - group: a\n    replicas: 3\n    memory: 8g\n"
+      "    shm_size: 1g\n");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(plan.warnings[0].message,
+            "shm_size 1.00GiB of group \"a\" is below the 2.40GiB Ray's object store will want "
+            "(30% of memory 8.00GiB)");
 }
 
 TEST(Planner, WarnsWhenTheDashboardIsPublishedEverywhere) {

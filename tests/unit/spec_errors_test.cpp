@@ -133,7 +133,7 @@ TEST(SpecErrors, RayArgRemovedInRay248) {
             "cluster.yml:4:14: error: --gcs-server-port was removed from ray start in Ray 2.48\n"
             "    4 |   ray_args: {gcs-server-port: 1}\n"
             "      |              ^\n"
-            "hint: leave it out; current Ray picks this port itself\n");
+            "hint: leave it out; Ray 2.48 and later refuse it\n");
 }
 
 TEST(SpecErrors, RayArgRaylaunchSetsItself) {
