@@ -323,10 +323,11 @@ int run_cli(int argc, char** argv) {
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     DockerEndpoint endpoint = endpoint_of(common);
-    std::unique_ptr<CommandRunner> runner =
-        dry_run && up->parsed() ? make_printing_runner(std::cout) : make_process_runner();
+    std::unique_ptr<CommandRunner> real = make_process_runner();
+    std::unique_ptr<CommandRunner> printing = make_printing_runner(std::cout, real.get());
+    CommandRunner& runner = dry_run && up->parsed() ? *printing : *real;
     Progress progress(std::cerr, progress_mode_from(progress_name, STDERR_FILENO));
-    Executor executor(*runner, endpoint, progress, std::cout, &g_interrupted);
+    Executor executor(runner, endpoint, progress, std::cout, &g_interrupted);
     int code = 0;
     if (up->parsed()) {
       Plan plan = load_and_plan(common);

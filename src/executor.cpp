@@ -213,8 +213,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   observed.volumes = lines_of(volumes.out);
 
   // Images: pull what the policy asks for; say clearly what cannot be had.
-  std::vector<std::string> missing =
-      options.dry_run ? std::vector<std::string>{} : parse_missing_images(inspect.err, images);
+  std::vector<std::string> missing = parse_missing_images(inspect.err, images);
   for (const std::string& image : images) {
     bool always = false;
     bool never = true;

@@ -65,9 +65,12 @@ class ProcessRunner final : public CommandRunner {
 
 class PrintingRunner final : public CommandRunner {
  public:
-  explicit PrintingRunner(std::ostream& out) : m_out(out) {}
+  PrintingRunner(std::ostream& out, CommandRunner* reader) : m_out(out), m_reader(reader) {}
 
   CommandResult run(const Command& command) override {
+    if (m_reader != nullptr && is_read_only_docker_command(command.argv)) {
+      return m_reader->run(command);
+    }
     std::lock_guard<std::mutex> lock(m_mutex);
     m_out << quote_for_display(command.argv) << '\n';
     return {};
@@ -75,6 +78,7 @@ class PrintingRunner final : public CommandRunner {
 
  private:
   std::ostream& m_out;
+  CommandRunner* m_reader;
   std::mutex m_mutex;
 };
 
@@ -82,8 +86,28 @@ class PrintingRunner final : public CommandRunner {
 
 std::unique_ptr<CommandRunner> make_process_runner() { return std::make_unique<ProcessRunner>(); }
 
-std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out) {
-  return std::make_unique<PrintingRunner>(out);
+std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out, CommandRunner* reader) {
+  return std::make_unique<PrintingRunner>(out, reader);
+}
+
+bool is_read_only_docker_command(const std::vector<std::string>& argv) {
+  size_t at = 1;
+  if (argv.size() > 2 && argv[1] == "--context") {
+    at = 3;
+  }
+  if (argv.size() <= at) {
+    return false;
+  }
+  const std::string& verb = argv[at];
+  const std::string object = argv.size() > at + 1 ? argv[at + 1] : "";
+  if (verb == "ps" || verb == "info" || verb == "version" || verb == "inspect") {
+    return true;
+  }
+  if ((verb == "network" || verb == "volume" || verb == "image") &&
+      (object == "ls" || object == "inspect")) {
+    return true;
+  }
+  return false;
 }
 
 std::string quote_for_display(const std::vector<std::string>& argv) {

@@ -39,9 +39,16 @@ class CommandRunner {
 /// Runs processes for real (Boost.Process), keeping stdout and stderr apart.
 std::unique_ptr<CommandRunner> make_process_runner();
 
-/// Prints each command, shell-quoted for reading, to `out` and runs nothing:
-/// every command "succeeds" with empty output (`--dry-run`).
-std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out);
+/// `--dry-run`: prints each command that would change something, shell-quoted
+/// for reading, to `out`, and runs none of them (each "succeeds" with empty
+/// output). Commands that only look (docker ps, ls, inspect, info) go to
+/// `reader` when given, so the printed commands are the ones `up` would run
+/// against the engine as it is now.
+std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out,
+                                                    CommandRunner* reader = nullptr);
+
+/// Whether `argv` (a docker command line) only reads the engine's state.
+bool is_read_only_docker_command(const std::vector<std::string>& argv);
 
 /// `argv` quoted so a reader could paste it into a shell (display only).
 std::string quote_for_display(const std::vector<std::string>& argv);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <raylaunch/command_runner.hpp>
 #include <raylaunch/docker.hpp>
 
 #include "support/load_helpers.hpp"
@@ -66,6 +67,22 @@ TEST(DockerPs, ParsesLabelsAndStates) {
 TEST(DockerImages, ReadsWhichAreMissing) {
   EXPECT_EQ(parse_missing_images("Error: No such image: ray:2\n", {"ray:1", "ray:2"}),
             std::vector<std::string>{"ray:2"});
+}
+
+}  // namespace
+}  // namespace raylaunch
+
+namespace raylaunch {
+namespace {
+
+TEST(DryRun, OnlyLookingCommandsReachTheEngine) {
+  EXPECT_TRUE(is_read_only_docker_command({"docker", "ps", "-a"}));
+  EXPECT_TRUE(is_read_only_docker_command({"docker", "--context", "x", "network", "ls"}));
+  EXPECT_TRUE(is_read_only_docker_command({"docker", "image", "inspect", "ray:1"}));
+  EXPECT_FALSE(is_read_only_docker_command({"docker", "network", "create", "n"}));
+  EXPECT_FALSE(is_read_only_docker_command({"docker", "run", "-d", "ray:1"}));
+  EXPECT_FALSE(is_read_only_docker_command({"docker", "pull", "ray:1"}));
+  EXPECT_FALSE(is_read_only_docker_command({"docker", "rm", "-f", "x"}));
 }
 
 }  // namespace

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds the test image raylaunch/ray-standin:test: busybox plus the "ray
+# stand-in" (tests/support/ray_standin.c), a small program that imitates
+# Ray's `ray` command line for raylaunch's tests. It is a test fixture, NOT
+# Ray; real clusters use a Ray image.
+#
+# Usage: scripts/standin-image.sh [TAG]     (default raylaunch/ray-standin:test)
+# Env:   DOCKER   the docker program (default: docker)
+#
+# Needs musl-tools and busybox-static (installed with apt-get when missing
+# and running as root) and a reachable Docker engine. Safe to re-run: each
+# run rebuilds the image in a few seconds and drops the one it replaces.
+set -euo pipefail
+
+tag=${1:-raylaunch/ray-standin:test}
+docker=${DOCKER:-docker}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$here/../tests/support/ray_standin.c
+
+die() {
+  echo "standin-image.sh: $*" >&2
+  exit 1
+}
+
+[[ -f $src ]] || die "cannot find $src"
+
+# --- tools: musl-gcc and a static busybox --------------------------------
+have_static_busybox() {
+  [[ $(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null) == "install ok installed" ]]
+}
+if ! command -v musl-gcc >/dev/null || ! have_static_busybox; then
+  if [[ $(id -u) -ne 0 ]]; then
+    die "musl-tools and busybox-static are needed; run as root, or install them: apt-get install -y musl-tools busybox-static"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -qq musl-tools busybox-static >/dev/null; then
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq musl-tools busybox-static >/dev/null
+  fi
+fi
+busybox=$(dpkg-query -L busybox-static | grep -E '/s?bin/busybox$' | head -n1)
+[[ -x $busybox ]] || die "busybox-static is installed but its binary was not found"
+
+"$docker" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '$docker info'"
+
+# --- build ----------------------------------------------------------------
+build=$(mktemp -d "${TMPDIR:-/tmp}/ray-standin.XXXXXX")
+trap 'rm -rf "$build"' EXIT
+
+musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "$src"
+"$build/ray" --version >/dev/null || die "the compiled stand-in does not run"
+
+root=$build/rootfs
+mkdir -p "$root/bin" "$root/usr/bin" "$root/usr/local/bin" "$root/etc" "$root/root" "$root/tmp"
+chmod 1777 "$root/tmp"
+cp "$busybox" "$root/bin/busybox"
+install -m 0755 "$build/ray" "$root/usr/local/bin/ray"
+
+applets=$("$busybox" --list)
+for a in sh ls cat sleep ps kill echo mkdir rm tail grep nslookup wget env id hostname; do
+  grep -qx "$a" <<<"$applets" || die "this busybox has no '$a' applet"
+  ln -s busybox "$root/bin/$a"
+done
+
+cat >"$root/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >"$root/etc/group" <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+
+# --- import -----------------------------------------------------------------
+old_id=$("$docker" image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
+tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
+  "$docker" import \
+    --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    --change 'CMD ["sh"]' \
+    --change 'LABEL org.opencontainers.image.description="ray stand-in for raylaunch tests; not Ray"' \
+    --message 'ray stand-in for tests; not Ray' \
+    - "$tag" >/dev/null
+new_id=$("$docker" image inspect -f '{{.Id}}' "$tag")
+if [[ -n $old_id && $old_id != "$new_id" ]]; then
+  # The previous build is now untagged; drop it unless a container uses it.
+  "$docker" rmi "$old_id" >/dev/null 2>&1 || true
+fi
+
+echo "built $tag (ray stand-in for tests; not Ray)"

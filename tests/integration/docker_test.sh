@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# raylaunch up, status and down on a real Docker engine with the ray stand-in.
+# Usage: docker_test.sh RAYLAUNCH SCENARIO
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+source "$here/lib.sh"
+scenario=$2
+cd "$WORK"
+
+case $scenario in
+quickstart)
+  # The quickstart example: up waits for Ray, status says every node is
+  # alive, down leaves no container and no network with the label.
+  project quick; p=$P
+  sed "s/^name: quickstart/name: $p/; s/gcs: 6379, dashboard: 8265, client: 10001/gcs: 26379, dashboard: 26380, client: 26381/" \
+    "$root/examples/quickstart.yml" >raylaunch.yml
+  "$RAYLAUNCH" up --progress plain --timeout 60 >up.out 2>up.err
+  check "up exits 0" 0 $?
+  check "up says every node joined" "Ray cluster \"$p\" is up: 3 of 3 nodes alive" "$(head -1 up.out)"
+  check "three containers run" "$p-cpu-1 running
+$p-cpu-2 running
+$p-head running" "$(containers_of "$p")"
+  "$RAYLAUNCH" status >status.out
+  check "status exits 0" 0 $?
+  w=$((${#p} + 6))
+  row() { printf "%-${w}s  %-6s  %-12s  %-10s  %-7s  %4s  %s\n" "$@"; }
+  check "status shows each node alive" "$(row NAME ROLE GROUP STATE RAY CPUS GPUS
+row "$p-head" head head running alive 0 -
+row "$p-cpu-1" worker cpu running alive 2 -
+row "$p-cpu-2" worker cpu running alive 2 -)
+
+Ray: 3 of 3 nodes alive
+dashboard: http://127.0.0.1:26380" "$(cat status.out)"
+  "$RAYLAUNCH" status --json >status.json
+  check "status --json reports healthy" "True 3 3" \
+    "$(python3 -c 'import json,sys; d=json.load(open("status.json")); print(d["healthy"], d["nodes_alive"], d["nodes_planned"])')"
+  "$RAYLAUNCH" down --progress plain 2>down.err
+  check "down exits 0" 0 $?
+  check "no container left" "" "$(containers_of "$p")"
+  check "no network left" "" "$(networks_of "$p")"
+  "$RAYLAUNCH" down --progress plain 2>down2.err
+  check "a second down is fine" "0 nothing to remove for project \"$p\"" "$? $(cat down2.err)"
+  ;;
+
+idempotent)
+  # A second up changes nothing: the same container ids.
+  project same; p=$P
+  spec c.yml "$p" 16390 cpu 2
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "first up" 0 $?
+  before=$(ids_of "$p")
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>second.err
+  check "second up" 0 $?
+  check "same containers" "$before" "$(ids_of "$p")"
+  check "second up only keeps" " Container $p-head  Running
+ Container $p-cpu-1  Running
+ Container $p-cpu-2  Running" "$(grep '^ Container' second.err | sed 's/  [0-9.]*s$//')"
+  ;;
+
+scale)
+  # replicas 3 -> 1 -> 3: the highest go first, names stay stable.
+  project scale; p=$P
+  spec c.yml "$p" 16400 cpu 3
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  first=$(docker inspect --format '{{.Id}}' "$p-cpu-1")
+  spec c.yml "$p" 16400 cpu 1
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>down.err
+  check "scale to 1" 0 $?
+  check "replicas 2 and 3 removed, highest first" " Container $p-cpu-3  Removing
+ Container $p-cpu-2  Removing" "$(grep 'Removing' down.err | sort -r)"
+  check "left: head and cpu-1" "$p-cpu-1 running
+$p-head running" "$(containers_of "$p")"
+  spec c.yml "$p" 16400 cpu 3
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "scale back to 3" 0 $?
+  check "names 1..3 again" "$p-cpu-1 running
+$p-cpu-2 running
+$p-cpu-3 running
+$p-head running" "$(containers_of "$p")"
+  check "cpu-1 never re-created" "$first" "$(docker inspect --format '{{.Id}}' "$p-cpu-1")"
+  ;;
+
+recreate)
+  # A changed env in one group re-creates that group only.
+  project env; p=$P
+  spec c.yml "$p" 16410 a 2 one b 2 one
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  before=$(ids_of "$p")
+  spec c.yml "$p" 16410 a 2 one b 2 two
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "up after the change" 0 $?
+  after=$(ids_of "$p")
+  changed=$(diff <(echo "$before") <(echo "$after") | grep '^>' | awk '{print $2}' | sort | tr '\n' ' ')
+  check "only group b re-created" "$p-b-1 $p-b-2 " "$changed"
+  check "b has the new env" "MARK=two" \
+    "$(docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$p-b-1" | grep '^MARK=')"
+  ;;
+
+heal)
+  # A worker killed: status names it and exits 1; up heals it.
+  project heal; p=$P
+  spec c.yml "$p" 16420 cpu 2
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  docker stop -t 1 "$p-cpu-2" >/dev/null
+  poll 30 bash -c "! docker exec $p-head ray status | grep -c '^ 1 node_' | grep -qx 3"
+  "$RAYLAUNCH" status -f c.yml >status.out
+  check "status exits 1" 1 $?
+  check "status names the stopped worker" "$(printf "%-$((${#p} + 6))s  %-6s  %-12s  %-10s  %-7s  %4s  %s" "$p-cpu-2" worker cpu exited - 1 -)" \
+    "$(grep "^$p-cpu-2" status.out)"
+  check "status counts Ray's nodes" "Ray: 2 of 3 nodes alive" "$(grep '^Ray:' status.out)"
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err
+  check "up heals" 0 $?
+  check "up started the worker again" " Container $p-cpu-2  Started" \
+    "$(grep "Container $p-cpu-2" up.err | tail -1 | sed 's/  [0-9.]*s$//')"
+  "$RAYLAUNCH" status -f c.yml >/dev/null
+  check "status exits 0 again" 0 $?
+  ;;
+
+subnet)
+  # Seed 000: a bridge network with its own subnet, head on 6380; comes up and joins.
+  project subnet; p=$P
+  sed "s/^name: bridge-subnet/name: $p/; s/gcs: 6380/gcs: 16430/; s/dashboard: 8265/dashboard: 16431/; s/client: 10001/client: 16432/; s#172.28.0.0/24#172.29.$((RANDOM % 200)).0/24#" \
+    "$root/examples/compose-bridge-subnet.yml" >c.yml
+  want_subnet=$(grep 'subnet:' c.yml | awk '{print $2}')
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >up.out 2>&1
+  check "up exits 0" 0 $?
+  check "four nodes joined" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(grep '^Ray cluster' up.out)"
+  check "network has the subnet" "$want_subnet" \
+    "$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "${p}_net")"
+  check "head's GCS on 6380's stand-in port, on loopback" "127.0.0.1:16430" \
+    "$(docker port "$p-head" 16430/tcp)"
+  ;;
+
+isolation)
+  # down of one project leaves another project and an unlabelled container
+  # whose name collides untouched.
+  project isoa; a=$P
+  project isob; b=$P
+  spec a.yml "$a" 16440 cpu 1
+  spec b.yml "$b" 16450 cpu 1
+  "$RAYLAUNCH" up -f a.yml --progress plain --timeout 60 >/dev/null 2>&1
+  "$RAYLAUNCH" up -f b.yml --progress plain --timeout 60 >/dev/null 2>&1
+  docker run -d --name "$a-cpu-7" "$STANDIN_IMAGE" sleep 600 >/dev/null
+  docker network create "$a-other_net" >/dev/null
+  "$RAYLAUNCH" down -p "$a" --progress plain >/dev/null 2>&1
+  check "down a exits 0" 0 $?
+  check "a is gone" "" "$(containers_of "$a")"
+  check "b untouched" "$b-cpu-1 running
+$b-head running" "$(containers_of "$b")"
+  check "the unlabelled container is untouched" "running" \
+    "$(docker inspect --format '{{.State.Status}}' "$a-cpu-7")"
+  check "the unlabelled network is untouched" "$a-other_net" \
+    "$(docker network ls --filter name="$a-other_net" --format '{{.Name}}')"
+  docker rm -f "$a-cpu-7" >/dev/null
+  docker network rm "$a-other_net" >/dev/null
+  ;;
+
+*)
+  echo "unknown scenario $scenario" >&2
+  exit 2
+  ;;
+esac
+finish
