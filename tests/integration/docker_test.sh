@@ -34,6 +34,9 @@ dashboard: http://127.0.0.1:26380" "$(cat status.out)"
   "$RAYLAUNCH" status --json >status.json
   check "status --json reports healthy" "True 3 3" \
     "$(python3 -c 'import json,sys; d=json.load(open("status.json")); print(d["healthy"], d["nodes_alive"], d["nodes_planned"])')"
+  check "logs of a node" "Ray runtime started." "$("$RAYLAUNCH" logs cpu-1 --tail 20 | grep -m1 'Ray runtime started')"
+  check "exec in a node" "ray, version 2.52.1 (raylaunch ray stand-in for tests)" \
+    "$("$RAYLAUNCH" exec head -- ray --version)"
   "$RAYLAUNCH" down --progress plain 2>down.err
   check "down exits 0" 0 $?
   check "no container left" "" "$(containers_of "$p")"
@@ -153,6 +156,36 @@ $b-head running" "$(containers_of "$b")"
     "$(docker network ls --filter name="$a-other_net" --format '{{.Name}}')"
   docker rm -f "$a-cpu-7" >/dev/null
   docker network rm "$a-other_net" >/dev/null
+  ;;
+
+preflight)
+  # Each check fails before anything is created, with a message and a hint.
+  project pre; p=$P
+  spec c.yml "$p" 16460 cpu 1
+  "$RAYLAUNCH" up -f c.yml --docker /nonexistent/docker >out 2>err
+  check "no docker program" "1 raylaunch: error: docker program \"/nonexistent/docker\" not found
+hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH" "$? $(cat err)"
+
+  sed "s#^image: .*#image: raylaunch/no-such-image:$$#" c.yml >noimage.yml
+  "$RAYLAUNCH" up -f noimage.yml --progress plain >out 2>err
+  check "image that cannot be had" "1" "$?"
+  # Docker's own reason varies (no registry here, denied there); ours is exact.
+  check "says which image cannot be had, and what to do" "raylaunch: error: image raylaunch/no-such-image:$$ is not here and cannot be pulled: Error response from daemon:
+hint: check the name, log in to its registry, or build or load it locally" \
+    "$(sed '1s/\(Error response from daemon:\).*/\1/' <(grep -A1 '^raylaunch: error' err))"
+  printf 'name: %s\nimage: %s\ngpus: [0]\nworkers:\n  - group: gpu\n    gpus: 1\n' "$p" "$STANDIN_IMAGE" >gpu.yml
+  "$RAYLAUNCH" up -f gpu.yml --progress plain >out 2>err
+  check "GPUs without the NVIDIA runtime" "1 raylaunch: error: the plan gives containers GPUs, but the Docker engine at unix:///var/run/docker.sock has no NVIDIA runtime
+hint: install nvidia-container-toolkit and restart dockerd, or set gpus: 0" "$? $(cat err)"
+
+  python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 16461)); s.listen(); time.sleep(120)' &
+  listener=$!
+  poll 10 bash -c "ss -ltn | grep -q 127.0.0.1:16461"
+  "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
+  check "a taken host port" "1 raylaunch: error: host port 127.0.0.1:16461 (dashboard of $p-head) is already taken
+hint: stop what listens there, or publish another port under head.ports" "$? $(cat err)"
+  kill $listener
+  check "nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
   ;;
 
 *)
