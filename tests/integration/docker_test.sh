@@ -158,6 +158,33 @@ $b-head running" "$(containers_of "$b")"
   docker network rm "$a-other_net" >/dev/null
   ;;
 
+timeout)
+  # Nodes that never join: up --wait fails after --timeout, naming each with
+  # the end of its log. The image's `ray` logs a line and sleeps.
+  project slow; p=$P
+  lame=raylaunch/ray-standin-lame:$$
+  docker rm -f "$p-build" >/dev/null 2>&1
+  docker run --name "$p-build" "$STANDIN_IMAGE" sh -c \
+    'printf "#!/bin/sh\necho trying to reach the head\nexec sleep 600\n" >/usr/local/bin/ray && chmod +x /usr/local/bin/ray' >/dev/null
+  docker commit "$p-build" "$lame" >/dev/null
+  docker rm -f "$p-build" >/dev/null
+  spec c.yml "$p" 16470 cpu 1
+  printf '  - group: lame\n    replicas: 1\n    image: %s\n' "$lame" >>c.yml
+  started=$SECONDS
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 5 >out 2>err
+  rc=$?
+  check "up --wait times out with exit 1" 1 "$rc"
+  check "within the timeout and a poll" 1 "$(( SECONDS - started < 15 ))"
+  check "names the node that did not join, with its log" "raylaunch: error: Ray counts 2 of 3 nodes alive after 5 s
+  $p-lame-1 (running) has not joined; the end of its log:
+    | trying to reach the head
+
+hint: \`raylaunch logs NODE\` shows a node's whole log; raise --timeout if the nodes are only slow" \
+    "$(sed -n '/^raylaunch: error/,$p' err)"
+  "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
+  docker rmi "$lame" >/dev/null
+  ;;
+
 preflight)
   # Each check fails before anything is created, with a message and a hint.
   project pre; p=$P
