@@ -72,18 +72,16 @@ nogroup:x:65534:
 EOF
 
 # --- import -----------------------------------------------------------------
-old_id=$("$docker" image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
 tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
   "$docker" import \
     --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
     --change 'CMD ["sh"]' \
-    --change 'LABEL org.opencontainers.image.description="ray stand-in for raylaunch tests; not Ray"' \
+    --change 'LABEL io.raylaunch.standin=true org.opencontainers.image.description="ray stand-in for raylaunch tests; not Ray"' \
     --message 'ray stand-in for tests; not Ray' \
     - "$tag" >/dev/null
-new_id=$("$docker" image inspect -f '{{.Id}}' "$tag")
-if [[ -n $old_id && $old_id != "$new_id" ]]; then
-  # The previous build is now untagged; drop it unless a container uses it.
-  "$docker" rmi "$old_id" >/dev/null 2>&1 || true
-fi
+# Earlier builds are left untagged; drop those no container uses any more.
+for id in $("$docker" images -q --filter dangling=true --filter label=io.raylaunch.standin=true); do
+  "$docker" rmi "$id" >/dev/null 2>&1 || true
+done
 
 echo "built $tag (ray stand-in for tests; not Ray)"

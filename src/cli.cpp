@@ -8,9 +8,11 @@
 #include <raylaunch/command_runner.hpp>
 #include <raylaunch/docker.hpp>
 #include <raylaunch/executor.hpp>
+#include <raylaunch/lock.hpp>
 #include <raylaunch/plan_output.hpp>
 #include <raylaunch/planner.hpp>
 #include <raylaunch/progress.hpp>
+#include <raylaunch/redact.hpp>
 #include <raylaunch/spec_loader.hpp>
 
 #include <unistd.h>
@@ -62,7 +64,10 @@ void print_diagnostic(const Diagnostic& diagnostic) {
   if (diagnostic.where && !diagnostic.where->file.empty()) {
     source = read_text(diagnostic.where->file);
   }
-  std::cerr << format_diagnostic(diagnostic, source);
+  Diagnostic safe = diagnostic;
+  safe.message = redact(diagnostic.message);
+  safe.hint = redact(diagnostic.hint);
+  std::cerr << format_diagnostic(safe, redact(source));
 }
 
 // `-f` when given, else raylaunch.yml (or .yaml) in the current folder.
@@ -87,9 +92,63 @@ LoadResult load(const CommonOptions& common) {
   return load_spec(spec_path(common), options);
 }
 
-Plan load_and_plan(const CommonOptions& common) {
+// The token of `auth: {mode: token}`: from the variable token_env names,
+// else the one the running head already has (so `up` again re-creates
+// nothing), else, when `generate`, a new random one.
+std::string resolve_token(const ClusterSpec& spec, const DockerEndpoint* endpoint, bool generate) {
+  if (!spec.auth.token_env.empty()) {
+    const char* value = std::getenv(spec.auth.token_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      throw SpecError(fmt::format("auth.token_env names {}, which is not set", spec.auth.token_env),
+                      "export it, or leave token_env out and raylaunch generates a token",
+                      spec.auth.where);
+    }
+    return value;
+  }
+  if (endpoint != nullptr) {
+    std::unique_ptr<CommandRunner> runner = make_process_runner();
+    CommandResult seen = runner->run(
+        {endpoint->argv({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}",
+                         spec.name.value + "-head"}),
+         std::chrono::seconds(10),
+         {}});
+    std::istringstream lines(seen.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("RAY_AUTH_TOKEN=", 0) == 0 && line.size() > 15) {
+        return line.substr(15);
+      }
+    }
+  }
+  if (!generate) {
+    return {};
+  }
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[32];
+  if (!random.read(reinterpret_cast<char*>(bytes), sizeof(bytes))) {
+    throw ExecError("cannot read /dev/urandom to make a token", "set auth.token_env");
+  }
+  std::string token;
+  for (unsigned char byte : bytes) {
+    token += fmt::format("{:02x}", byte);
+  }
+  return token;
+}
+
+// `endpoint` lets the Ray token be read back from a running head; `generate`
+// makes a new one when there is none (up does, config does not).
+Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint = nullptr,
+                   bool generate = false) {
   LoadResult loaded = load(common);
+  if (loaded.spec.auth.token) {
+    loaded.spec.auth.resolved_token = resolve_token(loaded.spec, endpoint, generate);
+    remember_secret(loaded.spec.auth.resolved_token);
+  }
   Plan plan = plan_cluster(loaded.spec);
+  for (const PlannedContainer& c : plan.containers) {
+    for (const std::string& key : c.secret_env) {
+      remember_secret(c.env.at(key));
+    }
+  }
   for (const Diagnostic& warning : loaded.warnings) {
     print_diagnostic(warning);
   }
@@ -275,12 +334,17 @@ int run_cli(int argc, char** argv) {
   up->add_option("--progress", progress_name, "auto, tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
 
+  int lock_timeout = 300;
+  up->add_option("--lock-timeout", lock_timeout,
+                 "Seconds to wait for another raylaunch on this project (default 300)");
   int down_timeout = 10;
   bool volumes = false;
   CLI::App* down = app.add_subcommand("down", "Remove the cluster's containers and network");
   add_common(*down, common, true);
   down->add_option("-t,--timeout", down_timeout, "Seconds to wait for Ray to stop (default 10)");
   down->add_flag("-v,--volumes", volumes, "Also remove the project's volumes");
+  down->add_option("--lock-timeout", lock_timeout,
+                   "Seconds to wait for another raylaunch on this project (default 300)");
   down->add_option("--progress", progress_name, "auto, tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
 
@@ -329,16 +393,26 @@ int run_cli(int argc, char** argv) {
     Progress progress(std::cerr, progress_mode_from(progress_name, STDERR_FILENO));
     Executor executor(runner, endpoint, progress, std::cout, &g_interrupted);
     int code = 0;
+    auto wait_message = [&](const std::string& path) {
+      progress.message(fmt::format("waiting for another raylaunch working on this project (lock: {})",
+                                   path));
+    };
     if (up->parsed()) {
-      Plan plan = load_and_plan(common);
+      Plan plan = load_and_plan(common, &endpoint, true);
       UpOptions options{!no_wait, std::chrono::seconds(timeout), parallel, dry_run};
+      std::optional<ProjectLock> lock;
+      if (!dry_run) {
+        lock.emplace(plan.project, std::chrono::seconds(lock_timeout), wait_message);
+      }
       code = executor.up(plan, options);
     } else if (down->parsed()) {
-      code = executor.down(project_of(common), {std::chrono::seconds(down_timeout), volumes});
+      std::string project = project_of(common);
+      ProjectLock lock(project, std::chrono::seconds(lock_timeout), wait_message);
+      code = executor.down(project, {std::chrono::seconds(down_timeout), volumes});
     } else {
       std::optional<Plan> plan;
       if (!common.file.empty() || (common.project_name.empty() && has_default_spec())) {
-        plan = load_and_plan(common);
+        plan = load_and_plan(common, &endpoint, false);
       }
       std::string project = plan ? plan->project : project_of(common);
       code = executor.status(project, plan ? &*plan : nullptr, {json});

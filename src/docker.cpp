@@ -126,7 +126,8 @@ std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& c) {
   }
   for (const auto& [key, value] : c.env) {
     args.push_back("--env");
-    args.push_back(key + "=" + value);
+    // A secret's value comes from docker's own environment (run_env).
+    args.push_back(c.secret_env.count(key) ? key : key + "=" + value);
   }
   args.push_back("--shm-size");
   args.push_back(std::to_string(c.shm_size));
@@ -161,6 +162,14 @@ std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& c) {
   args.push_back(c.image);
   args.insert(args.end(), c.command.begin(), c.command.end());
   return args;
+}
+
+std::map<std::string, std::string> run_env(const PlannedContainer& c) {
+  std::map<std::string, std::string> env;
+  for (const std::string& key : c.secret_env) {
+    env[key] = c.env.at(key);
+  }
+  return env;
 }
 
 std::vector<std::string> image_inspect_args(const std::vector<std::string>& images) {

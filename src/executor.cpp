@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -33,8 +34,13 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // A docker CLI call that should answer at once: bounded, so an engine that
-// stops answering gives an error instead of a hang.
-constexpr std::chrono::milliseconds k_quick_timeout = 30s;
+// stops answering gives an error instead of a hang. RAYLAUNCH_ENGINE_TIMEOUT
+// (seconds) changes the bound.
+const std::chrono::milliseconds k_quick_timeout = [] {
+  const char* seconds = std::getenv("RAYLAUNCH_ENGINE_TIMEOUT");
+  int value = seconds != nullptr ? std::atoi(seconds) : 0;
+  return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
+}();
 constexpr std::chrono::milliseconds k_wait_poll = 250ms;
 
 std::string last_line(const std::string& text) {
@@ -165,9 +171,10 @@ Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& pro
       m_cancel(cancel) {}
 
 CommandResult Executor::docker(std::vector<std::string> args,
-                               std::optional<std::chrono::milliseconds> timeout) {
+                               std::optional<std::chrono::milliseconds> timeout,
+                               std::map<std::string, std::string> env) {
   ++m_commands;
-  return m_runner.run({m_endpoint.argv(std::move(args)), timeout});
+  return m_runner.run({m_endpoint.argv(std::move(args)), timeout, std::move(env)});
 }
 
 int Executor::up(const Plan& plan, const UpOptions& options) {
@@ -349,7 +356,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
         if (removed.exit_code != 0) {
           return fail("cannot remove", removed);
         }
-        CommandResult made = docker(run_args(plan, *action.container));
+        CommandResult made = docker(run_args(plan, *action.container), std::nullopt, run_env(*action.container));
         if (made.exit_code != 0) {
           return fail("cannot start", made);
         }
@@ -358,7 +365,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
       }
       case Action::Kind::create: {
         m_progress.event(id, "Creating");
-        CommandResult made = docker(run_args(plan, *action.container));
+        CommandResult made = docker(run_args(plan, *action.container), std::nullopt, run_env(*action.container));
         if (made.exit_code != 0) {
           return fail("cannot start", made);
         }

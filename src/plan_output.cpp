@@ -31,7 +31,7 @@ ordered_json container_json(const PlannedContainer& c) {
   }
   ordered_json env = ordered_json::object();
   for (const auto& [key, value] : c.env) {
-    env[key] = value;
+    env[key] = c.secret_env.count(key) ? std::string(k_masked) : value;
   }
   ordered_json labels = ordered_json::object();
   for (const auto& [key, value] : c.labels) {

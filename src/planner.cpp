@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -36,6 +37,7 @@ struct ResolvedNode {
   std::optional<double> cpus;
   std::optional<Located<int64_t>> shm_size;
   std::map<std::string, std::string> env;
+  std::map<std::string, bool> env_secret;
   std::vector<VolumeSpec> volumes;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> ray_labels;
@@ -93,6 +95,10 @@ ResolvedNode resolve(const ClusterSpec& spec, const NodeSpec& node, const Source
   }
   out.shm_size = pick(node.shm_size, defaults.shm_size);
   out.env = merge(defaults.env, node.env);
+  out.env_secret = defaults.env_secret;
+  for (const auto& [key, secret] : node.env_secret) {
+    out.env_secret[key] = secret;
+  }
   out.volumes = defaults.volumes;
   for (const VolumeSpec& volume : node.volumes) {
     // A node's mount replaces the inherited one on the same target.
@@ -457,6 +463,24 @@ class Planner {
                           is_head ? std::string("the head") : fmt::format("group \"{}\"", group));
 
     c.env = node.env;
+    for (const auto& [key, value] : c.env) {
+      auto said = node.env_secret.find(key);
+      if (said != node.env_secret.end() ? said->second : is_secret_name(key)) {
+        c.secret_env.insert(key);
+      }
+    }
+    if (m_spec.auth.token) {
+      for (const char* key : {"RAY_AUTH_MODE", "RAY_AUTH_TOKEN"}) {
+        if (c.env.count(key)) {
+          throw SpecError(fmt::format("env {} is set by auth:", key),
+                          "leave it out; auth: {mode: token} sets it on every node",
+                          m_spec.auth.where);
+        }
+      }
+      c.env["RAY_AUTH_MODE"] = "token";
+      c.env["RAY_AUTH_TOKEN"] = m_spec.auth.resolved_token;
+      c.secret_env.insert("RAY_AUTH_TOKEN");
+    }
     c.env["RAYLAUNCH_PROJECT"] = plan.project;
     c.env["RAYLAUNCH_GROUP"] = group;
     c.env["RAYLAUNCH_REPLICA"] = std::to_string(replica);
@@ -562,6 +586,19 @@ class Planner {
 };
 
 }  // namespace
+
+bool is_secret_name(const std::string& name) {
+  std::string upper;
+  for (char c : name) {
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  for (const char* word : {"PASSWORD", "TOKEN", "SECRET", "KEY"}) {
+    if (upper.find(word) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string restart_to_string(const RestartPolicy& restart) {
   switch (restart.kind) {

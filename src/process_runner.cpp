@@ -36,8 +36,12 @@ class ProcessRunner final : public CommandRunner {
     std::future<std::string> out;
     std::future<std::string> err;
     std::error_code start_error;
+    bp::environment env = boost::this_process::environment();
+    for (const auto& [name, value] : command.env) {
+      env[name] = value;
+    }
     bp::child child(bp::exe = program, bp::args = args, bp::std_in.close(), bp::std_out > out,
-                    bp::std_err > err, io, start_error);
+                    bp::std_err > err, env, io, start_error);
     if (start_error) {
       throw ExecError(fmt::format("cannot run \"{}\": {}", command.argv[0], start_error.message()),
                       "check that the program exists and may be executed");

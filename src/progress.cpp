@@ -3,6 +3,8 @@
 // block on a terminal or as plain or JSON lines when the output is logged.
 #include <raylaunch/progress.hpp>
 
+#include <raylaunch/redact.hpp>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -142,7 +144,9 @@ Progress::Progress(std::ostream& out, ProgressMode mode, std::function<double()>
 Progress::~Progress() { finish(); }
 
 void Progress::event(const std::string& id, const std::string& status, EventState state,
-                     const std::string& text) {
+                     const std::string& raw_text) {
+  // Details come from Docker; a secret must not reach the screen through them.
+  const std::string text = redact(raw_text);
   std::lock_guard<std::mutex> lock(m_mutex);
   double now = m_clock();
   const Item& item = update_item(id, status, state, text, now);
@@ -162,7 +166,8 @@ void Progress::event(const std::string& id, const std::string& status, EventStat
   }
 }
 
-void Progress::message(const std::string& text) {
+void Progress::message(const std::string& raw_text) {
+  const std::string text = redact(raw_text);
   std::lock_guard<std::mutex> lock(m_mutex);
   if (m_mode == ProgressMode::json) {
     write(json_line(ordered_json{{"message", text}}));

@@ -27,8 +27,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> k_top_keys = {"name",     "image", "network", "gpus",
-                                             "defaults", "head",  "workers"};
+const std::vector<std::string> k_top_keys = {"name", "image",   "network", "gpus",
+                                             "auth", "defaults", "head",    "workers"};
 const std::vector<std::string> k_node_keys = {
     "image", "num_cpus", "gpus",      "memory",    "cpus",     "shm_size", "env",
     "volumes", "labels", "ray_labels", "resources", "ray_args", "restart",  "pull"};
@@ -144,6 +144,9 @@ class Loader {
     }
     if (YAML::Node gpus = root["gpus"]) {
       load_gpu_pool(gpus, spec);
+    }
+    if (YAML::Node auth = root["auth"]) {
+      load_auth(auth, spec.auth);
     }
     if (YAML::Node defaults = root["defaults"]) {
       expect_map(defaults, "defaults");
@@ -479,6 +482,26 @@ class Loader {
     }
   }
 
+  void load_auth(const YAML::Node& node, AuthSpec& auth) const {
+    expect_map(node, "auth");
+    check_keys(node, {"mode", "token_env"}, "under auth");
+    auth.where = at(node);
+    std::string mode = node["mode"] ? string_of(node["mode"], "auth.mode").value : "token";
+    if (mode != "token" && mode != "disabled") {
+      fail(node["mode"], fmt::format("auth.mode must be token or disabled, got \"{}\"", mode),
+           "token turns on Ray's token authentication (Ray 2.52 and later)");
+    }
+    auth.token = mode == "token";
+    if (YAML::Node token_env = node["token_env"]) {
+      auth.token_env = string_of(token_env, "auth.token_env").value;
+      static const std::regex k_env_name("[A-Za-z_][A-Za-z0-9_]*");
+      if (!std::regex_match(auth.token_env, k_env_name)) {
+        fail(token_env, fmt::format("invalid environment variable name \"{}\"", auth.token_env),
+             "name the variable that holds the token, e.g. token_env: RAY_CLUSTER_TOKEN");
+      }
+    }
+  }
+
   void load_gpu_pool(const YAML::Node& node, ClusterSpec& spec) const {
     if (node.IsScalar() && node.Scalar() == "auto") {
       fail(node, "gpus: auto is not supported yet",
@@ -709,6 +732,19 @@ class Loader {
         if (std::optional<std::string> value = m_lookup(key)) {
           add(key, {*value, at(it->first)}, it->first);
         }
+        continue;
+      }
+      if (it->second.IsMap()) {
+        // KEY: {value: ..., secret: true}
+        check_keys(it->second, {"value", "secret"}, fmt::format("under env.{}", key));
+        YAML::Node value = it->second["value"];
+        if (!value) {
+          fail(it->second, fmt::format("env.{} has no value", key), "write {value: ..., secret: true}");
+        }
+        if (YAML::Node secret = it->second["secret"]) {
+          out.env_secret[key] = bool_of(secret, fmt::format("env.{}.secret", key));
+        }
+        add(key, {text_of(value, "env." + key), at(value)}, it->first);
         continue;
       }
       add(key, {text_of(it->second, "env." + key), at(it->second)}, it->first);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -15,6 +16,10 @@ struct Command {
   std::vector<std::string> argv;
   /// Killed after this long; nullopt waits for ever.
   std::optional<std::chrono::milliseconds> timeout;
+  /// Variables added to the child's environment. Secrets travel here, with
+  /// `docker run --env NAME` (no value) in argv, so they are never in an argv
+  /// that `ps` or `--dry-run` could show.
+  std::map<std::string, std::string> env;
 };
 
 struct CommandResult {

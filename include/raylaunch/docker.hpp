@@ -5,6 +5,7 @@
 
 #include <raylaunch/planner.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,10 @@ std::vector<std::string> network_create_args(const PlannedNetwork& network);
 std::vector<std::string> volume_ls_args(const std::string& project);
 std::vector<std::string> volume_create_args(const std::string& project, const std::string& name);
 
-/// `docker run -d ...` creating `container` exactly as planned.
+/// `docker run -d ...` creating `container` exactly as planned. Secret env
+/// values are not in it: run_env() gives them, for docker's environment.
 std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& container);
+std::map<std::string, std::string> run_env(const PlannedContainer& container);
 
 /// `docker image inspect` of `images`; parse_missing_images reads which are absent.
 std::vector<std::string> image_inspect_args(const std::vector<std::string>& images);

@@ -56,7 +56,8 @@ class Executor {
 
  private:
   CommandResult docker(std::vector<std::string> args,
-                       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+                       std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                       std::map<std::string, std::string> env = {});
   bool cancelled() const { return m_cancel != nullptr && m_cancel->load(); }
 
   CommandRunner& m_runner;

@@ -57,6 +57,10 @@ struct NodeSpec {
   std::optional<Located<double>> cpus;
   std::optional<Located<int64_t>> shm_size;  // bytes
   std::map<std::string, Located<std::string>> env;
+  /// `KEY: {value: ..., secret: true|false}`: an explicit say on whether the
+  /// value is masked; without it, names like *PASSWORD*, *TOKEN*, *SECRET*,
+  /// *KEY* are secret.
+  std::map<std::string, bool> env_secret;
   std::vector<VolumeSpec> volumes;
   std::optional<SourceLocation> volumes_where;
   std::map<std::string, Located<std::string>> labels;
@@ -101,6 +105,19 @@ struct NetworkSpec {
   SourceLocation where;
 };
 
+/// Ray's token authentication (Ray >= 2.52): every node gets
+/// RAY_AUTH_MODE=token and the token, as a secret.
+struct AuthSpec {
+  bool token = false;
+  /// The variable the token is read from; empty: reuse the running head's
+  /// token, or generate one.
+  std::string token_env;
+  /// Filled in before planning (by the command line, not the loader): the
+  /// token itself.
+  std::string resolved_token;
+  SourceLocation where;
+};
+
 /// The whole spec, as loaded from one file.
 struct ClusterSpec {
   Located<std::string> name;
@@ -111,6 +128,7 @@ struct ClusterSpec {
   NodeSpec defaults;
   HeadSpec head;
   std::vector<WorkerGroupSpec> workers;
+  AuthSpec auth;
   std::string file;         // the path as the user gave it, for messages
   std::string source;       // the file's text, for messages that quote it
   std::string spec_dir;     // absolute folder of the spec, for relative paths

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct PlannedContainer {
   std::optional<int64_t> memory;
   std::optional<double> cpus;
   std::map<std::string, std::string> env;
+  /// Names in `env` whose values are secret: masked in every output, and
+  /// given to docker through its environment, never its argv.
+  std::set<std::string> secret_env;
   std::vector<Mount> mounts;
   RestartPolicy restart;
   std::map<std::string, std::string> labels;  // the user's and io.raylaunch.*
@@ -79,6 +83,13 @@ struct Plan {
 /// pointing at the YAML when the spec cannot be satisfied (GPU pool too
 /// small, two nodes on one host port, a node without an image).
 Plan plan_cluster(const ClusterSpec& spec);
+
+/// Whether an env name looks like it holds a secret: it contains PASSWORD,
+/// TOKEN, SECRET or KEY, in any case.
+bool is_secret_name(const std::string& name);
+
+/// What every output prints instead of a secret value.
+inline constexpr const char* k_masked = "******";
 
 /// `restart` as Docker writes it: no, always, on-failure[:N], unless-stopped.
 std::string restart_to_string(const RestartPolicy& restart);

@@ -1188,6 +1188,8 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
         snprintf(hostname, sizeof hostname, "unknown");
     make_node_id(node_id);
 
+    if (block)
+        write_pid_file(); /* early, so that `ray stop` works while waiting */
     fd = connect_with_retry(host, port);
     sbuf_printf(&line, "JOIN %s %ld %ld %s", node_id, cpus, gpus, hostname);
     if (token != NULL)
@@ -1231,7 +1233,6 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
         return 0;
     }
 
-    write_pid_file();
     {
         char text[300];
         snprintf(text, sizeof text, "%s\n", address);
@@ -1262,7 +1263,6 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
             fprintf(stderr, "The head node said: %s", buf);
     }
     fprintf(stderr, "Lost connection to the head node at %s:%s\n", host, port);
-    remove_state_files();
     return 1;
 }
 
@@ -1290,6 +1290,7 @@ static int cmd_start(const struct command *cmd)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     install_signal_handlers();
+    atexit(remove_state_files);
     if (opt(cmd, "--head") != NULL)
         return start_head(cmd, cpus, gpus, block);
     return start_worker(cmd, cpus, gpus, block);
