@@ -126,13 +126,15 @@ void write_yaml(const ordered_json& value, int indent, std::string& out) {
   } else if (value.is_array()) {
     out += "[]";
   } else {
-    out += value.dump();
+    out += value.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
   }
 }
 
 }  // namespace
 
-std::string plan_to_json(const Plan& plan) { return plan_json(plan).dump(2) + "\n"; }
+std::string plan_to_json(const Plan& plan) {
+  return plan_json(plan).dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
 
 std::string plan_to_yaml(const Plan& plan) {
   std::string out;

@@ -109,6 +109,25 @@ bool is_group_name(const std::string& name) {
   return std::regex_match(name, k_group);
 }
 
+// The offset of the first byte that is not part of well-formed UTF-8, or npos.
+size_t first_invalid_utf8(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size() || (length == 2 && c < 0xc2)) {
+      return i;
+    }
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
+        return i;
+      }
+    }
+    i += length;
+  }
+  return std::string::npos;
+}
+
 class Loader {
  public:
   Loader(const std::string& file, const std::string& source, VariableLookup lookup,
@@ -116,6 +135,15 @@ class Loader {
       : m_file(file), m_source(source), m_lookup(std::move(lookup)), m_warnings(warnings) {}
 
   ClusterSpec load(const std::string& spec_dir, const std::optional<std::string>& project_name) {
+    // YAML is UTF-8, and every output raylaunch writes (JSON above all) must be too.
+    if (size_t bad = first_invalid_utf8(m_source); bad != std::string::npos) {
+      int line = 1 + static_cast<int>(std::count(m_source.begin(), m_source.begin() + bad, '\n'));
+      size_t line_start = m_source.rfind('\n', bad == 0 ? 0 : bad - 1);
+      int column = static_cast<int>(bad - (line_start == std::string::npos || bad == 0 ? 0 : line_start + 1)) + 1;
+      throw SpecError(fmt::format("the spec is not valid UTF-8 (byte 0x{:02X})",
+                                  static_cast<unsigned char>(m_source[bad])),
+                      "save the file as UTF-8", SourceLocation{m_file, line, column});
+    }
     YAML::Node root;
     try {
       root = YAML::Load(m_source);

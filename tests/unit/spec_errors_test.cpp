@@ -170,5 +170,14 @@ TEST(SpecErrors, HostPortsPastTheEnd) {
             "hint: lower network.port_base or network.worker_ports, or run fewer nodes per host\n");
 }
 
+// Found by the fuzzer: invalid UTF-8 used to reach the JSON writer and throw.
+TEST(SpecErrors, NotUtf8) {
+  EXPECT_EQ(error_of("name: demo\nimage: ray:1\nhead:\n  env: {X: \"a\xff\"}\n"),
+            "cluster.yml:4:14: error: the spec is not valid UTF-8 (byte 0xFF)\n"
+            "    4 |   env: {X: \"a\xff\"}\n"
+            "      |              ^\n"
+            "hint: save the file as UTF-8\n");
+}
+
 }  // namespace
 }  // namespace raylaunch
