@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test, the Docker ones on a
-# real engine (started here when none answers and we are root). `.ci/run`
-# runs this. With CI=true a Docker test that cannot run fails the run.
-# Usage: scripts/test.sh [ctest arguments...], e.g. scripts/test.sh -L unit
+# Installs what is missing, builds, and runs every test: the whole suite (the
+# Docker tests on a real engine, started here when none answers and we are
+# root), the unit suite again under ASan and UBSan, and a bounded fuzz run of
+# load + plan (FUZZ_SECONDS, default 60). `.ci/run` runs this. With CI=true
+# a Docker test that cannot run fails the run.
+# Usage: scripts/test.sh [ctest arguments...]   e.g. scripts/test.sh -L unit
+#   (with arguments, only that ctest selection of the main build runs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,4 +18,14 @@ elif [[ ${CI:-} == true ]]; then
   echo "raylaunch: CI=true and no Docker engine: the Docker tests cannot run" >&2
   exit 1
 fi
-ctest --preset ci "$@"
+if [[ $# -gt 0 ]]; then
+  exec ctest --preset ci "$@"
+fi
+ctest --preset ci
+
+echo "== the unit suite under AddressSanitizer and UndefinedBehaviorSanitizer"
+"$root/scripts/build.sh" asan
+ctest --preset asan -L unit
+
+echo "== fuzzing load + plan for ${FUZZ_SECONDS:-60} s"
+"$root/scripts/fuzz.sh"

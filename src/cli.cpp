@@ -239,7 +239,7 @@ int run_passthrough(const CommonOptions& common, bool is_logs, const LogsOptions
         throw UsageError("logs --follow needs a node", "e.g. raylaunch logs head -f");
       }
       std::unique_ptr<CommandRunner> runner = make_process_runner();
-      CommandResult ps = runner->run({endpoint.argv(ps_args(project)), std::nullopt});
+      CommandResult ps = runner->run({endpoint.argv(ps_args(project)), std::nullopt, {}});
       std::vector<ObservedContainer> containers = parse_ps(ps.out);
       std::sort(containers.begin(), containers.end(),
                 [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
@@ -249,7 +249,7 @@ int run_passthrough(const CommonOptions& common, bool is_logs, const LogsOptions
           logs_args.insert(logs_args.end(), {"--tail", logs.tail});
         }
         logs_args.push_back(c.id);
-        CommandResult result = runner->run({endpoint.argv(logs_args), std::nullopt});
+        CommandResult result = runner->run({endpoint.argv(logs_args), std::nullopt, {}});
         std::istringstream lines(result.out + result.err);
         for (std::string line; std::getline(lines, line);) {
           std::cout << c.name << " | " << line << '\n';
