@@ -1,17 +1,16 @@
 // Feeds arbitrary bytes to the whole load → plan → print path, so that any
 // input a user could write is either a clean raylaunch::Error or a plan, and
 // never a crash, a leak, undefined behaviour or a stray std::exception.
-#include <raylaunch/error.hpp>
-#include <raylaunch/plan_output.hpp>
-#include <raylaunch/planner.hpp>
-#include <raylaunch/spec_loader.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <raylaunch/error.hpp>
+#include <raylaunch/plan_output.hpp>
+#include <raylaunch/planner.hpp>
+#include <raylaunch/spec_loader.hpp>
 #include <string>
 
 namespace {
@@ -90,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "spec_fuzzer: uncaught std::exception: %s\n", e.what());
     std::abort();
   } catch (...) {
-    std::fprintf(stderr, "spec_fuzzer: uncaught exception of a type not derived from std::exception\n");
+    std::fprintf(stderr,
+                 "spec_fuzzer: uncaught exception of a type not derived from std::exception\n");
     std::abort();
   }
   return 0;

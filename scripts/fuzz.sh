@@ -73,6 +73,9 @@ elapsed=$((SECONDS - start))
 
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+if [[ -z $runs ]]; then  # -fork mode prints no final stats
+  runs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
+fi
 # Sanitizers abort here, but a report is a failure even if the exit code hides it.
 if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY: ' "$log"; then
   if [[ $status == 0 ]]; then

@@ -86,6 +86,7 @@ std::string spec_path(const CommonOptions& common) {
 
 LoadResult load(const CommonOptions& common) {
   LoadOptions options;
+  options.on_warning = print_diagnostic;
   if (!common.project_name.empty()) {
     options.project_name = common.project_name;
   }
@@ -148,9 +149,6 @@ Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint =
     for (const std::string& key : c.secret_env) {
       remember_secret(c.env.at(key));
     }
-  }
-  for (const Diagnostic& warning : loaded.warnings) {
-    print_diagnostic(warning);
   }
   for (const Diagnostic& warning : plan.warnings) {
     print_diagnostic(warning);

@@ -469,14 +469,7 @@ class Planner {
         c.secret_env.insert(key);
       }
     }
-    if (m_spec.auth.token) {
-      for (const char* key : {"RAY_AUTH_MODE", "RAY_AUTH_TOKEN"}) {
-        if (c.env.count(key)) {
-          throw SpecError(fmt::format("env {} is set by auth:", key),
-                          "leave it out; auth: {mode: token} sets it on every node",
-                          m_spec.auth.where);
-        }
-      }
+    if (m_spec.auth.token) {  // the loader refused RAY_AUTH_* in env
       c.env["RAY_AUTH_MODE"] = "token";
       c.env["RAY_AUTH_TOKEN"] = m_spec.auth.resolved_token;
       c.secret_env.insert("RAY_AUTH_TOKEN");

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -131,8 +132,12 @@ size_t first_invalid_utf8(const std::string& text) {
 class Loader {
  public:
   Loader(const std::string& file, const std::string& source, VariableLookup lookup,
-         std::vector<Diagnostic>& warnings)
-      : m_file(file), m_source(source), m_lookup(std::move(lookup)), m_warnings(warnings) {}
+         std::vector<Diagnostic>& warnings, std::function<void(const Diagnostic&)> on_warning)
+      : m_file(file),
+        m_source(source),
+        m_lookup(std::move(lookup)),
+        m_warnings(warnings),
+        m_on_warning(std::move(on_warning)) {}
 
   ClusterSpec load(const std::string& spec_dir, const std::optional<std::string>& project_name) {
     // YAML is UTF-8, and every output raylaunch writes (JSON above all) must be too.
@@ -148,9 +153,7 @@ class Loader {
     try {
       root = YAML::Load(m_source);
     } catch (const YAML::ParserException& e) {
-      throw SpecError(fmt::format("invalid YAML: {}", e.msg),
-                      "check the indentation and quoting around this place",
-                      SourceLocation{m_file, e.mark.line + 1, e.mark.column + 1});
+      throw syntax_error(e);
     }
     ClusterSpec spec;
     spec.file = m_file;
@@ -183,18 +186,157 @@ class Loader {
     }
     if (YAML::Node head = root["head"]) {
       load_head(head, spec.head, spec_dir);
+      for (auto it = root.begin(); it != root.end(); ++it) {
+        if (it->first.Scalar() == "head") {
+          spec.head.where = at(it->first);  // "the head has no image" points at `head:`
+        }
+      }
     } else {
       spec.head.where = at(root);
     }
     if (YAML::Node workers = root["workers"]) {
       load_workers(workers, spec, spec_dir);
     }
+    if (spec.auth.token) {
+      std::vector<const NodeSpec*> nodes = {&spec.defaults, &spec.head.node};
+      for (const WorkerGroupSpec& group : spec.workers) {
+        nodes.push_back(&group.node);
+      }
+      for (const NodeSpec* node : nodes) {
+        for (const char* key : {"RAY_AUTH_MODE", "RAY_AUTH_TOKEN"}) {
+          if (auto found = node->env.find(key); found != node->env.end()) {
+            throw SpecError(fmt::format("env {} is set by auth:", key),
+                            "leave it out; auth: {mode: token} sets it on every node",
+                            found->second.where);
+          }
+        }
+      }
+    }
     return spec;
   }
 
  private:
+  SourceLocation location_of(size_t pos) const {
+    pos = std::min(pos, m_source.size());
+    int line = 1 + static_cast<int>(std::count(m_source.begin(), m_source.begin() + pos, '\n'));
+    size_t start = pos == 0 ? std::string::npos : m_source.rfind('\n', pos - 1);
+    int column = static_cast<int>(pos - (start == std::string::npos ? 0 : start + 1)) + 1;
+    return {m_file, line, column};
+  }
+
+  // yaml-cpp marks an empty value (`key:` with nothing after it) at the next
+  // token, often the next line or past the end of the file; the user wrote
+  // nothing right after the colon or dash, so point there.
   SourceLocation at(const YAML::Node& node) const {
-    return {m_file, node.Mark().line + 1, node.Mark().column + 1};
+    const YAML::Mark mark = node.Mark();
+    if (node.IsNull() && mark.pos >= 0) {
+      size_t pos = std::min(static_cast<size_t>(mark.pos), m_source.size());
+      bool explicit_null = pos < m_source.size() && (m_source[pos] == '~' ||
+                                                     m_source.compare(pos, 4, "null") == 0);
+      if (!explicit_null) {
+        while (pos > 0 && std::isspace(static_cast<unsigned char>(m_source[pos - 1]))) {
+          --pos;
+        }
+        return location_of(pos);
+      }
+    }
+    return {m_file, mark.line + 1, mark.column + 1};
+  }
+
+  // yaml-cpp reports an unclosed `{` or `[` where it gave up looking, at the
+  // end; the mistake is the bracket, so find it. Tabs get their own words.
+  SpecError syntax_error(const YAML::ParserException& e) const {
+    size_t pos = e.mark.pos >= 0 ? std::min(static_cast<size_t>(e.mark.pos), m_source.size())
+                                 : m_source.size();
+    if (e.msg.find("flow not found") != std::string::npos) {
+      if (std::optional<size_t> open = unclosed_bracket(pos)) {
+        char c = m_source[*open];
+        return SpecError(fmt::format("invalid YAML: \"{}\" is never closed", c),
+                         fmt::format("close it with \"{}\" on the same line, or write the entries "
+                                     "one a line without brackets",
+                                     c == '{' ? '}' : ']'),
+                         location_of(*open));
+      }
+    }
+    SourceLocation where = location_of(pos);
+    std::string line = line_text(where.line);
+    if (!line.empty() && line[0] == '\t') {
+      return SpecError("invalid YAML: a tab indents this line",
+                       "YAML indents with spaces only; replace the tab with spaces",
+                       SourceLocation{m_file, where.line, 1});
+    }
+    if (where.line > 1 && line.empty() && pos >= m_source.size()) {
+      where = location_of(m_source.find_last_not_of(" \t\r\n") + 1);
+    }
+    return SpecError(fmt::format("invalid YAML: {}", e.msg),
+                     "check the indentation and quoting around this place", where);
+  }
+
+  std::string line_text(int line) const {
+    size_t start = 0;
+    for (int i = 1; i < line; ++i) {
+      start = m_source.find('\n', start);
+      if (start == std::string::npos) {
+        return {};
+      }
+      ++start;
+    }
+    return m_source.substr(start, m_source.find('\n', start) - start);
+  }
+
+  // The last `{` or `[` before `end` that no bracket closes, outside quotes and comments.
+  std::optional<size_t> unclosed_bracket(size_t end) const {
+    std::vector<size_t> open;
+    char quote = 0;
+    for (size_t i = 0; i < end; ++i) {
+      char c = m_source[i];
+      if (quote != 0) {
+        if (quote == '"' && c == '\\') {
+          ++i;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(m_source[i - 1])))) {
+        i = std::min(m_source.find('\n', i), end);
+      } else if ((c == '"' || c == '\'') && !open.empty()) {
+        quote = c;
+      } else if (c == '{' || c == '[') {
+        open.push_back(i);
+      } else if ((c == '}' || c == ']') && !open.empty()) {
+        open.pop_back();
+      }
+    }
+    if (open.empty()) {
+      return std::nullopt;
+    }
+    return open.back();
+  }
+
+  // yaml-cpp 0.7 lets a quoted scalar that is never closed run to the end of
+  // the file, swallowing the keys after it; refuse it where it starts.
+  void check_closed_quote(const YAML::Node& node) const {
+    if (node.Mark().pos < 0) {
+      return;
+    }
+    size_t pos = static_cast<size_t>(node.Mark().pos);
+    if (pos >= m_source.size() || (m_source[pos] != '"' && m_source[pos] != '\'')) {
+      return;
+    }
+    char quote = m_source[pos];
+    for (size_t i = pos + 1; i < m_source.size(); ++i) {
+      if (quote == '"' && m_source[i] == '\\') {
+        ++i;
+      } else if (m_source[i] == quote) {
+        if (quote == '\'' && i + 1 < m_source.size() && m_source[i + 1] == '\'') {
+          ++i;  // '' is a quote inside single quotes
+          continue;
+        }
+        return;
+      }
+    }
+    fail(node, fmt::format("invalid YAML: the {} quote here is never closed",
+                           quote == '"' ? "double" : "single"),
+         fmt::format("close the value with {}", quote));
   }
 
   [[noreturn]] void fail(const YAML::Node& node, std::string message, std::string hint) const {
@@ -264,15 +406,19 @@ class Loader {
       fail(node, fmt::format("{} must be a scalar, got {}", what, kind_of(node)),
            "write a single value here");
     }
+    check_closed_quote(node);
     const std::string& raw = node.Scalar();
     std::vector<std::string> unset;
     try {
       std::string value = interpolate(raw, m_lookup, &unset);
       for (const std::string& name : unset) {
-        m_warnings.push_back({Severity::warning,
-                              fmt::format("variable {} is not set, using an empty string", name),
-                              fmt::format("set {} or write ${{{}:-default}}", name, name),
-                              at(node)});
+        Diagnostic warning{Severity::warning,
+                           fmt::format("variable {} is not set, using an empty string", name),
+                           fmt::format("set {} or write ${{{}:-default}}", name, name), at(node)};
+        if (m_on_warning) {
+          m_on_warning(warning);
+        }
+        m_warnings.push_back(std::move(warning));
       }
       return value;
     } catch (const InterpolationFailure& failure) {
@@ -368,7 +514,9 @@ class Loader {
     if (text == "false" || text == "False" || text == "FALSE") {
       return false;
     }
-    fail(node, fmt::format("{} must be true or false, got \"{}\"", what, text),
+    fail(node,
+         fmt::format("{} must be true or false, got {}", what,
+                     node.IsNull() ? std::string("nothing") : fmt::format("\"{}\"", text)),
          fmt::format("write {}: true or {}: false", what, what));
   }
 
@@ -522,6 +670,7 @@ class Loader {
     auth.token = mode == "token";
     if (YAML::Node token_env = node["token_env"]) {
       auth.token_env = string_of(token_env, "auth.token_env").value;
+      auth.where = at(token_env);
       static const std::regex k_env_name("[A-Za-z_][A-Za-z0-9_]*");
       if (!std::regex_match(auth.token_env, k_env_name)) {
         fail(token_env, fmt::format("invalid environment variable name \"{}\"", auth.token_env),
@@ -544,6 +693,10 @@ class Loader {
       if (!std::regex_match(device.value, k_device)) {
         fail(item, fmt::format("invalid GPU device \"{}\"", device.value),
              "write a device index such as 0, or a UUID such as GPU-8b3c...");
+      }
+      if (std::all_of(device.value.begin(), device.value.end(), ::isdigit)) {
+        // 0 and 00 name one device.
+        device.value.erase(0, std::min(device.value.find_first_not_of('0'), device.value.size() - 1));
       }
       if (!seen.insert(device.value).second) {
         fail(item, fmt::format("GPU device \"{}\" is listed twice", device.value),
@@ -654,7 +807,9 @@ class Loader {
     if (YAML::Node value = node["memory"]) {
       out.memory = size_of(value, "memory", "8g");
       if (out.memory->value < 6 * 1024 * 1024) {
-        fail(value, "memory must be at least 6m, Docker's smallest limit",
+        fail(value,
+             fmt::format("memory must be at least 6m, Docker's smallest limit, got \"{}\"",
+                         value.Scalar()),
              "e.g. memory: 8g");
       }
     }
@@ -682,12 +837,16 @@ class Loader {
     }
     if (YAML::Node value = node["ray_labels"]) {
       out.ray_labels = string_map_of(value, "ray_labels");
-      for (const auto& [key, label] : out.ray_labels) {
-        if (key.find_first_of("=,") != std::string::npos ||
-            label.value.find_first_of("=,") != std::string::npos) {
-          throw SpecError(fmt::format("ray label \"{}\" contains \"=\" or \",\"", key),
-                          "Ray reads labels as key=value,key=value; leave those characters out",
-                          label.where);
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        std::string key = it->first.Scalar();
+        const std::string& label = out.ray_labels.at(key).value;
+        bool key_bad = key.find_first_of("=,") != std::string::npos;
+        if (key_bad || label.find_first_of("=,") != std::string::npos) {
+          fail(key_bad ? it->first : it->second,
+               key_bad ? fmt::format("ray label \"{}\" contains \"=\" or \",\"", key)
+                       : fmt::format("the value \"{}\" of ray label \"{}\" contains \"=\" or \",\"",
+                                     label, key),
+               "Ray reads labels as key=value,key=value; leave those characters out");
         }
       }
     }
@@ -736,10 +895,9 @@ class Loader {
         std::string text = string_of(item, "env").value;
         size_t eq = text.find('=');
         std::string key = text.substr(0, eq);
-        if (out.env.count(key) && seen_in_list.count(key)) {
+        if (!seen_in_list.insert(key).second) {
           fail(item, fmt::format("env {} is given twice", key), "keep one of them");
         }
-        seen_in_list.insert(key);
         if (eq == std::string::npos) {
           if (std::optional<std::string> value = m_lookup(key)) {
             add(key, {*value, at(item)}, item);
@@ -784,6 +942,9 @@ class Loader {
     out.volumes_where = at(node);
     static const std::regex k_volume_name("[a-zA-Z0-9{][a-zA-Z0-9_.{}-]*");
     for (const YAML::Node& item : node) {
+      if (item.IsNull()) {
+        fail(item, "a volume entry is empty", "write SOURCE:TARGET after the dash, or remove the line");
+      }
       std::string text = string_of(item, "volumes").value;
       std::vector<std::string> parts;
       std::stringstream stream(text);
@@ -939,6 +1100,7 @@ class Loader {
   const std::string& m_source;
   VariableLookup m_lookup;
   std::vector<Diagnostic>& m_warnings;
+  std::function<void(const Diagnostic&)> m_on_warning;
 };
 
 }  // namespace
@@ -962,7 +1124,7 @@ LoadResult load_spec_from_string(const std::string& text, const std::string& fil
                                  const LoadOptions& options, const std::string& spec_dir) {
   LoadResult result;
   VariableLookup lookup = options.environment ? options.environment : process_environment();
-  Loader loader(file, text, lookup, result.warnings);
+  Loader loader(file, text, lookup, result.warnings, options.on_warning);
   result.spec = loader.load(spec_dir, options.project_name);
   return result;
 }

@@ -3,6 +3,7 @@
 #include <raylaunch/interpolate.hpp>
 #include <raylaunch/model.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct LoadOptions {
   VariableLookup environment;
   /// Read `.env` beside the spec (load_spec only).
   bool read_dotenv = true;
+  /// Called with each warning as it is found, so it is seen even when an
+  /// error follows (the warnings are in LoadResult too).
+  std::function<void(const Diagnostic&)> on_warning;
 };
 
 /// What loading found that is worth saying but not fatal (unset variables).

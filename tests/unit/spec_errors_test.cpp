@@ -154,9 +154,9 @@ TEST(SpecErrors, BadSize) {
 
 TEST(SpecErrors, NodeWithoutImage) {
   EXPECT_EQ(error_of("name: demo\nhead:\n  num_cpus: 0\n"),
-            "cluster.yml:3:3: error: the head has no image\n"
-            "    3 |   num_cpus: 0\n"
-            "      |   ^\n"
+            "cluster.yml:2:1: error: the head has no image\n"
+            "    2 | head:\n"
+            "      | ^\n"
             "hint: set image: at the top of the spec, e.g. image: rayproject/ray:2.52.1\n");
 }
 
