@@ -110,6 +110,17 @@ void run_bounded(size_t count, int parallel, const std::function<bool(size_t)>& 
   }
 }
 
+// Runs independent look-ups at once: each is one docker CLI call, whose
+// start-up and round trip, not its work, is what it costs.
+void run_concurrently(const std::vector<std::function<void()>>& calls) {
+  run_bounded(calls.size(), static_cast<int>(calls.size()),
+              [&](size_t i) {
+                calls[i]();
+                return true;
+              },
+              [] { return false; });
+}
+
 // Whether something on this machine already listens on `ip:port`. Only
 // meaningful for a local engine; callers skip it for remote ones.
 bool port_taken(const std::string& ip, int port) {
@@ -202,12 +213,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
     if (!plan.volumes.empty()) {
       probes.emplace_back([&] { volumes = docker(volume_ls_args(plan.project), k_quick_timeout); });
     }
-    run_bounded(probes.size(), static_cast<int>(probes.size()),
-                [&](size_t i) {
-                  probes[i]();
-                  return true;
-                },
-                [] { return false; });
+    run_concurrently(probes);
   }
   if (ps.exit_code != 0) {
     engine_failed(m_endpoint, ps);
@@ -514,12 +520,7 @@ int Executor::down(const std::string& project, const DownOptions& options) {
   if (options.volumes) {
     probes.emplace_back([&] { volumes = docker(volume_ls_args(project), k_quick_timeout); });
   }
-  run_bounded(probes.size(), static_cast<int>(probes.size()),
-              [&](size_t i) {
-                probes[i]();
-                return true;
-              },
-              [] { return false; });
+  run_concurrently(probes);
   if (ps.exit_code != 0) {
     engine_failed(m_endpoint, ps);
   }
@@ -602,16 +603,8 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
   std::string head_name = project + "-head";
   CommandResult ps;
   CommandResult ray;
-  run_bounded(2, 2,
-              [&](size_t i) {
-                if (i == 0) {
-                  ps = docker(ps_args(project), k_quick_timeout);
-                } else {
-                  ray = docker({"exec", head_name, "ray", "status"}, k_quick_timeout);
-                }
-                return true;
-              },
-              [] { return false; });
+  run_concurrently({[&] { ps = docker(ps_args(project), k_quick_timeout); },
+                    [&] { ray = docker({"exec", head_name, "ray", "status"}, k_quick_timeout); }});
   if (ps.exit_code != 0) {
     engine_failed(m_endpoint, ps);
   }
