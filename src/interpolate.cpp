@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 
 namespace raylaunch {
@@ -214,7 +216,12 @@ std::optional<int64_t> parse_size(std::string_view text) {
   if (found == k_units.end()) {
     return std::nullopt;
   }
-  double bytes = std::stod(number) * found->second;
+  errno = 0;
+  double value = std::strtod(number.c_str(), nullptr);
+  if (errno == ERANGE || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  double bytes = value * found->second;
   if (bytes > 9.0e18) {
     return std::nullopt;
   }

@@ -527,7 +527,9 @@ class Planner {
       const std::string& text = *object_store->second;
       int64_t bytes = 0;
       auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bytes);
-      if (error != std::errc() || end != text.data() + text.size() || bytes <= 0) {
+      constexpr int64_t k_max_object_store = int64_t(1) << 50;  // 1 PiB, past any machine
+      if (error != std::errc() || end != text.data() + text.size() || bytes <= 0 ||
+          bytes > k_max_object_store) {
         auto arg = std::find_if(node.ray_args.begin(), node.ray_args.end(),
                                 [](const RayArg& a) { return a.key == "object-store-memory"; });
         throw SpecError(fmt::format("object-store-memory must be a number of bytes, got \"{}\"", text),

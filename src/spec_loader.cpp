@@ -155,6 +155,7 @@ class Loader {
     } catch (const YAML::ParserException& e) {
       throw syntax_error(e);
     }
+    check_lengths(root);
     ClusterSpec spec;
     spec.file = m_file;
     spec.source = m_source;
@@ -270,6 +271,33 @@ class Loader {
     }
     return SpecError(fmt::format("invalid YAML: {}", e.msg),
                      "check the indentation and quoting around this place", where);
+  }
+
+  // No value in a spec is anywhere near this long; refusing longer ones keeps
+  // every later check (std::regex recurses per character) cheap and safe.
+  static constexpr size_t k_max_scalar = 4096;
+  static constexpr size_t k_max_key = 256;
+
+  void check_lengths(const YAML::Node& node) const {
+    if (node.IsScalar() && node.Scalar().size() > k_max_scalar) {
+      fail(node, fmt::format("a value of {} characters is longer than the {} allowed",
+                             node.Scalar().size(), k_max_scalar),
+           "shorten it; long data belongs in a file mounted with volumes:");
+    }
+    if (node.IsSequence()) {
+      for (const YAML::Node& item : node) {
+        check_lengths(item);
+      }
+    } else if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        if (it->first.IsScalar() && it->first.Scalar().size() > k_max_key) {
+          fail(it->first, fmt::format("a key of {} characters is longer than the {} allowed",
+                                      it->first.Scalar().size(), k_max_key),
+               "shorten it");
+        }
+        check_lengths(it->second);
+      }
+    }
   }
 
   std::string line_text(int line) const {
@@ -469,7 +497,8 @@ class Loader {
   }
 
   Located<double> number_of(const YAML::Node& node, const std::string& what, double min,
-                            const std::string& example, bool min_inclusive = true) const {
+                            const std::string& example, bool min_inclusive = true,
+                            double max = 1e12) const {
     std::string text = node.IsNull() ? std::string() : text_of(node, what);
     char* end = nullptr;
     double value = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
@@ -483,6 +512,10 @@ class Loader {
       fail(node,
            fmt::format("{} must be {} {}, got {}", what, min_inclusive ? "at least" : "more than",
                        min, text),
+           fmt::format("e.g. {}: {}", what, example));
+    }
+    if (value > max) {
+      fail(node, fmt::format("{} must be at most {}, got {}", what, max, text),
            fmt::format("e.g. {}: {}", what, example));
     }
     return {value, at(node)};
@@ -814,7 +847,7 @@ class Loader {
       }
     }
     if (YAML::Node value = node["cpus"]) {
-      out.cpus = number_of(value, "cpus", 0.0, "2.5", false);
+      out.cpus = number_of(value, "cpus", 0.0, "2.5", false, 4096);
     }
     if (YAML::Node value = node["shm_size"]) {
       out.shm_size = size_of(value, "shm_size", "4g");

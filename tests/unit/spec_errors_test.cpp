@@ -2,6 +2,9 @@
 // location, source line, caret and hint.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "support/load_helpers.hpp"
 
 namespace raylaunch {
@@ -177,6 +180,35 @@ TEST(SpecErrors, NotUtf8) {
             "    4 |   env: {X: \"a\xff\"}\n"
             "      |              ^\n"
             "hint: save the file as UTF-8\n");
+}
+
+}  // namespace
+}  // namespace raylaunch
+
+namespace raylaunch {
+namespace {
+
+// Every input that once crashed the fuzzer (fuzz/crashes/) is now a spec
+// error with a location: exit 2, not an internal error or a signal.
+TEST(FuzzRegressions, EveryCrashInputIsASpecError) {
+  namespace fs = std::filesystem;
+  int checked = 0;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(std::string(RAYLAUNCH_SOURCE_DIR) + "/fuzz/crashes")) {
+    if (entry.path().extension() != ".yml") {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      test::plan_text(text);
+      ADD_FAILURE() << entry.path() << " was accepted";
+    } catch (const SpecError& e) {
+      EXPECT_TRUE(e.where().has_value()) << entry.path();
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5);
 }
 
 }  // namespace
