@@ -36,23 +36,19 @@ std::vector<std::string> example_names() {
   return names;
 }
 
-// The plan names absolute host paths; the checkout's own folder is replaced
-// so the golden files hold on any clone.
-std::string portable(std::string text) {
-  for (size_t at = text.find(k_source_dir); at != std::string::npos;
-       at = text.find(k_source_dir, at)) {
-    text.replace(at, k_source_dir.size(), "${SOURCE_DIR}");
-  }
-  return text;
-}
+// Relative volume paths become absolute, and they are part of each config
+// hash; the spec is loaded as if its folder were this fixed one, so the
+// golden files hold on any clone.
+const std::string k_fixed_dir = "/checkout/examples";
 
 class Examples : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Examples, PlanMatchesGolden) {
   fs::path spec = fs::path(k_source_dir) / "examples" / (GetParam() + ".yml");
   LoadOptions options = test::options_with({{"HOME", "/home/user"}});
-  Plan plan = plan_cluster(load_spec(spec.string(), options).spec);
-  std::string actual = portable(plan_to_json(plan));
+  std::string file = "examples/" + GetParam() + ".yml";
+  Plan plan = plan_cluster(load_spec_from_string(read(spec), file, options, k_fixed_dir).spec);
+  std::string actual = plan_to_json(plan);
   fs::path golden = fs::path(k_source_dir) / "tests/data/golden" / (GetParam() + ".json");
   if (std::getenv("RAYLAUNCH_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(golden, std::ios::binary) << actual;
