@@ -166,11 +166,6 @@ bool engine_is_local(const DockerEndpoint& endpoint) {
                   "run the command shown by --dry-run by hand to see more");
 }
 
-struct JoinReport {
-  int alive = 0;
-  bool reachable = false;
-};
-
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,

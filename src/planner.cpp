@@ -231,7 +231,7 @@ class Planner {
                                                            : std::string("127.0.0.1"))
                                  : plan.project + "-head";
     plan.gcs_address = fmt::format("{}:{}", head_host, head.ports.gcs.value);
-    check_head_ports(plan);
+    check_head_ports();
 
     size_t total = 1;
     for (const WorkerGroupSpec& group : m_spec.workers) {
@@ -277,7 +277,7 @@ class Planner {
   }
 
  private:
-  void check_head_ports(Plan& plan) {
+  void check_head_ports() {
     const HeadSpec& head = m_spec.head;
     std::vector<std::pair<const char*, const Located<int>*>> ports = {
         {"gcs", &head.ports.gcs}, {"dashboard", &head.ports.dashboard}, {"client", &head.ports.client}};
@@ -305,7 +305,6 @@ class Planner {
            "bind to 127.0.0.1 and tunnel, or firewall these ports",
            head.bind.where});
     }
-    (void)plan;
   }
 
   // In host mode each node gets a block of pinned ports from port_base; the

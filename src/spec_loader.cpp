@@ -183,7 +183,7 @@ class Loader {
     if (YAML::Node defaults = root["defaults"]) {
       expect_map(defaults, "defaults");
       check_keys(defaults, k_node_keys, "under defaults");
-      load_node(defaults, spec.defaults, "defaults", spec_dir);
+      load_node(defaults, spec.defaults, spec_dir);
     }
     if (YAML::Node head = root["head"]) {
       load_head(head, spec.head, spec_dir);
@@ -749,7 +749,7 @@ class Loader {
     keys.push_back("ports");
     keys.push_back("bind");
     check_keys(node, keys, "under head");
-    load_node(node, head.node, "head", spec_dir);
+    load_node(node, head.node, spec_dir);
     if (YAML::Node ports = node["ports"]) {
       expect_map(ports, "head.ports");
       check_keys(ports, k_port_keys, "under head.ports");
@@ -821,13 +821,12 @@ class Loader {
       } else {
         group.replicas.where = group.group.where;
       }
-      load_node(item, group.node, fmt::format("worker group \"{}\"", group.group.value), spec_dir);
+      load_node(item, group.node, spec_dir);
       spec.workers.push_back(std::move(group));
     }
   }
 
-  void load_node(const YAML::Node& node, NodeSpec& out, const std::string& owner,
-                 const std::string& spec_dir) const {
+  void load_node(const YAML::Node& node, NodeSpec& out, const std::string& spec_dir) const {
     if (YAML::Node image = node["image"]) {
       out.image = image_of(image, "image");
     }
@@ -905,7 +904,6 @@ class Loader {
       }
       out.pull = Located<PullPolicy>{policy, at(value)};
     }
-    (void)owner;
   }
 
   void load_env(const YAML::Node& node, NodeSpec& out) const {
