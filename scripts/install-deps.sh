@@ -6,8 +6,9 @@ set -euo pipefail
 build_packages=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev libboost-dev
   libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev python3)
-# The Docker engine for `up`, and what the ray stand-in image is built from.
-docker_packages=(docker.io busybox-static musl-tools)
+# The Docker engine for `up`, what the ray stand-in image is built from, and
+# `ss`, which the fault tests use to see a listener.
+docker_packages=(docker.io busybox-static musl-tools iproute2)
 
 want=("${build_packages[@]}")
 if [[ ${1:-} == --docker ]]; then
