@@ -70,15 +70,23 @@ void print_diagnostic(const Diagnostic& diagnostic) {
   std::cerr << format_diagnostic(safe, redact(source));
 }
 
-// `-f` when given, else raylaunch.yml (or .yaml) in the current folder.
-std::string spec_path(const CommonOptions& common) {
-  if (!common.file.empty()) {
-    return common.file;
-  }
+// raylaunch.yml (or .yaml) in the current folder, when there is one.
+std::optional<std::string> default_spec() {
   for (const char* name : {"raylaunch.yml", "raylaunch.yaml"}) {
     if (fs::exists(name)) {
       return name;
     }
+  }
+  return std::nullopt;
+}
+
+// `-f` when given, else the default spec in the current folder.
+std::string spec_path(const CommonOptions& common) {
+  if (!common.file.empty()) {
+    return common.file;
+  }
+  if (std::optional<std::string> found = default_spec()) {
+    return *found;
   }
   throw UsageError("no spec: raylaunch.yml is not in the current folder",
                    "pass the spec with -f FILE");
@@ -175,8 +183,6 @@ struct ExecOptions {
   std::vector<std::string> command;
 };
 
-bool has_default_spec() { return fs::exists("raylaunch.yml") || fs::exists("raylaunch.yaml"); }
-
 // `-p` when given, else the spec's name (from -f or raylaunch.yml here).
 std::string project_of(const CommonOptions& common) {
   if (!common.project_name.empty()) {
@@ -186,7 +192,7 @@ std::string project_of(const CommonOptions& common) {
     }
     return common.project_name;
   }
-  if (common.file.empty() && !has_default_spec()) {
+  if (common.file.empty() && !default_spec().has_value()) {
     throw UsageError("no project: pass -p NAME or -f FILE, or run where raylaunch.yml is",
                      "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
   }
@@ -409,7 +415,7 @@ int run_cli(int argc, char** argv) {
       code = executor.down(project, {std::chrono::seconds(down_timeout), volumes});
     } else {
       std::optional<Plan> plan;
-      if (!common.file.empty() || (common.project_name.empty() && has_default_spec())) {
+      if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
         plan = load_and_plan(common, &endpoint, false);
       }
       std::string project = plan ? plan->project : project_of(common);

@@ -341,11 +341,14 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
       }
       return false;
     };
+    auto remove = [&] { return docker({"rm", "--force", action.container_id}); };
+    auto run = [&] {
+      return docker(run_args(plan, *action.container), std::nullopt, run_env(*action.container));
+    };
     switch (action.kind) {
       case Action::Kind::remove: {
         m_progress.event(id, "Removing");
-        CommandResult removed = docker({"rm", "--force", action.container_id});
-        if (removed.exit_code != 0) {
+        if (CommandResult removed = remove(); removed.exit_code != 0) {
           return fail("cannot remove", removed);
         }
         m_progress.event(id, "Removed", EventState::done);
@@ -353,12 +356,10 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
       }
       case Action::Kind::recreate: {
         m_progress.event(id, "Recreate");
-        CommandResult removed = docker({"rm", "--force", action.container_id});
-        if (removed.exit_code != 0) {
+        if (CommandResult removed = remove(); removed.exit_code != 0) {
           return fail("cannot remove", removed);
         }
-        CommandResult made = docker(run_args(plan, *action.container), std::nullopt, run_env(*action.container));
-        if (made.exit_code != 0) {
+        if (CommandResult made = run(); made.exit_code != 0) {
           return fail("cannot start", made);
         }
         m_progress.event(id, "Recreated", EventState::done);
@@ -366,8 +367,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
       }
       case Action::Kind::create: {
         m_progress.event(id, "Creating");
-        CommandResult made = docker(run_args(plan, *action.container), std::nullopt, run_env(*action.container));
-        if (made.exit_code != 0) {
+        if (CommandResult made = run(); made.exit_code != 0) {
           return fail("cannot start", made);
         }
         m_progress.event(id, "Started", EventState::done);
