@@ -4,8 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include <raylaunch/planner.hpp>
-#include <raylaunch/spec_loader.hpp>
+#include <raylaunch/plan/planner.hpp>
+#include <raylaunch/spec/loader.hpp>
 
 namespace {
 

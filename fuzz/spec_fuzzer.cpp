@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <exception>
 #include <optional>
-#include <raylaunch/error.hpp>
-#include <raylaunch/plan_output.hpp>
-#include <raylaunch/planner.hpp>
-#include <raylaunch/spec_loader.hpp>
+#include <raylaunch/base/error.hpp>
+#include <raylaunch/plan/output.hpp>
+#include <raylaunch/plan/planner.hpp>
+#include <raylaunch/spec/loader.hpp>
 #include <string>
 
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include <raylaunch/command_runner.hpp>
-#include <raylaunch/docker.hpp>
+#include <raylaunch/engine/command_runner.hpp>
+#include <raylaunch/engine/docker_engine.hpp>
 
 #include "support/load_helpers.hpp"
 

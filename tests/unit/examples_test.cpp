@@ -3,7 +3,7 @@
 // the golden files; review the diff before committing it.
 #include <gtest/gtest.h>
 
-#include <raylaunch/plan_output.hpp>
+#include <raylaunch/plan/output.hpp>
 
 #include <filesystem>
 #include <fstream>

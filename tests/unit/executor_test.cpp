@@ -1,7 +1,7 @@
 // The executor's docker commands, exactly, against a recording runner.
 #include <gtest/gtest.h>
 
-#include <raylaunch/executor.hpp>
+#include <raylaunch/execute/executor.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>

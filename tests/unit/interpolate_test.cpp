@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <raylaunch/interpolate.hpp>
+#include <raylaunch/spec/interpolate.hpp>
 
 #include <map>
 

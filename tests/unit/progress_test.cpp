@@ -2,7 +2,7 @@
 // programs (json), so each mode is checked as whole text with a fake clock.
 #include <gtest/gtest.h>
 
-#include <raylaunch/progress.hpp>
+#include <raylaunch/execute/progress.hpp>
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <raylaunch/ray_status.hpp>
+#include <raylaunch/ray/ray_status.hpp>
 
 #include <fstream>
 #include <sstream>

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <raylaunch/reconcile.hpp>
+#include <raylaunch/plan/reconcile.hpp>
 
 #include "support/load_helpers.hpp"
 

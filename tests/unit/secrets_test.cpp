@@ -2,10 +2,10 @@
 // docker through its environment, redacted from messages.
 #include <gtest/gtest.h>
 
-#include <raylaunch/docker.hpp>
-#include <raylaunch/lock.hpp>
-#include <raylaunch/plan_output.hpp>
-#include <raylaunch/redact.hpp>
+#include <raylaunch/engine/docker_engine.hpp>
+#include <raylaunch/engine/lock.hpp>
+#include <raylaunch/plan/output.hpp>
+#include <raylaunch/base/redact.hpp>
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <raylaunch/sha256.hpp>
+#include <raylaunch/base/sha256.hpp>
 
 #include <string>
 

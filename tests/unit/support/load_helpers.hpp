@@ -2,8 +2,8 @@
 
 // Loading specs from text in tests, with a fixed environment so no test
 // depends on the machine's variables.
-#include <raylaunch/planner.hpp>
-#include <raylaunch/spec_loader.hpp>
+#include <raylaunch/plan/planner.hpp>
+#include <raylaunch/spec/loader.hpp>
 
 #include <map>
 #include <string>

@@ -2,7 +2,7 @@
 
 // Records every command instead of running it, and answers from a script of
 // replies, so the executor's docker calls can be asserted exactly.
-#include <raylaunch/command_runner.hpp>
+#include <raylaunch/engine/command_runner.hpp>
 
 #include <deque>
 #include <functional>

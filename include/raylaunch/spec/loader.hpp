@@ -1,7 +1,7 @@
 #pragma once
 
-#include <raylaunch/interpolate.hpp>
-#include <raylaunch/model.hpp>
+#include <raylaunch/spec/interpolate.hpp>
+#include <raylaunch/spec/model.hpp>
 
 #include <functional>
 #include <optional>

@@ -1,6 +1,6 @@
 // Compose users write `${VAR:-default}` in their files and expect it to work
 // the same here; this file implements that grammar, `.env` files and sizes.
-#include <raylaunch/interpolate.hpp>
+#include <raylaunch/spec/interpolate.hpp>
 
 #include <fmt/format.h>
 

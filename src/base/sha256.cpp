@@ -1,7 +1,7 @@
 // The config hash must be stable across runs, machines and versions of every
 // library, so raylaunch computes it itself from FIPS 180-4 rather than depend
 // on a crypto library for one function.
-#include <raylaunch/sha256.hpp>
+#include <raylaunch/base/sha256.hpp>
 
 #include <array>
 #include <cstdint>

@@ -2,14 +2,14 @@
 // live in the planner and in reconcile(); this file orders the docker
 // commands, runs independent ones in parallel under one bound, and waits for
 // Ray rather than for containers.
-#include <raylaunch/executor.hpp>
+#include <raylaunch/execute/executor.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <raylaunch/error.hpp>
-#include <raylaunch/ray_status.hpp>
-#include <raylaunch/reconcile.hpp>
+#include <raylaunch/base/error.hpp>
+#include <raylaunch/ray/ray_status.hpp>
+#include <raylaunch/plan/reconcile.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

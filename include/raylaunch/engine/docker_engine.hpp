@@ -3,7 +3,8 @@
 // What raylaunch says to the Docker CLI, as argv vectors, and how it reads
 // the answers. Pure functions, so the exact commands are unit-tested.
 
-#include <raylaunch/planner.hpp>
+#include <raylaunch/plan/planner.hpp>
+#include <raylaunch/plan/reconcile.hpp>
 
 #include <map>
 #include <string>
@@ -24,19 +25,6 @@ struct DockerEndpoint {
   std::string describe() const;
 };
 
-/// A container of the project as `docker ps` shows it.
-struct ObservedContainer {
-  std::string id;
-  std::string name;
-  std::string state;  // running, exited, created, restarting, paused, dead
-  std::string role;
-  std::string group;
-  int replica = 0;
-  std::string config_hash;
-  std::string cpus;  // planned, from the io.raylaunch.cpus label
-  std::string gpus;
-  std::string dashboard;  // the head's dashboard URL, from its label
-};
 
 /// `docker ps -a` of every container with the project's label.
 std::vector<std::string> ps_args(const std::string& project);

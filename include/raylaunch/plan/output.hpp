@@ -1,6 +1,6 @@
 #pragma once
 
-#include <raylaunch/planner.hpp>
+#include <raylaunch/plan/planner.hpp>
 
 #include <string>
 

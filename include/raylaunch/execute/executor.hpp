@@ -1,9 +1,9 @@
 #pragma once
 
-#include <raylaunch/command_runner.hpp>
-#include <raylaunch/docker.hpp>
-#include <raylaunch/planner.hpp>
-#include <raylaunch/progress.hpp>
+#include <raylaunch/engine/command_runner.hpp>
+#include <raylaunch/engine/docker_engine.hpp>
+#include <raylaunch/plan/planner.hpp>
+#include <raylaunch/execute/progress.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -4,6 +4,9 @@
 
 namespace raylaunch {
 
+/// What every output prints instead of a secret value.
+inline constexpr const char* k_masked = "******";
+
 /// Remembers `value` as a secret: from now on redact() masks it. Values
 /// shorter than 4 characters are not remembered (they would mask too much).
 void remember_secret(const std::string& value);

@@ -1,12 +1,25 @@
 #pragma once
 
-#include <raylaunch/docker.hpp>
-#include <raylaunch/planner.hpp>
+#include <raylaunch/plan/planner.hpp>
 
 #include <string>
 #include <vector>
 
 namespace raylaunch {
+
+/// A container of the project as `docker ps` shows it.
+struct ObservedContainer {
+  std::string id;
+  std::string name;
+  std::string state;  // running, exited, created, restarting, paused, dead
+  std::string role;
+  std::string group;
+  int replica = 0;
+  std::string config_hash;
+  std::string cpus;  // planned, from the io.raylaunch.cpus label
+  std::string gpus;
+  std::string dashboard;  // the head's dashboard URL, from its label
+};
 
 /// What `up` finds before it acts.
 struct ObservedState {

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <raylaunch/model.hpp>
+#include <raylaunch/base/redact.hpp>
+#include <raylaunch/spec/model.hpp>
 
 #include <map>
 #include <optional>
@@ -87,9 +88,6 @@ Plan plan_cluster(const ClusterSpec& spec);
 /// Whether an env name looks like it holds a secret: it contains PASSWORD,
 /// TOKEN, SECRET or KEY, in any case.
 bool is_secret_name(const std::string& name);
-
-/// What every output prints instead of a secret value.
-inline constexpr const char* k_masked = "******";
 
 /// `restart` as Docker writes it: no, always, on-failure[:N], unless-stopped.
 std::string restart_to_string(const RestartPolicy& restart);

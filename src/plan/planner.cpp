@@ -1,12 +1,12 @@
 // Every decision about the cluster is made here, before any container exists:
 // a pure function from the spec to the containers, so `config`, `--dry-run`
 // and golden tests all see exactly what `up` will do.
-#include <raylaunch/planner.hpp>
+#include <raylaunch/plan/planner.hpp>
 
 #include <fmt/format.h>
 
-#include <raylaunch/ray_flags.hpp>
-#include <raylaunch/sha256.hpp>
+#include <raylaunch/spec/ray_flags.hpp>
+#include <raylaunch/base/sha256.hpp>
 
 #include <algorithm>
 #include <charconv>

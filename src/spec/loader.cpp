@@ -2,12 +2,12 @@
 // that includes yaml-cpp. Every value keeps where it was written, so any later
 // complaint can point at the line, and every mistake is caught here, before a
 // container exists.
-#include <raylaunch/spec_loader.hpp>
+#include <raylaunch/spec/loader.hpp>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <raylaunch/ray_flags.hpp>
+#include <raylaunch/spec/ray_flags.hpp>
 
 #include <algorithm>
 #include <cctype>

@@ -1,7 +1,7 @@
 // `raylaunch config` prints the plan the way `docker compose config` prints
 // the resolved model: every decision spelled out, in JSON or YAML. Both come
 // from one JSON document so the two formats cannot drift apart.
-#include <raylaunch/plan_output.hpp>
+#include <raylaunch/plan/output.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // One way to print a problem, whether it comes from the YAML parser, the
 // loader or the planner, so every message points at the same place the same way.
-#include <raylaunch/error.hpp>
+#include <raylaunch/base/error.hpp>
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // Docker has no idea of a "cluster"; this file turns planned containers into
 // the argv that creates them and reads back what `docker ps` says.
-#include <raylaunch/docker.hpp>
+#include <raylaunch/engine/docker_engine.hpp>
 
 #include <fmt/format.h>
 

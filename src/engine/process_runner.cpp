@@ -1,14 +1,14 @@
 // The one place raylaunch starts processes; the only file that includes
 // Boost.Process. stdout and stderr are read concurrently through asio so a
 // child that fills one pipe while we read the other cannot deadlock us.
-#include <raylaunch/command_runner.hpp>
+#include <raylaunch/engine/command_runner.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <raylaunch/error.hpp>
+#include <raylaunch/base/error.hpp>
 
 #include <future>
 #include <mutex>

@@ -1,10 +1,10 @@
 // Two `raylaunch up` of one project at once would both see a node missing
 // and both create it; one lock per project makes the second wait its turn.
-#include <raylaunch/lock.hpp>
+#include <raylaunch/engine/lock.hpp>
 
 #include <fmt/format.h>
 
-#include <raylaunch/error.hpp>
+#include <raylaunch/base/error.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,6 +1,6 @@
 // `up --wait` and `status` need Ray's own count of live nodes; `ray status`
 // is the one command every Ray image has, so its text is parsed here.
-#include <raylaunch/ray_status.hpp>
+#include <raylaunch/ray/ray_status.hpp>
 
 #include <cstdlib>
 #include <sstream>

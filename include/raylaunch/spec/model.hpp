@@ -3,7 +3,7 @@
 // The typed spec: what the YAML says, after interpolation and validation, with
 // the source location of every value a later stage may have to complain about.
 
-#include <raylaunch/error.hpp>
+#include <raylaunch/base/error.hpp>
 
 #include <cstdint>
 #include <map>

@@ -1,9 +1,9 @@
 // Bringing up a cluster runs many Docker commands at once; this file shows
 // how each resource is getting on, like `docker compose up`, as a redrawn
 // block on a terminal or as plain or JSON lines when the output is logged.
-#include <raylaunch/progress.hpp>
+#include <raylaunch/execute/progress.hpp>
 
-#include <raylaunch/redact.hpp>
+#include <raylaunch/base/redact.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // raylaunch refuses a `ray_args` key that `ray start` would refuse, so the
 // mistake shows at `config` time with a line number instead of as a container
 // that exits. The list is Ray's own (scripts.py, between 2.54 and 2.55).
-#include <raylaunch/ray_flags.hpp>
+#include <raylaunch/spec/ray_flags.hpp>
 
 #include <algorithm>
 

@@ -1,8 +1,6 @@
 // Secrets are kept out of argv and plan output by construction; this is the
 // net under everything else raylaunch prints (messages Docker or Ray wrote).
-#include <raylaunch/redact.hpp>
-
-#include <raylaunch/planner.hpp>
+#include <raylaunch/base/redact.hpp>
 
 #include <mutex>
 #include <set>

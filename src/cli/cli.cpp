@@ -1,19 +1,19 @@
 // Turns the command line into options and calls the core; the only file that
 // includes CLI11, and the one place that catches Error and picks exit codes.
-#include <raylaunch/cli.hpp>
+#include <raylaunch/cli/cli.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <raylaunch/command_runner.hpp>
-#include <raylaunch/docker.hpp>
-#include <raylaunch/executor.hpp>
-#include <raylaunch/lock.hpp>
-#include <raylaunch/plan_output.hpp>
-#include <raylaunch/planner.hpp>
-#include <raylaunch/progress.hpp>
-#include <raylaunch/redact.hpp>
-#include <raylaunch/spec_loader.hpp>
+#include <raylaunch/engine/command_runner.hpp>
+#include <raylaunch/engine/docker_engine.hpp>
+#include <raylaunch/execute/executor.hpp>
+#include <raylaunch/engine/lock.hpp>
+#include <raylaunch/plan/output.hpp>
+#include <raylaunch/plan/planner.hpp>
+#include <raylaunch/execute/progress.hpp>
+#include <raylaunch/base/redact.hpp>
+#include <raylaunch/spec/loader.hpp>
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // The difference between the plan and Docker's state, as a list of steps; no
 // I/O here, so convergence is tested without an engine (compose's reconcile).
-#include <raylaunch/reconcile.hpp>
+#include <raylaunch/plan/reconcile.hpp>
 
 #include <fmt/format.h>
 
