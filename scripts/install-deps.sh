@@ -4,8 +4,8 @@
 set -euo pipefail
 
 build_packages=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev libboost-dev
-  libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  libbenchmark-dev python3)
+  libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libgtest-dev
+  libgmock-dev libbenchmark-dev python3)
 # The Docker engine for `up`, what the ray stand-in image is built from, and
 # `ss`, which the fault tests use to see a listener.
 docker_packages=(docker.io busybox-static musl-tools iproute2)

@@ -1,99 +1,35 @@
-// The config hash must be stable across runs, machines and versions of every
-// library, so raylaunch computes it itself from FIPS 180-4 rather than depend
-// on a crypto library for one function.
+// The config hash must be the same on every run and machine. SHA-256 is fixed
+// by FIPS 180-4, so any correct implementation gives the same bytes; this one
+// is OpenSSL's rather than a hand-written copy of our own to review and test.
 #include <raylaunch/base/sha256.hpp>
 
+#include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
 #include <array>
-#include <cstdint>
+#include <stdexcept>
 
 namespace raylaunch {
 
-namespace {
-
-constexpr std::array<uint32_t, 64> k_round = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-constexpr uint32_t rotate_right(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-void compress(std::array<uint32_t, 8>& state, const unsigned char* block) {
-  std::array<uint32_t, 64> w{};
-  for (int i = 0; i < 16; ++i) {
-    w[i] = (uint32_t(block[4 * i]) << 24) | (uint32_t(block[4 * i + 1]) << 16) |
-           (uint32_t(block[4 * i + 2]) << 8) | uint32_t(block[4 * i + 3]);
-  }
-  for (int i = 16; i < 64; ++i) {
-    uint32_t s0 = rotate_right(w[i - 15], 7) ^ rotate_right(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = rotate_right(w[i - 2], 17) ^ rotate_right(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
-  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-  for (int i = 0; i < 64; ++i) {
-    uint32_t big1 = rotate_right(e, 6) ^ rotate_right(e, 11) ^ rotate_right(e, 25);
-    uint32_t choose = (e & f) ^ (~e & g);
-    uint32_t t1 = h + big1 + choose + k_round[i] + w[i];
-    uint32_t big0 = rotate_right(a, 2) ^ rotate_right(a, 13) ^ rotate_right(a, 22);
-    uint32_t majority = (a & b) ^ (a & c) ^ (b & c);
-    uint32_t t2 = big0 + majority;
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  state[0] += a;
-  state[1] += b;
-  state[2] += c;
-  state[3] += d;
-  state[4] += e;
-  state[5] += f;
-  state[6] += g;
-  state[7] += h;
-}
-
-}  // namespace
-
 std::string sha256_hex(std::string_view data) {
-  std::array<uint32_t, 8> state = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  size_t full = data.size() / 64;
-  for (size_t i = 0; i < full; ++i) {
-    compress(state, bytes + 64 * i);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  // A failure here is OpenSSL's or ours (no memory, a broken provider), never
+  // the user's; an assert() would vanish with NDEBUG and leave a wrong hash.
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 ||
+      size != 32) {
+    std::array<char, 256> reason{};
+    ERR_error_string_n(ERR_get_error(), reason.data(), reason.size());
+    throw std::runtime_error(
+        fmt::format("sha256: OpenSSL's EVP_Digest failed: {}", reason.data()));
   }
-  // The tail, a 1 bit, zeros, and the length in bits as a big-endian 64-bit number.
-  std::array<unsigned char, 128> tail{};
-  size_t rest = data.size() - 64 * full;
-  for (size_t i = 0; i < rest; ++i) {
-    tail[i] = bytes[64 * full + i];
-  }
-  tail[rest] = 0x80;
-  size_t tail_size = rest + 1 + 8 <= 64 ? 64 : 128;
-  uint64_t bits = uint64_t(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) {
-    tail[tail_size - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  }
-  compress(state, tail.data());
-  if (tail_size == 128) {
-    compress(state, tail.data() + 64);
-  }
-  static const char* k_hex = "0123456789abcdef";
+  static constexpr char k_hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(64);
-  for (uint32_t word : state) {
-    for (int shift = 28; shift >= 0; shift -= 4) {
-      out += k_hex[(word >> shift) & 0xf];
-    }
+  for (unsigned int i = 0; i < size; ++i) {
+    out += k_hex[digest[i] >> 4];
+    out += k_hex[digest[i] & 0xf];
   }
   return out;
 }

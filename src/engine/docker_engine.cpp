@@ -1,15 +1,39 @@
-// Docker has no idea of a "cluster"; this file turns planned containers into
-// the argv that creates them and reads back what `docker ps` says.
+// One Docker engine, in the executor's terms: each method below builds its
+// docker argv, runs it and reads the answer. Docker has no idea of a
+// "cluster"; this file turns planned containers into the commands that create
+// them and reads back what `docker ps` says.
 #include <raylaunch/engine/docker_engine.hpp>
 
 #include <fmt/format.h>
 
+#include <raylaunch/base/error.hpp>
+#include <raylaunch/base/log.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <sstream>
 
 namespace raylaunch {
 
 namespace {
+
+using namespace std::chrono_literals;
+
+// A docker CLI call that should answer at once: bounded, so an engine that
+// stops answering gives an error instead of a hang. RAYLAUNCH_ENGINE_TIMEOUT
+// (seconds) changes the bound.
+const std::chrono::milliseconds k_quick_timeout = [] {
+  const char* seconds = std::getenv("RAYLAUNCH_ENGINE_TIMEOUT");
+  int value = seconds != nullptr ? std::atoi(seconds) : 0;
+  return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
+}();
 
 const char* k_ps_format =
     "{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Label \"io.raylaunch.role\"}}\t"
@@ -30,7 +54,32 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) {
+    if (!line.empty()) {
+      lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
 }  // namespace
+
+std::string last_line(const std::string& text) {
+  std::string trimmed = text;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) {
+    trimmed.pop_back();
+  }
+  size_t newline = trimmed.rfind('\n');
+  return newline == std::string::npos ? trimmed : trimmed.substr(newline + 1);
+}
 
 std::vector<std::string> DockerEndpoint::argv(std::vector<std::string> args) const {
   std::vector<std::string> out = {program};
@@ -53,6 +102,213 @@ std::string DockerEndpoint::describe() const {
     return fmt::format("context \"{}\"", name);
   }
   return "unix:///var/run/docker.sock";
+}
+
+bool DockerEndpoint::is_local() const { return describe().rfind("unix://", 0) == 0; }
+
+DockerEngine::DockerEngine(CommandRunner& runner, DockerEndpoint endpoint)
+    : m_runner(runner), m_endpoint(std::move(endpoint)) {}
+
+CommandResult DockerEngine::docker(std::vector<std::string> args,
+                                   std::optional<std::chrono::milliseconds> timeout,
+                                   std::map<std::string, std::string> env) {
+  ++m_commands;
+  Command command{m_endpoint.argv(std::move(args)), timeout, std::move(env)};
+  auto started = std::chrono::steady_clock::now();
+  CommandResult result = m_runner.run(command);
+  if (debug_log_enabled()) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    log_debug(fmt::format("{} (exit {}{}, {:.3f} s)", quote_for_display(command.argv),
+                          result.exit_code, result.timed_out ? ", timed out" : "", took.count()));
+  }
+  return result;
+}
+
+Outcome DockerEngine::change(std::vector<std::string> args,
+                             std::optional<std::chrono::milliseconds> timeout) {
+  CommandResult result = docker(std::move(args), timeout);
+  return {result.exit_code == 0, last_line(result.err)};
+}
+
+void DockerEngine::engine_failed(const CommandResult& result) const {
+  if (result.timed_out) {
+    throw ExecError(fmt::format("the Docker engine at {} does not answer (no reply in {} s)",
+                                m_endpoint.describe(), k_quick_timeout.count() / 1000),
+                    "check that dockerd runs and is not stuck: `docker info`");
+  }
+  std::string said = last_line(result.err);
+  if (said.find("Cannot connect") != std::string::npos ||
+      said.find("connection refused") != std::string::npos ||
+      said.find("no such file") != std::string::npos ||
+      said.find("error during connect") != std::string::npos) {
+    throw ExecError(fmt::format("the Docker engine at {} does not answer: {}",
+                                m_endpoint.describe(), said),
+                    "start it (as root: `dockerd &`, or `systemctl start docker`), or point "
+                    "DOCKER_HOST or --context at one that runs");
+  }
+  throw ExecError(fmt::format("docker failed: {}", said.empty() ? "no message" : said),
+                  "run the command shown by --dry-run by hand to see more");
+}
+
+std::vector<ObservedContainer> DockerEngine::containers(const std::string& project) {
+  CommandResult ps = docker(ps_args(project), k_quick_timeout);
+  if (ps.exit_code != 0) {
+    engine_failed(ps);
+  }
+  return parse_ps(ps.out);
+}
+
+std::vector<std::string> DockerEngine::networks(const std::string& project) {
+  return lines_of(docker(network_ls_args(project), k_quick_timeout).out);
+}
+
+std::vector<std::string> DockerEngine::volumes(const std::string& project) {
+  return lines_of(docker(volume_ls_args(project), k_quick_timeout).out);
+}
+
+std::vector<std::string> DockerEngine::missing_images(const std::vector<std::string>& images) {
+  return parse_missing_images(docker(image_inspect_args(images), k_quick_timeout).err, images);
+}
+
+bool DockerEngine::has_nvidia_runtime() {
+  CommandResult info = docker({"info", "--format", "{{json .Runtimes}}"}, k_quick_timeout);
+  return info.out.find("nvidia") != std::string::npos;
+}
+
+std::string DockerEngine::container_publishing(int port) {
+  CommandResult holder = docker(
+      {"ps", "--filter", fmt::format("publish={}", port), "--format", "{{.Names}}"},
+      k_quick_timeout);
+  return last_line(holder.out);
+}
+
+bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
+  if (!m_endpoint.is_local()) {
+    return false;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return false;
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) != 1) {
+    ::close(fd);
+    return false;
+  }
+  bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
+               errno == EADDRINUSE;
+  ::close(fd);
+  return taken;
+}
+
+std::string DockerEngine::environment_of(const std::string& container) {
+  return docker({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container},
+                10s)
+      .out;
+}
+
+std::string DockerEngine::log_tail(const std::string& container, int lines) {
+  CommandResult logs = docker({"logs", "--tail", std::to_string(lines), container}, k_quick_timeout);
+  return logs.out + logs.err;
+}
+
+ExecOutput DockerEngine::exec(const std::string& container,
+                              const std::vector<std::string>& command) {
+  CommandResult result = docker(with({"exec", container}, command), k_quick_timeout);
+  return {result.exit_code, result.out};
+}
+
+Outcome DockerEngine::pull(const std::string& image) { return change({"pull", image}); }
+
+Outcome DockerEngine::create_network(const PlannedNetwork& network) {
+  return change(network_create_args(network), k_quick_timeout);
+}
+
+Outcome DockerEngine::create_volume(const std::string& project, const std::string& name) {
+  return change(volume_create_args(project, name), k_quick_timeout);
+}
+
+Outcome DockerEngine::run(const Plan& plan, const PlannedContainer& container) {
+  CommandResult result = docker(run_args(plan, container), std::nullopt, run_env(container));
+  return {result.exit_code == 0, last_line(result.err)};
+}
+
+Outcome DockerEngine::start(const std::string& id) { return change({"start", id}); }
+
+Outcome DockerEngine::remove(const std::string& id) { return change({"rm", "--force", id}); }
+
+Outcome DockerEngine::remove_all(const std::vector<std::string>& ids) {
+  return change(with({"rm", "--force"}, ids), k_quick_timeout);
+}
+
+Outcome DockerEngine::stop(const std::vector<std::string>& ids, std::chrono::seconds grace) {
+  return change(with({"stop", "--time", std::to_string(grace.count())}, ids),
+                grace + k_quick_timeout);
+}
+
+Outcome DockerEngine::remove_networks(const std::vector<std::string>& names) {
+  return change(with({"network", "rm"}, names), k_quick_timeout);
+}
+
+Outcome DockerEngine::remove_volumes(const std::vector<std::string>& names) {
+  return change(with({"volume", "rm"}, names), k_quick_timeout);
+}
+
+void DockerEngine::print_logs(const std::vector<ObservedContainer>& containers,
+                              const std::string& tail, std::ostream& out) {
+  for (const ObservedContainer& c : containers) {
+    std::vector<std::string> args = {"logs"};
+    if (!tail.empty()) {
+      args.insert(args.end(), {"--tail", tail});
+    }
+    args.push_back(c.id);
+    CommandResult result = docker(args);
+    std::istringstream lines(result.out + result.err);
+    for (std::string line; std::getline(lines, line);) {
+      out << c.name << " | " << line << '\n';
+    }
+  }
+}
+
+void DockerEngine::attach_logs(const std::string& container, bool follow,
+                               const std::string& tail) {
+  std::vector<std::string> args = {"logs"};
+  if (follow) {
+    args.push_back("--follow");
+  }
+  if (!tail.empty()) {
+    args.insert(args.end(), {"--tail", tail});
+  }
+  args.push_back(container);
+  replace_process(std::move(args));
+}
+
+void DockerEngine::attach_exec(const std::string& container,
+                               const std::vector<std::string>& command) {
+  std::vector<std::string> args = {"exec"};
+  if (::isatty(STDIN_FILENO)) {
+    args.push_back("--interactive");
+    if (::isatty(STDOUT_FILENO)) {
+      args.push_back("--tty");
+    }
+  }
+  args.push_back(container);
+  replace_process(with(std::move(args), command));
+}
+
+void DockerEngine::replace_process(std::vector<std::string> args) const {
+  std::vector<std::string> argv = m_endpoint.argv(std::move(args));
+  std::vector<char*> pointers;
+  for (std::string& arg : argv) {
+    pointers.push_back(arg.data());
+  }
+  pointers.push_back(nullptr);
+  std::cout.flush();
+  ::execvp(pointers[0], pointers.data());
+  throw ExecError(fmt::format("cannot run {}: {}", argv[0], std::strerror(errno)),
+                  "pass --docker PATH");
 }
 
 std::vector<std::string> ps_args(const std::string& project) {

@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <raylaunch/base/error.hpp>
 
@@ -22,7 +21,6 @@ namespace bp = boost::process;
 class ProcessRunner final : public CommandRunner {
  public:
   CommandResult run(const Command& command) override {
-    spdlog::debug("running: {}", quote_for_display(command.argv));
     boost::filesystem::path program = command.argv.at(0);
     if (command.argv[0].find('/') == std::string::npos) {
       program = bp::search_path(command.argv[0]);

@@ -2,8 +2,14 @@
 
 #include <raylaunch/engine/command_runner.hpp>
 #include <raylaunch/engine/docker_engine.hpp>
+#include <raylaunch/base/log.hpp>
+#include <raylaunch/base/redact.hpp>
+
+#include <regex>
+#include <sstream>
 
 #include "support/load_helpers.hpp"
+#include "support/recording_runner.hpp"
 
 namespace raylaunch {
 namespace {
@@ -83,6 +89,23 @@ TEST(DryRun, OnlyLookingCommandsReachTheEngine) {
   EXPECT_FALSE(is_read_only_docker_command({"docker", "run", "-d", "ray:1"}));
   EXPECT_FALSE(is_read_only_docker_command({"docker", "pull", "ray:1"}));
   EXPECT_FALSE(is_read_only_docker_command({"docker", "rm", "-f", "x"}));
+}
+
+// --verbose: one copy-pasteable line per docker command, with its exit
+// status and time, secrets masked; nothing at all without it.
+TEST(DockerEngine, VerboseLogsEachCommandWithItsExitSecretsMasked) {
+  std::ostringstream log;
+  remember_secret("s3cr3t-value");
+  test::RecordingRunner runner;
+  runner.reply_with({0, "", "", false});
+  runner.reply_with({3, "", "", false});
+  DockerEngine engine(runner, DockerEndpoint{});
+  init_log("debug", &log);
+  engine.exec("demo-head", {"echo", "s3cr3t-value"});
+  init_log("off", &log);
+  engine.exec("demo-head", {"true"});
+  std::string lines = std::regex_replace(log.str(), std::regex("[0-9]+\\.[0-9]{3} s"), "T s");
+  EXPECT_EQ(lines, "raylaunch: debug: docker exec demo-head echo ****** (exit 0, T s)\n");
 }
 
 }  // namespace

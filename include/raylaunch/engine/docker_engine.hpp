@@ -1,12 +1,19 @@
 #pragma once
 
-// What raylaunch says to the Docker CLI, as argv vectors, and how it reads
-// the answers. Pure functions, so the exact commands are unit-tested.
+// One Docker engine, in the executor's terms. Each method builds its docker
+// argv, runs it through the CommandRunner and reads the answer, all in
+// src/engine/docker_engine.cpp, so following a call never leaves that file.
+// The argv builders are public too, so unit tests can assert exact commands.
 
+#include <raylaunch/engine/command_runner.hpp>
 #include <raylaunch/plan/planner.hpp>
 #include <raylaunch/plan/reconcile.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,8 +30,105 @@ struct DockerEndpoint {
   std::vector<std::string> argv(std::vector<std::string> args) const;
   /// The engine's address for messages: the context, DOCKER_HOST, or the local socket.
   std::string describe() const;
+  /// Whether the engine runs on this machine (a unix socket), so its host
+  /// ports can be probed from here.
+  bool is_local() const;
 };
 
+/// How a docker command that changes something ended: `said` is what docker
+/// printed last on stderr, for messages.
+struct Outcome {
+  bool ok = true;
+  std::string said;
+};
+
+/// A command run in a container (`docker exec`), and what it printed.
+struct ExecOutput {
+  int exit_code = 0;
+  std::string out;
+};
+
+/// One Docker engine (one host): its endpoint and the runner that reaches it.
+/// Every method may be called from several threads at once. Look-ups that
+/// must answer at once are bounded (RAYLAUNCH_ENGINE_TIMEOUT seconds, 30 by
+/// default), so an engine that hangs gives an error instead of a hang.
+class DockerEngine {
+ public:
+  DockerEngine(CommandRunner& runner, DockerEndpoint endpoint);
+
+  const DockerEndpoint& endpoint() const { return m_endpoint; }
+  /// How many docker commands ran (for the benchmark and tests).
+  int commands_run() const { return m_commands.load(); }
+
+  // Look-ups.
+
+  /// The project's containers (`docker ps -a` by label). Throws ExecError
+  /// naming the endpoint when the engine does not answer.
+  std::vector<ObservedContainer> containers(const std::string& project);
+  /// The project's networks and volumes, by label; empty when docker fails.
+  std::vector<std::string> networks(const std::string& project);
+  std::vector<std::string> volumes(const std::string& project);
+  /// Which of `images` are not on the engine.
+  std::vector<std::string> missing_images(const std::vector<std::string>& images);
+  /// Whether the engine has the NVIDIA runtime that `--gpus` needs.
+  bool has_nvidia_runtime();
+  /// The container that publishes host port `port`, or "".
+  std::string container_publishing(int port);
+  /// Whether something on this machine listens on `ip:port` already; false
+  /// for a remote engine, whose ports cannot be probed from here.
+  bool host_port_taken(const std::string& ip, int port) const;
+  /// The environment a container was created with, one `NAME=value` a line.
+  std::string environment_of(const std::string& container);
+  /// The end of a container's log (stdout and stderr together).
+  std::string log_tail(const std::string& container, int lines);
+  /// Runs `command` in `container` and returns what it printed.
+  ExecOutput exec(const std::string& container, const std::vector<std::string>& command);
+
+  // Changes.
+
+  Outcome pull(const std::string& image);
+  Outcome create_network(const PlannedNetwork& network);
+  Outcome create_volume(const std::string& project, const std::string& name);
+  /// `docker run` of `container` exactly as planned; secrets travel through
+  /// docker's environment, never its argv.
+  Outcome run(const Plan& plan, const PlannedContainer& container);
+  Outcome start(const std::string& id);
+  /// Removes a container without a grace period (a step of `up`).
+  Outcome remove(const std::string& id);
+  /// Removes containers in one call (`down`, after stop()).
+  Outcome remove_all(const std::vector<std::string>& ids);
+  /// Stops containers in one call: the engine stops them in parallel with one
+  /// grace period.
+  Outcome stop(const std::vector<std::string>& ids, std::chrono::seconds grace);
+  Outcome remove_networks(const std::vector<std::string>& names);
+  Outcome remove_volumes(const std::vector<std::string>& names);
+
+  // Handing the terminal to docker (`logs -f`, `exec`): these replace this
+  // process with the docker CLI, so streaming and a tty work as with docker.
+
+  /// Prints every container's log, each line prefixed with its name.
+  void print_logs(const std::vector<ObservedContainer>& containers, const std::string& tail,
+                  std::ostream& out);
+  [[noreturn]] void attach_logs(const std::string& container, bool follow,
+                                const std::string& tail);
+  [[noreturn]] void attach_exec(const std::string& container,
+                                const std::vector<std::string>& command);
+
+ private:
+  CommandResult docker(std::vector<std::string> args,
+                       std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                       std::map<std::string, std::string> env = {});
+  Outcome change(std::vector<std::string> args,
+                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  [[noreturn]] void replace_process(std::vector<std::string> args) const;
+  [[noreturn]] void engine_failed(const CommandResult& result) const;
+
+  CommandRunner& m_runner;
+  DockerEndpoint m_endpoint;
+  std::atomic<int> m_commands{0};
+};
+
+// The argv of each docker call, for the engine and for tests.
 
 /// `docker ps -a` of every container with the project's label.
 std::vector<std::string> ps_args(const std::string& project);
@@ -47,5 +151,8 @@ std::map<std::string, std::string> run_env(const PlannedContainer& container);
 std::vector<std::string> image_inspect_args(const std::vector<std::string>& images);
 std::vector<std::string> parse_missing_images(const std::string& err,
                                               const std::vector<std::string>& images);
+
+/// The last line of `text`, without its line ending: what docker said last.
+std::string last_line(const std::string& text);
 
 }  // namespace raylaunch

@@ -4,6 +4,7 @@
 #include <raylaunch/engine/docker_engine.hpp>
 #include <raylaunch/plan/planner.hpp>
 #include <raylaunch/execute/progress.hpp>
+#include <raylaunch/plan/reconcile.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -28,8 +29,9 @@ struct StatusOptions {
   bool json = false;
 };
 
-/// Runs the plan against Docker through a CommandRunner. It decides only the
-/// order of the steps reconcile() chose and whether to stop after a failure.
+/// Runs the plan against Docker through one DockerEngine per host (one
+/// host for now). It decides only the order of the steps reconcile() chose
+/// and whether to stop after a failure; it never builds a docker argv.
 class Executor {
  public:
   /// `out` gets results (summaries, tables); `progress` gets what happens.
@@ -52,20 +54,39 @@ class Executor {
   int status(const std::string& project, const Plan* plan, const StatusOptions& options);
 
   /// How many docker commands ran (for the benchmark and tests).
-  int commands_run() const { return m_commands.load(); }
+  int commands_run() const { return m_engine.commands_run(); }
 
  private:
-  CommandResult docker(std::vector<std::string> args,
-                       std::optional<std::chrono::milliseconds> timeout = std::nullopt,
-                       std::map<std::string, std::string> env = {});
+  struct Observation;
+  struct FirstFailure;
+
+  // up's phases, in order (src/execute/up.cpp, wait.cpp).
+  Observation observe(const Plan& plan, const std::vector<std::string>& images);
+  void pull_images(const Plan& plan, const std::vector<std::string>& images,
+                   const std::vector<std::string>& missing);
+  void check_gpu_runtime(const Plan& plan, const UpOptions& options);
+  void check_host_ports(const std::vector<Action>& actions, const UpOptions& options);
+  void create_networks_and_volumes(const Plan& plan, const std::vector<Action>& actions);
+  void apply_containers(const Plan& plan, const std::vector<Action>& actions,
+                        const UpOptions& options);
+  bool apply_step(const Plan& plan, const Action& action, FirstFailure& failure);
+  int wait_for_ray(const Plan& plan, std::chrono::steady_clock::time_point deadline,
+                   std::chrono::seconds timeout);
+  std::string nodes_not_joined(const Plan& plan);
+  void report_up(const Plan& plan, int alive) const;
+
+  // down's phases (src/execute/down.cpp).
+  void remove_containers(const std::string& project, const std::vector<ObservedContainer>& found,
+                         const DownOptions& options);
+  void remove_networks(const std::vector<std::string>& names);
+  void remove_volumes(const std::vector<std::string>& names);
+
   bool cancelled() const { return m_cancel != nullptr && m_cancel->load(); }
 
-  CommandRunner& m_runner;
-  DockerEndpoint m_endpoint;
+  DockerEngine m_engine;
   Progress& m_progress;
   std::ostream& m_out;
   const std::atomic<bool>* m_cancel;
-  std::atomic<int> m_commands{0};
 };
 
 }  // namespace raylaunch

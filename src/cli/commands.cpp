@@ -1,0 +1,286 @@
+// The commands behind the command line: load and plan the spec, find the
+// engine, take the project's lock, and hand over to the executor. No
+// decisions about the cluster are made here.
+#include "commands.hpp"
+
+#include <fmt/format.h>
+
+#include <raylaunch/base/redact.hpp>
+#include <raylaunch/engine/lock.hpp>
+#include <raylaunch/plan/output.hpp>
+#include <raylaunch/spec/loader.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace raylaunch::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// raylaunch.yml (or .yaml) in the current folder, when there is one.
+std::optional<std::string> default_spec() {
+  for (const char* name : {"raylaunch.yml", "raylaunch.yaml"}) {
+    if (fs::exists(name)) {
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
+// `-f` when given, else the default spec in the current folder.
+std::string spec_path(const CommonOptions& common) {
+  if (!common.file.empty()) {
+    return common.file;
+  }
+  if (std::optional<std::string> found = default_spec()) {
+    return *found;
+  }
+  throw UsageError("no spec: raylaunch.yml is not in the current folder",
+                   "pass the spec with -f FILE");
+}
+
+LoadResult load(const CommonOptions& common) {
+  LoadOptions options;
+  options.on_warning = print_diagnostic;
+  if (!common.project_name.empty()) {
+    options.project_name = common.project_name;
+  }
+  return load_spec(spec_path(common), options);
+}
+
+std::string random_token() {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[32];
+  if (!random.read(reinterpret_cast<char*>(bytes), sizeof(bytes))) {
+    throw ExecError("cannot read /dev/urandom to make a token", "set auth.token_env");
+  }
+  std::string token;
+  for (unsigned char byte : bytes) {
+    token += fmt::format("{:02x}", byte);
+  }
+  return token;
+}
+
+// The token of `auth: {mode: token}`: from the variable token_env names,
+// else the one the running head already has (so `up` again re-creates
+// nothing), else, when `generate`, a new random one.
+std::string resolve_token(const ClusterSpec& spec, const DockerEndpoint* endpoint, bool generate) {
+  if (!spec.auth.token_env.empty()) {
+    const char* value = std::getenv(spec.auth.token_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      throw SpecError(fmt::format("auth.token_env names {}, which is not set", spec.auth.token_env),
+                      "export it, or leave token_env out and raylaunch generates a token",
+                      spec.auth.where);
+    }
+    return value;
+  }
+  if (endpoint != nullptr) {
+    // Always the real runner: reading the token is a look-up, also under --dry-run.
+    std::unique_ptr<CommandRunner> runner = make_process_runner();
+    DockerEngine engine(*runner, *endpoint);
+    std::istringstream lines(engine.environment_of(spec.name.value + "-head"));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("RAY_AUTH_TOKEN=", 0) == 0 && line.size() > 15) {
+        return line.substr(15);
+      }
+    }
+  }
+  return generate ? random_token() : std::string();
+}
+
+// `endpoint` lets the Ray token be read back from a running head; `generate`
+// makes a new one when there is none (up does, config does not).
+Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint = nullptr,
+                   bool generate = false) {
+  LoadResult loaded = load(common);
+  if (loaded.spec.auth.token) {
+    loaded.spec.auth.resolved_token = resolve_token(loaded.spec, endpoint, generate);
+    remember_secret(loaded.spec.auth.resolved_token);
+  }
+  Plan plan = plan_cluster(loaded.spec);
+  for (const PlannedContainer& c : plan.containers) {
+    for (const std::string& key : c.secret_env) {
+      remember_secret(c.env.at(key));
+    }
+  }
+  for (const Diagnostic& warning : plan.warnings) {
+    print_diagnostic(warning);
+  }
+  return plan;
+}
+
+// `-p` when given, else the spec's name (from -f or raylaunch.yml here).
+std::string project_of(const CommonOptions& common) {
+  if (!common.project_name.empty()) {
+    if (!is_valid_project_name(common.project_name)) {
+      throw UsageError(fmt::format("invalid project name \"{}\"", common.project_name),
+                       "names are lowercase letters, digits, \"-\" and \"_\"");
+    }
+    return common.project_name;
+  }
+  if (common.file.empty() && !default_spec().has_value()) {
+    throw UsageError("no project: pass -p NAME or -f FILE, or run where raylaunch.yml is",
+                     "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
+  }
+  return load(common).spec.name.value;
+}
+
+bool program_on_path(const std::string& program) {
+  if (program.find('/') != std::string::npos) {
+    return ::access(program.c_str(), X_OK) == 0;
+  }
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) {
+    return false;
+  }
+  std::stringstream dirs(path);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (::access((fs::path(dir.empty() ? "." : dir) / program).c_str(), X_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+DockerEndpoint endpoint_of(const CommonOptions& common) {
+  DockerEndpoint endpoint;
+  if (!common.docker.empty()) {
+    endpoint.program = common.docker;
+  } else if (const char* program = std::getenv("RAYLAUNCH_DOCKER"); program && *program) {
+    endpoint.program = program;
+  }
+  endpoint.context = common.context;
+  // Find the program now, so a missing one is one clear message, not a failure per command.
+  if (!program_on_path(endpoint.program)) {
+    throw ExecError(fmt::format("docker program \"{}\" not found", endpoint.program),
+                    "install Docker (Debian: apt-get install docker.io), or pass --docker PATH");
+  }
+  return endpoint;
+}
+
+// A node as the user names it (`head`, `cpu-2`, or a container name) to its container.
+std::string container_of(const std::string& project, const std::string& node) {
+  if (node == "head") {
+    return project + "-head";
+  }
+  return node.rfind(project + "-", 0) == 0 ? node : project + "-" + node;
+}
+
+// What `up`, `down` and `status` share: the engine, progress and the executor.
+struct Session {
+  Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
+          const std::atomic<bool>& interrupted)
+      : endpoint(endpoint_of(common)),
+        real(make_process_runner()),
+        printing(make_printing_runner(std::cout, real.get())),
+        progress(std::cerr, progress_mode_from(engine.progress, STDERR_FILENO)),
+        executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted) {}
+
+  std::function<void(const std::string&)> on_lock_wait() {
+    return [this](const std::string& path) {
+      progress.message(
+          fmt::format("waiting for another raylaunch working on this project (lock: {})", path));
+    };
+  }
+
+  DockerEndpoint endpoint;
+  std::unique_ptr<CommandRunner> real;
+  std::unique_ptr<CommandRunner> printing;
+  Progress progress;
+  Executor executor;
+};
+
+}  // namespace
+
+void print_diagnostic(const Diagnostic& diagnostic) {
+  std::string source;
+  if (diagnostic.where && !diagnostic.where->file.empty()) {
+    source = read_text(diagnostic.where->file);
+  }
+  Diagnostic safe = diagnostic;
+  safe.message = redact(diagnostic.message);
+  safe.hint = redact(diagnostic.hint);
+  std::cerr << format_diagnostic(safe, redact(source));
+}
+
+int run_config(const CommonOptions& common, const ConfigOptions& options) {
+  Plan plan = load_and_plan(common);
+  if (!options.quiet) {
+    std::cout << (options.format == "json" ? plan_to_json(plan) : plan_to_yaml(plan));
+  }
+  return 0;
+}
+
+int run_logs(const CommonOptions& common, const LogsOptions& options) {
+  std::string project = project_of(common);
+  DockerEndpoint endpoint = endpoint_of(common);
+  std::unique_ptr<CommandRunner> runner = make_process_runner();
+  DockerEngine engine(*runner, endpoint);
+  if (!options.node.empty()) {
+    engine.attach_logs(container_of(project, options.node), options.follow, options.tail);
+  }
+  if (options.follow) {
+    throw UsageError("logs --follow needs a node", "e.g. raylaunch logs head -f");
+  }
+  std::vector<ObservedContainer> containers = engine.containers(project);
+  std::sort(containers.begin(), containers.end(),
+            [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
+  engine.print_logs(containers, options.tail, std::cout);
+  return 0;
+}
+
+int run_exec(const CommonOptions& common, const ExecOptions& options) {
+  std::string project = project_of(common);
+  std::unique_ptr<CommandRunner> runner = make_process_runner();
+  DockerEngine engine(*runner, endpoint_of(common));
+  engine.attach_exec(container_of(project, options.node), options.command);
+}
+
+int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCommand& options,
+           const std::atomic<bool>& interrupted) {
+  Session session(common, engine, options.dry_run, interrupted);
+  Plan plan = load_and_plan(common, &session.endpoint, true);
+  UpOptions up{!options.no_wait, std::chrono::seconds(options.timeout), options.parallel,
+               options.dry_run};
+  std::optional<ProjectLock> lock;
+  if (!options.dry_run) {
+    lock.emplace(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
+  }
+  return session.executor.up(plan, up);
+}
+
+int run_down(const CommonOptions& common, const EngineOptions& engine,
+             const DownCommand& options, const std::atomic<bool>& interrupted) {
+  Session session(common, engine, false, interrupted);
+  std::string project = project_of(common);
+  ProjectLock lock(project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
+  return session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
+}
+
+int run_status(const CommonOptions& common, const EngineOptions& engine,
+               const std::atomic<bool>& interrupted) {
+  Session session(common, engine, false, interrupted);
+  std::optional<Plan> plan;
+  if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
+    plan = load_and_plan(common, &session.endpoint, false);
+  }
+  std::string project = plan ? plan->project : project_of(common);
+  return session.executor.status(project, plan ? &*plan : nullptr, {engine.json});
+}
+
+}  // namespace raylaunch::cli

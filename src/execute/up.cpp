@@ -1,0 +1,304 @@
+// `up`: observe, pull, preflight, apply the actions reconcile() chose, wait
+// for Ray, report. Decisions live in the planner and in reconcile(); this
+// file orders the engine's calls and runs independent ones in parallel under
+// one bound.
+#include <raylaunch/execute/executor.hpp>
+
+#include <fmt/format.h>
+
+#include <raylaunch/base/error.hpp>
+#include <raylaunch/execute/parallel.hpp>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <mutex>
+
+namespace raylaunch {
+
+/// What `up` found before it acts.
+struct Executor::Observation {
+  ObservedState state;
+  std::vector<std::string> missing_images;
+};
+
+/// The first container step that failed; later failures are only shown.
+struct Executor::FirstFailure {
+  std::mutex mutex;
+  std::optional<ExecError> error;
+};
+
+namespace {
+
+std::vector<std::string> images_of(const Plan& plan) {
+  std::vector<std::string> images;
+  for (const PlannedContainer& c : plan.containers) {
+    if (std::find(images.begin(), images.end(), c.image) == images.end()) {
+      images.push_back(c.image);
+    }
+  }
+  return images;
+}
+
+}  // namespace
+
+Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
+                   std::ostream& out, const std::atomic<bool>* cancel)
+    : m_engine(runner, std::move(endpoint)), m_progress(progress), m_out(out), m_cancel(cancel) {}
+
+int Executor::up(const Plan& plan, const UpOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> images = images_of(plan);
+  Observation seen = observe(plan, images);
+  pull_images(plan, images, seen.missing_images);
+  check_gpu_runtime(plan, options);
+  std::vector<Action> actions = reconcile(plan, seen.state);
+  check_host_ports(actions, options);
+  create_networks_and_volumes(plan, actions);
+  apply_containers(plan, actions, options);
+  int alive = -1;
+  if (options.wait && !options.dry_run) {
+    alive = wait_for_ray(plan, started + options.timeout, options.timeout);
+  }
+  m_progress.finish();
+  if (!options.dry_run) {
+    report_up(plan, alive);
+  }
+  return 0;
+}
+
+// What exists and which images are here, asked all at once.
+Executor::Observation Executor::observe(const Plan& plan, const std::vector<std::string>& images) {
+  Observation seen;
+  std::vector<std::string> networks;
+  std::vector<std::function<void()>> probes = {
+      [&] { seen.state.containers = m_engine.containers(plan.project); },
+      [&] { seen.missing_images = m_engine.missing_images(images); }};
+  if (plan.network.mode == NetworkMode::bridge) {
+    probes.emplace_back([&] { networks = m_engine.networks(plan.project); });
+  }
+  if (!plan.volumes.empty()) {
+    probes.emplace_back([&] { seen.state.volumes = m_engine.volumes(plan.project); });
+  }
+  run_concurrently(probes);
+  seen.state.network_exists =
+      std::find(networks.begin(), networks.end(), plan.network.name) != networks.end();
+  return seen;
+}
+
+// Pulls what the policy asks for; says clearly what cannot be had.
+void Executor::pull_images(const Plan& plan, const std::vector<std::string>& images,
+                           const std::vector<std::string>& missing) {
+  for (const std::string& image : images) {
+    bool always = false;
+    bool never = true;
+    for (const PlannedContainer& c : plan.containers) {
+      if (c.image == image) {
+        always = always || c.pull == PullPolicy::always;
+        never = never && c.pull == PullPolicy::never;
+      }
+    }
+    bool absent = std::find(missing.begin(), missing.end(), image) != missing.end();
+    if (absent && never) {
+      throw ExecError(fmt::format("image {} is not present and the spec says pull: never", image),
+                      "build or load it first (docker build, docker load, docker import), or set "
+                      "pull: missing");
+    }
+    if (!absent && !always) {
+      continue;
+    }
+    std::string id = "Image " + image;
+    m_progress.event(id, "Pulling");
+    Outcome pulled = m_engine.pull(image);
+    if (!pulled.ok) {
+      m_progress.event(id, "Error", EventState::error, pulled.said);
+      if (!absent) {
+        continue;  // pull: always, and a copy is here: use it
+      }
+      throw ExecError(
+          fmt::format("image {} is not here and cannot be pulled: {}", image, pulled.said),
+          "check the name, log in to its registry, or build or load it locally");
+    }
+    m_progress.event(id, "Pulled", EventState::done);
+  }
+}
+
+// GPUs need the NVIDIA runtime; without it `docker run --gpus` fails late
+// with "could not select device driver".
+void Executor::check_gpu_runtime(const Plan& plan, const UpOptions& options) {
+  bool wants_gpus = std::any_of(plan.containers.begin(), plan.containers.end(),
+                                [](const PlannedContainer& c) { return !c.gpus.empty(); });
+  if (!wants_gpus) {
+    return;
+  }
+  if (!m_engine.has_nvidia_runtime() && !options.dry_run) {
+    throw ExecError(fmt::format("the plan gives containers GPUs, but the Docker engine at {} "
+                                "has no NVIDIA runtime",
+                                m_engine.endpoint().describe()),
+                    "install nvidia-container-toolkit and restart dockerd, or set gpus: 0");
+  }
+}
+
+// A listener already on a host port makes `docker run` fail half way; say
+// which port, and which of our containers holds it if one does.
+void Executor::check_host_ports(const std::vector<Action>& actions, const UpOptions& options) {
+  if (options.dry_run) {
+    return;
+  }
+  for (const Action& action : actions) {
+    if (action.kind != Action::Kind::create && action.kind != Action::Kind::start) {
+      continue;
+    }
+    for (const PortBinding& port : action.container->ports) {
+      if (!m_engine.host_port_taken(port.host_ip, port.host_port)) {
+        continue;
+      }
+      std::string name = m_engine.container_publishing(port.host_port);
+      throw ExecError(
+          fmt::format("host port {}:{} ({} of {}) is already taken{}", port.host_ip,
+                      port.host_port, port.name, action.container->name,
+                      name.empty() ? "" : fmt::format(" by container {}", name)),
+          "stop what listens there, or publish another port under head.ports");
+    }
+  }
+}
+
+void Executor::create_networks_and_volumes(const Plan& plan, const std::vector<Action>& actions) {
+  for (const Action& action : actions) {
+    if (action.kind == Action::Kind::create_network) {
+      std::string id = "Network " + action.target;
+      m_progress.event(id, "Creating");
+      Outcome made = m_engine.create_network(plan.network);
+      if (!made.ok) {
+        m_progress.event(id, "Error", EventState::error, made.said);
+        throw ExecError(fmt::format("cannot create network {}: {}", action.target, made.said),
+                        made.said.find("already exists") != std::string::npos
+                            ? "a network of that name exists without this project's label; "
+                              "raylaunch does not touch it: remove or rename it"
+                            : "check network.subnet against the host's other networks");
+      }
+      m_progress.event(id, "Created", EventState::done);
+    } else if (action.kind == Action::Kind::create_volume) {
+      Outcome made = m_engine.create_volume(plan.project, action.target);
+      if (!made.ok) {
+        throw ExecError(fmt::format("cannot create volume {}: {}", action.target, made.said),
+                        "a volume of that name may exist without this project's label");
+      }
+      m_progress.event("Volume " + action.target, "Created", EventState::done);
+    }
+  }
+}
+
+// Removals first, then the head (workers join it by name, and fail fast
+// while it is missing), then the workers, each group under one bound. New
+// work stops after the first failure or an interrupt.
+void Executor::apply_containers(const Plan& plan, const std::vector<Action>& actions,
+                                const UpOptions& options) {
+  std::vector<const Action*> removals;
+  const Action* head = nullptr;
+  std::vector<const Action*> workers;
+  for (const Action& action : actions) {
+    if (action.kind == Action::Kind::remove) {
+      removals.push_back(&action);
+    } else if (action.container != nullptr && action.container->role == "head") {
+      head = &action;
+    } else if (action.container != nullptr) {
+      workers.push_back(&action);
+    }
+  }
+  FirstFailure failure;
+  auto stop = [this] { return cancelled(); };
+  run_bounded(removals.size(), options.parallel,
+              [&](size_t i) { return apply_step(plan, *removals[i], failure); }, stop);
+  if (!failure.error && head != nullptr && !cancelled()) {
+    apply_step(plan, *head, failure);
+  }
+  if (!failure.error) {
+    run_bounded(workers.size(), options.parallel,
+                [&](size_t i) { return apply_step(plan, *workers[i], failure); }, stop);
+  }
+  if (cancelled()) {
+    throw ExecError("interrupted", "run `raylaunch up` again to converge, or `raylaunch down`");
+  }
+  if (failure.error) {
+    throw *failure.error;
+  }
+}
+
+// One container step; false on failure, with the first failure kept.
+bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& failure) {
+  std::string id = "Container " + action.target;
+  auto fail = [&](const std::string& what, const Outcome& outcome) {
+    m_progress.event(id, "Error", EventState::error, outcome.said);
+    std::lock_guard<std::mutex> lock(failure.mutex);
+    if (!failure.error) {
+      std::string hint = "fix the cause and run `raylaunch up` again; it converges from here";
+      if (outcome.said.find("is already in use") != std::string::npos) {
+        hint = "a container of that name exists without this project's label; raylaunch does "
+               "not touch it: remove or rename it";
+      }
+      failure.error.emplace(fmt::format("{} {}: {}", what, action.target, outcome.said), hint);
+    }
+    return false;
+  };
+  using Kind = Action::Kind;
+  static const std::map<Kind, std::array<const char*, 2>> k_words = {
+      {Kind::remove, {"Removing", "Removed"}},   {Kind::recreate, {"Recreate", "Recreated"}},
+      {Kind::create, {"Creating", "Started"}},   {Kind::start, {"Starting", "Started"}}};
+  if (action.kind == Kind::keep) {
+    m_progress.event(id, "Running", EventState::done);
+    return true;
+  }
+  auto words = k_words.find(action.kind);
+  if (words == k_words.end()) {
+    return true;
+  }
+  m_progress.event(id, words->second[0]);
+  if (action.kind == Kind::remove || action.kind == Kind::recreate) {
+    if (Outcome removed = m_engine.remove(action.container_id); !removed.ok) {
+      return fail("cannot remove", removed);
+    }
+  }
+  if (action.kind == Kind::create || action.kind == Kind::recreate) {
+    if (Outcome made = m_engine.run(plan, *action.container); !made.ok) {
+      return fail("cannot start", made);
+    }
+  }
+  if (action.kind == Kind::start) {
+    if (Outcome made = m_engine.start(action.container_id); !made.ok) {
+      return fail("cannot start", made);
+    }
+  }
+  m_progress.event(id, words->second[1], EventState::done);
+  return true;
+}
+
+void Executor::report_up(const Plan& plan, int alive) const {
+  size_t planned = plan.containers.size();
+  const PlannedContainer& head_container = plan.containers.front();
+  std::string dashboard = head_container.labels.at("io.raylaunch.dashboard");
+  std::string host = dashboard.substr(7, dashboard.rfind(':') - 7);
+  std::string gcs_port = plan.gcs_address.substr(plan.gcs_address.rfind(':') + 1);
+  std::string client_port;
+  for (const std::string& arg : head_container.command) {
+    if (arg.rfind("--ray-client-server-port=", 0) == 0) {
+      client_port = arg.substr(25);
+    }
+  }
+  if (alive >= 0) {
+    m_out << fmt::format("Ray cluster \"{}\" is up: {} of {} nodes alive\n", plan.project, alive,
+                         planned);
+  } else {
+    m_out << fmt::format("Ray cluster \"{}\": {} containers running (not waiting for Ray)\n",
+                         plan.project, planned);
+  }
+  m_out << fmt::format("  dashboard    {}\n", dashboard);
+  m_out << fmt::format("  GCS address  {}:{}\n", host, gcs_port);
+  m_out << fmt::format("  Ray client   ray://{}:{}\n", host, client_port);
+  m_out << fmt::format("  submit a job ray job submit --address {} -- python my_script.py\n",
+                       dashboard);
+  m_out << fmt::format("  status       raylaunch status -p {}\n", plan.project);
+  m_out << fmt::format("  tear down    raylaunch down -p {}\n", plan.project);
+}
+
+}  // namespace raylaunch

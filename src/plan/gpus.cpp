@@ -1,0 +1,44 @@
+// GPUs are handed out from the spec's pool in order, the head first; these
+// checks say up front, at the YAML, when the pool cannot cover a node.
+#include <raylaunch/plan/gpus.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace raylaunch {
+
+void check_head_gpus(const ClusterSpec& spec, const ResolvedNode& node,
+                     const SourceLocation& where) {
+  if (node.gpus > static_cast<int64_t>(spec.gpu_pool.size())) {
+    throw SpecError(fmt::format("the head asks for {} GPU{}, but the pool has {}", node.gpus,
+                                node.gpus == 1 ? "" : "s", spec.gpu_pool.size()),
+                    "add devices to the top-level gpus: list, or lower gpus",
+                    node.gpus_where ? *node.gpus_where : where);
+  }
+}
+
+void check_group_gpus(const ClusterSpec& spec, const ResolvedNode& node,
+                      const WorkerGroupSpec& group, size_t next_gpu) {
+  int64_t needed = node.gpus * group.replicas.value;
+  int64_t left = static_cast<int64_t>(spec.gpu_pool.size()) - static_cast<int64_t>(next_gpu);
+  if (needed <= left) {
+    return;
+  }
+  SourceLocation where = node.gpus_where ? *node.gpus_where : group.where;
+  if (spec.gpu_pool.empty()) {
+    throw SpecError(
+        fmt::format("worker group \"{}\" asks for {} GPU{} a replica, but the spec lists no GPUs",
+                    group.group.value, node.gpus, node.gpus == 1 ? "" : "s"),
+        "list the devices this host may hand out at the top level, e.g. gpus: [0, 1]", where);
+  }
+  throw SpecError(
+      fmt::format("worker group \"{}\" needs {} GPUs ({} replicas x {}), but only {} of the {} "
+                  "in the pool are left",
+                  group.group.value, needed, group.replicas.value, node.gpus,
+                  std::max<int64_t>(left, 0), spec.gpu_pool.size()),
+      "add devices to the top-level gpus: list, or lower replicas or gpus", where);
+}
+
+}  // namespace raylaunch

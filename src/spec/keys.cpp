@@ -1,0 +1,304 @@
+// The one table of the spec's keys. Keep it in step with docs/spec-reference.md:
+// the loader reads its key lists, ranges, examples and patterns, so what is
+// written here is what raylaunch accepts.
+#include <raylaunch/spec/keys.hpp>
+
+#include <cassert>
+#include <utility>
+
+namespace raylaunch {
+
+namespace {
+
+constexpr std::string_view k_image_pattern = "[a-zA-Z0-9][a-zA-Z0-9._/:@+-]*";
+constexpr double k_max_port = 65535;
+
+// Each kind of key has a maker, so one row of the table is one key.
+
+// A string; `pattern` is what the loader matches it against, when it does.
+SpecKey text(std::string_view name, std::string_view meaning, std::string_view pattern = {},
+             std::string_view example = {}, std::string_view default_value = {}) {
+  return {.name = name,
+          .meaning = meaning,
+          .default_value = default_value,
+          .pattern = pattern,
+          .example = example};
+}
+
+// A whole number from `min` to `max`.
+SpecKey integer(std::string_view name, double min, double max, std::string_view default_value,
+                std::string_view example, std::string_view meaning) {
+  return {.name = name,
+          .type = KeyType::integer,
+          .meaning = meaning,
+          .range = KeyRange{.min = min, .max = max},
+          .default_value = default_value,
+          .example = example};
+}
+
+// A size in bytes, at least `min` (more than `min` when `exclusive`).
+SpecKey size(std::string_view name, double min, bool exclusive, std::string_view example,
+             std::string_view meaning) {
+  return {.name = name,
+          .type = KeyType::size,
+          .meaning = meaning,
+          .range = KeyRange{.min = min, .min_exclusive = exclusive},
+          .example = example};
+}
+
+// One of `values`; the first is the default.
+SpecKey choice(std::string_view name, std::vector<std::string_view> values,
+               std::string_view meaning) {
+  std::string_view first = values.front();
+  return {.name = name,
+          .type = KeyType::enumeration,
+          .meaning = meaning,
+          .default_value = first,
+          .values = std::move(values)};
+}
+
+// A mapping whose keys `section` declares.
+SpecKey nested(std::string_view name, KeySection section, std::string_view meaning,
+               std::string_view default_value = {}) {
+  return {.name = name,
+          .type = KeyType::mapping,
+          .meaning = meaning,
+          .default_value = default_value,
+          .section = section};
+}
+
+// A list of `items`, empty by default: strings that match `pattern`, or
+// mappings of `section`'s keys.
+SpecKey list_of(std::string_view name, KeyType items, std::string_view meaning,
+                std::string_view pattern = {}, std::string_view example = {},
+                std::optional<KeySection> section = {}) {
+  return {.name = name,
+          .type = KeyType::list,
+          .meaning = meaning,
+          .default_value = "[]",
+          .pattern = pattern,
+          .items = items,
+          .section = section,
+          .example = example};
+}
+
+// A mapping of any key to `items`, empty by default.
+SpecKey map_of(std::string_view name, KeyType items, std::string_view meaning) {
+  return {.name = name,
+          .type = KeyType::mapping,
+          .meaning = meaning,
+          .default_value = "{}",
+          .items = items};
+}
+
+// A section of `keys`; the head and worker groups take the node keys first.
+SpecSection section(KeySection id, std::string_view path, std::string_view meaning,
+                    std::vector<SpecKey> keys, std::optional<KeySection> extends = {}) {
+  return {.id = id, .path = path, .meaning = meaning, .extends = extends, .keys = std::move(keys)};
+}
+
+SpecSection top_section() {
+  return section(
+      KeySection::top, "", "the spec: one Ray cluster on one Docker host",
+      {
+          text("name",
+               "the project's name; prefixes every container, the network and named volumes; "
+               "default: the spec folder's name",
+               "[a-z0-9][a-z0-9_-]*", "my-cluster"),
+          text("image", "the image of every node that names none", k_image_pattern,
+               "rayproject/ray:2.52.1"),
+          nested("network", KeySection::network, "how the containers are connected",
+                 "{mode: bridge}"),
+          list_of("gpus", KeyType::string,
+                  "the GPU devices raylaunch may hand out on this host, in this order: "
+                  "indexes, GPU UUIDs or MIG ids",
+                  "[0-9]+|GPU-[0-9a-fA-F-]+|MIG-[0-9a-zA-Z/-]+", "0"),
+          nested("auth", KeySection::auth,
+                 "Ray's token authentication (Ray 2.52 and later); default: none"),
+          nested("defaults", KeySection::node,
+                 "node fields the head and every worker group inherit"),
+          nested("head", KeySection::head,
+                 "the head node; nothing after it means a head with every default"),
+          list_of("workers", KeyType::mapping, "the worker groups, planned in the order written",
+                  "", "", KeySection::worker_group),
+      });
+}
+
+SpecSection node_section() {
+  return section(
+      KeySection::node, "defaults", "the fields defaults, the head and every worker group share",
+      {
+          text("image", "the node's image; overrides defaults.image and the top-level image",
+               k_image_pattern, "rayproject/ray:2.52.1-gpu"),
+          integer("num_cpus", 0, 100000, "", "4",
+                  "the CPUs Ray schedules on the node (ray start --num-cpus); unset: the whole "
+                  "part of cpus, at least 1, else Ray counts them"),
+          integer("gpus", 0, 64, "0", "1",
+                  "GPU devices per replica, handed out from the top-level gpus pool"),
+          size("memory", 6 * 1024 * 1024, false, "8g",
+               "the container's memory limit (docker run --memory); default: no limit"),
+          {.name = "cpus",
+           .type = KeyType::number,
+           .meaning = "the container's CPU limit (docker run --cpus); default: no limit",
+           .range = KeyRange{.min = 0, .max = 4096, .min_exclusive = true},
+           .example = "2.5"},
+          size("shm_size", 0, true, "4g",
+               "the size of /dev/shm, where Ray keeps its object store; default: 30% of memory "
+               "times 1.1, else 2g"),
+          {.name = "env",
+           .type = KeyType::environment,
+           .meaning = "the container's environment; a name without a value passes raylaunch's "
+                      "own through",
+           .default_value = "{}",
+           .pattern = "[A-Za-z_][A-Za-z0-9_.]*"},
+          list_of("volumes", KeyType::string,
+                  "mounts, SOURCE:TARGET[:ro|rw]: a host path (/, ./, ~/) or a project volume", "",
+                  "./logs:/tmp/ray"),
+          map_of("labels", KeyType::string,
+                 "Docker labels on the container (not under io.raylaunch.)"),
+          map_of("ray_labels", KeyType::string,
+                 "Ray node labels (ray start --labels); no \"=\" or \",\" in them"),
+          {.name = "resources",
+           .type = KeyType::mapping,
+           .meaning = "custom Ray resources, name to amount (ray start --resources)",
+           .range = KeyRange{.min = 0, .max = 1e12},
+           .default_value = "{}",
+           .pattern = "[A-Za-z_][A-Za-z0-9_.:-]*",
+           .items = KeyType::number,
+           .example = "1"},
+          map_of("ray_args", KeyType::string,
+                 "further ray start options, by name; flags take true or false"),
+          text("restart",
+               "the container's restart policy; on-failure:N retries at most N times (N at "
+               "least 1)",
+               "no|always|on-failure(:[0-9]+)?|unless-stopped", "", "unless-stopped"),
+          choice("pull", {"missing", "always", "never"},
+                 "when up pulls the image: when it is missing, always or never"),
+      });
+}
+
+SpecSection head_section() {
+  return section(KeySection::head, "head",
+                 "the head node: every node field, plus its ports and the address they use",
+                 {
+                     nested("ports", KeySection::head_ports, "the head's ports"),
+                     text("bind",
+                          "the IPv4 address the head's ports are published on (bridge) or the "
+                          "dashboard listens on (host)",
+                          "", "127.0.0.1", "127.0.0.1"),
+                 },
+                 KeySection::node);
+}
+
+SpecSection worker_group_section() {
+  return section(KeySection::worker_group, "workers[]",
+                 "a worker group: every node field, plus its name and size",
+                 {
+                     text("group",
+                          "the group's name, unique and not head, at most 30 characters; part of "
+                          "container and DNS names",
+                          "[a-z0-9]([a-z0-9-]*[a-z0-9])?", "gpu-a10"),
+                     integer("replicas", 0, 100000, "1", "3", "how many containers the group has"),
+                 },
+                 KeySection::node);
+}
+
+SpecSection network_section() {
+  return section(
+      KeySection::network, "network", "how the containers are connected",
+      {
+          choice("mode", {"bridge", "host"},
+                 "bridge: a project network with DNS names; host: the host's network"),
+          text("subnet",
+               "the project network's IPv4 CIDR, prefix length 8 to 30; bridge only; default: "
+               "Docker picks",
+               "", "172.28.0.0/24"),
+          text("node_ip", "the IPv4 address other machines reach this host at; host only", "",
+               "192.168.1.10"),
+          integer("port_base", 1024, 65000, "20000", "20000",
+                  "the first port of the blocks pinned for the nodes; host only"),
+          integer("worker_ports", 10, 10000, "100", "100",
+                  "how many Ray worker ports each node gets; host only"),
+      });
+}
+
+SpecSection head_ports_section() {
+  return section(KeySection::head_ports, "head.ports",
+                 "the head's host ports, published (bridge) or listened on (host)",
+                 {
+                     integer("gcs", 1, k_max_port, "6379", "6379",
+                             "the address workers join (ray start --port)"),
+                     integer("dashboard", 1, k_max_port, "8265", "8265",
+                             "the dashboard and Jobs API (ray start --dashboard-port)"),
+                     integer("client", 1, k_max_port, "10001", "10001",
+                             "Ray Client (ray start --ray-client-server-port)"),
+                     integer("serve", 1, k_max_port, "", "8000",
+                             "only published, e.g. for Ray Serve's HTTP port; default: none"),
+                 });
+}
+
+SpecSection auth_section() {
+  return section(
+      KeySection::auth, "auth", "Ray's token authentication (Ray 2.52 and later)",
+      {
+          choice("mode", {"token", "disabled"},
+                 "token gives every node RAY_AUTH_MODE=token and the token, as a secret"),
+          text("token_env", "the variable that holds the token; unset: the head's, or a new one",
+               "[A-Za-z_][A-Za-z0-9_]*", "RAY_CLUSTER_TOKEN"),
+      });
+}
+
+SpecSection env_entry_section() {
+  return section(KeySection::env_entry, "env.NAME",
+                 "one variable with an explicit say on whether it is secret",
+                 {
+                     text("value", "the variable's value; required"),
+                     {.name = "secret",
+                      .type = KeyType::boolean,
+                      .meaning = "whether the value is masked; unset: names with PASSWORD, TOKEN, "
+                                 "SECRET or KEY are"},
+                 });
+}
+
+}  // namespace
+
+const std::vector<SpecSection>& spec_sections() {
+  static const std::vector<SpecSection> k_sections = {
+      top_section(),     node_section(),       head_section(), worker_group_section(),
+      network_section(), head_ports_section(), auth_section(), env_entry_section()};
+  return k_sections;
+}
+
+const SpecSection& spec_section(KeySection id) {
+  for (const SpecSection& section : spec_sections()) {
+    if (section.id == id) {
+      return section;
+    }
+  }
+  assert(false && "every KeySection has a SpecSection");
+  return spec_sections().front();
+}
+
+std::vector<std::string> allowed_keys(KeySection id) {
+  const SpecSection& section = spec_section(id);
+  std::vector<std::string> names;
+  if (section.extends) {
+    names = allowed_keys(*section.extends);
+  }
+  for (const SpecKey& key : section.keys) {
+    names.emplace_back(key.name);
+  }
+  return names;
+}
+
+const SpecKey* find_spec_key(KeySection id, std::string_view name) {
+  const SpecSection& section = spec_section(id);
+  for (const SpecKey& key : section.keys) {
+    if (key.name == name) {
+      return &key;
+    }
+  }
+  return section.extends ? find_spec_key(*section.extends, name) : nullptr;
+}
+
+}  // namespace raylaunch

@@ -1,0 +1,400 @@
+// The fields `defaults`, the head and every worker group share: limits, env,
+// volumes, labels, resources, ray_args and the policies. What Docker or Ray
+// would refuse later (names, managed options, clashing mounts) is refused
+// here, at the line that wrote it.
+#include "sections.hpp"
+
+#include <fmt/format.h>
+
+#include <raylaunch/spec/ray_flags.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace raylaunch {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// `ray_args` keys that raylaunch renders itself from a spec field; a second
+// source for the same option would make the plan ambiguous.
+const std::map<std::string, std::string> k_managed_ray_args = {
+    {"head", "the head is the node under `head:`"},
+    {"address", "workers join the head by its DNS name"},
+    {"block", "raylaunch always passes --block"},
+    {"num-cpus", "set num_cpus"},
+    {"num-gpus", "set gpus (devices per replica) and the top-level gpus pool"},
+    {"resources", "set resources: {name: amount}"},
+    {"labels", "set ray_labels: {key: value}"},
+    {"port", "set head.ports.gcs"},
+    {"dashboard-port", "set head.ports.dashboard"},
+    {"ray-client-server-port", "set head.ports.client"},
+    {"dashboard-host", "set head.bind"},
+};
+
+const SpecKey& node_key(std::string_view name) { return declared_key(KeySection::node, name); }
+
+// image, num_cpus, gpus, memory, cpus and shm_size.
+void load_limits(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+  if (const YamlNode* image = node.find("image")) {
+    out.image = reader.image_of(*image, "image");
+  }
+  if (const YamlNode* value = node.find("num_cpus")) {
+    out.num_cpus = reader.int_of(*value, "num_cpus", node_key("num_cpus"));
+  }
+  if (const YamlNode* value = node.find("gpus")) {
+    out.gpus = reader.int_of(*value, "gpus", node_key("gpus"));
+  }
+  if (const YamlNode* value = node.find("memory")) {
+    const SpecKey& memory = node_key("memory");
+    out.memory = reader.size_of(*value, "memory", memory);
+    if (static_cast<double>(out.memory->value) < *memory.range->min) {
+      reader.fail(*value,
+                  fmt::format("memory must be at least 6m, Docker's smallest limit, got \"{}\"",
+                              value->text),
+                  "e.g. memory: 8g");
+    }
+  }
+  if (const YamlNode* value = node.find("cpus")) {
+    out.cpus = reader.number_of(*value, "cpus", node_key("cpus"));
+  }
+  if (const YamlNode* value = node.find("shm_size")) {
+    out.shm_size = reader.size_of(*value, "shm_size", node_key("shm_size"));
+  }
+}
+
+void add_env(const ValueReader& reader, NodeSpec& out, const std::string& key,
+             Located<std::string> value, const YamlNode& where) {
+  static const std::regex k_env_name(std::string(node_key("env").pattern));
+  if (!std::regex_match(key, k_env_name)) {
+    reader.fail(where, fmt::format("invalid environment variable name \"{}\"", key),
+                "names are letters, digits and \"_\", not starting with a digit");
+  }
+  if (key.rfind("RAYLAUNCH_", 0) == 0 || key == "RAY_ADDRESS") {
+    reader.fail(where, fmt::format("env {} is set by raylaunch", key),
+                "raylaunch sets RAYLAUNCH_PROJECT, RAYLAUNCH_GROUP, RAYLAUNCH_REPLICA and "
+                "RAY_ADDRESS");
+  }
+  out.env[key] = std::move(value);
+}
+
+// compose's list form: - KEY=VALUE, or - KEY to pass the variable through.
+void load_env_list(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+  std::set<std::string> seen_in_list;
+  for (const YamlNode& item : node.items) {
+    std::string text = reader.string_of(item, "env").value;
+    size_t eq = text.find('=');
+    std::string key = text.substr(0, eq);
+    if (!seen_in_list.insert(key).second) {
+      reader.fail(item, fmt::format("env {} is given twice", key), "keep one of them");
+    }
+    if (eq == std::string::npos) {
+      if (std::optional<std::string> value = reader.lookup(key)) {
+        add_env(reader, out, key, {*value, item.where}, item);
+      }
+      continue;
+    }
+    add_env(reader, out, key, {text.substr(eq + 1), item.where}, item);
+  }
+}
+
+void load_env_map(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+  reader.expect_map(node, "env");
+  reader.check_unique_keys(node, "env");
+  for (const YamlEntry& entry : node.entries) {
+    const std::string& key = entry.key.text;
+    // `KEY:` with no value passes the variable through, and leaves it out
+    // when it is not set, as compose does.
+    if (entry.value.is_null()) {
+      if (std::optional<std::string> value = reader.lookup(key)) {
+        add_env(reader, out, key, {*value, entry.key.where}, entry.key);
+      }
+      continue;
+    }
+    if (entry.value.is_map()) {
+      // KEY: {value: ..., secret: true}
+      reader.check_keys(entry.value, KeySection::env_entry, fmt::format("under env.{}", key));
+      const YamlNode* value = entry.value.find("value");
+      if (!value) {
+        reader.fail(entry.value, fmt::format("env.{} has no value", key),
+                    "write {value: ..., secret: true}");
+      }
+      if (const YamlNode* secret = entry.value.find("secret")) {
+        out.env_secret[key] = reader.bool_of(*secret, fmt::format("env.{}.secret", key));
+      }
+      add_env(reader, out, key, {reader.text_of(*value, "env." + key), value->where}, entry.key);
+      continue;
+    }
+    add_env(reader, out, key, {reader.text_of(entry.value, "env." + key), entry.value.where},
+            entry.key);
+  }
+}
+
+// A host path (/, ./, ~/) made absolute; else a named volume of the project.
+void resolve_volume_source(const ValueReader& reader, const YamlNode& item,
+                           const std::string& source, const std::string& spec_dir,
+                           VolumeSpec& volume) {
+  static const std::regex k_volume_name("[a-zA-Z0-9{][a-zA-Z0-9_.{}-]*");
+  if (source[0] == '/' || source[0] == '.' || source[0] == '~') {
+    fs::path path = source;
+    if (source[0] == '~') {
+      std::optional<std::string> home = reader.lookup("HOME");
+      if ((source.size() > 1 && source[1] != '/') || !home || home->empty()) {
+        reader.fail(item, fmt::format("cannot resolve \"{}\"", source),
+                    "only ~/ is understood, and HOME must be set; or write an absolute path");
+      }
+      path = fs::path(*home) / source.substr(source.size() > 1 ? 2 : 1);
+    } else if (source[0] == '.') {
+      path = fs::path(spec_dir) / source;
+    }
+    volume.source = path.lexically_normal().string();
+    if (volume.source.size() > 1 && volume.source.back() == '/') {
+      volume.source.pop_back();
+    }
+  } else if (std::regex_match(source, k_volume_name)) {
+    volume.source = source;
+    volume.named = true;
+  } else {
+    reader.fail(item, fmt::format("invalid volume source \"{}\"", source),
+                "a host path starts with /, ./ or ~/; a named volume is letters, digits, _.-");
+  }
+}
+
+// One `SOURCE:TARGET[:ro|rw]` entry.
+VolumeSpec volume_of(const ValueReader& reader, const YamlNode& item, const std::string& spec_dir) {
+  if (item.is_null()) {
+    reader.fail(item, "a volume entry is empty",
+                "write SOURCE:TARGET after the dash, or remove the line");
+  }
+  std::string text = reader.string_of(item, "volumes").value;
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  for (std::string part; std::getline(stream, part, ':');) {
+    parts.push_back(part);
+  }
+  VolumeSpec volume;
+  volume.where = item.where;
+  if (parts.size() == 3 && (parts[2] == "ro" || parts[2] == "rw")) {
+    volume.read_only = parts[2] == "ro";
+    parts.pop_back();
+  }
+  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+    reader.fail(item, fmt::format("volume \"{}\" must be SOURCE:TARGET[:ro]", text),
+                "e.g. - ./logs:/tmp/ray or - /data/models:/models:ro");
+  }
+  volume.target = parts[1];
+  if (volume.target[0] != '/') {
+    reader.fail(item, fmt::format("volume target \"{}\" must be an absolute path", volume.target),
+                "e.g. - ./logs:/tmp/ray");
+  }
+  resolve_volume_source(reader, item, parts[0], spec_dir, volume);
+  return volume;
+}
+
+void load_volumes(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
+                  const std::string& spec_dir) {
+  reader.expect_sequence(node, "volumes", "write a list such as - ./logs:/tmp/ray");
+  out.volumes_where = node.where;
+  for (const YamlNode& item : node.items) {
+    VolumeSpec volume = volume_of(reader, item, spec_dir);
+    for (const VolumeSpec& earlier : out.volumes) {
+      if (earlier.target == volume.target) {
+        reader.fail(item, fmt::format("two volumes mount on {}", volume.target),
+                    "give each volume its own target");
+      }
+    }
+    out.volumes.push_back(std::move(volume));
+  }
+}
+
+void load_labels(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+  if (const YamlNode* value = node.find("labels")) {
+    out.labels = reader.string_map_of(*value, "labels");
+    for (const auto& [key, label] : out.labels) {
+      if (key.rfind("io.raylaunch.", 0) == 0) {
+        throw SpecError(fmt::format("label \"{}\" uses raylaunch's own prefix", key),
+                        "labels under io.raylaunch. are set by raylaunch; choose another prefix",
+                        label.where);
+      }
+    }
+  }
+  if (const YamlNode* value = node.find("ray_labels")) {
+    out.ray_labels = reader.string_map_of(*value, "ray_labels");
+    for (const YamlEntry& entry : value->entries) {
+      const std::string& key = entry.key.text;
+      const std::string& label = out.ray_labels.at(key).value;
+      bool key_bad = key.find_first_of("=,") != std::string::npos;
+      if (key_bad || label.find_first_of("=,") != std::string::npos) {
+        reader.fail(key_bad ? entry.key : entry.value,
+                    key_bad ? fmt::format("ray label \"{}\" contains \"=\" or \",\"", key)
+                            : fmt::format("the value \"{}\" of ray label \"{}\" contains \"=\" "
+                                          "or \",\"",
+                                          label, key),
+                    "Ray reads labels as key=value,key=value; leave those characters out");
+      }
+    }
+  }
+}
+
+void load_resources(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+  reader.expect_map(node, "resources");
+  reader.check_unique_keys(node, "resources");
+  const SpecKey& resources = node_key("resources");
+  static const std::regex k_resource_name(std::string(resources.pattern));
+  for (const YamlEntry& entry : node.entries) {
+    const std::string& key = entry.key.text;
+    if (!std::regex_match(key, k_resource_name)) {
+      reader.fail(entry.key, fmt::format("invalid resource name \"{}\"", key),
+                  "use letters, digits and _.:-, e.g. accelerator_a10");
+    }
+    if (key == "CPU" || key == "GPU" || key == "memory" || key == "object_store_memory") {
+      reader.fail(entry.key, fmt::format("resource \"{}\" is one of Ray's own", key),
+                  key == "CPU"   ? "set num_cpus"
+                  : key == "GPU" ? "set gpus"
+                                 : "Ray sizes it itself");
+    }
+    out.resources[key] = reader.number_of(entry.value, "resources." + key, resources);
+  }
+}
+
+// A `ray_args` key as Ray spells the option: no leading dashes, `-` for `_`.
+std::string ray_option_name(std::string key) {
+  while (!key.empty() && key[0] == '-') {
+    key.erase(0, 1);
+  }
+  std::replace(key.begin(), key.end(), '_', '-');
+  return key;
+}
+
+// The option `name` (written at `key_node`), checked against Ray's own list
+// and the options raylaunch sets itself.
+RayFlag ray_flag_of(const ValueReader& reader, const YamlNode& key_node, const std::string& name) {
+  std::optional<RayFlag> flag = find_ray_flag(name);
+  if (!flag) {
+    std::vector<std::string> known;
+    for (const RayFlag& candidate : ray_start_flags()) {
+      if (!candidate.removed) {
+        known.emplace_back(candidate.name);
+      }
+    }
+    std::optional<std::string> guess = closest(name, known);
+    reader.fail(key_node, fmt::format("ray start has no option --{}", name),
+                guess ? fmt::format("did you mean \"{}\"?", *guess)
+                      : "`ray start --help` lists the options Ray accepts");
+  }
+  if (flag->removed) {
+    reader.fail(key_node, fmt::format("--{} was removed from ray start in Ray 2.48", name),
+                "leave it out; Ray 2.48 and later refuse it");
+  }
+  if (auto managed = k_managed_ray_args.find(name); managed != k_managed_ray_args.end()) {
+    reader.fail(key_node, fmt::format("--{} is set by raylaunch", name), managed->second);
+  }
+  return *flag;
+}
+
+void load_ray_args(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+  reader.expect_map(node, "ray_args");
+  std::set<std::string> given;
+  for (const YamlEntry& entry : node.entries) {
+    RayArg arg;
+    arg.key = ray_option_name(entry.key.text);
+    RayFlag flag = ray_flag_of(reader, entry.key, arg.key);
+    if (!given.insert(arg.key).second) {
+      reader.fail(entry.key, fmt::format("--{} is given twice in ray_args", arg.key),
+                  "keep one of them");
+    }
+    arg.where = entry.value.is_null() ? entry.key.where : entry.value.where;
+    if (flag.kind == RayFlagKind::value) {
+      if (entry.value.is_null()) {
+        reader.fail(entry.key, fmt::format("--{} needs a value", arg.key),
+                    fmt::format("write {}: VALUE", entry.key.text));
+      }
+      arg.value = reader.text_of(entry.value, "ray_args." + arg.key);
+    } else {
+      arg.is_bool = true;
+      arg.value = reader.bool_of(entry.value, "ray_args." + arg.key) ? "true" : "false";
+    }
+    out.ray_args.push_back(std::move(arg));
+  }
+}
+
+Located<RestartPolicy> restart_of(const ValueReader& reader, const YamlNode& node) {
+  std::string text = reader.string_of(node, "restart").value;
+  RestartPolicy policy;
+  if (text == "no") {
+    policy.kind = RestartPolicy::Kind::no;
+  } else if (text == "always") {
+    policy.kind = RestartPolicy::Kind::always;
+  } else if (text == "unless-stopped") {
+    policy.kind = RestartPolicy::Kind::unless_stopped;
+  } else if (text.rfind("on-failure", 0) == 0) {
+    policy.kind = RestartPolicy::Kind::on_failure;
+    std::string rest = text.substr(10);
+    if (!rest.empty()) {
+      int retries = 0;
+      auto [end, error] = std::from_chars(rest.data() + 1, rest.data() + rest.size(), retries);
+      if (rest[0] != ':' || error != std::errc() || end != rest.data() + rest.size() ||
+          retries < 1) {
+        reader.fail(node, fmt::format("invalid restart policy \"{}\"", text),
+                    "write on-failure or on-failure:N with N at least 1");
+      }
+      policy.max_retries = retries;
+    }
+  } else {
+    reader.fail(node, fmt::format("invalid restart policy \"{}\"", text),
+                "write no, always, on-failure[:N] or unless-stopped");
+  }
+  return {policy, node.where};
+}
+
+Located<PullPolicy> pull_of(const ValueReader& reader, const YamlNode& node) {
+  std::string text = reader.string_of(node, "pull").value;
+  PullPolicy policy = PullPolicy::missing;
+  if (text == "always") {
+    policy = PullPolicy::always;
+  } else if (text == "never") {
+    policy = PullPolicy::never;
+  } else if (text != "missing") {
+    reader.fail(node, fmt::format("pull must be missing, always or never, got \"{}\"", text),
+                "missing pulls only images not present (the default)");
+  }
+  return {policy, node.where};
+}
+
+}  // namespace
+
+void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
+               const std::string& spec_dir) {
+  load_limits(reader, node, out);
+  if (const YamlNode* value = node.find("env")) {
+    if (value->is_sequence()) {
+      load_env_list(reader, *value, out);
+    } else {
+      load_env_map(reader, *value, out);
+    }
+  }
+  if (const YamlNode* value = node.find("volumes")) {
+    load_volumes(reader, *value, out, spec_dir);
+  }
+  load_labels(reader, node, out);
+  if (const YamlNode* value = node.find("resources")) {
+    load_resources(reader, *value, out);
+  }
+  if (const YamlNode* value = node.find("ray_args")) {
+    load_ray_args(reader, *value, out);
+  }
+  if (const YamlNode* value = node.find("restart")) {
+    out.restart = restart_of(reader, *value);
+  }
+  if (const YamlNode* value = node.find("pull")) {
+    out.pull = pull_of(reader, *value);
+  }
+}
+
+}  // namespace raylaunch

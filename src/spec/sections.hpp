@@ -1,0 +1,34 @@
+#pragma once
+
+// The spec's sections, each read from its YAML node into the typed spec.
+// sections.cpp has the top-level ones, node_fields.cpp the fields every node
+// shares.
+
+#include <raylaunch/spec/model.hpp>
+
+#include "value_reader.hpp"
+#include "yaml_reader.hpp"
+
+#include <optional>
+#include <string>
+
+namespace raylaunch {
+
+/// `name:`, unless `project_name` (-p) wins; else the folder's name.
+void load_name(const ValueReader& reader, const YamlNode& root, ClusterSpec& spec,
+               const std::optional<std::string>& project_name);
+void load_network(const ValueReader& reader, const YamlNode& node, NetworkSpec& network);
+void load_auth(const ValueReader& reader, const YamlNode& node, AuthSpec& auth);
+/// The top-level `gpus:` list.
+void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
+void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
+               const std::string& spec_dir);
+void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec,
+                  const std::string& spec_dir);
+
+/// The node fields of `node`, a map whose keys were checked already;
+/// relative volume paths are under `spec_dir`.
+void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
+               const std::string& spec_dir);
+
+}  // namespace raylaunch

@@ -1,0 +1,269 @@
+// Reads the spec's YAML into raylaunch's own located tree, and is the only file
+// that includes yaml-cpp. yaml-cpp's positions and messages are turned here
+// into the places and words a user can act on: where an empty value was
+// written, which bracket or quote is never closed, a tab in the indentation.
+#include "yaml_reader.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+namespace raylaunch {
+
+namespace {
+
+// No value in a spec is anywhere near this long; refusing longer ones keeps
+// every later check (std::regex recurses per character) cheap and safe.
+constexpr size_t k_max_scalar = 4096;
+constexpr size_t k_max_key = 256;
+
+// The offset of the first byte that is not part of well-formed UTF-8, or npos.
+size_t first_invalid_utf8(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    if (length == 0 || i + length > text.size() || (length == 2 && c < 0xc2)) {
+      return i;
+    }
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
+        return i;
+      }
+    }
+    i += length;
+  }
+  return std::string::npos;
+}
+
+class YamlReader {
+ public:
+  YamlReader(const std::string& file, const std::string& source) : m_file(file), m_source(source) {
+    m_line_starts.push_back(0);
+    for (size_t i = 0; i < m_source.size(); ++i) {
+      if (m_source[i] == '\n') {
+        m_line_starts.push_back(i + 1);
+      }
+    }
+  }
+
+  YamlNode read() const {
+    // YAML is UTF-8, and every output raylaunch writes (JSON above all) must be too.
+    if (size_t bad = first_invalid_utf8(m_source); bad != std::string::npos) {
+      throw SpecError(fmt::format("the spec is not valid UTF-8 (byte 0x{:02X})",
+                                  static_cast<unsigned char>(m_source[bad])),
+                      "save the file as UTF-8", location_of(bad));
+    }
+    YAML::Node root;
+    try {
+      root = YAML::Load(m_source);
+    } catch (const YAML::ParserException& e) {
+      throw syntax_error(e);
+    }
+    YamlNode tree = convert(root);
+    check_lengths(tree);
+    return tree;
+  }
+
+ private:
+  // Every empty value asks for a place, so the lines are found once, not by
+  // counting newlines each time.
+  SourceLocation location_of(size_t pos) const {
+    pos = std::min(pos, m_source.size());
+    auto line = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), pos);
+    size_t start = *(line - 1);
+    return {m_file, static_cast<int>(line - m_line_starts.begin()),
+            static_cast<int>(pos - start) + 1};
+  }
+
+  // yaml-cpp marks an empty value (`key:` with nothing after it) at the next
+  // token, often the next line or past the end of the file; the user wrote
+  // nothing right after the colon or dash, so point there.
+  SourceLocation at(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    if (node.IsNull() && mark.pos >= 0) {
+      size_t pos = std::min(static_cast<size_t>(mark.pos), m_source.size());
+      bool explicit_null =
+          pos < m_source.size() && (m_source[pos] == '~' || m_source.compare(pos, 4, "null") == 0);
+      if (!explicit_null) {
+        while (pos > 0 && std::isspace(static_cast<unsigned char>(m_source[pos - 1]))) {
+          --pos;
+        }
+        return location_of(pos);
+      }
+    }
+    return {m_file, mark.line + 1, mark.column + 1};
+  }
+
+  // An alias is yaml-cpp's anchored node itself, so it is converted again
+  // where it is used: a copy, place included.
+  YamlNode convert(const YAML::Node& node) const {
+    YamlNode out;
+    const YAML::Mark mark = node.Mark();
+    out.where = at(node);
+    if (mark.pos >= 0) {
+      out.offset = static_cast<size_t>(mark.pos);
+    }
+    if (out.offset < m_source.size() &&
+        (m_source[out.offset] == '"' || m_source[out.offset] == '\'')) {
+      out.quote = m_source[out.offset];
+    }
+    if (node.IsScalar()) {
+      out.kind = YamlNode::Kind::scalar;
+      out.text = node.Scalar();
+      out.quote_closed = out.quote == 0 || closes(out.quote, out.offset);
+    } else if (node.IsSequence()) {
+      out.kind = YamlNode::Kind::sequence;
+      for (const YAML::Node& item : node) {
+        out.items.push_back(convert(item));
+      }
+    } else if (node.IsMap()) {
+      out.kind = YamlNode::Kind::map;
+      for (YAML::const_iterator it = node.begin(); it != node.end(); ++it) {
+        out.entries.push_back({convert(it->first), convert(it->second)});
+      }
+    }
+    return out;
+  }
+
+  // Whether the quote at `pos` is closed before the end of the file.
+  bool closes(char quote, size_t pos) const {
+    for (size_t i = pos + 1; i < m_source.size(); ++i) {
+      if (quote == '"' && m_source[i] == '\\') {
+        ++i;
+      } else if (m_source[i] == quote) {
+        if (quote == '\'' && i + 1 < m_source.size() && m_source[i + 1] == '\'') {
+          ++i;  // '' is a quote inside single quotes
+          continue;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // yaml-cpp reports an unclosed `{` or `[` where it gave up looking, at the
+  // end; the mistake is the bracket, so find it. Tabs get their own words.
+  SpecError syntax_error(const YAML::ParserException& e) const {
+    size_t pos = e.mark.pos >= 0 ? std::min(static_cast<size_t>(e.mark.pos), m_source.size())
+                                 : m_source.size();
+    if (e.msg.find("flow not found") != std::string::npos) {
+      if (std::optional<size_t> open = unclosed_bracket(pos)) {
+        char c = m_source[*open];
+        return SpecError(fmt::format("invalid YAML: \"{}\" is never closed", c),
+                         fmt::format("close it with \"{}\" on the same line, or write the entries "
+                                     "one a line without brackets",
+                                     c == '{' ? '}' : ']'),
+                         location_of(*open));
+      }
+    }
+    SourceLocation where = location_of(pos);
+    std::string line = line_text(where.line);
+    if (!line.empty() && line[0] == '\t') {
+      return SpecError("invalid YAML: a tab indents this line",
+                       "YAML indents with spaces only; replace the tab with spaces",
+                       SourceLocation{m_file, where.line, 1});
+    }
+    if (where.line > 1 && line.empty() && pos >= m_source.size()) {
+      where = location_of(m_source.find_last_not_of(" \t\r\n") + 1);
+    }
+    return SpecError(fmt::format("invalid YAML: {}", e.msg),
+                     "check the indentation and quoting around this place", where);
+  }
+
+  std::string line_text(int line) const {
+    size_t start = 0;
+    for (int i = 1; i < line; ++i) {
+      start = m_source.find('\n', start);
+      if (start == std::string::npos) {
+        return {};
+      }
+      ++start;
+    }
+    return m_source.substr(start, m_source.find('\n', start) - start);
+  }
+
+  // The last `{` or `[` before `end` that no bracket closes, outside quotes and comments.
+  std::optional<size_t> unclosed_bracket(size_t end) const {
+    std::vector<size_t> open;
+    char quote = 0;
+    for (size_t i = 0; i < end; ++i) {
+      char c = m_source[i];
+      if (quote != 0) {
+        if (quote == '"' && c == '\\') {
+          ++i;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '#' &&
+                 (i == 0 || std::isspace(static_cast<unsigned char>(m_source[i - 1])))) {
+        i = std::min(m_source.find('\n', i), end);
+      } else if ((c == '"' || c == '\'') && !open.empty()) {
+        quote = c;
+      } else if (c == '{' || c == '[') {
+        open.push_back(i);
+      } else if ((c == '}' || c == ']') && !open.empty()) {
+        open.pop_back();
+      }
+    }
+    if (open.empty()) {
+      return std::nullopt;
+    }
+    return open.back();
+  }
+
+  void check_lengths(const YamlNode& node) const {
+    if (node.is_scalar() && node.text.size() > k_max_scalar) {
+      throw SpecError(fmt::format("a value of {} characters is longer than the {} allowed",
+                                  node.text.size(), k_max_scalar),
+                      "shorten it; long data belongs in a file mounted with volumes:", node.where);
+    }
+    for (const YamlNode& item : node.items) {
+      check_lengths(item);
+    }
+    for (const YamlEntry& entry : node.entries) {
+      if (entry.key.is_scalar() && entry.key.text.size() > k_max_key) {
+        throw SpecError(fmt::format("a key of {} characters is longer than the {} allowed",
+                                    entry.key.text.size(), k_max_key),
+                        "shorten it", entry.key.where);
+      }
+      check_lengths(entry.value);
+    }
+  }
+
+  const std::string& m_file;
+  const std::string& m_source;
+  std::vector<size_t> m_line_starts;  // the offset each line starts at
+};
+
+}  // namespace
+
+const YamlNode* YamlNode::find(std::string_view key) const {
+  for (const YamlEntry& entry : entries) {
+    if (entry.key.is_scalar() && entry.key.text == key) {
+      return &entry.value;
+    }
+  }
+  return nullptr;
+}
+
+YamlNode read_yaml(const std::string& file, const std::string& source) {
+  return YamlReader(file, source).read();
+}
+
+void check_closed_quote(const YamlNode& node) {
+  if (node.is_scalar() && !node.quote_closed) {
+    throw SpecError(fmt::format("invalid YAML: the {} quote here is never closed",
+                                node.quote == '"' ? "double" : "single"),
+                    fmt::format("close the value with {}", node.quote), node.where);
+  }
+}
+
+}  // namespace raylaunch
