@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the test image raylaunch/ray-standin:test: busybox plus the "ray
 # stand-in" (tests/support/ray_standin.c), a small program that imitates
-# Ray's `ray` command line for raylaunch's tests. It is a test fixture, NOT
-# Ray; real clusters use a Ray image.
+# Ray's `ray` command line and a part of its dashboard API for raylaunch's
+# tests. It is a test fixture, NOT Ray; real clusters use a Ray image.
+#
+# Like rayproject/ray, the image runs as user ray: uid 1000, gid 100
+# (users), HOME=/home/ray, working directory /home/ray.
 #
 # Usage: scripts/standin-image.sh [TAG]     (default raylaunch/ray-standin:test)
 # Env:   DOCKER   the docker program (default: docker)
@@ -51,8 +54,10 @@ musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "$src"
 "$build/ray" --version >/dev/null || die "the compiled stand-in does not run"
 
 root=$build/rootfs
-mkdir -p "$root/bin" "$root/usr/bin" "$root/usr/local/bin" "$root/etc" "$root/root" "$root/tmp"
+mkdir -p "$root/bin" "$root/usr/bin" "$root/usr/local/bin" "$root/etc" "$root/root" "$root/tmp" \
+  "$root/home/ray"
 chmod 1777 "$root/tmp"
+chmod 0755 "$root/home/ray"
 cp "$busybox" "$root/bin/busybox"
 install -m 0755 "$build/ray" "$root/usr/local/bin/ray"
 
@@ -64,21 +69,32 @@ done
 
 cat >"$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
+ray:x:1000:100::/home/ray:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 EOF
 cat >"$root/etc/group" <<'EOF'
 root:x:0:
+users:x:100:
 nogroup:x:65534:
 EOF
 
 # --- import -----------------------------------------------------------------
-tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
-  "$docker" import \
+# Everything belongs to root but /home/ray and the `ray` program, which
+# belong to ray:users (in rayproject/ray, `ray` lives in /home/ray/anaconda3,
+# owned by ray too). Two passes, as tar maps all owners or none.
+tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$build/rootfs.tar" \
+  --exclude=./home/ray --exclude=./usr/local/bin/ray .
+tar --numeric-owner --owner=1000 --group=100 -C "$root" -rf "$build/rootfs.tar" \
+  ./home/ray ./usr/local/bin/ray
+"$docker" import \
     --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    --change 'ENV HOME=/home/ray' \
+    --change 'USER 1000' \
+    --change 'WORKDIR /home/ray' \
     --change 'CMD ["sh"]' \
     --change 'LABEL io.raylaunch.standin=true org.opencontainers.image.description="ray stand-in for raylaunch tests; not Ray"' \
     --message 'ray stand-in for tests; not Ray' \
-    - "$tag" >/dev/null
+    "$build/rootfs.tar" "$tag" >/dev/null
 # Earlier builds are left untagged; drop those no container uses any more.
 for id in $("$docker" images -q --filter dangling=true --filter label=io.raylaunch.standin=true); do
   "$docker" rmi "$id" >/dev/null 2>&1 || true

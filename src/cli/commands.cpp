@@ -188,8 +188,10 @@ struct Session {
       : endpoint(endpoint_of(common)),
         real(make_process_runner()),
         printing(make_printing_runner(std::cout, real.get())),
+        http(make_http_client()),
         progress(std::cerr, progress_mode_from(engine.progress, STDERR_FILENO)),
-        executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted) {}
+        executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted,
+                 http.get()) {}
 
   std::function<void(const std::string&)> on_lock_wait() {
     return [this](const std::string& path) {
@@ -201,6 +203,7 @@ struct Session {
   DockerEndpoint endpoint;
   std::unique_ptr<CommandRunner> real;
   std::unique_ptr<CommandRunner> printing;
+  std::unique_ptr<HttpClient> http;
   Progress progress;
   Executor executor;
 };

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -166,8 +168,22 @@ std::vector<std::string> DockerEngine::volumes(const std::string& project) {
   return lines_of(docker(volume_ls_args(project), k_quick_timeout).out);
 }
 
-std::vector<std::string> DockerEngine::missing_images(const std::vector<std::string>& images) {
-  return parse_missing_images(docker(image_inspect_args(images), k_quick_timeout).err, images);
+ImageFacts DockerEngine::inspect_images(const std::vector<std::string>& images) {
+  CommandResult inspected = docker(image_inspect_args(images), k_quick_timeout);
+  ImageFacts facts;
+  facts.missing = parse_missing_images(inspected.err, images);
+  facts.users = parse_image_users(inspected.out, images, facts.missing);
+  return facts;
+}
+
+UserLookup DockerEngine::user_ids_of(const std::string& image) {
+  CommandResult probe = docker(user_probe_args(image), k_quick_timeout);
+  std::optional<UserIds> ids = probe.exit_code == 0 ? parse_id(probe.out) : std::nullopt;
+  std::string said = last_line(probe.err);
+  if (!ids && said.empty()) {
+    said = fmt::format("`id` printed \"{}\"", last_line(probe.out));
+  }
+  return {ids, ids ? std::string() : said};
 }
 
 bool DockerEngine::has_nvidia_runtime() {
@@ -197,6 +213,10 @@ bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
     ::close(fd);
     return false;
   }
+  // A connection of ours that just closed (TIME_WAIT, e.g. to the dashboard)
+  // does not hold the port: only a listener does, and it still fails the bind.
+  int reuse = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
                errno == EADDRINUSE;
   ::close(fd);
@@ -207,6 +227,16 @@ std::string DockerEngine::environment_of(const std::string& container) {
   return docker({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container},
                 10s)
       .out;
+}
+
+std::string DockerEngine::container_ip(const std::string& container) {
+  CommandResult inspected = docker(
+      {"inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container},
+      k_quick_timeout);
+  std::istringstream addresses(inspected.out);
+  std::string first;
+  addresses >> first;
+  return inspected.exit_code == 0 ? first : std::string();
 }
 
 std::string DockerEngine::log_tail(const std::string& container, int lines) {
@@ -254,61 +284,6 @@ Outcome DockerEngine::remove_networks(const std::vector<std::string>& names) {
 
 Outcome DockerEngine::remove_volumes(const std::vector<std::string>& names) {
   return change(with({"volume", "rm"}, names), k_quick_timeout);
-}
-
-void DockerEngine::print_logs(const std::vector<ObservedContainer>& containers,
-                              const std::string& tail, std::ostream& out) {
-  for (const ObservedContainer& c : containers) {
-    std::vector<std::string> args = {"logs"};
-    if (!tail.empty()) {
-      args.insert(args.end(), {"--tail", tail});
-    }
-    args.push_back(c.id);
-    CommandResult result = docker(args);
-    std::istringstream lines(result.out + result.err);
-    for (std::string line; std::getline(lines, line);) {
-      out << c.name << " | " << line << '\n';
-    }
-  }
-}
-
-void DockerEngine::attach_logs(const std::string& container, bool follow,
-                               const std::string& tail) {
-  std::vector<std::string> args = {"logs"};
-  if (follow) {
-    args.push_back("--follow");
-  }
-  if (!tail.empty()) {
-    args.insert(args.end(), {"--tail", tail});
-  }
-  args.push_back(container);
-  replace_process(std::move(args));
-}
-
-void DockerEngine::attach_exec(const std::string& container,
-                               const std::vector<std::string>& command) {
-  std::vector<std::string> args = {"exec"};
-  if (::isatty(STDIN_FILENO)) {
-    args.push_back("--interactive");
-    if (::isatty(STDOUT_FILENO)) {
-      args.push_back("--tty");
-    }
-  }
-  args.push_back(container);
-  replace_process(with(std::move(args), command));
-}
-
-void DockerEngine::replace_process(std::vector<std::string> args) const {
-  std::vector<std::string> argv = m_endpoint.argv(std::move(args));
-  std::vector<char*> pointers;
-  for (std::string& arg : argv) {
-    pointers.push_back(arg.data());
-  }
-  pointers.push_back(nullptr);
-  std::cout.flush();
-  ::execvp(pointers[0], pointers.data());
-  throw ExecError(fmt::format("cannot run {}: {}", argv[0], std::strerror(errno)),
-                  "pass --docker PATH");
 }
 
 std::vector<std::string> ps_args(const std::string& project) {
@@ -429,7 +404,8 @@ std::map<std::string, std::string> run_env(const PlannedContainer& c) {
 }
 
 std::vector<std::string> image_inspect_args(const std::vector<std::string>& images) {
-  std::vector<std::string> args = {"image", "inspect", "--format", "{{.Id}}"};
+  std::vector<std::string> args = {"image", "inspect", "--format",
+                                   "{{.Id}}\t{{json .Config.User}}"};
   args.insert(args.end(), images.begin(), images.end());
   return args;
 }

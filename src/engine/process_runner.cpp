@@ -9,6 +9,7 @@
 
 #include <raylaunch/base/error.hpp>
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 
@@ -109,7 +110,12 @@ bool is_read_only_docker_command(const std::vector<std::string>& argv) {
       (object == "ls" || object == "inspect")) {
     return true;
   }
-  return false;
+  // `id` in a throwaway container without network (user_probe_args) only
+  // reads which user an image runs as.
+  static const std::vector<std::string> k_user_probe = {"run",  "--rm",         "--network",
+                                                        "none", "--entrypoint", "id"};
+  return argv.size() == at + k_user_probe.size() + 1 &&
+         std::equal(k_user_probe.begin(), k_user_probe.end(), argv.begin() + at);
 }
 
 std::string quote_for_display(const std::vector<std::string>& argv) {

@@ -1,13 +1,10 @@
-// `status`: each node's container next to Ray's count of live nodes, as a
-// table or one JSON document; exit 0 only when every planned node runs and
-// Ray counts it alive.
+// `status`: each node's container next to Ray's own view of that very node
+// (by name, from the dashboard), as a table or one JSON document; exit 0 only
+// when every planned node runs and Ray has it alive.
 #include <raylaunch/execute/executor.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <raylaunch/execute/parallel.hpp>
-#include <raylaunch/ray/ray_status.hpp>
 
 #include <algorithm>
 
@@ -19,6 +16,8 @@ struct Row {
   std::string name, role, group, state, cpus, gpus;
   int replica = 0;
   bool running = false;
+  bool planned = true;     // false: a container the plan lacks, or a Ray node without one
+  const RayNode* ray = nullptr;  // Ray's entry of this name (dashboard only)
 };
 
 std::string label_or_empty(const PlannedContainer& c, const std::string& key) {
@@ -28,8 +27,7 @@ std::string label_or_empty(const PlannedContainer& c, const std::string& key) {
 
 // The planned containers in plan order, then any of the project's that the
 // plan does not have.
-std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContainer>& observed,
-                              std::string& dashboard) {
+std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContainer>& observed) {
   std::vector<Row> rows;
   for (const PlannedContainer& c : plan.containers) {
     auto seen = std::find_if(observed.begin(), observed.end(),
@@ -37,15 +35,12 @@ std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContai
     rows.push_back({c.name, c.role, c.group, seen == observed.end() ? "missing" : seen->state,
                     label_or_empty(c, "io.raylaunch.cpus"), label_or_empty(c, "io.raylaunch.gpus"),
                     c.replica, seen != observed.end() && seen->state == "running"});
-    if (c.role == "head") {
-      dashboard = c.labels.at("io.raylaunch.dashboard");
-    }
   }
   for (const ObservedContainer& o : observed) {
     if (std::none_of(plan.containers.begin(), plan.containers.end(),
                      [&](const PlannedContainer& c) { return c.name == o.name; })) {
       rows.push_back({o.name, o.role, o.group, o.state + " (not planned)", o.cpus, o.gpus,
-                      o.replica, false});
+                      o.replica, false, false});
     }
   }
   return rows;
@@ -53,7 +48,7 @@ std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContai
 
 // Without a plan the project's containers are the planned set: the head,
 // then each group's replicas in order.
-std::vector<Row> rows_of_labels(std::vector<ObservedContainer> observed, std::string& dashboard) {
+std::vector<Row> rows_of_labels(std::vector<ObservedContainer> observed) {
   std::sort(observed.begin(), observed.end(),
             [](const ObservedContainer& a, const ObservedContainer& b) {
               if ((a.role == "head") != (b.role == "head")) {
@@ -65,59 +60,95 @@ std::vector<Row> rows_of_labels(std::vector<ObservedContainer> observed, std::st
   for (const ObservedContainer& o : observed) {
     rows.push_back(
         {o.name, o.role, o.group, o.state, o.cpus, o.gpus, o.replica, o.state == "running"});
-    if (o.role == "head") {
-      dashboard = o.dashboard;
-    }
   }
   return rows;
+}
+
+// Ray's entry for each row, and a row for each live Ray node that no
+// container explains (one someone joined by hand). DEAD entries without a
+// container are old replicas, not news.
+void add_ray_view(std::vector<Row>& rows, const RayView& ray) {
+  for (Row& row : rows) {
+    row.ray = ray.find(row.name);
+  }
+  for (const auto& [name, node] : ray.by_name) {
+    bool explained = std::any_of(rows.begin(), rows.end(),
+                                 [&](const Row& row) { return row.name == name; });
+    if (!explained && node.alive) {
+      auto cpus = node.resources.find("CPU");
+      std::string count = cpus == node.resources.end() ? "" : fmt::format("{}", cpus->second);
+      rows.push_back({name, "-", "-", "no container", count, "", 0, false, false, &node});
+    }
+  }
 }
 
 struct Summary {
   std::string project;
   std::string dashboard;
+  RayView::Source source = RayView::Source::none;
   int planned = 0;
   int running = 0;
   int alive = 0;
-  bool reachable = false;
   bool healthy = false;
+  int counted = 0;  // Source::cli: Ray's count of live nodes
 
-  // Ray's text counts nodes without naming containers: when its count covers
-  // every running container, each of them is alive; otherwise which ones are
-  // missing cannot be told from `ray status`, and they show as unknown.
-  std::optional<bool> alive_of(const Row& row) const {
-    if (!row.running || !reachable) {
-      return false;
+  // Ray's view of the row's node: alive, dead, absent (running but not in
+  // Ray's list), "-" (not running, nothing alive in Ray) or unknown (only a
+  // count from `ray status`, too small to cover every running container).
+  std::string ray_word(const Row& row) const {
+    if (source == RayView::Source::dashboard) {
+      if (row.ray != nullptr) {
+        return row.ray->alive ? "alive" : "dead";
+      }
+      return row.running ? "absent" : "-";
     }
-    if (alive >= running) {
-      return true;
+    if (!row.running || source == RayView::Source::none) {
+      return "-";
     }
-    return std::nullopt;
+    return counted >= running ? "alive" : "unknown";
   }
 };
+
+nlohmann::ordered_json node_json(const Summary& summary, const Row& row) {
+  using json = nlohmann::ordered_json;
+  std::string word = summary.ray_word(row);
+  json alive = word == "alive" ? json(true) : word == "unknown" ? json(nullptr) : json(false);
+  json node = {{"name", row.name},   {"role", row.role},   {"group", row.group},
+               {"replica", row.replica}, {"state", row.state}, {"ray_alive", alive},
+               {"ray_state", nullptr}, {"ray_message", nullptr}, {"node_id", nullptr},
+               {"node_ip", nullptr}, {"resources", nullptr}, {"cpus", row.cpus},
+               {"gpus", row.gpus}};
+  if (row.ray != nullptr) {
+    node["ray_state"] = row.ray->alive ? "ALIVE" : "DEAD";
+    if (!row.ray->state_message.empty()) {
+      node["ray_message"] = row.ray->state_message;
+    }
+    node["node_id"] = row.ray->node_id;
+    node["node_ip"] = row.ray->node_ip;
+    node["resources"] = row.ray->resources;
+  }
+  return node;
+}
 
 void print_json(std::ostream& out, const Summary& summary, const std::vector<Row>& rows) {
   nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
   for (const Row& row : rows) {
-    std::optional<bool> node_alive = summary.alive_of(row);
-    nodes.push_back({{"name", row.name},
-                     {"role", row.role},
-                     {"group", row.group},
-                     {"replica", row.replica},
-                     {"state", row.state},
-                     {"ray_alive", node_alive ? nlohmann::ordered_json(*node_alive)
-                                              : nlohmann::ordered_json(nullptr)},
-                     {"cpus", row.cpus},
-                     {"gpus", row.gpus}});
+    nodes.push_back(node_json(summary, row));
   }
-  nlohmann::ordered_json doc = {{"schema_version", 1},
-                                {"project", summary.project},
-                                {"healthy", summary.healthy},
-                                {"nodes_planned", summary.planned},
-                                {"nodes_running", summary.running},
-                                {"nodes_alive", summary.alive},
-                                {"ray_reachable", summary.reachable},
-                                {"dashboard", summary.dashboard},
-                                {"nodes", nodes}};
+  const char* source = summary.source == RayView::Source::dashboard ? "dashboard"
+                       : summary.source == RayView::Source::cli     ? "ray status"
+                                                                    : nullptr;
+  nlohmann::ordered_json doc = {
+      {"schema_version", 2},
+      {"project", summary.project},
+      {"healthy", summary.healthy},
+      {"nodes_planned", summary.planned},
+      {"nodes_running", summary.running},
+      {"nodes_alive", summary.alive},
+      {"ray_reachable", summary.source != RayView::Source::none},
+      {"ray_source", source != nullptr ? nlohmann::ordered_json(source) : nullptr},
+      {"dashboard", summary.dashboard},
+      {"nodes", nodes}};
   out << doc.dump(2) << '\n';
 }
 
@@ -128,44 +159,71 @@ void print_table(std::ostream& out, const Summary& summary, const std::vector<Ro
   }
   out << fmt::format("{:<{}}  {:<6}  {:<12}  {:<10}  {:<7}  {:>4}  {}\n", "NAME", width, "ROLE",
                      "GROUP", "STATE", "RAY", "CPUS", "GPUS");
+  std::string notes;
   for (const Row& row : rows) {
-    std::optional<bool> node_alive = summary.alive_of(row);
     out << fmt::format("{:<{}}  {:<6}  {:<12}  {:<10}  {:<7}  {:>4}  {}\n", row.name, width,
-                       row.role, row.group, row.state,
-                       node_alive ? (*node_alive ? "alive" : "-") : "unknown",
+                       row.role, row.group, row.state, summary.ray_word(row),
                        row.cpus.empty() ? "-" : row.cpus, row.gpus.empty() ? "-" : row.gpus);
+    if (row.ray != nullptr && !row.ray->alive) {
+      notes += fmt::format("{}: dead in Ray: {}\n", row.name,
+                           row.ray->state_message.empty() ? "no reason given"
+                                                          : row.ray->state_message);
+    }
   }
-  out << fmt::format("\nRay: {} of {} nodes alive{}\n", summary.alive, summary.planned,
-                     summary.reachable ? "" : " (ray status on the head did not answer)");
+  out << (notes.empty() ? "" : "\n" + notes);
+  const char* how = summary.source == RayView::Source::none
+                        ? " (neither Ray's dashboard nor ray status on the head answered)"
+                    : summary.source == RayView::Source::cli
+                        ? " (counted by ray status in the head)"
+                        : "";
+  out << fmt::format("\nRay: {} of {} nodes alive{}\n", summary.alive, summary.planned, how);
   if (!summary.dashboard.empty()) {
     out << fmt::format("dashboard: {}\n", summary.dashboard);
   }
 }
 
+HeadAccess head_access(const std::string& project, const Plan* plan,
+                       const std::vector<ObservedContainer>& observed) {
+  HeadAccess head;
+  head.container = project + "-head";
+  if (plan != nullptr) {
+    return head_access_of(*plan);
+  }
+  for (const ObservedContainer& o : observed) {
+    if (o.role == "head") {
+      head.dashboard = o.dashboard;
+    }
+  }
+  return head;
+}
+
+Summary summarize(const std::string& project, const std::vector<Row>& rows, const RayView& ray,
+                  const std::string& dashboard) {
+  Summary summary{project, dashboard, ray.source};
+  summary.counted = ray.source == RayView::Source::cli ? ray.counted.alive : 0;
+  int alive_by_name = 0;
+  for (const Row& row : rows) {
+    if (row.planned) {
+      ++summary.planned;
+      summary.running += row.running ? 1 : 0;
+      alive_by_name += row.running && row.ray != nullptr && row.ray->alive ? 1 : 0;
+    }
+  }
+  summary.alive = ray.source == RayView::Source::dashboard ? alive_by_name : summary.counted;
+  summary.healthy = summary.planned > 0 && summary.running == summary.planned &&
+                    summary.alive >= summary.planned;
+  return summary;
+}
+
 }  // namespace
 
 int Executor::status(const std::string& project, const Plan* plan, const StatusOptions& options) {
-  std::vector<ObservedContainer> observed;
-  ExecOutput ray;
-  run_concurrently({[&] { observed = m_engine.containers(project); },
-                    [&] { ray = m_engine.exec(project + "-head", {"ray", "status"}); }});
-  RayStatus parsed = parse_ray_status(ray.out);
-
-  Summary summary;
-  summary.project = project;
-  std::vector<Row> rows = plan != nullptr ? rows_of_plan(*plan, observed, summary.dashboard)
-                                          : rows_of_labels(observed, summary.dashboard);
-  for (const Row& row : rows) {
-    if (row.state.find("not planned") == std::string::npos) {
-      ++summary.planned;
-      summary.running += row.running ? 1 : 0;
-    }
-  }
-  summary.reachable = ray.exit_code == 0 && parsed.has_status;
-  summary.alive = summary.reachable ? parsed.alive : 0;
-  summary.healthy = summary.planned > 0 && summary.running == summary.planned &&
-                    summary.reachable && summary.alive >= summary.planned;
-
+  std::vector<ObservedContainer> observed = m_engine.containers(project);
+  HeadAccess head = head_access(project, plan, observed);
+  RayView ray = ask_ray(head, true);
+  std::vector<Row> rows = plan != nullptr ? rows_of_plan(*plan, observed) : rows_of_labels(observed);
+  add_ray_view(rows, ray);
+  Summary summary = summarize(project, rows, ray, head.dashboard);
   if (options.json) {
     print_json(m_out, summary, rows);
     return summary.healthy ? 0 : 1;

@@ -19,7 +19,7 @@ namespace raylaunch {
 /// What `up` found before it acts.
 struct Executor::Observation {
   ObservedState state;
-  std::vector<std::string> missing_images;
+  ImageFacts images;  // which are missing, and whom the others run as
 };
 
 /// The first container step that failed; later failures are only shown.
@@ -43,17 +43,22 @@ std::vector<std::string> images_of(const Plan& plan) {
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
-                   std::ostream& out, const std::atomic<bool>* cancel)
-    : m_engine(runner, std::move(endpoint)), m_progress(progress), m_out(out), m_cancel(cancel) {}
+                   std::ostream& out, const std::atomic<bool>* cancel, HttpClient* http)
+    : m_engine(runner, std::move(endpoint)),
+      m_http(http),
+      m_progress(progress),
+      m_out(out),
+      m_cancel(cancel) {}
 
 int Executor::up(const Plan& plan, const UpOptions& options) {
   auto started = std::chrono::steady_clock::now();
   std::vector<std::string> images = images_of(plan);
   Observation seen = observe(plan, images);
-  pull_images(plan, images, seen.missing_images);
+  pull_images(plan, images, seen.images.missing);
   check_gpu_runtime(plan, options);
   std::vector<Action> actions = reconcile(plan, seen.state);
   check_host_ports(actions, options);
+  prepare_host_folders(actions, seen.images.users, options);
   create_networks_and_volumes(plan, actions);
   apply_containers(plan, actions, options);
   int alive = -1;
@@ -73,7 +78,7 @@ Executor::Observation Executor::observe(const Plan& plan, const std::vector<std:
   std::vector<std::string> networks;
   std::vector<std::function<void()>> probes = {
       [&] { seen.state.containers = m_engine.containers(plan.project); },
-      [&] { seen.missing_images = m_engine.missing_images(images); }};
+      [&] { seen.images = m_engine.inspect_images(images); }};
   if (plan.network.mode == NetworkMode::bridge) {
     probes.emplace_back([&] { networks = m_engine.networks(plan.project); });
   }

@@ -108,8 +108,8 @@ heal)
   poll 30 bash -c "! docker exec $p-head ray status | grep -c '^ 1 node_' | grep -qx 3"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 1" 1 $?
-  check "status names the stopped worker" "$(printf "%-$((${#p} + 6))s  %-6s  %-12s  %-10s  %-7s  %4s  %s" "$p-cpu-2" worker cpu exited - 1 -)" \
-    "$(grep "^$p-cpu-2" status.out)"
+  check "status names the stopped worker" "$(printf "%-$((${#p} + 6))s  %-6s  %-12s  %-10s  %-7s  %4s  %s" "$p-cpu-2" worker cpu exited dead 1 -)" \
+    "$(grep "^$p-cpu-2 " status.out)"
   check "status counts Ray's nodes" "Ray: 2 of 3 nodes alive" "$(grep '^Ray:' status.out)"
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err
   check "up heals" 0 $?
@@ -176,7 +176,7 @@ timeout)
   check "up --wait times out with exit 1" 1 "$rc"
   check "within the timeout and a poll" 1 "$(( SECONDS - started < 15 ))"
   check "names the node that did not join, with its log" "raylaunch: error: Ray counts 2 of 3 nodes alive after 5 s
-  $p-lame-1 (running) has not joined; the end of its log:
+  $p-lame-1 (running; Ray: not registered) has not joined; the end of its log:
     | trying to reach the head
 
 hint: \`raylaunch logs NODE\` shows a node's whole log; raise --timeout if the nodes are only slow" \
@@ -213,6 +213,56 @@ hint: install nvidia-container-toolkit and restart dockerd, or set gpus: 0" "$? 
 hint: stop what listens there, or publish another port under head.ports" "$? $(cat err)"
   kill $listener
   check "nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
+  ;;
+
+logfolders)
+  # Seed 004's shape without GPUs: every node with ./logs/{name}:/tmp/ray
+  # (and ./data/{name}:/data, which Ray leaves alone) on folders that do not
+  # exist yet. The image runs as uid 1000, gid 100, like Ray's; as root,
+  # raylaunch creates each folder and gives it to that user.
+  [[ $(id -u) == 0 ]] || skip_or_fail "logfolders checks folder owners, so it runs as root"
+  project logs; p=$P
+  spec c.yml "$p" 16480 cpu 2
+  printf 'defaults:\n  volumes:\n    - ./logs/{name}:/tmp/ray\n    - ./data/{name}:/data\n' >>c.yml
+  nodes="$p-head $p-cpu-1 $p-cpu-2"
+  "$RAYLAUNCH" up -f c.yml --dry-run --progress plain >dry.out 2>dry.err
+  want=$(for n in $nodes; do
+    printf 'mkdir -p %s\nchown 1000:100 %s\n' "$PWD/logs/$n" "$PWD/logs/$n" "$PWD/data/$n" "$PWD/data/$n"
+  done)
+  check "--dry-run prints each mkdir and chown" "0 $want" "$? $(grep -E '^(mkdir|chown) ' dry.out)"
+  check "--dry-run creates nothing" "" "$(ls -d logs data 2>/dev/null)"
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >up.out 2>up.err
+  check "up exits 0" 0 $?
+  check "Ray counts every node" "Ray cluster \"$p\" is up: 3 of 3 nodes alive" "$(head -1 up.out)"
+  check "up warns of nothing" "" "$(grep '^raylaunch: ' up.err)"
+  check "each node's folders belong to the image's user; raylaunch's are not world-writable" \
+    "$(printf 'logs 0:0 755\ndata 0:0 755\n'; for n in $nodes; do
+      printf 'logs/%s 1000:100\ndata/%s 1000:100 755\n' "$n" "$n"; done)" \
+    "$(stat -c '%n %u:%g %a' logs data; for n in $nodes; do
+      stat -c '%n %u:%g' "logs/$n"; stat -c '%n %u:%g %a' "data/$n"; done)"
+  check "each log folder holds Ray's session" "$nodes" \
+    "$(for n in $nodes; do [[ -L logs/$n/session_latest ]] && echo -n "$n "; done | sed 's/ $//')"
+
+  # An existing folder owned by root, mode 755: the warning comes before
+  # anything starts, and the folder keeps its owner.
+  project logsro; q=$P
+  spec d.yml "$q" 16490 cpu 1
+  printf 'defaults:\n  volumes:\n    - ./ro/{name}:/tmp/ray\n' >>d.yml
+  mkdir -p "ro/$q-head" "ro/$q-cpu-1"
+  chmod 755 ro "ro/$q-head" "ro/$q-cpu-1"
+  "$RAYLAUNCH" up -f d.yml --no-wait --progress plain >up2.out 2>up2.err
+  check "up --no-wait exits 0" 0 $?
+  warning() {
+    printf 'raylaunch: warning: %s cannot write its bind folder %s: its image %s runs as 1000:100, the folder is owned by 0:0 with mode 755\nhint: give it to that user: chown 1000:100 %s\n' \
+      "$1" "$PWD/ro/$1" "$STANDIN_IMAGE" "$PWD/ro/$1"
+  }
+  check "the warning for each folder, before anything starts" "$(warning "$q-head"; warning "$q-cpu-1")
+ Network ${q}_net  Creating" "$(head -5 up2.err)"
+  check "the folders keep their owner" "0:0 755
+0:0 755" "$(stat -c '%u:%g %a' "ro/$q-head" "ro/$q-cpu-1")"
+  poll 30 bash -c "docker logs $q-head 2>&1 | grep -q PermissionError"
+  check "Ray cannot write there, as warned" "PermissionError: [Errno 13] Permission denied: '/tmp/ray/" \
+    "$(docker logs "$q-head" 2>&1 | grep -m1 -o "PermissionError: .* '/tmp/ray/")"
   ;;
 
 *)

@@ -154,7 +154,7 @@ head-dies)
   "$RAYLAUNCH" status -f c.yml >status.out 2>&1
   check "status exits 1 while the head is down" 1 $?
   check "status names the head" "exited" "$(awk -v n="$p-head" '$1 == n {print $4}' status.out)"
-  check "status says Ray did not answer" "Ray: 0 of 3 nodes alive (ray status on the head did not answer)" \
+  check "status says Ray did not answer" "Ray: 0 of 3 nodes alive (neither Ray's dashboard nor ray status on the head answered)" \
     "$(grep '^Ray:' status.out)"
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up brings the head back, workers rejoin" "0 0" "$? $(status_code -f c.yml)"

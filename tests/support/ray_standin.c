@@ -3,19 +3,24 @@
  *
  * Real Ray cannot be installed where raylaunch's tests run, so this small
  * static program is installed as /usr/local/bin/ray in a test image
- * (see scripts/standin-image.sh). It imitates the few parts of Ray's `ray`
- * command line (Ray 2.52) that raylaunch drives, closely enough to test
- * cluster bring-up in Docker:
+ * (see scripts/standin-image.sh). It imitates the parts of Ray 2.52 that
+ * raylaunch drives or reads, closely enough to test cluster bring-up in
+ * Docker, and no more:
  *
- *   ray start [options]      head (--head) or worker (--address=H:P)
+ *   ray start [options]      head (--head) or worker (--address=H:P); makes
+ *                            Ray's session folders under /tmp/ray
  *   ray status [--address=H:P]
+ *   ray job submit|status|logs|stop   (speaks the head's HTTP Jobs API)
  *   ray stop [-f|--force] [-g N|--grace-period N]
  *   ray --version
  *
- * It runs no tasks, has no object store and no dashboard. The head keeps a
- * table of connected nodes and prints it in the layout of Ray's
- * `ray status` (autoscaler v2). Nodes talk a tiny line protocol over TCP,
- * described in tests/support/README.md.
+ * The head keeps a table of nodes (ALIVE, and DEAD once they leave), prints
+ * it in the layout of Ray's `ray status`, and serves a small part of Ray's
+ * dashboard HTTP API (/api/v0/nodes, health, version, cluster status, Jobs)
+ * from the same single-threaded poll() loop. Jobs run as `sh -c ENTRYPOINT`
+ * in the head's container. It runs no tasks and has no object store.
+ * Nodes talk a tiny line protocol over TCP; tests/support/README.md
+ * describes it and lists what is imitated and what is not.
  *
  * Build: musl-gcc -static -O2 -Wall -Wextra -o ray ray_standin.c
  */
@@ -24,6 +29,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -38,6 +45,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +54,11 @@
 #define PID_FILE RAY_DIR "/standin.pid"
 #define PORT_FILE RAY_DIR "/standin-head-port"      /* written by a head */
 #define HEAD_ADDR_FILE RAY_DIR "/standin-head-address" /* written by a worker */
+#define CLUSTER_FILE RAY_DIR "/ray_current_cluster" /* Ray's: the GCS address */
+#define SESSION_LATEST RAY_DIR "/session_latest"
 #define DEFAULT_PORT 6379
+#define DEFAULT_DASHBOARD_PORT 8265
+#define DEFAULT_AGENT_PORT 52365
 #define MAX_LINE 4096              /* longest protocol line the head accepts */
 #define NODE_ID_LEN 61             /* "node_" + 56 hex digits */
 #define CONNECT_TIMEOUT_MS 2000    /* one connection attempt */
@@ -54,7 +66,20 @@
 #define RETRY_GIVE_UP_MS 60000     /* worker: give up after this long */
 #define RETRY_REPORT_MS 5000       /* worker: report failures this often */
 #define REPLY_TIMEOUT_MS 10000     /* client: wait this long for a reply */
+#define HTTP_CLIENT_TIMEOUT_MS 30000
 #define DEFAULT_GRACE_S 16         /* ray stop */
+#define PROTO_TIMEOUT_MS 10000     /* head: a request line must come by then */
+#define HTTP_HEADER_MAX 16384      /* head: request line + headers */
+#define HTTP_BODY_MAX (1024 * 1024) /* head: larger bodies get 413 */
+#define HTTP_IO_TIMEOUT_MS 10000   /* head: to read a request, to send a reply */
+#define HTTP_LINGER_MS 2000        /* head: drain input after replying */
+#define MAX_DEAD_NODES 1000        /* Ray's maximum_gcs_dead_node_cached_count */
+#define DEFAULT_CLI_DELAY_MS 1000  /* ray status / ray job: "import ray" */
+#define DEFAULT_JOB_START_MS 500   /* a job stays PENDING this long */
+#define JOB_STOP_WAIT_MS 3000      /* Ray's RAY_JOB_STOP_WAIT_TIME_S */
+#define JOB_LOG_MAX_READ (16L * 1024 * 1024) /* Ray's JOB_LOG_MAX_READ_BYTES */
+#define JOB_TAIL_LINES 10          /* Ray's NUM_LOG_LINES_ON_ERROR */
+#define JOB_TAIL_CHARS 20000       /* Ray's MAX_LOG_SIZE */
 
 static const char DASHES[] =
     "---------------------------------------------------------------";
@@ -67,6 +92,14 @@ static int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds since the epoch, as Ray's timestamps. */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -89,6 +122,30 @@ static void fail(int status, const char *fmt, ...)
     exit(status);
 }
 
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (d == NULL)
+        abort();
+    return d;
+}
+
 /* Parses a whole decimal integer. Returns 0 on success. */
 static int parse_long(const char *s, long *out)
 {
@@ -102,6 +159,30 @@ static int parse_long(const char *s, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* Parses a whole number (Click's type=float). Returns 0 on success. */
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || isnan(v) || isinf(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A non-negative integer from the environment, or `dflt`. */
+static long env_ms(const char *name, long dflt)
+{
+    long v;
+    if (parse_long(getenv(name), &v) != 0 || v < 0)
+        return dflt;
+    return v;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -119,11 +200,32 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* A growable string. */
+/* A growable buffer; data is always NUL-terminated once anything is added. */
 struct sbuf {
     char *data;
     size_t len, cap;
 };
+
+static void sbuf_reserve(struct sbuf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return;
+    b->cap = (b->len + more + 1) * 2;
+    b->data = xrealloc(b->data, b->cap);
+}
+
+static void sbuf_add(struct sbuf *b, const void *p, size_t n)
+{
+    sbuf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void sbuf_adds(struct sbuf *b, const char *s)
+{
+    sbuf_add(b, s, strlen(s));
+}
 
 static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -140,10 +242,7 @@ static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        b->cap = (b->cap + (size_t)n + 1) * 2;
-        b->data = realloc(b->data, b->cap);
-        if (b->data == NULL)
-            abort();
+        sbuf_reserve(b, (size_t)n);
     }
 }
 
@@ -175,16 +274,600 @@ static int read_small_file(const char *path, char *buf, size_t cap)
     return 0;
 }
 
+/* Percent-encodes everything but [A-Za-z0-9._~-], for protocol words. */
+static void pct_encode(struct sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || c == '.' || c == '_' || c == '~' || c == '-')
+            sbuf_add(b, s, 1);
+        else
+            sbuf_printf(b, "%%%02X", c);
+    }
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX (and '+' as a space when `plus`) in place. */
+static void pct_decode(char *s, int plus)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+            *out++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+            s += 2;
+        } else if (*s == '+' && plus) {
+            *out++ = ' ';
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+}
+
 /* ------------------------------------------------------------------ */
-/* Signals: SIGTERM and SIGINT end a running node at once, status 0.   */
-/* The handlers are installed explicitly so that this also works when  */
-/* the stand-in is PID 1 (the kernel ignores default-action signals    */
-/* sent to PID 1).                                                     */
+/* JSON: a writer that formats like Python's json.dumps (", " and ": "  */
+/* separators, ensure_ascii, floats as Python's repr) and a small,      */
+/* strict parser for request bodies and replies, with Python's error   */
+/* messages.                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A JSON string literal; non-ASCII as \uXXXX, invalid UTF-8 as U+FFFD. */
+static void json_str(struct sbuf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    sbuf_reserve(b, n + 2);
+    sbuf_add(b, "\"", 1);
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t cp;
+        size_t len, k;
+
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            sbuf_add(b, esc, 2);
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            switch (c) {
+            case '\n': sbuf_add(b, "\\n", 2); break;
+            case '\r': sbuf_add(b, "\\r", 2); break;
+            case '\t': sbuf_add(b, "\\t", 2); break;
+            case '\b': sbuf_add(b, "\\b", 2); break;
+            case '\f': sbuf_add(b, "\\f", 2); break;
+            default:
+                if (c < 0x20)
+                    sbuf_printf(b, "\\u%04x", c);
+                else
+                    sbuf_add(b, s + i, 1);
+            }
+            i++;
+            continue;
+        }
+        /* A UTF-8 sequence. */
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+            len = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+            len = 4, cp = c & 0x07;
+        else
+            len = 0, cp = 0;
+        for (k = 1; len && k < len; k++) {
+            if (i + k >= n || ((unsigned char)s[i + k] & 0xc0) != 0x80) {
+                len = 0;
+                break;
+            }
+            cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3f);
+        }
+        if (len == 0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            sbuf_add(b, "\\ufffd", 6);
+            i++;
+            continue;
+        }
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            sbuf_printf(b, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+        } else {
+            sbuf_printf(b, "\\u%04x", cp);
+        }
+        i += len;
+    }
+    sbuf_add(b, "\"", 1);
+}
+
+static void json_strz(struct sbuf *b, const char *s)
+{
+    if (s == NULL)
+        sbuf_adds(b, "null");
+    else
+        json_str(b, s, strlen(s));
+}
+
+/* A float as Python's repr() writes it: 4.0, 0.5, 8589934592.0, 1e+16. */
+static void py_float(struct sbuf *b, double v)
+{
+    char tmp[48], digits[24];
+    int prec, exp, nd = 0, i;
+    const char *p;
+
+    if (isnan(v)) {
+        sbuf_adds(b, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        sbuf_adds(b, v < 0 ? "-Infinity" : "Infinity");
+        return;
+    }
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    p = tmp;
+    if (*p == '-') {
+        sbuf_add(b, "-", 1);
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (isdigit((unsigned char)*p))
+            digits[nd++] = *p;
+    exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (exp >= -4 && exp < 16) {
+        if (exp >= 0) {
+            for (i = 0; i <= exp; i++)
+                sbuf_add(b, i < nd ? &digits[i] : "0", 1);
+            sbuf_add(b, ".", 1);
+            if (nd > exp + 1)
+                sbuf_add(b, digits + exp + 1, (size_t)(nd - exp - 1));
+            else
+                sbuf_add(b, "0", 1);
+        } else {
+            sbuf_add(b, "0.", 2);
+            for (i = 0; i < -exp - 1; i++)
+                sbuf_add(b, "0", 1);
+            sbuf_add(b, digits, (size_t)nd);
+        }
+    } else {
+        sbuf_add(b, digits, 1);
+        if (nd > 1) {
+            sbuf_add(b, ".", 1);
+            sbuf_add(b, digits + 1, (size_t)(nd - 1));
+        }
+        sbuf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    }
+}
+
+enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jv {
+    enum jtype t;
+    double num;       /* J_NUM */
+    int is_int;       /* J_NUM written without a fraction or exponent */
+    char *s;          /* J_STR: the decoded bytes; J_NUM: the literal */
+    size_t len;
+    struct jv *kids;  /* J_ARR items, J_OBJ values */
+    struct jv *keys;  /* J_OBJ keys (J_STR) */
+    size_t n;
+};
+
+struct jparser {
+    const char *start, *p, *end;
+    int depth;
+    char err[160];
+};
+
+/* Python's JSONDecodeError text: "MSG: line L column C (char N)". */
+static int jp_error(struct jparser *jp, const char *msg, const char *at)
+{
+    const char *q, *line_start = jp->start;
+    int line = 1;
+    for (q = jp->start; q < at; q++)
+        if (*q == '\n') {
+            line++;
+            line_start = q + 1;
+        }
+    if (jp->err[0] == '\0')
+        snprintf(jp->err, sizeof jp->err, "%s: line %d column %ld (char %ld)", msg,
+                 line, (long)(at - line_start) + 1, (long)(at - jp->start));
+    return -1;
+}
+
+static void jp_ws(struct jparser *jp)
+{
+    while (jp->p < jp->end &&
+           (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
+        jp->p++;
+}
+
+static void utf8_put(struct sbuf *b, uint32_t cp)
+{
+    char u[4];
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        sbuf_add(b, u, 1);
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xc0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3f));
+        sbuf_add(b, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xe0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[2] = (char)(0x80 | (cp & 0x3f));
+        sbuf_add(b, u, 3);
+    } else {
+        u[0] = (char)(0xf0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[3] = (char)(0x80 | (cp & 0x3f));
+        sbuf_add(b, u, 4);
+    }
+}
+
+static int jp_hex4(const char *p, const char *end, uint32_t *out)
+{
+    int i;
+    uint32_t v = 0;
+    if (end - p < 4)
+        return -1;
+    for (i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + (uint32_t)h;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A string; jp->p is at the opening quote. */
+static int jp_string(struct jparser *jp, struct jv *v)
+{
+    const char *open = jp->p++;
+    struct sbuf b = {NULL, 0, 0};
+
+    sbuf_add(&b, "", 0);
+    for (;;) {
+        unsigned char c;
+        if (jp->p >= jp->end) {
+            free(b.data);
+            return jp_error(jp, "Unterminated string starting at", open);
+        }
+        c = (unsigned char)*jp->p;
+        if (c == '"') {
+            jp->p++;
+            break;
+        }
+        if (c < 0x20) {
+            free(b.data);
+            return jp_error(jp, "Invalid control character at", jp->p);
+        }
+        if (c != '\\') {
+            sbuf_add(&b, jp->p++, 1);
+            continue;
+        }
+        if (jp->p + 1 >= jp->end) {
+            free(b.data);
+            return jp_error(jp, "Unterminated string starting at", open);
+        }
+        switch (jp->p[1]) {
+        case '"': sbuf_add(&b, "\"", 1); break;
+        case '\\': sbuf_add(&b, "\\", 1); break;
+        case '/': sbuf_add(&b, "/", 1); break;
+        case 'b': sbuf_add(&b, "\b", 1); break;
+        case 'f': sbuf_add(&b, "\f", 1); break;
+        case 'n': sbuf_add(&b, "\n", 1); break;
+        case 'r': sbuf_add(&b, "\r", 1); break;
+        case 't': sbuf_add(&b, "\t", 1); break;
+        case 'u': {
+            uint32_t cp, lo;
+            if (jp_hex4(jp->p + 2, jp->end, &cp) != 0) {
+                free(b.data);
+                return jp_error(jp, "Invalid \\uXXXX escape", jp->p + 1);
+            }
+            jp->p += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff && jp->p + 2 < jp->end &&
+                jp->p[2] == '\\' && jp->p[3] == 'u' &&
+                jp_hex4(jp->p + 4, jp->end, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                jp->p += 6;
+            } else if (cp >= 0xd800 && cp <= 0xdfff) {
+                cp = 0xfffd; /* a lone surrogate */
+            }
+            utf8_put(&b, cp);
+            break;
+        }
+        default:
+            free(b.data);
+            return jp_error(jp, "Invalid \\escape", jp->p);
+        }
+        jp->p += 2;
+    }
+    v->t = J_STR;
+    v->s = b.data;
+    v->len = b.len;
+    return 0;
+}
+
+static int jp_number(struct jparser *jp, struct jv *v)
+{
+    const char *s = jp->p, *q = jp->p;
+    if (q < jp->end && *q == '-')
+        q++;
+    if (q >= jp->end || !isdigit((unsigned char)*q))
+        return jp_error(jp, "Expecting value", s);
+    if (*q == '0')
+        q++;
+    else
+        while (q < jp->end && isdigit((unsigned char)*q))
+            q++;
+    v->is_int = 1;
+    if (q + 1 < jp->end && *q == '.' && isdigit((unsigned char)q[1])) {
+        v->is_int = 0;
+        for (q++; q < jp->end && isdigit((unsigned char)*q); q++) {
+        }
+    }
+    if (q < jp->end && (*q == 'e' || *q == 'E')) {
+        const char *e = q + 1;
+        if (e < jp->end && (*e == '+' || *e == '-'))
+            e++;
+        if (e < jp->end && isdigit((unsigned char)*e)) {
+            v->is_int = 0;
+            for (q = e; q < jp->end && isdigit((unsigned char)*q); q++) {
+            }
+        }
+    }
+    v->t = J_NUM;
+    v->len = (size_t)(q - s);
+    v->s = xmalloc(v->len + 1);
+    memcpy(v->s, s, v->len);
+    v->s[v->len] = '\0';
+    v->num = strtod(v->s, NULL);
+    jp->p = q;
+    return 0;
+}
+
+static int jp_value(struct jparser *jp, struct jv *v);
+
+/* An array or object; jp->p is at '[' or '{'. */
+static int jp_container(struct jparser *jp, struct jv *v, int is_obj)
+{
+    size_t cap = 0;
+    char close = is_obj ? '}' : ']';
+
+    v->t = is_obj ? J_OBJ : J_ARR;
+    if (++jp->depth > 64)
+        return jp_error(jp, "Too deeply nested", jp->p);
+    jp->p++;
+    jp_ws(jp);
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        jp->depth--;
+        return 0;
+    }
+    for (;;) {
+        struct jv key;
+        memset(&key, 0, sizeof key);
+        jp_ws(jp);
+        if (is_obj) {
+            if (jp->p >= jp->end || *jp->p != '"')
+                return jp_error(jp, "Expecting property name enclosed in double quotes",
+                                jp->p);
+            if (jp_string(jp, &key) != 0)
+                return -1;
+            jp_ws(jp);
+            if (jp->p >= jp->end || *jp->p != ':') {
+                free(key.s);
+                return jp_error(jp, "Expecting ':' delimiter", jp->p);
+            }
+            jp->p++;
+        }
+        if (v->n == cap) {
+            cap = cap ? cap * 2 : 4;
+            v->kids = xrealloc(v->kids, cap * sizeof *v->kids);
+            if (is_obj)
+                v->keys = xrealloc(v->keys, cap * sizeof *v->keys);
+        }
+        memset(&v->kids[v->n], 0, sizeof v->kids[v->n]);
+        if (is_obj)
+            v->keys[v->n] = key;
+        v->n++;
+        if (jp_value(jp, &v->kids[v->n - 1]) != 0)
+            return -1;
+        jp_ws(jp);
+        if (jp->p < jp->end && *jp->p == ',') {
+            jp->p++;
+            continue;
+        }
+        if (jp->p < jp->end && *jp->p == close) {
+            jp->p++;
+            jp->depth--;
+            return 0;
+        }
+        return jp_error(jp, "Expecting ',' delimiter", jp->p);
+    }
+}
+
+/* true, false or null; anything else is not a value. */
+static int jp_literal(struct jparser *jp, struct jv *v, const char *word, enum jtype type)
+{
+    size_t len = strlen(word);
+    if ((size_t)(jp->end - jp->p) >= len && memcmp(jp->p, word, len) == 0) {
+        v->t = type;
+        jp->p += len;
+        return 0;
+    }
+    return jp_error(jp, "Expecting value", jp->p);
+}
+
+static int jp_value(struct jparser *jp, struct jv *v)
+{
+    jp_ws(jp);
+    if (jp->p >= jp->end)
+        return jp_error(jp, "Expecting value", jp->p);
+    switch (*jp->p) {
+    case '{': return jp_container(jp, v, 1);
+    case '[': return jp_container(jp, v, 0);
+    case '"': return jp_string(jp, v);
+    case 't':
+        return jp_literal(jp, v, "true", J_TRUE);
+    case 'f':
+        return jp_literal(jp, v, "false", J_FALSE);
+    case 'n':
+        return jp_literal(jp, v, "null", J_NULL);
+    default:
+        return jp_number(jp, v);
+    }
+    return jp_error(jp, "Expecting value", jp->p);
+}
+
+static void jv_free(struct jv *v)
+{
+    size_t i;
+    for (i = 0; i < v->n; i++) {
+        jv_free(&v->kids[i]);
+        if (v->keys)
+            jv_free(&v->keys[i]);
+    }
+    free(v->kids);
+    free(v->keys);
+    free(v->s);
+    memset(v, 0, sizeof *v);
+}
+
+/* Parses a whole document. On failure returns -1 with Python's message. */
+static int json_parse(const char *text, size_t len, struct jv *v, char *err, size_t errcap)
+{
+    struct jparser jp;
+    memset(&jp, 0, sizeof jp);
+    memset(v, 0, sizeof *v);
+    jp.start = jp.p = text;
+    jp.end = text + len;
+    if (jp_value(&jp, v) == 0) {
+        jp_ws(&jp);
+        if (jp.p == jp.end)
+            return 0;
+        jp_error(&jp, "Extra data", jp.p);
+    }
+    jv_free(v);
+    snprintf(err, errcap, "%s", jp.err);
+    return -1;
+}
+
+/* The value of `key` in an object (the last one, as Python keeps). */
+static struct jv *jv_get(struct jv *obj, const char *key)
+{
+    size_t i, kl = strlen(key);
+    struct jv *found = NULL;
+    if (obj == NULL || obj->t != J_OBJ)
+        return NULL;
+    for (i = 0; i < obj->n; i++)
+        if (obj->keys[i].len == kl && memcmp(obj->keys[i].s, key, kl) == 0)
+            found = &obj->kids[i];
+    return found;
+}
+
+static const char *jv_str(struct jv *v)
+{
+    return v != NULL && v->t == J_STR ? v->s : NULL;
+}
+
+/* Python's isinstance(x, (int, float)): bools count as ints there. */
+static int jv_is_number(const struct jv *v)
+{
+    return v->t == J_NUM || v->t == J_TRUE || v->t == J_FALSE;
+}
+
+static double jv_number(const struct jv *v)
+{
+    return v->t == J_NUM ? v->num : v->t == J_TRUE ? 1.0 : 0.0;
+}
+
+/* Python's type(x), as "<class 'int'>", for error messages. */
+static const char *py_type(const struct jv *v)
+{
+    switch (v->t) {
+    case J_NULL: return "<class 'NoneType'>";
+    case J_FALSE:
+    case J_TRUE: return "<class 'bool'>";
+    case J_NUM: return v->is_int ? "<class 'int'>" : "<class 'float'>";
+    case J_STR: return "<class 'str'>";
+    case J_ARR: return "<class 'list'>";
+    case J_OBJ: return "<class 'dict'>";
+    }
+    return "<class 'object'>";
+}
+
+/* Writes a value back out as json.dumps would. */
+static void json_write(struct sbuf *b, const struct jv *v)
+{
+    size_t i;
+    switch (v->t) {
+    case J_NULL: sbuf_adds(b, "null"); break;
+    case J_FALSE: sbuf_adds(b, "false"); break;
+    case J_TRUE: sbuf_adds(b, "true"); break;
+    case J_NUM:
+        if (!v->is_int)
+            py_float(b, v->num);
+        else if (strcmp(v->s, "-0") == 0)
+            sbuf_adds(b, "0");
+        else
+            sbuf_adds(b, v->s);
+        break;
+    case J_STR: json_str(b, v->s, v->len); break;
+    case J_ARR:
+    case J_OBJ:
+        sbuf_adds(b, v->t == J_ARR ? "[" : "{");
+        for (i = 0; i < v->n; i++) {
+            if (i > 0)
+                sbuf_adds(b, ", ");
+            if (v->t == J_OBJ) {
+                json_str(b, v->keys[i].s, v->keys[i].len);
+                sbuf_adds(b, ": ");
+            }
+            json_write(b, &v->kids[i]);
+        }
+        sbuf_adds(b, v->t == J_ARR ? "]" : "}");
+        break;
+    }
+}
+
+static char *json_dump(const struct jv *v)
+{
+    struct sbuf b = {NULL, 0, 0};
+    json_write(&b, v);
+    return b.data;
+}
+
+/* ------------------------------------------------------------------ */
+/* Signals. SIGTERM and SIGINT end a node with status 0. The handlers  */
+/* are installed explicitly so that this also works when the stand-in */
+/* is PID 1 (the kernel ignores default-action signals sent to PID 1).*/
+/* A worker first tells its head it is leaving (LEAVE), as Ray's       */
+/* raylet unregisters on SIGTERM. A serving head wakes its loop through */
+/* a self-pipe, to stop its jobs before it exits.                      */
 /* ------------------------------------------------------------------ */
 
 static volatile sig_atomic_t g_wrote_pid_file;
 static volatile sig_atomic_t g_wrote_port_file;
 static volatile sig_atomic_t g_wrote_addr_file;
+static volatile sig_atomic_t g_leave_fd = -1;   /* worker: the joined socket */
+static volatile sig_atomic_t g_serving;         /* head: in its poll loop */
+static volatile sig_atomic_t g_stop_requested;  /* head: SIGTERM/SIGINT came */
+static int g_sig_pipe[2] = {-1, -1};            /* head: wakes the poll loop */
 
 static void remove_state_files(void)
 {
@@ -196,13 +879,36 @@ static void remove_state_files(void)
         unlink(HEAD_ADDR_FILE);
 }
 
-/* Only async-signal-safe calls here: unlink and _exit. The kernel closes
- * the sockets, so the head sees workers leave and workers see the head go. */
+static void wake_loop(char what)
+{
+    if (g_sig_pipe[1] >= 0 && write(g_sig_pipe[1], &what, 1) < 0) {
+        /* the pipe is full: the loop wakes anyway */
+    }
+}
+
+/* Only async-signal-safe calls here: send, write, unlink and _exit. */
 static void on_stop_signal(int sig)
 {
+    int saved = errno;
     (void)sig;
+    if (g_serving) {
+        g_stop_requested = 1;
+        wake_loop('T');
+        errno = saved;
+        return;
+    }
+    if (g_leave_fd >= 0)
+        send(g_leave_fd, "LEAVE\n", 6, MSG_NOSIGNAL | MSG_DONTWAIT);
     remove_state_files();
     _exit(0);
+}
+
+static void on_child_signal(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    wake_loop('C');
+    errno = saved;
 }
 
 static void install_signal_handlers(void)
@@ -226,6 +932,7 @@ static void install_signal_handlers(void)
 enum opt_kind {
     OPT_VALUE, /* --opt=value or --opt value */
     OPT_INT,   /* like OPT_VALUE, must be an integer (Click's type=int) */
+    OPT_FLOAT, /* like OPT_VALUE, must be a number (Click's type=float) */
     OPT_BOOL,  /* takes true/false */
     OPT_FLAG,  /* takes no value */
 };
@@ -236,11 +943,15 @@ struct opt_spec {
 };
 
 struct command {
-    const char *name;            /* "start" */
+    const char *name;            /* "start", "job submit" */
     const char *summary;         /* one line for --help */
     const struct opt_spec *opts; /* the options it accepts */
     size_t nopts;
     const char **values;         /* parsed values, one per option, or NULL */
+    const char *args_name;       /* positional arguments: "JOB_ID", or NULL */
+    int min_args, max_args;      /* max_args -1: any number */
+    char **args;                 /* the positional arguments given */
+    int nargs;
 };
 
 /* The options real `ray start` accepts (Ray 2.52), and only those. */
@@ -311,15 +1022,53 @@ static const struct opt_spec STOP_OPTS[] = {
     {"--verbose", OPT_FLAG},
 };
 
+/* `ray job ...`: the options of Ray 2.52's job CLI that the stand-in
+ * knows. The last five are common to every job command. */
+#define JOB_COMMON_OPTS                                                     \
+    {"--headers", OPT_VALUE}, {"--verify", OPT_VALUE},                      \
+    {"--log-style", OPT_VALUE}, {"--log-color", OPT_VALUE}, {"-v", OPT_FLAG}
+static const struct opt_spec JOB_SUBMIT_OPTS[] = {
+    {"--address", OPT_VALUE},
+    {"--job-id", OPT_VALUE},
+    {"--submission-id", OPT_VALUE},
+    {"--runtime-env", OPT_VALUE},
+    {"--runtime-env-json", OPT_VALUE},
+    {"--working-dir", OPT_VALUE},
+    {"--metadata-json", OPT_VALUE},
+    {"--entrypoint-num-cpus", OPT_FLOAT},
+    {"--entrypoint-num-gpus", OPT_FLOAT},
+    {"--entrypoint-memory", OPT_INT},
+    {"--entrypoint-resources", OPT_VALUE},
+    {"--entrypoint-label-selector", OPT_VALUE},
+    {"--no-wait", OPT_FLAG},
+    JOB_COMMON_OPTS,
+};
+static const struct opt_spec JOB_STATUS_OPTS[] = {
+    {"--address", OPT_VALUE},
+    JOB_COMMON_OPTS,
+};
+static const struct opt_spec JOB_LOGS_OPTS[] = {
+    {"--address", OPT_VALUE},
+    {"-f", OPT_FLAG},
+    {"--follow", OPT_FLAG},
+    JOB_COMMON_OPTS,
+};
+static const struct opt_spec JOB_STOP_OPTS[] = {
+    {"--address", OPT_VALUE},
+    {"--no-wait", OPT_FLAG},
+    JOB_COMMON_OPTS,
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static void usage_error(const struct command *cmd, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr,
-            "Usage: ray %s [OPTIONS]\n"
+            "Usage: ray %s [OPTIONS]%s%s\n"
             "Try 'ray %s --help' for help.\n\nError: ",
-            cmd->name, cmd->name);
+            cmd->name, cmd->args_name ? " " : "", cmd->args_name ? cmd->args_name : "",
+            cmd->name);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -330,15 +1079,17 @@ static void usage_error(const struct command *cmd, const char *fmt, ...)
 static void print_command_help(const struct command *cmd)
 {
     size_t i;
-    printf("Usage: ray %s [OPTIONS]\n\n  %s\n\n"
+    printf("Usage: ray %s [OPTIONS]%s%s\n\n  %s\n\n"
            "  (raylaunch's ray stand-in for tests; this is not Ray.)\n\n"
            "Options:\n",
-           cmd->name, cmd->summary);
+           cmd->name, cmd->args_name ? " " : "", cmd->args_name ? cmd->args_name : "",
+           cmd->summary);
     for (i = 0; i < cmd->nopts; i++) {
         const char *arg = "";
         switch (cmd->opts[i].kind) {
         case OPT_VALUE: arg = " TEXT"; break;
         case OPT_INT: arg = " INTEGER"; break;
+        case OPT_FLOAT: arg = " FLOAT"; break;
         case OPT_BOOL: arg = " BOOLEAN"; break;
         case OPT_FLAG: break;
         }
@@ -377,8 +1128,12 @@ static void set_value(const struct command *cmd, int idx, const char *value)
 {
     const struct opt_spec *o = &cmd->opts[idx];
     long n;
+    double d;
     if (o->kind == OPT_INT && parse_long(value, &n) != 0)
         usage_error(cmd, "Invalid value for '%s': '%s' is not a valid integer.",
+                    o->name, value);
+    if (o->kind == OPT_FLOAT && parse_double(value, &d) != 0)
+        usage_error(cmd, "Invalid value for '%s': '%s' is not a valid float.",
                     o->name, value);
     if (o->kind == OPT_BOOL) {
         const char *b = parse_bool(value);
@@ -391,21 +1146,28 @@ static void set_value(const struct command *cmd, int idx, const char *value)
     cmd->values[idx] = value; /* the last occurrence wins, as in Click */
 }
 
-/* Parses argv (the arguments after the subcommand) into cmd->values. */
-static void parse_options(const struct command *cmd, int argc, char **argv)
+/* Parses argv (the arguments after the subcommand) into cmd->values and
+ * cmd->args. Options may come between arguments; after "--" everything is
+ * an argument. */
+static void parse_options(struct command *cmd, int argc, char **argv)
 {
-    int i;
+    int i, only_args = 0;
+    cmd->args = xmalloc((size_t)(argc + 1) * sizeof *cmd->args);
+    cmd->nargs = 0;
     for (i = 0; i < argc; i++) {
         const char *arg = argv[i];
 
-        if (strcmp(arg, "--help") == 0)
+        if (!only_args && strcmp(arg, "--help") == 0)
             print_command_help(cmd);
-        if (strcmp(arg, "--") == 0 || arg[0] != '-' || arg[1] == '\0') {
-            /* None of these commands takes positional arguments. */
-            const char *extra = strcmp(arg, "--") == 0 ? argv[i + 1] : arg;
-            if (extra == NULL)
-                return;
-            usage_error(cmd, "Got unexpected extra argument (%s)", extra);
+        if (!only_args && strcmp(arg, "--") == 0) {
+            only_args = 1;
+            continue;
+        }
+        if (only_args || arg[0] != '-' || arg[1] == '\0') {
+            if (cmd->max_args >= 0 && cmd->nargs >= cmd->max_args)
+                usage_error(cmd, "Got unexpected extra argument (%s)", arg);
+            cmd->args[cmd->nargs++] = argv[i];
+            continue;
         }
 
         if (arg[1] == '-') {
@@ -450,6 +1212,8 @@ static void parse_options(const struct command *cmd, int argc, char **argv)
             }
         }
     }
+    if (cmd->nargs < cmd->min_args)
+        usage_error(cmd, "Missing argument '%s'.", cmd->args_name);
 }
 
 /* The parsed value of option `name`, or NULL when it was not given. */
@@ -491,24 +1255,40 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-/* "node_" + 56 lowercase hex digits, from the hostname, pid and clocks. */
-static void make_node_id(char out[NODE_ID_LEN + 1])
+/* A seed from the hostname, pid, clocks and (when there) /dev/urandom. */
+static uint64_t random_seed(void)
 {
+    static uint64_t counter;
     char host[256] = "";
-    char hex[4 * 16 + 1];
     struct timespec rt, mono;
-    uint64_t seed = 0xcbf29ce484222325ULL; /* FNV-1a over the hostname */
+    uint64_t seed = 0xcbf29ce484222325ULL, extra = 0; /* FNV-1a over the hostname */
     const char *p;
-    unsigned i;
+    int fd;
 
     gethostname(host, sizeof host - 1);
     for (p = host; *p; p++)
         seed = (seed ^ (unsigned char)*p) * 0x100000001b3ULL;
     clock_gettime(CLOCK_REALTIME, &rt);
     clock_gettime(CLOCK_MONOTONIC, &mono);
-    seed = mix64(seed ^ (uint64_t)getpid());
+    fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &extra, sizeof extra) != (ssize_t)sizeof extra)
+            extra = 0;
+        close(fd);
+    }
+    seed = mix64(seed ^ (uint64_t)getpid() ^ extra ^ ++counter * 0x9e3779b97f4a7c15ULL);
     seed = mix64(seed ^ ((uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec));
     seed = mix64(seed ^ ((uint64_t)mono.tv_sec * 1000000000ULL + (uint64_t)mono.tv_nsec));
+    return seed;
+}
+
+/* "node_" + 56 lowercase hex digits. */
+static void make_node_id(char out[NODE_ID_LEN + 1])
+{
+    char hex[4 * 16 + 1];
+    uint64_t seed = random_seed();
+    unsigned i;
+
     for (i = 0; i < 4; i++)
         snprintf(hex + 16 * i, 17, "%016llx",
                  (unsigned long long)mix64(seed + (i + 1) * 0x9e3779b97f4a7c15ULL));
@@ -596,6 +1376,97 @@ static int tokens_equal(const char *a, const char *b)
 }
 
 /* ------------------------------------------------------------------ */
+/* Ray's session folders: /tmp/ray/session_<date>_<pid> with logs/ in  */
+/* it, the link session_latest, and (head) ray_current_cluster. Like   */
+/* Ray's try_to_create_directory, each folder is made shared (chmod    */
+/* 0777) when this user may. A failure is Ray's Python OSError.        */
+/* ------------------------------------------------------------------ */
+
+static char g_session_name[128];  /* "session_2025-12-17_17-13-41_621247_7" */
+static char g_session_dir[256];   /* "/tmp/ray/session_..." */
+
+/* Exits 1 as Ray's `ray start` does when os.makedirs or open fails. */
+static void python_os_error(const char *path, int err)
+{
+    const char *cls = "OSError";
+    if (err == EACCES || err == EPERM)
+        cls = "PermissionError";
+    else if (err == ENOENT)
+        cls = "FileNotFoundError";
+    else if (err == EEXIST)
+        cls = "FileExistsError";
+    else if (err == ENOTDIR)
+        cls = "NotADirectoryError";
+    else if (err == EISDIR)
+        cls = "IsADirectoryError";
+    fflush(stdout);
+    fprintf(stderr,
+            "Traceback (most recent call last):\n"
+            "  File \"/usr/local/bin/ray\", in <module>  (raylaunch's ray stand-in: "
+            "Ray fails here in os.makedirs)\n"
+            "%s: [Errno %d] %s: '%s'\n",
+            cls, err, strerror(err), path);
+    exit(1);
+}
+
+static void make_shared_dir(const char *path)
+{
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        python_os_error(path, errno);
+    if (chmod(path, 0777) != 0 && errno != EPERM && errno != EACCES) {
+        /* Ray ignores only EPERM/EACCES here; a folder that vanished... */
+        struct stat st;
+        if (stat(path, &st) != 0)
+            python_os_error(path, errno);
+    }
+}
+
+/* Ray's session name: the local time now and this process's pid. */
+static void new_session_name(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char when[40];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d_%H-%M-%S", &tm);
+    snprintf(g_session_name, sizeof g_session_name, "session_%s_%06ld_%ld", when,
+             ts.tv_nsec / 1000, (long)getpid());
+}
+
+/* Creates the session `g_session_name` (and for a head, writes the GCS
+ * address to ray_current_cluster). Exits 1 when it cannot. */
+static void create_session(const char *gcs_address)
+{
+    char path[PATH_MAX], tmp_link[PATH_MAX];
+
+    make_shared_dir(RAY_DIR);
+    snprintf(g_session_dir, sizeof g_session_dir, "%s/%s", RAY_DIR, g_session_name);
+    make_shared_dir(g_session_dir);
+    snprintf(path, sizeof path, "%s/logs", g_session_dir);
+    make_shared_dir(path);
+    snprintf(path, sizeof path, "%s/sockets", g_session_dir);
+    make_shared_dir(path);
+
+    /* session_latest -> the session (absolute, as Ray's); replaced
+     * atomically. Ray ignores failures here, and so does the stand-in. */
+    snprintf(tmp_link, sizeof tmp_link, "%s.%ld", SESSION_LATEST, (long)getpid());
+    unlink(tmp_link);
+    if (symlink(g_session_dir, tmp_link) == 0 && rename(tmp_link, SESSION_LATEST) != 0)
+        unlink(tmp_link);
+
+    if (gcs_address != NULL) {
+        /* Ray writes the address without a newline. */
+        FILE *f = fopen(CLUSTER_FILE, "w");
+        if (f == NULL)
+            python_os_error(CLUSTER_FILE, errno);
+        fputs(gcs_address, f);
+        if (fclose(f) != 0)
+            python_os_error(CLUSTER_FILE, errno);
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* Client side of the protocol                                         */
 /* ------------------------------------------------------------------ */
 
@@ -656,15 +1527,15 @@ static int connect_once(const char *host, const char *port, char *err,
 }
 
 /* Reads until EOF, or until a newline if `one_line`. Gives up after
- * timeout_ms. Returns a malloc'd string (possibly empty), or NULL on a
- * timeout. */
-static char *read_reply(int fd, int one_line, int timeout_ms)
+ * timeout_ms. Returns a malloc'd string (possibly empty; binary-safe,
+ * length in *len when len is not NULL), or NULL on a timeout. */
+static char *read_reply_len(int fd, int one_line, int timeout_ms, size_t *len)
 {
     struct sbuf b = {NULL, 0, 0};
     int64_t deadline = now_ms() + timeout_ms;
-    char chunk[4096];
+    char chunk[16384];
 
-    sbuf_printf(&b, "%s", "");
+    sbuf_add(&b, "", 0);
     for (;;) {
         struct pollfd pfd = {fd, POLLIN, 0};
         int left = (int)(deadline - now_ms());
@@ -680,67 +1551,146 @@ static char *read_reply(int fd, int one_line, int timeout_ms)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return b.data;
-        sbuf_printf(&b, "%.*s", (int)n, chunk);
+            break;
+        sbuf_add(&b, chunk, (size_t)n);
         if (one_line && chunk[0] == '\n')
-            return b.data;
+            break;
     }
+    if (len != NULL)
+        *len = b.len;
+    return b.data;
+}
+
+static char *read_reply(int fd, int one_line, int timeout_ms)
+{
+    return read_reply_len(fd, one_line, timeout_ms, NULL);
+}
+
+/* Sends one request line to host:port and returns the first reply line
+ * (malloc'd, newline kept), "" when the head closed without replying,
+ * or NULL when it cannot connect (reason in err). */
+static char *ask_head(const char *host, const char *port, const char *request,
+                      char *err, size_t errcap)
+{
+    int fd = connect_once(host, port, err, errcap);
+    char *reply;
+    if (fd < 0)
+        return NULL;
+    if (write_all(fd, request, strlen(request)) != 0) {
+        close(fd);
+        return xstrdup("");
+    }
+    reply = read_reply(fd, 1, REPLY_TIMEOUT_MS);
+    close(fd);
+    return reply ? reply : xstrdup("");
 }
 
 /* ------------------------------------------------------------------ */
-/* ray start: the head                                                 */
+/* The head: its node table                                            */
 /* ------------------------------------------------------------------ */
 
 struct node {
     char id[NODE_ID_LEN + 1];
     long cpus, gpus;
+    double memory, object_store_memory;
     char host[256];
-    int fd; /* the worker's connection; -1 for the head itself */
-};
-
-struct conn {
-    int fd;
-    int joined;           /* a worker that sent JOIN and stays connected */
-    int closing;          /* close once `out` is written */
-    char in[MAX_LINE];    /* the request line being received */
-    size_t in_len;
-    char *out;            /* reply being sent */
-    size_t out_len, out_off;
+    char ip[64];
+    char *name;         /* --node-name, else the IP */
+    char *resources;    /* custom resources, a JSON fragment: "\"accel\": 1.0" */
+    char *labels;       /* user labels, a JSON fragment */
+    int fd;             /* an alive worker's connection; -1: the head, the dead */
+    int alive, is_head;
+    int leaving;        /* it said LEAVE before its connection closed */
+    const char *state_message;
+    int64_t start_ms, end_ms;
 };
 
 static struct node *g_nodes; /* g_nodes[0] is the head; workers in join order */
 static size_t g_nnodes, g_nodes_cap;
 static const char *g_head_token; /* required token, or NULL */
+static char g_head_ip[64];
+static long g_gcs_port;
+static char g_webui[320];        /* the dashboard as "host:port", or "" */
+static long g_agent_port = DEFAULT_AGENT_PORT;
+static long g_job_start_ms = DEFAULT_JOB_START_MS;
 
-static void add_node(const char *id, long cpus, long gpus, const char *host,
-                     int fd)
+static struct node *add_node(const char *id, long cpus, long gpus, const char *host,
+                             int fd)
 {
     struct node *n;
     if (g_nnodes == g_nodes_cap) {
         g_nodes_cap = g_nodes_cap ? g_nodes_cap * 2 : 16;
-        g_nodes = realloc(g_nodes, g_nodes_cap * sizeof *g_nodes);
-        if (g_nodes == NULL)
-            abort();
+        g_nodes = xrealloc(g_nodes, g_nodes_cap * sizeof *g_nodes);
     }
     n = &g_nodes[g_nnodes++];
+    memset(n, 0, sizeof *n);
     snprintf(n->id, sizeof n->id, "%s", id);
     snprintf(n->host, sizeof n->host, "%s", host);
     n->cpus = cpus;
     n->gpus = gpus;
     n->fd = fd;
+    n->alive = 1;
+    n->start_ms = wall_ms();
+    n->name = xstrdup("");
+    n->resources = xstrdup("");
+    n->labels = xstrdup("");
+    return n;
 }
 
-static void remove_node_of(int fd)
+static void free_node(struct node *n)
+{
+    free(n->name);
+    free(n->resources);
+    free(n->labels);
+}
+
+static struct node *node_of_fd(int fd)
 {
     size_t i;
-    for (i = 1; i < g_nnodes; i++) {
-        if (g_nodes[i].fd == fd) {
-            memmove(&g_nodes[i], &g_nodes[i + 1],
-                    (g_nnodes - i - 1) * sizeof *g_nodes);
-            g_nnodes--;
-            return;
+    for (i = 1; i < g_nnodes; i++)
+        if (g_nodes[i].alive && g_nodes[i].fd == fd)
+            return &g_nodes[i];
+    return NULL;
+}
+
+static void remove_node_at(size_t i)
+{
+    free_node(&g_nodes[i]);
+    memmove(&g_nodes[i], &g_nodes[i + 1], (g_nnodes - i - 1) * sizeof *g_nodes);
+    g_nnodes--;
+}
+
+/* A worker's connection closed: the node stays in the table as DEAD, with
+ * Ray's death message (a LEAVE first means it was stopped on purpose). */
+static void node_died(int fd)
+{
+    struct node *n = node_of_fd(fd);
+    size_t i, dead = 0;
+    if (n == NULL)
+        return;
+    n->alive = 0;
+    n->fd = -1;
+    n->end_ms = wall_ms();
+    n->state_message = n->leaving
+        ? "Expected termination: received SIGTERM"
+        : "Unexpected termination: health check failed due to missing too many heartbeats";
+    for (i = 0; i < g_nnodes; i++)
+        dead += !g_nodes[i].alive;
+    for (i = 1; i < g_nnodes && dead > MAX_DEAD_NODES; i++)
+        if (!g_nodes[i].alive) {
+            remove_node_at(i); /* the oldest dead one */
+            dead--;
+            i--;
         }
-    }
+}
+
+/* A worker started without --block checked its JOIN and went away again:
+ * it leaves no trace (Ray's node would keep running in the background). */
+static void node_detached(int fd)
+{
+    struct node *n = node_of_fd(fd);
+    if (n != NULL)
+        remove_node_at((size_t)(n - g_nodes));
 }
 
 static int node_known(const char *id)
@@ -752,7 +1702,48 @@ static int node_known(const char *id)
     return 0;
 }
 
-/* Ray's `ray status` text, autoscaler v2 layout. */
+/* Checks a JSON object whose values are all numbers (`numbers`) or all
+ * strings, and writes its members as a JSON fragment (numbers as floats)
+ * into *frag. Returns 0, or -1 with a reason in err. */
+static int object_fragment(const char *json, int numbers, char **frag, char *err,
+                           size_t errcap)
+{
+    struct jv v;
+    struct sbuf b = {NULL, 0, 0};
+    size_t i;
+
+    if (json_parse(json, strlen(json), &v, err, errcap) != 0)
+        return -1;
+    if (v.t != J_OBJ) {
+        snprintf(err, errcap, "not a JSON object");
+        jv_free(&v);
+        return -1;
+    }
+    sbuf_add(&b, "", 0);
+    for (i = 0; i < v.n; i++) {
+        struct jv *val = &v.kids[i];
+        if (numbers ? val->t != J_NUM || val->num < 0 : val->t != J_STR) {
+            snprintf(err, errcap, "the value of '%s' is not %s", v.keys[i].s,
+                     numbers ? "a non-negative number" : "a string");
+            jv_free(&v);
+            free(b.data);
+            return -1;
+        }
+        if (i > 0)
+            sbuf_adds(&b, ", ");
+        json_str(&b, v.keys[i].s, v.keys[i].len);
+        sbuf_adds(&b, ": ");
+        if (numbers)
+            py_float(&b, val->num);
+        else
+            json_str(&b, val->s, val->len);
+    }
+    jv_free(&v);
+    *frag = b.data;
+    return 0;
+}
+
+/* Ray's `ray status` text, autoscaler v2 layout: the alive nodes. */
 static char *status_text(size_t *len)
 {
     struct sbuf b = {NULL, 0, 0};
@@ -769,6 +1760,8 @@ static char *status_text(size_t *len)
                 ts.tv_nsec / 1000);
     sbuf_printf(&b, "Node status\n%s\nActive:\n", DASHES);
     for (i = 0; i < g_nnodes; i++) {
+        if (!g_nodes[i].alive)
+            continue;
         sbuf_printf(&b, " 1 %s\n", g_nodes[i].id);
         cpus += g_nodes[i].cpus;
         gpus += g_nodes[i].gpus;
@@ -786,6 +1779,379 @@ static char *status_text(size_t *len)
     return b.data;
 }
 
+/* ------------------------------------------------------------------ */
+/* The head: jobs (Ray's Jobs API). An entrypoint runs as `sh -c` in   */
+/* its own session, output to the session's logs/job-driver-ID.log.    */
+/* ------------------------------------------------------------------ */
+
+enum job_state { JOB_PENDING, JOB_RUNNING, JOB_STOPPED, JOB_SUCCEEDED, JOB_FAILED };
+static const char *const JOB_STATE_NAMES[] = {"PENDING", "RUNNING", "STOPPED",
+                                              "SUCCEEDED", "FAILED"};
+
+struct job {
+    char *id;               /* the submission id */
+    char *entrypoint;
+    char *metadata;         /* JSON text, or NULL */
+    char *runtime_env;      /* JSON text, or NULL */
+    char **env;             /* "K=V" from runtime_env.env_vars */
+    size_t nenv;
+    int wants_resources;    /* entrypoint_num_cpus > 0, ... */
+    enum job_state state;
+    char *message;          /* NULL: Ray's default for the state */
+    const char *error_type;
+    int64_t start_time, end_time; /* ms since the epoch; end 0: null */
+    int64_t launch_at;      /* monotonic ms: when PENDING turns RUNNING */
+    pid_t pid;
+    int stop_requested;
+    int64_t kill_at;        /* monotonic ms: SIGKILL if still running */
+    int has_exit_code, exit_code;
+    int on_node;            /* driver_agent_http_address etc. are set */
+    char log_path[PATH_MAX];
+};
+
+static struct job **g_jobs;
+static size_t g_njobs, g_jobs_cap;
+
+static int job_terminal(const struct job *j)
+{
+    return j->state == JOB_STOPPED || j->state == JOB_SUCCEEDED || j->state == JOB_FAILED;
+}
+
+static struct job *find_job(const char *id)
+{
+    size_t i;
+    for (i = 0; i < g_njobs; i++)
+        if (strcmp(g_jobs[i]->id, id) == 0)
+            return g_jobs[i];
+    return NULL;
+}
+
+/* Ray's JobInfo.__post_init__ messages. */
+static void job_message(struct sbuf *b, const struct job *j)
+{
+    if (j->message != NULL) {
+        sbuf_adds(b, j->message);
+        return;
+    }
+    switch (j->state) {
+    case JOB_PENDING:
+        sbuf_adds(b, "Job has not started yet.");
+        if (j->wants_resources)
+            sbuf_adds(b, " It may be waiting for resources (CPUs, GPUs, memory, "
+                         "custom resources) to become available.");
+        if (j->runtime_env != NULL && strcmp(j->runtime_env, "{}") != 0)
+            sbuf_adds(b, " It may be waiting for the runtime environment to be set up.");
+        break;
+    case JOB_RUNNING: sbuf_adds(b, "Job is currently running."); break;
+    case JOB_STOPPED: sbuf_adds(b, "Job was intentionally stopped."); break;
+    case JOB_SUCCEEDED: sbuf_adds(b, "Job finished successfully."); break;
+    case JOB_FAILED: sbuf_adds(b, "Job failed."); break;
+    }
+}
+
+/* The job as Ray's JobDetails, in its field order. The entrypoint never
+ * connects to the cluster, so job_id and driver_info are null, as in Ray
+ * for an entrypoint that does not call ray.init(). */
+static void job_json(struct sbuf *b, const struct job *j)
+{
+    struct sbuf msg = {NULL, 0, 0};
+    job_message(&msg, j);
+    sbuf_adds(b, "{\"type\": \"SUBMISSION\", \"job_id\": null, \"submission_id\": ");
+    json_strz(b, j->id);
+    sbuf_adds(b, ", \"driver_info\": null, \"status\": ");
+    json_strz(b, JOB_STATE_NAMES[j->state]);
+    sbuf_adds(b, ", \"entrypoint\": ");
+    json_strz(b, j->entrypoint);
+    sbuf_adds(b, ", \"message\": ");
+    json_str(b, msg.data, msg.len);
+    sbuf_adds(b, ", \"error_type\": ");
+    json_strz(b, j->error_type);
+    sbuf_printf(b, ", \"start_time\": %lld, \"end_time\": ", (long long)j->start_time);
+    if (j->end_time)
+        sbuf_printf(b, "%lld", (long long)j->end_time);
+    else
+        sbuf_adds(b, "null");
+    sbuf_printf(b, ", \"metadata\": %s, \"runtime_env\": %s, \"driver_agent_http_address\": ",
+                j->metadata ? j->metadata : "null", j->runtime_env ? j->runtime_env : "null");
+    if (j->on_node) {
+        sbuf_printf(b, "\"http://%s:%ld\", \"driver_node_id\": \"%s\"", g_head_ip,
+                    g_agent_port, g_nodes[0].id + 5);
+    } else {
+        sbuf_adds(b, "null, \"driver_node_id\": null");
+    }
+    sbuf_adds(b, ", \"driver_exit_code\": ");
+    if (j->has_exit_code)
+        sbuf_printf(b, "%d", j->exit_code);
+    else
+        sbuf_adds(b, "null");
+    sbuf_adds(b, "}");
+    free(msg.data);
+}
+
+/* Reads a job's log as Ray's get_logs: the whole file, or its last 16 MiB
+ * with a note. A missing file is an empty log. */
+static char *read_job_log(const struct job *j, size_t *len)
+{
+    struct sbuf b = {NULL, 0, 0};
+    char chunk[65536];
+    struct stat st;
+    int fd = open(j->log_path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    sbuf_add(&b, "", 0);
+    if (fd < 0) {
+        *len = 0;
+        return b.data;
+    }
+    if (fstat(fd, &st) == 0 && st.st_size > JOB_LOG_MAX_READ) {
+        char c;
+        lseek(fd, st.st_size - JOB_LOG_MAX_READ, SEEK_SET);
+        while ((n = read(fd, &c, 1)) == 1 && c != '\n') {
+        }
+        sbuf_printf(&b, "[LOG TRUNCATED \xe2\x80\x94 showing last %ld MiB of %.1f %s total]\n",
+                    JOB_LOG_MAX_READ / (1024 * 1024),
+                    st.st_size >= 1024L * 1024 * 1024 ? st.st_size / (1024.0 * 1024 * 1024)
+                                                       : st.st_size / (1024.0 * 1024),
+                    st.st_size >= 1024L * 1024 * 1024 ? "GiB" : "MiB");
+    }
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        sbuf_add(&b, chunk, (size_t)n);
+    close(fd);
+    *len = b.len;
+    return b.data;
+}
+
+/* Ray's message for a failed entrypoint: its last 10 log lines, at most
+ * 20,000 characters. */
+static char *failure_message(const struct job *j, int code)
+{
+    struct sbuf m = {NULL, 0, 0};
+    size_t len, start, lines = 0;
+    char *log = read_job_log(j, &len);
+
+    start = len;
+    while (start > 0) {
+        if (log[start - 1] == '\n' && start != len && ++lines == JOB_TAIL_LINES)
+            break;
+        start--;
+    }
+    if (len - start > JOB_TAIL_CHARS)
+        start = len - JOB_TAIL_CHARS;
+    if (len - start > 0) {
+        sbuf_printf(&m, "Job entrypoint command failed with exit code %d, last available "
+                        "logs (truncated to 20,000 chars):\n", code);
+        sbuf_add(&m, log + start, len - start);
+    } else {
+        sbuf_printf(&m, "Job entrypoint command failed with exit code %d. No logs available.",
+                    code);
+    }
+    free(log);
+    return m.data;
+}
+
+static void job_finish(struct job *j, enum job_state state)
+{
+    j->state = state;
+    j->end_time = wall_ms();
+    j->pid = 0;
+    j->kill_at = 0;
+}
+
+/* PENDING -> RUNNING: starts `sh -c ENTRYPOINT` in a new session. */
+static void job_launch(struct job *j)
+{
+    int logfd, devnull;
+    pid_t pid;
+    struct sbuf line = {NULL, 0, 0};
+
+    j->state = JOB_RUNNING;
+    j->on_node = 1;
+    logfd = open(j->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (logfd < 0) {
+        struct sbuf m = {NULL, 0, 0};
+        sbuf_printf(&m, "PermissionError: [Errno %d] %s: '%s'", errno, strerror(errno),
+                    j->log_path);
+        j->message = m.data;
+        j->error_type = "JOB_ENTRYPOINT_COMMAND_START_ERROR";
+        job_finish(j, JOB_FAILED);
+        return;
+    }
+    sbuf_printf(&line, "Running entrypoint for job %s: %s\n", j->id, j->entrypoint);
+    if (write(logfd, line.data, line.len) < 0) {
+        /* the entrypoint's own output says the rest */
+    }
+    free(line.data);
+
+    pid = fork();
+    if (pid == 0) {
+        struct sigaction sa;
+        sigset_t none;
+        char addr[128];
+        size_t i;
+
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGPIPE, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGCHLD, &sa, NULL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setsid();
+        devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            if (devnull > 2)
+                close(devnull);
+        }
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        snprintf(addr, sizeof addr, "%s:%ld", g_head_ip, g_gcs_port);
+        setenv("RAY_ADDRESS", addr, 1);
+        setenv("PYTHONUNBUFFERED", "1", 1);
+        for (i = 0; i < j->nenv; i++)
+            putenv(j->env[i]);
+        execl("/bin/sh", "sh", "-c", j->entrypoint, (char *)NULL);
+        fprintf(stderr, "sh: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(logfd);
+    if (pid < 0) {
+        struct sbuf m = {NULL, 0, 0};
+        sbuf_printf(&m, "OSError: [Errno %d] %s", errno, strerror(errno));
+        j->message = m.data;
+        j->error_type = "JOB_ENTRYPOINT_COMMAND_START_ERROR";
+        job_finish(j, JOB_FAILED);
+        return;
+    }
+    j->pid = pid;
+}
+
+/* Reaps exited children; a job's exit status decides its end state. */
+static void reap_children(void)
+{
+    for (;;) {
+        int st;
+        size_t i;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0)
+            return;
+        for (i = 0; i < g_njobs; i++) {
+            struct job *j = g_jobs[i];
+            int code;
+            if (j->pid != pid || j->state != JOB_RUNNING)
+                continue;
+            /* Python's returncode: the exit status, or -signal. */
+            code = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+            if (j->stop_requested) {
+                job_finish(j, JOB_STOPPED);
+            } else if (code == 0) {
+                j->has_exit_code = 1;
+                j->exit_code = 0;
+                job_finish(j, JOB_SUCCEEDED);
+            } else {
+                j->has_exit_code = 1;
+                j->exit_code = code;
+                j->message = failure_message(j, code);
+                j->error_type = "JOB_ENTRYPOINT_COMMAND_ERROR";
+                job_finish(j, JOB_FAILED);
+            }
+            break;
+        }
+    }
+}
+
+/* Starts jobs whose time has come and escalates stops. Returns the next
+ * time (monotonic ms) something is due, or 0. */
+static int64_t jobs_tick(int64_t now)
+{
+    int64_t next = 0;
+    size_t i;
+    for (i = 0; i < g_njobs; i++) {
+        struct job *j = g_jobs[i];
+        int64_t due = 0;
+        if (j->state == JOB_PENDING) {
+            if (now >= j->launch_at)
+                job_launch(j);
+            else
+                due = j->launch_at;
+        }
+        if (j->state == JOB_RUNNING && j->kill_at) {
+            if (now >= j->kill_at) {
+                kill(-j->pid, SIGKILL);
+                j->kill_at = 0;
+            } else {
+                due = j->kill_at;
+            }
+        }
+        if (due && (next == 0 || due < next))
+            next = due;
+    }
+    return next;
+}
+
+/* Stops a job as Ray's supervisor does: SIGTERM, SIGKILL 3 s later.
+ * Returns whether it was stoppable (not yet terminal). */
+static int job_stop(struct job *j)
+{
+    if (job_terminal(j))
+        return 0;
+    if (j->state == JOB_PENDING) {
+        job_finish(j, JOB_STOPPED);
+        return 1;
+    }
+    if (!j->stop_requested) {
+        j->stop_requested = 1;
+        kill(-j->pid, SIGTERM);
+        j->kill_at = now_ms() + JOB_STOP_WAIT_MS;
+    }
+    return 1;
+}
+
+static void free_job(struct job *j)
+{
+    size_t i;
+    for (i = 0; i < j->nenv; i++)
+        free(j->env[i]);
+    free(j->env);
+    free(j->id);
+    free(j->entrypoint);
+    free(j->metadata);
+    free(j->runtime_env);
+    free(j->message);
+    free(j);
+}
+
+/* ------------------------------------------------------------------ */
+/* The head: connections. Protocol connections (the GCS port) carry    */
+/* one request line, or a worker's JOIN for as long as it lives; HTTP  */
+/* connections (the dashboard port) carry one request each.            */
+/* ------------------------------------------------------------------ */
+
+struct http_req {
+    char *method, *target, *path, *query;
+    const char *user_agent, *authorization, *x_ray_auth, *cookie, *expect;
+    long content_length;
+    int head_only; /* HEAD: the headers of GET, no body */
+};
+
+struct conn {
+    int fd;
+    int http;            /* a dashboard connection */
+    int joined;          /* a worker that sent JOIN and stays connected */
+    int closing;         /* close (HTTP: linger) once `out` is written */
+    int lingering;       /* HTTP: reply sent, input drained until EOF */
+    int64_t deadline;    /* monotonic ms, 0 for none */
+    char *in;            /* the request line / header block being received */
+    size_t in_len, in_cap;
+    char *out;           /* reply being sent */
+    size_t out_len, out_off;
+    int hdr_done;        /* HTTP: the header block is parsed into req */
+    struct http_req req;
+    char *body;          /* HTTP: the request body */
+    size_t body_len, body_have;
+};
+
 static void queue_reply(struct conn *c, char *text, size_t len, int close_after)
 {
     free(c->out);
@@ -797,10 +2163,7 @@ static void queue_reply(struct conn *c, char *text, size_t len, int close_after)
 
 static void queue_error(struct conn *c, const char *msg)
 {
-    char *text = strdup(msg);
-    if (text == NULL)
-        abort();
-    queue_reply(c, text, strlen(text), 1);
+    queue_reply(c, xstrdup(msg), strlen(msg), 1);
 }
 
 static int token_ok(const char *given)
@@ -810,14 +2173,109 @@ static int token_ok(const char *given)
     return given != NULL && tokens_equal(given, g_head_token);
 }
 
+/* JOIN's optional fields, key=value with percent-encoded values. */
+static const char *join_field(char *word, const char *key)
+{
+    size_t kl = strlen(key);
+    if (strncmp(word, key, kl) == 0 && word[kl] == '=') {
+        pct_decode(word + kl + 1, 0);
+        return word + kl + 1;
+    }
+    return NULL;
+}
+
+static int is_join_field(const char *word)
+{
+    static const char *keys[] = {"ip=", "name=", "mem=", "osm=", "res=", "labels="};
+    size_t i;
+    for (i = 0; i < COUNT(keys); i++)
+        if (strncmp(word, keys[i], strlen(keys[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* JOIN <node_id> <cpus> <gpus> <hostname> [key=value...] [TOKEN] */
+static void handle_join(struct conn *c, char **words, int n)
+{
+    long cpus, gpus;
+    const char *token = NULL, *ip = NULL, *name = NULL, *v;
+    char *res = NULL, *labels = NULL, err[200];
+    double mem = 0, osm = 0;
+    struct node *node;
+    int i;
+
+    if (n > 5 && !is_join_field(words[n - 1]))
+        token = words[--n];
+    if (!token_ok(token)) {
+        queue_error(c, "ERR unauthenticated\n");
+        return;
+    }
+    if (n < 5 || !is_node_id(words[1]) || parse_long(words[2], &cpus) != 0 ||
+        parse_long(words[3], &gpus) != 0 || cpus < 0 || gpus < 0)
+        goto bad;
+    for (i = 5; i < n; i++) {
+        if ((v = join_field(words[i], "ip")) != NULL)
+            ip = v;
+        else if ((v = join_field(words[i], "name")) != NULL)
+            name = v;
+        else if ((v = join_field(words[i], "mem")) != NULL) {
+            if (parse_double(v, &mem) != 0 || mem < 0)
+                goto bad;
+        } else if ((v = join_field(words[i], "osm")) != NULL) {
+            if (parse_double(v, &osm) != 0 || osm < 0)
+                goto bad;
+        } else if ((v = join_field(words[i], "res")) != NULL) {
+            free(res);
+            res = NULL;
+            if (object_fragment(v, 1, &res, err, sizeof err) != 0)
+                goto bad;
+        } else if ((v = join_field(words[i], "labels")) != NULL) {
+            free(labels);
+            labels = NULL;
+            if (object_fragment(v, 0, &labels, err, sizeof err) != 0)
+                goto bad;
+        } else {
+            goto bad;
+        }
+    }
+    if (node_known(words[1])) {
+        free(res);
+        free(labels);
+        queue_error(c, "ERR duplicate node id\n");
+        return;
+    }
+    node = add_node(words[1], cpus, gpus, words[4], c->fd);
+    snprintf(node->ip, sizeof node->ip, "%s", ip ? ip : words[4]);
+    free(node->name);
+    node->name = xstrdup(name && *name ? name : node->ip);
+    node->memory = mem;
+    node->object_store_memory = osm;
+    if (res) {
+        free(node->resources);
+        node->resources = res;
+    }
+    if (labels) {
+        free(node->labels);
+        node->labels = labels;
+    }
+    c->joined = 1;
+    c->deadline = 0;
+    queue_reply(c, xstrdup("OK\n"), 3, 0);
+    return;
+bad:
+    free(res);
+    free(labels);
+    queue_error(c, "ERR bad request\n");
+}
+
 /* Handles one request line from a connection that has not joined. */
 static void handle_request(struct conn *c, char *line)
 {
-    char *words[8];
+    char *words[16];
     int n = 0;
     char *save = NULL, *w;
 
-    for (w = strtok_r(line, " \r", &save); w && n < 8; w = strtok_r(NULL, " \r", &save))
+    for (w = strtok_r(line, " \r", &save); w && n < 16; w = strtok_r(NULL, " \r", &save))
         words[n++] = w;
 
     if (n >= 1 && n <= 2 && strcmp(words[0], "STATUS") == 0) {
@@ -829,28 +2287,31 @@ static void handle_request(struct conn *c, char *line)
         }
         text = status_text(&len);
         queue_reply(c, text, len, 1);
-    } else if ((n == 5 || n == 6) && strcmp(words[0], "JOIN") == 0) {
-        long cpus, gpus;
-        char *ok;
-        if (!token_ok(n == 6 ? words[5] : NULL)) {
+    } else if (n >= 1 && n <= 2 && strcmp(words[0], "SESSION") == 0) {
+        /* A worker asks for the session name, as Ray's raylet reads it
+         * from the GCS before it makes its session folders. */
+        struct sbuf b = {NULL, 0, 0};
+        if (!token_ok(n == 2 ? words[1] : NULL)) {
             queue_error(c, "ERR unauthenticated\n");
             return;
         }
-        if (!is_node_id(words[1]) || parse_long(words[2], &cpus) != 0 ||
-            parse_long(words[3], &gpus) != 0 || cpus < 0 || gpus < 0) {
-            queue_error(c, "ERR bad request\n");
+        sbuf_printf(&b, "SESSION %s\n", g_session_name);
+        queue_reply(c, b.data, b.len, 1);
+    } else if (n >= 1 && n <= 2 && strcmp(words[0], "DASHBOARD") == 0) {
+        /* `ray job` given a GCS address asks where the dashboard is. */
+        struct sbuf b = {NULL, 0, 0};
+        if (!token_ok(n == 2 ? words[1] : NULL)) {
+            queue_error(c, "ERR unauthenticated\n");
             return;
         }
-        if (node_known(words[1])) {
-            queue_error(c, "ERR duplicate node id\n");
+        if (g_webui[0] == '\0') {
+            queue_error(c, "ERR no dashboard\n");
             return;
         }
-        add_node(words[1], cpus, gpus, words[4], c->fd);
-        c->joined = 1;
-        ok = strdup("OK\n");
-        if (ok == NULL)
-            abort();
-        queue_reply(c, ok, 3, 0);
+        sbuf_printf(&b, "DASHBOARD http://%s\n", g_webui);
+        queue_reply(c, b.data, b.len, 1);
+    } else if (n >= 5 && strcmp(words[0], "JOIN") == 0) {
+        handle_join(c, words, n);
     } else {
         queue_error(c, "ERR bad request\n");
     }
@@ -859,28 +2320,48 @@ static void handle_request(struct conn *c, char *line)
 static void close_conn(struct conn *c)
 {
     if (c->joined)
-        remove_node_of(c->fd);
+        node_died(c->fd);
     close(c->fd);
     free(c->out);
-    c->out = NULL;
+    free(c->in);
+    free(c->body);
+    c->out = c->in = c->body = NULL;
     c->fd = -1;
 }
 
-/* Reads what is available on c. */
-static void conn_readable(struct conn *c)
+/* A joined worker's connection: LEAVE (it is being stopped) or DETACH
+ * (it was started without --block), then EOF. */
+static void joined_readable(struct conn *c)
+{
+    char scratch[512];
+    ssize_t n = recv(c->fd, scratch, sizeof scratch - 1, 0);
+    if (n > 0) {
+        scratch[n] = '\0';
+        if (strstr(scratch, "LEAVE") != NULL) {
+            struct node *node = node_of_fd(c->fd);
+            if (node)
+                node->leaving = 1;
+        }
+        if (strstr(scratch, "DETACH") != NULL) {
+            node_detached(c->fd);
+            c->joined = 0;
+        }
+        return;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        close_conn(c);
+}
+
+static void proto_readable(struct conn *c)
 {
     char *nl;
     ssize_t n;
 
-    if (c->joined || c->closing) {
-        /* Nothing more is expected; read and drop, watching for EOF. */
-        char scratch[512];
-        n = recv(c->fd, scratch, sizeof scratch, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            close_conn(c);
-        return;
+    if (c->in == NULL) {
+        c->in_cap = MAX_LINE;
+        c->in = xmalloc(c->in_cap);
     }
-    n = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len - 1, 0);
+    n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
@@ -894,8 +2375,826 @@ static void conn_readable(struct conn *c)
         *nl = '\0';
         handle_request(c, c->in);
         c->in_len = 0;
-    } else if (c->in_len >= sizeof c->in - 1) {
+    } else if (c->in_len >= c->in_cap - 1) {
         queue_error(c, "ERR line too long\n");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The head: the dashboard's HTTP API (a part of it). HTTP/1.1, one     */
+/* request per connection, Connection: close, Content-Length always.   */
+/* Plain-text bodies and error texts follow Ray's (aiohttp's) wording. */
+/* ------------------------------------------------------------------ */
+
+#define CT_TEXT "text/plain; charset=utf-8"
+#define CT_JSON "application/json; charset=utf-8"
+#define CT_HTML "text/html; charset=utf-8"
+
+static const char *http_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Request Entity Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    }
+    return "Unknown";
+}
+
+static void http_respond(struct conn *c, int status, const char *ctype, const char *body,
+                         size_t len)
+{
+    struct sbuf b = {NULL, 0, 0};
+    sbuf_printf(&b,
+                "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                "Server: ray-standin/" STANDIN_VERSION "\r\nConnection: close\r\n\r\n",
+                status, http_reason(status), ctype, len);
+    if (!c->req.head_only)
+        sbuf_add(&b, body, len);
+    queue_reply(c, b.data, b.len, 1);
+    c->deadline = now_ms() + HTTP_IO_TIMEOUT_MS;
+}
+
+static void http_text(struct conn *c, int status, const char *text)
+{
+    http_respond(c, status, CT_TEXT, text, strlen(text));
+}
+
+static void http_json(struct conn *c, int status, struct sbuf *b)
+{
+    http_respond(c, status, CT_JSON, b->data ? b->data : "", b->len);
+    free(b->data);
+    b->data = NULL;
+}
+
+/* Ray's rest_response envelope for a failed state API call. */
+static void http_envelope_error(struct conn *c, int status, const char *msg)
+{
+    struct sbuf b = {NULL, 0, 0};
+    sbuf_adds(&b, "{\"result\": false, \"msg\": ");
+    json_strz(&b, msg);
+    sbuf_adds(&b, ", \"data\": {}}");
+    http_json(c, status, &b);
+}
+
+/* A Python exception's last line as the text of a 400, like Ray's
+ * traceback.format_exc() bodies. */
+static void http_py_error(struct conn *c, int status, const char *fmt, ...)
+{
+    struct sbuf b = {NULL, 0, 0};
+    va_list ap;
+    char line[1024];
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    sbuf_printf(&b, "Traceback (most recent call last):\n"
+                    "  (raylaunch's ray stand-in)\n%s\n", line);
+    http_respond(c, status, CT_TEXT, b.data, b.len);
+    free(b.data);
+}
+
+/* --- GET /api/v0/nodes --------------------------------------------- */
+
+struct node_filter {
+    const char *key, *value;
+    int negate;
+};
+
+static int ieq(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+static int node_matches(const struct node *n, const struct node_filter *f, size_t nf)
+{
+    size_t i;
+    for (i = 0; i < nf; i++) {
+        int eq;
+        if (strcmp(f[i].key, "node_id") == 0)
+            eq = ieq(n->id + 5, f[i].value);
+        else if (strcmp(f[i].key, "node_ip") == 0)
+            eq = ieq(n->ip, f[i].value);
+        else if (strcmp(f[i].key, "node_name") == 0)
+            eq = ieq(n->name, f[i].value);
+        else if (strcmp(f[i].key, "state") == 0)
+            eq = ieq(n->alive ? "ALIVE" : "DEAD", f[i].value);
+        else /* is_head_node, checked to be true or false */
+            eq = n->is_head == ieq(f[i].value, "true");
+        if (eq == f[i].negate)
+            return 0;
+    }
+    return 1;
+}
+
+static int cmp_node_ptr(const void *a, const void *b)
+{
+    const struct node *x = *(const struct node *const *)a;
+    const struct node *y = *(const struct node *const *)b;
+    return strcmp(x->id, y->id);
+}
+
+static void node_json(struct sbuf *b, const struct node *n, int detail)
+{
+    sbuf_printf(b, "{\"node_id\": \"%s\", \"node_ip\": ", n->id + 5);
+    json_strz(b, n->ip);
+    sbuf_printf(b, ", \"is_head_node\": %s, \"state\": \"%s\", \"state_message\": ",
+                n->is_head ? "true" : "false", n->alive ? "ALIVE" : "DEAD");
+    json_strz(b, n->alive ? NULL : n->state_message);
+    sbuf_adds(b, ", \"node_name\": ");
+    json_strz(b, n->name);
+    sbuf_printf(b, ", \"resources_total\": {\"CPU\": %ld.0", n->cpus);
+    if (n->gpus > 0)
+        sbuf_printf(b, ", \"GPU\": %ld.0", n->gpus);
+    sbuf_adds(b, ", \"memory\": ");
+    py_float(b, n->memory);
+    sbuf_adds(b, ", \"object_store_memory\": ");
+    py_float(b, n->object_store_memory);
+    sbuf_adds(b, ", ");
+    {
+        char key[80];
+        snprintf(key, sizeof key, "node:%s", n->ip);
+        json_strz(b, key);
+    }
+    sbuf_adds(b, ": 1.0");
+    if (n->is_head)
+        sbuf_adds(b, ", \"node:__internal_head__\": 1.0");
+    if (n->resources[0])
+        sbuf_printf(b, ", %s", n->resources);
+    sbuf_printf(b, "}, \"labels\": {\"ray.io/node-id\": \"%s\"", n->id + 5);
+    if (n->labels[0])
+        sbuf_printf(b, ", %s", n->labels);
+    sbuf_adds(b, "}");
+    if (detail)
+        sbuf_printf(b, ", \"start_time_ms\": %lld, \"end_time_ms\": %lld",
+                    (long long)n->start_ms, (long long)n->end_ms);
+    sbuf_adds(b, "}");
+}
+
+#define MAX_QUERY_PARAMS 64
+
+static void http_nodes(struct conn *c, char *query)
+{
+    static const char *const columns[] = {"node_id", "node_ip", "is_head_node", "state",
+                                          "node_name"};
+    const char *keys[MAX_QUERY_PARAMS], *preds[MAX_QUERY_PARAMS], *vals[MAX_QUERY_PARAMS];
+    struct node_filter filters[MAX_QUERY_PARAMS];
+    size_t nk = 0, np = 0, nv = 0, i, k, nmatch = 0;
+    long limit = 100, timeout = 30;
+    int detail = 0;
+    char msg[300], *save = NULL, *param;
+    struct node **list;
+    struct sbuf b = {NULL, 0, 0};
+
+    for (param = strtok_r(query, "&", &save); param; param = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(param, '=');
+        char *value = param + strlen(param); /* "" when there is no '=' */
+        if (eq) {
+            *eq = '\0';
+            value = eq + 1;
+        }
+        pct_decode(param, 1);
+        pct_decode(value, 1);
+        if (strcmp(param, "limit") == 0) {
+            if (parse_long(value, &limit) != 0) {
+                snprintf(msg, sizeof msg, "invalid literal for int() with base 10: '%.200s'",
+                         value);
+                http_envelope_error(c, 400, msg);
+                return;
+            }
+        } else if (strcmp(param, "timeout") == 0) {
+            if (parse_long(value, &timeout) != 0) {
+                snprintf(msg, sizeof msg, "invalid literal for int() with base 10: '%.200s'",
+                         value);
+                http_envelope_error(c, 400, msg);
+                return;
+            }
+        } else if (strcmp(param, "detail") == 0) {
+            detail = ieq(value, "true") || strcmp(value, "1") == 0;
+        } else if (strcmp(param, "filter_keys") == 0 && nk < MAX_QUERY_PARAMS) {
+            keys[nk++] = value;
+        } else if (strcmp(param, "filter_predicates") == 0 && np < MAX_QUERY_PARAMS) {
+            preds[np++] = value;
+        } else if (strcmp(param, "filter_values") == 0 && nv < MAX_QUERY_PARAMS) {
+            vals[nv++] = value;
+        }
+    }
+    /* Ray's checks: the server uses 80% of the timeout and refuses 0. */
+    if ((timeout * 4) / 5 <= 0) {
+        http_envelope_error(c, 400, "0 second timeout is not supported.");
+        return;
+    }
+    if (limit > 10000) {
+        snprintf(msg, sizeof msg,
+                 "Given limit %ld exceeds the supported limit 10000. Use a lower limit.",
+                 limit);
+        http_envelope_error(c, 400, msg);
+        return;
+    }
+    if (nk != np || nk != nv) {
+        http_envelope_error(c, 400, "filter_keys, filter_predicates and filter_values "
+                                    "must come in triples.");
+        return;
+    }
+    for (i = 0; i < nk; i++) {
+        int known = 0;
+        for (k = 0; k < COUNT(columns); k++)
+            known |= strcmp(keys[i], columns[k]) == 0;
+        if (!known) {
+            snprintf(msg, sizeof msg,
+                     "The given filter column %.100s is not supported. Supported filter "
+                     "columns: ['node_id', 'node_ip', 'is_head_node', 'state', 'node_name']",
+                     keys[i]);
+            http_envelope_error(c, 400, msg);
+            return;
+        }
+        if (strcmp(preds[i], "=") != 0 && strcmp(preds[i], "!=") != 0) {
+            snprintf(msg, sizeof msg,
+                     "Unsupported filter predicate %.100s is given. Available predicates: "
+                     "=, !=.", preds[i]);
+            http_envelope_error(c, 400, msg);
+            return;
+        }
+        if (strcmp(keys[i], "is_head_node") == 0 && !ieq(vals[i], "true") &&
+            !ieq(vals[i], "false")) {
+            snprintf(msg, sizeof msg, "Invalid value %.100s for boolean", vals[i]);
+            http_envelope_error(c, 400, msg);
+            return;
+        }
+        filters[i].key = keys[i];
+        filters[i].value = vals[i];
+        filters[i].negate = preds[i][0] == '!';
+    }
+
+    list = xmalloc((g_nnodes + 1) * sizeof *list);
+    for (i = 0; i < g_nnodes; i++)
+        if (node_matches(&g_nodes[i], filters, nk))
+            list[nmatch++] = &g_nodes[i];
+    qsort(list, nmatch, sizeof *list, cmp_node_ptr);
+
+    sbuf_printf(&b, "{\"result\": true, \"msg\": \"\", \"data\": {\"result\": {\"total\": %zu, "
+                    "\"num_after_truncation\": %zu, \"num_filtered\": %zu, \"result\": [",
+                g_nnodes, nmatch, nmatch);
+    for (i = 0; i < nmatch && (long)i < limit; i++) {
+        if (i > 0)
+            sbuf_adds(&b, ", ");
+        node_json(&b, list[i], detail);
+    }
+    sbuf_adds(&b, "], \"partial_failure_warning\": \"\", \"warnings\": null}}}");
+    free(list);
+    http_json(c, 200, &b);
+}
+
+/* --- Jobs ------------------------------------------------------------ */
+
+/* "raysubmit_" + 16 letters and digits, as Ray's generate_job_id. */
+static void new_submission_id(char out[27])
+{
+    static const char alphabet[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    uint64_t r = random_seed();
+    int i;
+    memcpy(out, "raysubmit_", 10);
+    for (i = 0; i < 16; i++) {
+        if (i % 8 == 0)
+            r = mix64(r + 0x9e3779b97f4a7c15ULL);
+        out[10 + i] = alphabet[r % 62];
+        r /= 62;
+    }
+    out[26] = '\0';
+}
+
+/* Checks `v` as JobSubmitRequest would; 0 if fine, else -1 having replied. */
+static int check_submit_body(struct conn *c, struct jv *v)
+{
+    static const char *const allowed[] = {
+        "entrypoint", "submission_id", "job_id", "runtime_env", "metadata",
+        "entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory",
+        "entrypoint_resources", "entrypoint_label_selector"};
+    struct jv *f;
+    size_t i, k;
+
+    if (v->t != J_OBJ) {
+        http_py_error(c, 400, "TypeError: ray.dashboard.modules.job.common.JobSubmitRequest() "
+                              "argument after ** must be a mapping, not %s",
+                      v->t == J_ARR ? "list" : v->t == J_STR ? "str" : "int");
+        return -1;
+    }
+    for (i = 0; i < v->n; i++) {
+        int ok = 0;
+        for (k = 0; k < COUNT(allowed); k++)
+            ok |= strcmp(v->keys[i].s, allowed[k]) == 0;
+        if (!ok) {
+            http_py_error(c, 400, "TypeError: JobSubmitRequest.__init__() got an unexpected "
+                                  "keyword argument '%.200s'", v->keys[i].s);
+            return -1;
+        }
+    }
+    if ((f = jv_get(v, "entrypoint")) == NULL) {
+        http_py_error(c, 400, "TypeError: JobSubmitRequest.__init__() missing 1 required "
+                              "positional argument: 'entrypoint'");
+        return -1;
+    }
+    if (f->t != J_STR) {
+        http_py_error(c, 400, "TypeError: entrypoint must be a string, got %s", py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "submission_id")) && f->t != J_NULL && f->t != J_STR) {
+        http_py_error(c, 400, "TypeError: submission_id must be a string if provided, got %s",
+                      py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "job_id")) && f->t != J_NULL && f->t != J_STR) {
+        http_py_error(c, 400, "TypeError: job_id must be a string if provided, got %s",
+                      py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "runtime_env")) && f->t != J_NULL && f->t != J_OBJ) {
+        http_py_error(c, 400, "TypeError: runtime_env must be a dict, got %s", py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "metadata")) && f->t != J_NULL) {
+        if (f->t != J_OBJ) {
+            http_py_error(c, 400, "TypeError: metadata must be a dict, got %s", py_type(f));
+            return -1;
+        }
+        for (i = 0; i < f->n; i++)
+            if (f->kids[i].t != J_STR) {
+                http_py_error(c, 400, "TypeError: metadata values must be strings, got %s",
+                              py_type(&f->kids[i]));
+                return -1;
+            }
+    }
+    if ((f = jv_get(v, "entrypoint_num_cpus")) && f->t != J_NULL && !jv_is_number(f)) {
+        http_py_error(c, 400, "TypeError: entrypoint_num_cpus must be a number, got %s",
+                      py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "entrypoint_num_gpus")) && f->t != J_NULL && !jv_is_number(f)) {
+        http_py_error(c, 400, "TypeError: entrypoint_num_gpus must be a number, got %s",
+                      py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "entrypoint_memory")) && f->t != J_NULL &&
+        !(jv_is_number(f) && (f->t != J_NUM || f->is_int))) {
+        http_py_error(c, 400, "TypeError: entrypoint_memory must be an integer, got %s",
+                      py_type(f));
+        return -1;
+    }
+    if ((f = jv_get(v, "entrypoint_resources")) && f->t != J_NULL) {
+        if (f->t != J_OBJ) {
+            http_py_error(c, 400, "TypeError: entrypoint_resources must be a dict, got %s",
+                          py_type(f));
+            return -1;
+        }
+        for (i = 0; i < f->n; i++)
+            if (!jv_is_number(&f->kids[i])) {
+                http_py_error(c, 400, "TypeError: entrypoint_resources values must be "
+                                      "numbers, got %s", py_type(&f->kids[i]));
+                return -1;
+            }
+    }
+    return 0;
+}
+
+static void http_job_submit(struct conn *c)
+{
+    struct jv v, *f, *env;
+    char err[200], generated[27];
+    const char *id;
+    struct job *j;
+    struct sbuf b = {NULL, 0, 0};
+    size_t i;
+
+    if (json_parse(c->body, c->body_len, &v, err, sizeof err) != 0) {
+        http_py_error(c, 400, "json.decoder.JSONDecodeError: %s", err);
+        return;
+    }
+    if (check_submit_body(c, &v) != 0) {
+        jv_free(&v);
+        return;
+    }
+    id = jv_str(jv_get(&v, "submission_id"));
+    if (id == NULL)
+        id = jv_str(jv_get(&v, "job_id"));
+    if (id == NULL) {
+        new_submission_id(generated);
+        id = generated;
+    }
+    if (*id == '\0' || strlen(id) > 200 || strchr(id, '/') != NULL) {
+        http_py_error(c, 400, "ValueError: the ray stand-in takes submission ids of 1 to 200 "
+                              "characters without '/', got '%.200s'", id);
+        jv_free(&v);
+        return;
+    }
+    if (find_job(id) != NULL) {
+        http_py_error(c, 400, "ValueError: Job with submission_id %s already exists. Please "
+                              "use a different submission_id.", id);
+        jv_free(&v);
+        return;
+    }
+    env = jv_get(jv_get(&v, "runtime_env"), "env_vars");
+    if (env != NULL && env->t != J_NULL) {
+        int ok = env->t == J_OBJ;
+        for (i = 0; ok && i < env->n; i++)
+            ok = env->kids[i].t == J_STR && env->keys[i].len > 0 &&
+                 strchr(env->keys[i].s, '=') == NULL;
+        if (!ok) {
+            http_py_error(c, 400, "TypeError: runtime_env['env_vars'] must be of type "
+                                  "Dict[str, str], got %s", py_type(env));
+            jv_free(&v);
+            return;
+        }
+    }
+
+    j = xmalloc(sizeof *j);
+    memset(j, 0, sizeof *j);
+    j->id = xstrdup(id);
+    j->entrypoint = xstrdup(jv_str(jv_get(&v, "entrypoint")));
+    if ((f = jv_get(&v, "metadata")) && f->t != J_NULL)
+        j->metadata = json_dump(f);
+    if ((f = jv_get(&v, "runtime_env")) && f->t != J_NULL)
+        j->runtime_env = json_dump(f);
+    if (env != NULL && env->t == J_OBJ) {
+        j->env = xmalloc((env->n + 1) * sizeof *j->env);
+        for (i = 0; i < env->n; i++) {
+            struct sbuf kv = {NULL, 0, 0};
+            sbuf_printf(&kv, "%s=%s", env->keys[i].s, env->kids[i].s);
+            j->env[j->nenv++] = kv.data;
+        }
+    }
+    if (((f = jv_get(&v, "entrypoint_num_cpus")) && f->t != J_NULL && jv_number(f) > 0) ||
+        ((f = jv_get(&v, "entrypoint_num_gpus")) && f->t != J_NULL && jv_number(f) > 0) ||
+        ((f = jv_get(&v, "entrypoint_memory")) && f->t != J_NULL && jv_number(f) > 0) ||
+        ((f = jv_get(&v, "entrypoint_resources")) && f->t == J_OBJ && f->n > 0))
+        j->wants_resources = 1;
+    j->state = JOB_PENDING;
+    j->start_time = wall_ms();
+    j->launch_at = now_ms() + g_job_start_ms;
+    snprintf(j->log_path, sizeof j->log_path, "%s/logs/job-driver-%s.log", g_session_dir, id);
+    if (g_njobs == g_jobs_cap) {
+        g_jobs_cap = g_jobs_cap ? g_jobs_cap * 2 : 16;
+        g_jobs = xrealloc(g_jobs, g_jobs_cap * sizeof *g_jobs);
+    }
+    g_jobs[g_njobs++] = j;
+    jv_free(&v);
+
+    sbuf_adds(&b, "{\"job_id\": ");
+    json_strz(&b, j->id);
+    sbuf_adds(&b, ", \"submission_id\": ");
+    json_strz(&b, j->id);
+    sbuf_adds(&b, "}");
+    http_json(c, 200, &b);
+}
+
+/* /api/jobs/, /api/jobs/{id}, /api/jobs/{id}/logs, /api/jobs/{id}/stop */
+static void http_jobs(struct conn *c, const char *method, const char *rest)
+{
+    char id[256];
+    const char *tail = strchr(rest, '/');
+    size_t idlen = tail ? (size_t)(tail - rest) : strlen(rest);
+    struct sbuf b = {NULL, 0, 0};
+    struct job *j;
+    int is_get = strcmp(method, "GET") == 0;
+    int is_post = strcmp(method, "POST") == 0;
+
+    if (*rest == '\0') {
+        if (is_post) {
+            http_job_submit(c);
+        } else if (is_get) {
+            size_t i;
+            sbuf_adds(&b, "[");
+            for (i = 0; i < g_njobs; i++) {
+                if (i > 0)
+                    sbuf_adds(&b, ", ");
+                job_json(&b, g_jobs[i]);
+            }
+            sbuf_adds(&b, "]");
+            http_json(c, 200, &b);
+        } else {
+            http_text(c, 405, "405: Method Not Allowed");
+        }
+        return;
+    }
+    if (tail == NULL)
+        tail = "";
+    if (idlen == 0 || idlen >= sizeof id ||
+        (strcmp(tail, "") != 0 && strcmp(tail, "/logs") != 0 && strcmp(tail, "/stop") != 0)) {
+        http_text(c, 404, "404: Not Found");
+        return;
+    }
+    if ((strcmp(tail, "") == 0 && !is_get && strcmp(method, "DELETE") != 0) ||
+        (strcmp(tail, "/logs") == 0 && !is_get) || (strcmp(tail, "/stop") == 0 && !is_post)) {
+        http_text(c, 405, "405: Method Not Allowed");
+        return;
+    }
+    memcpy(id, rest, idlen);
+    id[idlen] = '\0';
+    pct_decode(id, 0);
+    j = find_job(id);
+    if (j == NULL) {
+        sbuf_printf(&b, "Job %s does not exist", id);
+        http_respond(c, 404, CT_TEXT, b.data, b.len);
+        free(b.data);
+        return;
+    }
+    if (strcmp(tail, "/logs") == 0) {
+        size_t len;
+        char *log = read_job_log(j, &len);
+        sbuf_adds(&b, "{\"logs\": ");
+        json_str(&b, log, len);
+        sbuf_adds(&b, "}");
+        free(log);
+        http_json(c, 200, &b);
+    } else if (strcmp(tail, "/stop") == 0) {
+        sbuf_printf(&b, "{\"stopped\": %s}", job_stop(j) ? "true" : "false");
+        http_json(c, 200, &b);
+    } else if (is_get) {
+        job_json(&b, j);
+        http_json(c, 200, &b);
+    } else { /* DELETE */
+        size_t i;
+        if (!job_terminal(j)) {
+            http_py_error(c, 500, "RuntimeError: Attempted to delete job with id '%s', but "
+                                  "it is in a non-terminal state %s.", j->id,
+                          JOB_STATE_NAMES[j->state]);
+            return;
+        }
+        for (i = 0; i < g_njobs; i++)
+            if (g_jobs[i] == j) {
+                memmove(&g_jobs[i], &g_jobs[i + 1], (g_njobs - i - 1) * sizeof *g_jobs);
+                g_njobs--;
+                break;
+            }
+        free_job(j);
+        sbuf_adds(&b, "{\"deleted\": true}");
+        http_json(c, 200, &b);
+    }
+}
+
+/* --- dispatch -------------------------------------------------------- */
+
+/* A token from "Bearer <token>", or NULL. */
+static const char *bearer(const char *h)
+{
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+/* The value of the cookie `name` (copied into buf), or NULL. */
+static const char *cookie_value(const char *cookies, const char *name, char *buf, size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *p = cookies;
+    while (p != NULL && *p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t len = strcspn(p + nl + 1, ";");
+            if (len >= cap)
+                return NULL;
+            memcpy(buf, p + nl + 1, len);
+            buf[len] = '\0';
+            return buf;
+        }
+        p = strchr(p, ';');
+    }
+    return NULL;
+}
+
+static void http_dispatch(struct conn *c)
+{
+    struct http_req *r = &c->req;
+    const char *path = r->path, *method = r->method;
+    int is_get = strcmp(method, "GET") == 0;
+
+    /* Ray's token middleware: all but the health paths, / and static. */
+    if (g_head_token != NULL && strcmp(path, "/") != 0 &&
+        strcmp(path, "/api/gcs_healthz") != 0 &&
+        strcmp(path, "/api/authentication_mode") != 0 && strncmp(path, "/static/", 8) != 0) {
+        char cookie[512];
+        const char *given = bearer(r->authorization);
+        if (given == NULL)
+            given = bearer(r->x_ray_auth);
+        if (given == NULL)
+            given = cookie_value(r->cookie, "ray-authentication-token", cookie, sizeof cookie);
+        if (given == NULL) {
+            http_text(c, 401, "Unauthorized: Missing authentication token");
+            return;
+        }
+        if (!tokens_equal(given, g_head_token)) {
+            http_text(c, 403, "Forbidden: Invalid authentication token");
+            return;
+        }
+    }
+    /* Ray's browsers_no_post_put_middleware. */
+    if ((strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) &&
+        r->user_agent != NULL && strncmp(r->user_agent, "Mozilla", 7) == 0) {
+        http_text(c, 405, "Method not allowed for browser traffic.");
+        return;
+    }
+
+    if (strncmp(path, "/api/jobs/", 10) == 0) {
+        http_jobs(c, method, path + 10);
+        return;
+    }
+    if (strcmp(path, "/") == 0 || strcmp(path, "/api/gcs_healthz") == 0 ||
+        strcmp(path, "/api/authentication_mode") == 0 || strcmp(path, "/api/version") == 0 ||
+        strcmp(path, "/api/v0/nodes") == 0 || strcmp(path, "/api/cluster_status") == 0) {
+        struct sbuf b = {NULL, 0, 0};
+        if (!is_get) {
+            http_text(c, 405, "405: Method Not Allowed");
+        } else if (strcmp(path, "/") == 0) {
+            static const char page[] =
+                "<!doctype html><title>ray stand-in</title><p>raylaunch's ray stand-in "
+                "for tests (not Ray): no dashboard UI, only a few of its API paths.</p>\n";
+            http_respond(c, 200, CT_HTML, page, sizeof page - 1);
+        } else if (strcmp(path, "/api/gcs_healthz") == 0) {
+            http_text(c, 200, "success");
+        } else if (strcmp(path, "/api/authentication_mode") == 0) {
+            sbuf_printf(&b, "{\"authentication_mode\": \"%s\"}",
+                        g_head_token ? "token" : "disabled");
+            http_json(c, 200, &b);
+        } else if (strcmp(path, "/api/version") == 0) {
+            sbuf_printf(&b, "{\"version\": \"4\", \"ray_version\": \"" STANDIN_VERSION
+                            "\", \"ray_commit\": \"standin\", \"session_name\": \"%s\"}",
+                        g_session_name);
+            http_json(c, 200, &b);
+        } else if (strcmp(path, "/api/v0/nodes") == 0) {
+            http_nodes(c, r->query);
+        } else {
+            size_t len;
+            char *text = status_text(&len);
+            /* `ray status` prints this text with print(): no final newline here. */
+            if (len > 0 && text[len - 1] == '\n')
+                len--;
+            sbuf_adds(&b, "{\"result\": true, \"msg\": \"Got formatted cluster status.\", "
+                          "\"data\": {\"clusterStatus\": ");
+            json_str(&b, text, len);
+            sbuf_adds(&b, "}}");
+            free(text);
+            http_json(c, 200, &b);
+        }
+        return;
+    }
+    http_text(c, 404, "404: Not Found");
+}
+
+/* Parses the request line and headers (c->in, NUL-terminated at the end
+ * of the header block) in place. Returns 0, or -1 having replied. */
+static int http_parse(struct conn *c)
+{
+    struct http_req *r = &c->req;
+    char *p = c->in, *eol, *sp1, *sp2;
+    int have_length = 0;
+
+    memset(r, 0, sizeof *r);
+    eol = strstr(p, "\r\n");
+    *eol = '\0';
+    sp1 = strchr(p, ' ');
+    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (sp1 == NULL || sp2 == NULL || strncmp(sp2 + 1, "HTTP/1.", 7) != 0 || sp1[1] != '/') {
+        http_text(c, 400, "400: Bad Request");
+        return -1;
+    }
+    *sp1 = *sp2 = '\0';
+    r->method = p;
+    r->target = sp1 + 1;
+    r->path = r->target;
+    r->query = strchr(r->target, '?');
+    if (r->query)
+        *r->query++ = '\0';
+    else
+        r->query = sp2; /* an empty string */
+    if (strcmp(r->method, "HEAD") == 0) {
+        r->method = "GET";
+        r->head_only = 1;
+    }
+    for (p = eol + 2; *p; p = eol + 2) {
+        char *colon, *name, *value, *end;
+        eol = strstr(p, "\r\n");
+        if (eol == NULL)
+            break;
+        *eol = '\0';
+        colon = strchr(p, ':');
+        if (colon == NULL || colon == p) {
+            http_text(c, 400, "400: Bad Request");
+            return -1;
+        }
+        *colon = '\0';
+        name = p;
+        value = colon + 1;
+        while (*value == ' ' || *value == '\t')
+            value++;
+        end = value + strlen(value);
+        while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (strcasecmp(name, "Content-Length") == 0) {
+            long n;
+            if (parse_long(value, &n) != 0 || n < 0 ||
+                (have_length && n != r->content_length)) {
+                http_text(c, 400, "400: Bad Request");
+                return -1;
+            }
+            r->content_length = n;
+            have_length = 1;
+        } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+            http_text(c, 501, "The ray stand-in does not take Transfer-Encoding; send "
+                              "Content-Length.");
+            return -1;
+        } else if (strcasecmp(name, "User-Agent") == 0) {
+            r->user_agent = value;
+        } else if (strcasecmp(name, "Authorization") == 0) {
+            r->authorization = value;
+        } else if (strcasecmp(name, "X-Ray-Authorization") == 0) {
+            r->x_ray_auth = value;
+        } else if (strcasecmp(name, "Cookie") == 0) {
+            r->cookie = value;
+        } else if (strcasecmp(name, "Expect") == 0) {
+            r->expect = value;
+        }
+    }
+    return 0;
+}
+
+static void http_readable(struct conn *c)
+{
+    ssize_t n;
+
+    if (c->lingering) {
+        char scratch[4096];
+        n = recv(c->fd, scratch, sizeof scratch, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            close_conn(c);
+        return;
+    }
+    if (!c->hdr_done) {
+        char *end;
+        size_t hdr_len, extra;
+        if (c->in == NULL) {
+            c->in_cap = HTTP_HEADER_MAX + 1;
+            c->in = xmalloc(c->in_cap);
+        }
+        n = recv(c->fd, c->in + c->in_len, c->in_cap - 1 - c->in_len, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            close_conn(c);
+            return;
+        }
+        c->in_len += (size_t)n;
+        c->in[c->in_len] = '\0';
+        end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
+        if (end == NULL) {
+            if (c->in_len >= c->in_cap - 1)
+                http_text(c, 431, "431: Request Header Fields Too Large");
+            return;
+        }
+        hdr_len = (size_t)(end - c->in) + 4;
+        extra = c->in_len - hdr_len;
+        end[2] = '\0';
+        if (http_parse(c) != 0)
+            return;
+        c->hdr_done = 1;
+        if (c->req.content_length > HTTP_BODY_MAX) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "Maximum request body size %d exceeded, actual body size %ld",
+                     HTTP_BODY_MAX, c->req.content_length);
+            http_text(c, 413, msg);
+            return;
+        }
+        c->body_len = (size_t)c->req.content_length;
+        c->body = xmalloc(c->body_len + 1);
+        c->body_have = extra < c->body_len ? extra : c->body_len;
+        memcpy(c->body, end + 4, c->body_have);
+        if (c->body_have < c->body_len && c->req.expect != NULL &&
+            strcasecmp(c->req.expect, "100-continue") == 0)
+            send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else {
+        n = recv(c->fd, c->body + c->body_have, c->body_len - c->body_have, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            close_conn(c);
+            return;
+        }
+        c->body_have += (size_t)n;
+    }
+    if (c->body_have == c->body_len) {
+        c->body[c->body_len] = '\0';
+        http_dispatch(c);
     }
 }
 
@@ -915,50 +3214,133 @@ static void conn_writable(struct conn *c)
     free(c->out);
     c->out = NULL;
     c->out_len = c->out_off = 0;
-    if (c->closing)
+    if (!c->closing)
+        return;
+    if (c->http) {
+        /* Half-close, then drain what the client still sends, so that
+         * closing does not reset the connection under the reply. */
+        shutdown(c->fd, SHUT_WR);
+        c->lingering = 1;
+        c->deadline = now_ms() + HTTP_LINGER_MS;
+    } else {
         close_conn(c);
+    }
 }
 
-/* The head's event loop: one thread, poll() over the listening socket and
- * every connection. Never returns; signals end the process. */
-static void serve(int lfd)
+/* Ends the head: its jobs' process groups are killed (Ray's drivers
+ * fate-share with their supervisor), then it exits with status 0. */
+static void shutdown_head(void)
+{
+    size_t i;
+    for (i = 0; i < g_njobs; i++)
+        if (g_jobs[i]->state == JOB_RUNNING && g_jobs[i]->pid > 0)
+            kill(-g_jobs[i]->pid, SIGKILL);
+    exit(0); /* atexit removes the state files */
+}
+
+static void accept_all(int lfd, int http, struct conn ***conns, size_t *nconns)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct conn *c;
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                fprintf(stderr, "accept: %s\n", strerror(errno));
+            return; /* EAGAIN: no more pending */
+        }
+        c = xmalloc(sizeof *c);
+        memset(c, 0, sizeof *c);
+        c->fd = fd;
+        c->http = http;
+        c->deadline = now_ms() + (http ? HTTP_IO_TIMEOUT_MS : PROTO_TIMEOUT_MS);
+        if (*nconns % 64 == 0)
+            *conns = xrealloc(*conns, (*nconns + 64) * sizeof **conns);
+        (*conns)[(*nconns)++] = c;
+    }
+}
+
+/* The head's event loop: one thread, poll() over the GCS port, the
+ * dashboard port, the signal pipe and every connection, with deadlines
+ * for slow clients and timers for jobs. Never returns. */
+static void serve(int lfd, int hfd)
 {
     struct conn **conns = NULL;
     struct pollfd *pfds = NULL;
     size_t nconns = 0, cap = 0;
+    struct sigaction sa;
+
+    if (pipe2(g_sig_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        perror("pipe2");
+        exit(1);
+    }
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_child_signal;
+    sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
+    g_serving = 1;
 
     for (;;) {
         size_t i, k, polled;
+        int64_t now = now_ms(), next;
+        int timeout;
 
-        if (cap < nconns + 1 || pfds == NULL) {
-            cap = (nconns + 1) * 2;
-            pfds = realloc(pfds, cap * sizeof *pfds);
-            if (pfds == NULL)
-                abort();
+        if (g_stop_requested)
+            shutdown_head();
+        next = jobs_tick(now);
+        for (i = 0; i < nconns; i++)
+            if (conns[i]->deadline && (next == 0 || conns[i]->deadline < next))
+                next = conns[i]->deadline;
+        timeout = next == 0 ? -1 : next <= now ? 0 : (int)(next - now);
+
+        if (cap < nconns + 3 || pfds == NULL) {
+            cap = (nconns + 3) * 2;
+            pfds = xrealloc(pfds, cap * sizeof *pfds);
         }
         pfds[0].fd = lfd;
         pfds[0].events = POLLIN;
+        pfds[1].fd = hfd; /* -1 without a dashboard: poll skips it */
+        pfds[1].events = POLLIN;
+        pfds[2].fd = g_sig_pipe[0];
+        pfds[2].events = POLLIN;
         for (i = 0; i < nconns; i++) {
-            pfds[i + 1].fd = conns[i]->fd;
-            pfds[i + 1].events = conns[i]->out ? POLLOUT : POLLIN;
+            pfds[i + 3].fd = conns[i]->fd;
+            pfds[i + 3].events = conns[i]->out ? POLLOUT : POLLIN;
         }
         polled = nconns;
-        if (poll(pfds, polled + 1, -1) < 0) {
+        if (poll(pfds, polled + 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             perror("poll");
             exit(1);
         }
+        if (pfds[2].revents & POLLIN) {
+            char drain[64];
+            while (read(g_sig_pipe[0], drain, sizeof drain) > 0) {
+            }
+        }
+        if (g_stop_requested)
+            shutdown_head();
+        reap_children();
 
+        now = now_ms();
         for (i = 0; i < polled; i++) {
-            short re = pfds[i + 1].revents;
+            short re = pfds[i + 3].revents;
             struct conn *c = conns[i];
-            if (re == 0 || c->fd < 0)
+            if (c->fd < 0)
                 continue;
             if (re & POLLOUT)
                 conn_writable(c);
-            else if (re & (POLLIN | POLLHUP | POLLERR))
-                conn_readable(c);
+            else if (re & (POLLIN | POLLHUP | POLLERR)) {
+                if (c->joined)
+                    joined_readable(c);
+                else if (c->http)
+                    http_readable(c);
+                else
+                    proto_readable(c);
+            }
+            if (c->fd >= 0 && c->deadline && now >= c->deadline)
+                close_conn(c); /* too slow, or half-open */
         }
 
         /* Drop closed connections, keeping the order of the rest. */
@@ -970,27 +3352,10 @@ static void serve(int lfd)
         }
         nconns = k;
 
-        if (pfds[0].revents & POLLIN) {
-            for (;;) {
-                int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                struct conn *c;
-                if (fd < 0) {
-                    if (errno == EMFILE || errno == ENFILE)
-                        fprintf(stderr, "accept: %s\n", strerror(errno));
-                    break; /* EAGAIN: no more pending */
-                }
-                c = calloc(1, sizeof *c);
-                if (c == NULL)
-                    abort();
-                c->fd = fd;
-                if (nconns % 64 == 0) {
-                    conns = realloc(conns, (nconns + 64) * sizeof *conns);
-                    if (conns == NULL)
-                        abort();
-                }
-                conns[nconns++] = c;
-            }
-        }
+        if (pfds[0].revents & POLLIN)
+            accept_all(lfd, 0, &conns, &nconns);
+        if (hfd >= 0 && (pfds[1].revents & POLLIN))
+            accept_all(hfd, 1, &conns, &nconns);
     }
 }
 
@@ -1027,24 +3392,40 @@ static void detect_node_ip(char *out, size_t cap)
     close(fd);
 }
 
-static int listen_on(int port)
+/* Listens on host:port (host NULL: every IPv4 address). Returns the
+ * socket, or -1 with errno set. */
+static int listen_on(const char *host, int port)
 {
-    struct sockaddr_in sa;
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    struct addrinfo hints, *res = NULL;
+    char portstr[16];
+    int one = 1, fd, rc, e;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = host ? AF_UNSPEC : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    snprintf(portstr, sizeof portstr, "%d", port);
+    rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0) {
+        errno = rc == EAI_SYSTEM ? errno : EADDRNOTAVAIL;
         return -1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4096) != 0) {
-        int e = errno;
-        close(fd);
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        e = errno;
+        freeaddrinfo(res);
         errno = e;
         return -1;
     }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+        e = errno;
+        close(fd);
+        freeaddrinfo(res);
+        errno = e;
+        return -1;
+    }
+    freeaddrinfo(res);
     return fd;
 }
 
@@ -1071,12 +3452,130 @@ static void write_pid_file(void)
         fprintf(stderr, "warning: cannot write %s: %s\n", PID_FILE, strerror(errno));
 }
 
-static int start_head(const struct command *cmd, long cpus, long gpus, int block)
+/* ------------------------------------------------------------------ */
+/* ray start: what a node has (both kinds)                             */
+/* ------------------------------------------------------------------ */
+
+struct node_spec {
+    long cpus, gpus;
+    double memory, object_store_memory;
+    char *resources_json; /* the custom resources, canonical JSON, or NULL */
+    char *labels_json;    /* user labels, canonical JSON, or NULL */
+};
+
+/* Bytes this container may still use, as Ray's estimate_available_memory:
+ * MemAvailable, capped by a cgroup limit. */
+static double available_memory(void)
 {
-    char ip[64], node_id[NODE_ID_LEN + 1], text[32];
-    long port = DEFAULT_PORT;
+    char line[256];
+    double avail = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f != NULL) {
+        while (fgets(line, sizeof line, f) != NULL) {
+            long long kb;
+            if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
+                avail = (double)kb * 1024;
+        }
+        fclose(f);
+    }
+    {
+        char limit[64] = "", usage[64] = "";
+        long long lim, use;
+        if ((read_small_file("/sys/fs/cgroup/memory.max", limit, sizeof limit) == 0 &&
+             read_small_file("/sys/fs/cgroup/memory.current", usage, sizeof usage) == 0) ||
+            (read_small_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", limit,
+                             sizeof limit) == 0 &&
+             read_small_file("/sys/fs/cgroup/memory/memory.usage_in_bytes", usage,
+                             sizeof usage) == 0)) {
+            if (sscanf(limit, "%lld", &lim) == 1 && sscanf(usage, "%lld", &use) == 1 &&
+                lim < (1LL << 60) && lim > use && (avail == 0 || (double)(lim - use) < avail))
+                avail = (double)(lim - use);
+        }
+    }
+    return avail;
+}
+
+/* --labels: a JSON object of strings, or Ray's "k1=v1,k2=v2". */
+static char *labels_option(const char *s)
+{
+    struct sbuf b = {NULL, 0, 0};
+    char err[200], *frag, *copy, *save = NULL, *pair;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '{') {
+        if (object_fragment(s, 0, &frag, err, sizeof err) != 0)
+            fail(1, "--labels must be a JSON object of strings or 'key=value,...', "
+                    "got '%s' (%s).", s, err);
+        sbuf_printf(&b, "{%s}", frag);
+        free(frag);
+        return b.data;
+    }
+    copy = xstrdup(s);
+    sbuf_adds(&b, "{");
+    for (pair = strtok_r(copy, ",", &save); pair; pair = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(pair, '=');
+        if (eq == NULL || eq == pair)
+            fail(1, "--labels must be a JSON object of strings or 'key=value,...', "
+                    "got '%s'.", s);
+        *eq = '\0';
+        if (b.len > 1)
+            sbuf_adds(&b, ", ");
+        json_strz(&b, pair);
+        sbuf_adds(&b, ": ");
+        json_strz(&b, eq + 1);
+    }
+    sbuf_adds(&b, "}");
+    free(copy);
+    return b.data;
+}
+
+static void read_node_spec(const struct command *cmd, struct node_spec *s)
+{
+    const char *res = opt(cmd, "--resources");
+    long mem = -1, osm = -1;
+    double avail;
+
+    memset(s, 0, sizeof *s);
+    s->cpus = opt_count(cmd, "--num-cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    s->gpus = opt_count(cmd, "--num-gpus", 0);
+    if (res != NULL) {
+        char err[200], *frag;
+        if (object_fragment(res, 1, &frag, err, sizeof err) != 0)
+            fail(1, "--resources must be a JSON object such as "
+                    "'{\"accel\": 1}', got '%s'.", res);
+        if (strstr(frag, "\"CPU\":") || strstr(frag, "\"GPU\":"))
+            fail(1, "Use the --num-cpus and --num-gpus arguments instead of "
+                    "--resources for CPU and GPU.");
+        s->resources_json = xmalloc(strlen(frag) + 3);
+        sprintf(s->resources_json, "{%s}", frag);
+        free(frag);
+    }
+    if (opt(cmd, "--labels") != NULL)
+        s->labels_json = labels_option(opt(cmd, "--labels"));
+    mem = opt_count(cmd, "--memory", -1);
+    osm = opt_count(cmd, "--object-store-memory", -1);
+    /* Ray's defaults: 30% of the available memory for the object store,
+     * the rest for tasks. */
+    avail = (mem < 0 || osm < 0) ? available_memory() : 0;
+    s->object_store_memory = osm >= 0 ? (double)osm : (double)(long long)(avail * 0.3);
+    if (mem >= 0)
+        s->memory = (double)mem;
+    else if (avail > s->object_store_memory)
+        s->memory = (double)(long long)(avail - s->object_store_memory);
+}
+
+/* ------------------------------------------------------------------ */
+/* ray start: the head                                                 */
+/* ------------------------------------------------------------------ */
+
+static int start_head(const struct command *cmd, const struct node_spec *spec, int block)
+{
+    char node_id[NODE_ID_LEN + 1], text[32], gcs[128];
+    long port = DEFAULT_PORT, dport = DEFAULT_DASHBOARD_PORT;
     const char *given_ip = opt(cmd, "--node-ip-address");
-    int lfd;
+    const char *dhost = opt(cmd, "--dashboard-host");
+    const char *dash = opt(cmd, "--include-dashboard");
+    int lfd, hfd = -1, want_dashboard = dash == NULL || strcmp(dash, "true") == 0;
 
     if (opt(cmd, "--address") != NULL)
         fail(1, "--address cannot be used with --head (the ray stand-in has "
@@ -1084,18 +3583,43 @@ static int start_head(const struct command *cmd, long cpus, long gpus, int block
     if (opt(cmd, "--port") != NULL &&
         (parse_long(opt(cmd, "--port"), &port) != 0 || port < 1 || port > 65535))
         fail(1, "--port must be between 1 and 65535, got '%s'.", opt(cmd, "--port"));
+    if (opt(cmd, "--dashboard-port") != NULL &&
+        (parse_long(opt(cmd, "--dashboard-port"), &dport) != 0 || dport < 1 || dport > 65535))
+        fail(1, "--dashboard-port must be between 1 and 65535, got '%s'.",
+             opt(cmd, "--dashboard-port"));
+    g_agent_port = opt_count(cmd, "--dashboard-agent-listen-port", DEFAULT_AGENT_PORT);
+    if (dhost == NULL || *dhost == '\0')
+        dhost = "127.0.0.1"; /* Ray's default: the dashboard only on localhost */
     g_head_token = head_required_token();
+    g_gcs_port = port;
+    g_job_start_ms = env_ms("RAY_STANDIN_JOB_START_MS", DEFAULT_JOB_START_MS);
     print_standin_note();
 
     if (given_ip != NULL)
-        snprintf(ip, sizeof ip, "%s", given_ip);
+        snprintf(g_head_ip, sizeof g_head_ip, "%s", given_ip);
     else
-        detect_node_ip(ip, sizeof ip);
+        detect_node_ip(g_head_ip, sizeof g_head_ip);
+    snprintf(gcs, sizeof gcs, "%s:%ld", g_head_ip, port);
+    new_session_name();
+    create_session(gcs);
 
     raise_fd_limit();
-    lfd = listen_on((int)port);
+    lfd = listen_on(NULL, (int)port);
     if (lfd < 0)
         fail(1, "cannot listen on port %ld: %s", port, strerror(errno));
+    if (block && want_dashboard) {
+        hfd = listen_on(dhost, (int)dport);
+        if (hfd < 0)
+            fprintf(stderr, "Failed to start the dashboard: cannot listen on %s:%ld: %s. "
+                            "The cluster runs without it.\n",
+                    dhost, dport, strerror(errno));
+    }
+    if (want_dashboard && (!block || hfd >= 0)) {
+        int any = strcmp(dhost, "0.0.0.0") == 0 || strcmp(dhost, "::") == 0;
+        snprintf(g_webui, sizeof g_webui, strchr(any ? g_head_ip : dhost, ':') ? "[%s]:%ld"
+                                                                                  : "%s:%ld",
+                 any ? g_head_ip : dhost, dport);
+    }
 
     printf("Local node IP: %s\n\n"
            "--------------------\n"
@@ -1104,11 +3628,23 @@ static int start_head(const struct command *cmd, long cpus, long gpus, int block
            "Next steps\n"
            "  To add another node to this Ray cluster, run\n"
            "    ray start --address='%s:%ld'\n\n"
-           "  To terminate the Ray runtime, run\n"
+           "  To connect to this Ray cluster:\n"
+           "    import ray\n"
+           "    ray.init()\n\n",
+           g_head_ip, g_head_ip, port);
+    if (g_webui[0])
+        printf("  To submit a Ray job using the Ray Jobs CLI:\n"
+               "    RAY_ADDRESS='http://%s' ray job submit --working-dir . -- python "
+               "my_script.py\n\n",
+               g_webui);
+    printf("  To terminate the Ray runtime, run\n"
            "    ray stop\n\n"
            "  To view the status of the cluster, use\n"
-           "    ray status\n",
-           ip, ip, port);
+           "    ray status\n");
+    if (g_webui[0])
+        printf("\n  To monitor and debug Ray, view the dashboard at\n"
+               "    %s\n",
+               g_webui);
     if (!block) {
         /* Nothing stays running, so no state files are written. */
         close(lfd);
@@ -1118,8 +3654,27 @@ static int start_head(const struct command *cmd, long cpus, long gpus, int block
     make_node_id(node_id);
     {
         char host[256] = "";
+        struct node *me;
+        char err[200], *frag;
         gethostname(host, sizeof host - 1);
-        add_node(node_id, cpus, gpus, host, -1);
+        me = add_node(node_id, spec->cpus, spec->gpus, host, -1);
+        me->is_head = 1;
+        snprintf(me->ip, sizeof me->ip, "%s", g_head_ip);
+        free(me->name);
+        me->name = xstrdup(opt(cmd, "--node-name") && *opt(cmd, "--node-name")
+                               ? opt(cmd, "--node-name") : g_head_ip);
+        me->memory = spec->memory;
+        me->object_store_memory = spec->object_store_memory;
+        if (spec->resources_json &&
+            object_fragment(spec->resources_json, 1, &frag, err, sizeof err) == 0) {
+            free(me->resources);
+            me->resources = frag;
+        }
+        if (spec->labels_json &&
+            object_fragment(spec->labels_json, 0, &frag, err, sizeof err) == 0) {
+            free(me->labels);
+            me->labels = frag;
+        }
     }
     write_pid_file();
     snprintf(text, sizeof text, "%ld\n", port);
@@ -1128,7 +3683,7 @@ static int start_head(const struct command *cmd, long cpus, long gpus, int block
     else
         fprintf(stderr, "warning: cannot write %s: %s\n", PORT_FILE, strerror(errno));
     print_block_banner();
-    serve(lfd);
+    serve(lfd, hfd);
     return 0;
 }
 
@@ -1164,7 +3719,13 @@ static int connect_with_retry(const char *host, const char *port)
     }
 }
 
-static int start_worker(const struct command *cmd, long cpus, long gpus, int block)
+static void auth_failed(void)
+{
+    fail(1, "authentication failed: the token does not match the head's "
+            "(set RAY_AUTH_TOKEN to the cluster's token).");
+}
+
+static int start_worker(const struct command *cmd, const struct node_spec *spec, int block)
 {
     const char *address = opt(cmd, "--address");
     const char *token = client_token();
@@ -1190,28 +3751,27 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
 
     if (block)
         write_pid_file(); /* early, so that `ray stop` works while waiting */
+
+    /* As Ray's raylet: the session name comes from the head, then the
+     * session folders, then the node registers. */
     fd = connect_with_retry(host, port);
-    sbuf_printf(&line, "JOIN %s %ld %ld %s", node_id, cpus, gpus, hostname);
-    if (token != NULL)
-        sbuf_printf(&line, " %s", token);
-    sbuf_printf(&line, "\n");
+    sbuf_printf(&line, "SESSION%s%s\n", token ? " " : "", token ? token : "");
     if (write_all(fd, line.data, line.len) != 0)
-        fail(1, "lost the connection to the head node at %s:%s while joining.",
-             host, port);
-    free(line.data);
-
+        fail(1, "lost the connection to the head node at %s:%s while joining.", host, port);
+    line.len = 0;
     reply = read_reply(fd, 1, REPLY_TIMEOUT_MS);
-    if (reply == NULL || reply[0] == '\0')
-        fail(1, "the head node at %s:%s did not accept this node.", host, port);
-    if (strncmp(reply, "ERR unauthenticated", 19) == 0)
-        fail(1, "authentication failed: the token does not match the head's "
-                "(set RAY_AUTH_TOKEN to the cluster's token).");
-    if (strcmp(reply, "OK\n") != 0) {
-        reply[strcspn(reply, "\n")] = '\0';
-        fail(1, "the head node at %s:%s refused this node: %s", host, port, reply);
-    }
+    close(fd);
+    if (reply != NULL && strncmp(reply, "ERR unauthenticated", 19) == 0)
+        auth_failed();
+    if (reply == NULL || strncmp(reply, "SESSION session_", 16) != 0 ||
+        strlen(reply) >= sizeof g_session_name + 8)
+        fail(1, "the head node at %s:%s did not tell its session name.", host, port);
+    reply[strcspn(reply, "\n")] = '\0';
+    snprintf(g_session_name, sizeof g_session_name, "%s", reply + 8);
     free(reply);
+    create_session(NULL);
 
+    fd = connect_with_retry(host, port);
     if (opt(cmd, "--node-ip-address") != NULL) {
         snprintf(ip, sizeof ip, "%s", opt(cmd, "--node-ip-address"));
     } else {
@@ -1221,6 +3781,42 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
             getnameinfo((struct sockaddr *)&me, len, ip, sizeof ip, NULL, 0,
                         NI_NUMERICHOST);
     }
+    sbuf_printf(&line, "JOIN %s %ld %ld %s ip=", node_id, spec->cpus, spec->gpus, hostname);
+    pct_encode(&line, ip);
+    sbuf_adds(&line, " name=");
+    pct_encode(&line, opt(cmd, "--node-name") && *opt(cmd, "--node-name")
+                          ? opt(cmd, "--node-name") : ip);
+    sbuf_printf(&line, " mem=%.0f osm=%.0f", spec->memory, spec->object_store_memory);
+    if (spec->resources_json) {
+        sbuf_adds(&line, " res=");
+        pct_encode(&line, spec->resources_json);
+    }
+    if (spec->labels_json) {
+        sbuf_adds(&line, " labels=");
+        pct_encode(&line, spec->labels_json);
+    }
+    if (token != NULL)
+        sbuf_printf(&line, " %s", token);
+    sbuf_printf(&line, "\n");
+    if (line.len > MAX_LINE - 1)
+        fail(1, "the JOIN line is longer than %d bytes (too many --resources or --labels).",
+             MAX_LINE - 1);
+    if (write_all(fd, line.data, line.len) != 0)
+        fail(1, "lost the connection to the head node at %s:%s while joining.",
+             host, port);
+    free(line.data);
+
+    reply = read_reply(fd, 1, REPLY_TIMEOUT_MS);
+    if (reply == NULL || reply[0] == '\0')
+        fail(1, "the head node at %s:%s did not accept this node.", host, port);
+    if (strncmp(reply, "ERR unauthenticated", 19) == 0)
+        auth_failed();
+    if (strcmp(reply, "OK\n") != 0) {
+        reply[strcspn(reply, "\n")] = '\0';
+        fail(1, "the head node at %s:%s refused this node: %s", host, port, reply);
+    }
+    free(reply);
+
     printf("Local node IP: %s\n\n"
            "--------------------\n"
            "Ray runtime started.\n"
@@ -1229,6 +3825,7 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
            "  ray stop\n",
            ip);
     if (!block) {
+        write_all(fd, "DETACH\n", 7);
         close(fd);
         return 0;
     }
@@ -1240,6 +3837,7 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
             g_wrote_addr_file = 1;
     }
     print_block_banner();
+    g_leave_fd = fd; /* from now on SIGTERM says LEAVE first */
 
     /* Stay connected. The head sends nothing more, so readable means the
      * connection ended (or the head sent an error). */
@@ -1262,6 +3860,7 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
         if (strncmp(buf, "ERR", 3) == 0)
             fprintf(stderr, "The head node said: %s", buf);
     }
+    g_leave_fd = -1;
     fprintf(stderr, "Lost connection to the head node at %s:%s\n", host, port);
     return 1;
 }
@@ -1269,31 +3868,59 @@ static int start_worker(const struct command *cmd, long cpus, long gpus, int blo
 static int cmd_start(const struct command *cmd)
 {
     int block = opt(cmd, "--block") != NULL;
-    long cpus = opt_count(cmd, "--num-cpus", sysconf(_SC_NPROCESSORS_ONLN));
-    long gpus = opt_count(cmd, "--num-gpus", 0);
-    const char *res = opt(cmd, "--resources");
+    struct node_spec spec;
 
-    if (res != NULL) {
-        /* A light check that it is a JSON object: {...}. */
-        size_t len = strlen(res);
-        while (len > 0 && isspace((unsigned char)res[len - 1]))
-            len--;
-        while (len > 0 && isspace((unsigned char)*res))
-            res++, len--;
-        if (len < 2 || res[0] != '{' || res[len - 1] != '}')
-            fail(1, "--resources must be a JSON object such as "
-                    "'{\"accel\": 1}', got '%s'.", opt(cmd, "--resources"));
-        if (strstr(res, "\"CPU\"") || strstr(res, "\"GPU\""))
-            fail(1, "Use the --num-cpus and --num-gpus arguments instead of "
-                    "--resources for CPU and GPU.");
-    }
-
+    read_node_spec(cmd, &spec);
     setvbuf(stdout, NULL, _IOLBF, 0);
     install_signal_handlers();
     atexit(remove_state_files);
     if (opt(cmd, "--head") != NULL)
-        return start_head(cmd, cpus, gpus, block);
-    return start_worker(cmd, cpus, gpus, block);
+        return start_head(cmd, &spec, block);
+    return start_worker(cmd, &spec, block);
+}
+
+/* ------------------------------------------------------------------ */
+/* The CLI's start-up delay: `ray status` and `ray job` are Python     */
+/* programs that start an interpreter and import ray before doing      */
+/* anything. The stand-in sleeps RAY_STANDIN_CLI_DELAY_MS (default      */
+/* 1000) instead, so that tests and benchmarks never reward calling it.*/
+/* ------------------------------------------------------------------ */
+
+static void cli_startup_delay(void)
+{
+    long ms = env_ms("RAY_STANDIN_CLI_DELAY_MS", DEFAULT_CLI_DELAY_MS);
+    if (ms > 0)
+        sleep_ms((int)(ms > 600000 ? 600000 : ms));
+}
+
+/* Where is the head's GCS port? `given`; else a head in this container;
+ * else the head a worker in this container joined; else RAY_ADDRESS (when
+ * `use_env`); else `dflt` (NULL: none). Returns 0 when found. */
+static int find_gcs_address(const char *given, int use_env, const char *dflt, char *out,
+                            size_t cap)
+{
+    char saved[300];
+    if (given != NULL)
+        snprintf(out, cap, "%s", given);
+    else if (read_small_file(PORT_FILE, saved, 16) == 0)
+        snprintf(out, cap, "127.0.0.1:%.15s", saved);
+    else if (read_small_file(HEAD_ADDR_FILE, saved, sizeof saved) == 0)
+        snprintf(out, cap, "%s", saved);
+    else if (use_env && getenv("RAY_ADDRESS") != NULL && *getenv("RAY_ADDRESS") != '\0')
+        snprintf(out, cap, "%s", getenv("RAY_ADDRESS"));
+    else if (dflt != NULL)
+        snprintf(out, cap, "%s", dflt);
+    else
+        return -1;
+    return 0;
+}
+
+static void no_ray_instance(void)
+{
+    fprintf(stderr, "ConnectionError: Could not find any running Ray instance. "
+                    "Please specify the one to connect to by setting --address "
+                    "flag or RAY_ADDRESS environment variable.\n");
+    exit(1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1302,36 +3929,19 @@ static int cmd_start(const struct command *cmd)
 
 static int cmd_status(const struct command *cmd)
 {
-    char address[300], host[256], port[8], saved[300];
+    char address[300], host[256], port[8];
     const char *token = client_token();
     char err[512] = "", *reply;
     struct sbuf req = {NULL, 0, 0};
     int fd;
 
-    /* Where is the head? --address; else a head in this container; else the
-     * head a worker in this container joined; else RAY_ADDRESS; else the
-     * default port here. */
-    if (opt(cmd, "--address") != NULL)
-        snprintf(address, sizeof address, "%s", opt(cmd, "--address"));
-    else if (read_small_file(PORT_FILE, saved, 16) == 0)
-        snprintf(address, sizeof address, "127.0.0.1:%.15s", saved);
-    else if (read_small_file(HEAD_ADDR_FILE, saved, sizeof saved) == 0)
-        snprintf(address, sizeof address, "%s", saved);
-    else if (getenv("RAY_ADDRESS") != NULL && *getenv("RAY_ADDRESS") != '\0')
-        snprintf(address, sizeof address, "%s", getenv("RAY_ADDRESS"));
-    else
-        snprintf(address, sizeof address, "127.0.0.1:%d", DEFAULT_PORT);
+    find_gcs_address(opt(cmd, "--address"), 1, "127.0.0.1:6379", address, sizeof address);
     if (split_host_port(address, host, sizeof host, port, sizeof port) != 0)
         fail(1, "the address must look like HOST:PORT, got '%s'.", address);
 
     fd = connect_once(host, port, err, sizeof err);
-    if (fd < 0) {
-        fprintf(stderr,
-                "ConnectionError: Could not find any running Ray instance. "
-                "Please specify the one to connect to by setting --address "
-                "flag or RAY_ADDRESS environment variable.\n");
-        return 1;
-    }
+    if (fd < 0)
+        no_ray_instance();
     sbuf_printf(&req, "STATUS%s%s\n", token ? " " : "", token ? token : "");
     if (write_all(fd, req.data, req.len) != 0)
         fail(1, "lost the connection to %s:%s.", host, port);
@@ -1345,13 +3955,523 @@ static int cmd_status(const struct command *cmd)
         return 1;
     }
     if (strncmp(reply, "ERR unauthenticated", 19) == 0)
-        fail(1, "authentication failed: the token does not match the head's "
-                "(set RAY_AUTH_TOKEN to the cluster's token).");
+        auth_failed();
     if (strncmp(reply, "ERR", 3) == 0)
         fail(1, "the head node at %s:%s replied: %s", host, port, reply);
     fputs(reply, stdout);
     free(reply);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ray job: a client of the head's HTTP Jobs API, as Ray's             */
+/* JobSubmissionClient (which the `ray job` commands use).              */
+/* ------------------------------------------------------------------ */
+
+struct http_client {
+    char base[300];      /* "http://host:port" */
+    char host[256], port[8];
+    struct jv headers;   /* --headers / RAY_JOB_HEADERS, or J_NULL */
+};
+
+struct http_resp {
+    int status;
+    char *body;
+    size_t len;
+};
+
+/* Sends one request and reads the whole reply. Exits 1 like Ray's SDK
+ * when the server cannot be reached. */
+static void http_call(struct http_client *hc, const char *method, const char *path,
+                      const char *body, struct http_resp *r)
+{
+    struct sbuf req = {NULL, 0, 0};
+    const char *token = getenv("RAY_AUTH_TOKEN");
+    char err[512], *reply, *hdr_end, *p;
+    size_t len, i;
+    int fd = connect_once(hc->host, hc->port, err, sizeof err);
+
+    if (fd < 0) {
+        fprintf(stderr, "ConnectionError: Failed to connect to Ray at address: %s.\n",
+                hc->base);
+        exit(1);
+    }
+    sbuf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\n"
+                      "User-Agent: ray-standin-job-cli/" STANDIN_VERSION "\r\n"
+                      "Accept: */*\r\nConnection: close\r\n",
+                method, path, hc->host, hc->port);
+    if (token != NULL && *token != '\0')
+        sbuf_printf(&req, "Authorization: Bearer %s\r\n", token);
+    for (i = 0; hc->headers.t == J_OBJ && i < hc->headers.n; i++)
+        if (hc->headers.kids[i].t == J_STR)
+            sbuf_printf(&req, "%s: %s\r\n", hc->headers.keys[i].s, hc->headers.kids[i].s);
+    if (body != NULL)
+        sbuf_printf(&req, "Content-Type: application/json\r\n");
+    sbuf_printf(&req, "Content-Length: %zu\r\n\r\n%s", body ? strlen(body) : 0,
+                body ? body : "");
+    if (write_all(fd, req.data, req.len) != 0) {
+        fprintf(stderr, "ConnectionError: Failed to connect to Ray at address: %s.\n",
+                hc->base);
+        exit(1);
+    }
+    free(req.data);
+    reply = read_reply_len(fd, 0, HTTP_CLIENT_TIMEOUT_MS, &len);
+    close(fd);
+    if (reply == NULL || strncmp(reply, "HTTP/1.", 7) != 0 || len < 12 ||
+        (hdr_end = strstr(reply, "\r\n\r\n")) == NULL) {
+        fprintf(stderr, "ConnectionError: Failed to connect to Ray at address: %s "
+                        "(no HTTP reply).\n", hc->base);
+        exit(1);
+    }
+    r->status = atoi(reply + 9);
+    r->len = len - (size_t)(hdr_end + 4 - reply);
+    for (p = reply; p < hdr_end; p = strstr(p, "\r\n") + 2) {
+        long n;
+        if (strncasecmp(p, "Content-Length:", 15) == 0 && sscanf(p + 15, "%ld", &n) == 1 &&
+            n >= 0 && (size_t)n < r->len)
+            r->len = (size_t)n;
+    }
+    r->body = xmalloc(r->len + 1);
+    memcpy(r->body, hdr_end + 4, r->len);
+    r->body[r->len] = '\0';
+    free(reply);
+}
+
+/* Ray's SDK turns a non-200 reply into this RuntimeError. */
+static void http_expect_ok(struct http_resp *r)
+{
+    if (r->status == 200)
+        return;
+    fprintf(stderr, "RuntimeError: Request failed with status code %d: %s.\n", r->status,
+            r->body);
+    exit(1);
+}
+
+/* GET/POST that must answer 200 with JSON; returns the parsed body. */
+static void http_call_json(struct http_client *hc, const char *method, const char *path,
+                           const char *body, struct jv *out)
+{
+    struct http_resp r;
+    char err[200];
+    http_call(hc, method, path, body, &r);
+    http_expect_ok(&r);
+    if (json_parse(r.body, r.len, out, err, sizeof err) != 0) {
+        fprintf(stderr, "json.decoder.JSONDecodeError: %s\n", err);
+        exit(1);
+    }
+    free(r.body);
+}
+
+/* The job server's address, as JobSubmissionClient finds it: --address,
+ * else RAY_API_SERVER_ADDRESS, else RAY_ADDRESS, else "auto". An address
+ * without http:// is a GCS address: the head tells where its dashboard is. */
+static void job_client(const struct command *cmd, struct http_client *hc)
+{
+    const char *addr = opt(cmd, "--address");
+    const char *headers = opt(cmd, "--headers");
+    char url[300], err[512];
+
+    memset(hc, 0, sizeof *hc);
+    if (headers == NULL)
+        headers = getenv("RAY_JOB_HEADERS");
+    if (headers != NULL && (json_parse(headers, strlen(headers), &hc->headers, err,
+                                       sizeof err) != 0 || hc->headers.t != J_OBJ)) {
+        fprintf(stderr, "ValueError: Failed to parse headers into JSON. Expected format: "
+                        "{\"KEY\": \"VALUE\"}, got %s\n", headers);
+        exit(1);
+    }
+    if (addr == NULL || *addr == '\0')
+        addr = getenv("RAY_API_SERVER_ADDRESS");
+    if (addr == NULL || *addr == '\0')
+        addr = getenv("RAY_ADDRESS");
+    if (addr == NULL || *addr == '\0')
+        addr = "auto";
+
+    if (strstr(addr, "://") == NULL) {
+        char gcs[300], host[256], port[8], req[400];
+        const char *token = client_token();
+        char *reply;
+        if (find_gcs_address(strcmp(addr, "auto") == 0 ? NULL : addr, 0, NULL, gcs,
+                             sizeof gcs) != 0 ||
+            split_host_port(gcs, host, sizeof host, port, sizeof port) != 0)
+            no_ray_instance();
+        snprintf(req, sizeof req, "DASHBOARD%s%s\n", token ? " " : "", token ? token : "");
+        reply = ask_head(host, port, req, err, sizeof err);
+        if (reply == NULL)
+            no_ray_instance();
+        if (strncmp(reply, "ERR unauthenticated", 19) == 0)
+            auth_failed();
+        if (strncmp(reply, "DASHBOARD http://", 17) != 0) {
+            fprintf(stderr, "RuntimeError: the head at %s has no dashboard "
+                            "(--include-dashboard=false?).\n", gcs);
+            exit(1);
+        }
+        reply[strcspn(reply, "\n")] = '\0';
+        snprintf(url, sizeof url, "%s", reply + 10);
+        free(reply);
+    } else if (strncmp(addr, "http://", 7) == 0) {
+        snprintf(url, sizeof url, "%s", addr);
+    } else {
+        fail(1, "the ray stand-in's job CLI speaks plain http:// only, got '%s'.", addr);
+    }
+    while (strlen(url) > 7 && url[strlen(url) - 1] == '/')
+        url[strlen(url) - 1] = '\0';
+    snprintf(hc->base, sizeof hc->base, "%s", url);
+    {
+        char hostport[300];
+        snprintf(hostport, sizeof hostport, "%s", url + 7);
+        hostport[strcspn(hostport, "/")] = '\0';
+        if (strchr(hostport, ':') == NULL || (hostport[0] == '[' && !strstr(hostport, "]:")))
+            strncat(hostport, ":80", sizeof hostport - strlen(hostport) - 1);
+        if (split_host_port(hostport, hc->host, sizeof hc->host, hc->port,
+                            sizeof hc->port) != 0)
+            fail(1, "cannot read the address '%s'.", url);
+    }
+
+    /* The SDK checks the server's version first. */
+    {
+        struct http_resp r;
+        http_call(hc, "GET", "/api/version", NULL, &r);
+        if (r.status == 404) {
+            fprintf(stderr, "RuntimeError: Jobs API not supported on the Ray cluster. "
+                            "Please ensure the cluster is running Ray 1.9 or higher.\n");
+            exit(1);
+        }
+        if (r.status != 200) {
+            fprintf(stderr, "requests.exceptions.HTTPError: %d Client Error: %s for url: "
+                            "%s/api/version\n", r.status, http_reason(r.status), hc->base);
+            exit(1);
+        }
+        free(r.body);
+    }
+    printf("Job submission server address: %s\n", hc->base);
+}
+
+/* Percent-encodes a job id for a URL path. */
+static char *job_path(const char *id, const char *tail)
+{
+    struct sbuf b = {NULL, 0, 0};
+    sbuf_adds(&b, "/api/jobs/");
+    pct_encode(&b, id);
+    sbuf_adds(&b, tail);
+    return b.data;
+}
+
+static void big_message(const char *msg)
+{
+    size_t i, n = strlen(msg);
+    printf("\n");
+    for (i = 0; i < n; i++)
+        putchar('-');
+    printf("\n%s\n", msg);
+    for (i = 0; i < n; i++)
+        putchar('-');
+    printf("\n\n");
+}
+
+/* Ray's _log_job_status. Returns the status word (static storage). */
+static const char *log_job_status(struct http_client *hc, const char *id)
+{
+    static char status[16];
+    struct jv info;
+    char *path = job_path(id, ""), text[512];
+    const char *message;
+
+    http_call_json(hc, "GET", path, NULL, &info);
+    free(path);
+    snprintf(status, sizeof status, "%s", jv_str(jv_get(&info, "status")) ? jv_str(jv_get(&info, "status")) : "?");
+    message = jv_str(jv_get(&info, "message"));
+    if (strcmp(status, "SUCCEEDED") == 0) {
+        snprintf(text, sizeof text, "Job '%s' succeeded", id);
+        big_message(text);
+    } else if (strcmp(status, "STOPPED") == 0) {
+        printf("Job '%s' was stopped\n", id);
+    } else if (strcmp(status, "FAILED") == 0) {
+        snprintf(text, sizeof text, "Job '%s' failed", id);
+        big_message(text);
+        if (message != NULL)
+            printf("Status message: %s\n", message);
+    } else {
+        printf("Status for job '%s': %s\n", id, status);
+        if (message != NULL)
+            printf("Status message: %s\n", message);
+    }
+    jv_free(&info);
+    fflush(stdout);
+    return status;
+}
+
+static int is_terminal_word(const char *s)
+{
+    return s && (strcmp(s, "STOPPED") == 0 || strcmp(s, "SUCCEEDED") == 0 ||
+                 strcmp(s, "FAILED") == 0);
+}
+
+/* Ray tails logs over a WebSocket; the stand-in polls GET .../logs and
+ * prints what is new, until the job is terminal. */
+static const char *tail_logs(struct http_client *hc, const char *id)
+{
+    char *info_path = job_path(id, ""), *logs_path = job_path(id, "/logs");
+    size_t printed = 0;
+    for (;;) {
+        struct jv info, logs, *l;
+        int done;
+        http_call_json(hc, "GET", info_path, NULL, &info);
+        done = is_terminal_word(jv_str(jv_get(&info, "status")));
+        jv_free(&info);
+        http_call_json(hc, "GET", logs_path, NULL, &logs);
+        l = jv_get(&logs, "logs");
+        if (l != NULL && l->t == J_STR && l->len > printed) {
+            fwrite(l->s + printed, 1, l->len - printed, stdout);
+            fflush(stdout);
+            printed = l->len;
+        }
+        jv_free(&logs);
+        if (done)
+            break;
+        sleep_ms(200);
+    }
+    free(info_path);
+    free(logs_path);
+    return log_job_status(hc, id);
+}
+
+/* Python's shlex.join, as Ray's CLI joins the entrypoint's words. */
+static void shlex_join(struct sbuf *b, char **words, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        const char *w = words[i], *p;
+        int safe = *w != '\0';
+        for (p = w; *p && safe; p++)
+            safe = isalnum((unsigned char)*p) || strchr("@%+=:,./-_", *p) != NULL;
+        if (i > 0)
+            sbuf_adds(b, " ");
+        if (safe) {
+            sbuf_adds(b, w);
+            continue;
+        }
+        sbuf_adds(b, "'");
+        for (p = w; *p; p++) {
+            if (*p == '\'')
+                sbuf_adds(b, "'\"'\"'");
+            else
+                sbuf_add(b, p, 1);
+        }
+        sbuf_adds(b, "'");
+    }
+}
+
+/* A JSON option that must be an object: its canonical text. */
+static char *json_object_option(const char *name, const char *value)
+{
+    struct jv v;
+    char err[200], *out;
+    if (json_parse(value, strlen(value), &v, err, sizeof err) != 0 || v.t != J_OBJ) {
+        fprintf(stderr, "Error: %s must be a JSON-serialized dictionary, got '%s'.\n", name,
+                value);
+        exit(1);
+    }
+    out = json_dump(&v);
+    jv_free(&v);
+    return out;
+}
+
+
+/* The JSON object an option gives (checked), or {} when it is not given. */
+static void add_object_option(struct sbuf *body, const struct command *cmd, const char *name)
+{
+    const char *v = opt(cmd, name);
+    if (v == NULL) {
+        sbuf_adds(body, "{}");
+        return;
+    }
+    char *o = json_object_option(name, v);
+    sbuf_adds(body, o);
+    free(o);
+}
+
+static int job_submit(struct command *cmd)
+{
+    struct http_client hc;
+    struct sbuf body = {NULL, 0, 0}, entry = {NULL, 0, 0};
+    const char *sid = opt(cmd, "--submission-id");
+    const char *v;
+    struct jv reply;
+    char id[256], text[400];
+
+    if (opt(cmd, "--runtime-env") != NULL || opt(cmd, "--working-dir") != NULL)
+        fail(1, "the ray stand-in cannot upload files: --runtime-env (a YAML file) and "
+                "--working-dir are not supported; use --runtime-env-json.");
+    if (opt(cmd, "--job-id") != NULL) {
+        printf("--job-id option is deprecated. Please use --submission-id instead.\n");
+        if (sid == NULL)
+            sid = opt(cmd, "--job-id");
+    }
+    shlex_join(&entry, cmd->args, cmd->nargs);
+    sbuf_adds(&body, "{\"entrypoint\": ");
+    json_strz(&body, entry.data);
+    sbuf_adds(&body, ", \"submission_id\": ");
+    json_strz(&body, sid);
+    sbuf_adds(&body, ", \"job_id\": null, \"runtime_env\": ");
+    add_object_option(&body, cmd, "--runtime-env-json");
+    sbuf_adds(&body, ", \"metadata\": ");
+    add_object_option(&body, cmd, "--metadata-json");
+    sbuf_adds(&body, ", \"entrypoint_num_cpus\": ");
+    if ((v = opt(cmd, "--entrypoint-num-cpus")) != NULL)
+        py_float(&body, strtod(v, NULL));
+    else
+        sbuf_adds(&body, "null");
+    sbuf_adds(&body, ", \"entrypoint_num_gpus\": ");
+    if ((v = opt(cmd, "--entrypoint-num-gpus")) != NULL)
+        py_float(&body, strtod(v, NULL));
+    else
+        sbuf_adds(&body, "null");
+    sbuf_printf(&body, ", \"entrypoint_memory\": %s",
+                opt(cmd, "--entrypoint-memory") ? opt(cmd, "--entrypoint-memory") : "null");
+    sbuf_adds(&body, ", \"entrypoint_resources\": ");
+    if ((v = opt(cmd, "--entrypoint-resources")) != NULL) {
+        char *o = json_object_option("--entrypoint-resources", v);
+        sbuf_adds(&body, o);
+        free(o);
+    } else {
+        sbuf_adds(&body, "null");
+    }
+    sbuf_adds(&body, "}");
+
+    job_client(cmd, &hc);
+    http_call_json(&hc, "POST", "/api/jobs/", body.data, &reply);
+    snprintf(id, sizeof id, "%s", jv_str(jv_get(&reply, "submission_id")) ? jv_str(jv_get(&reply, "submission_id")) : "?");
+    jv_free(&reply);
+    free(body.data);
+    free(entry.data);
+
+    snprintf(text, sizeof text, "Job '%s' submitted successfully", id);
+    big_message(text);
+    printf("Next steps\n"
+           "  Query the logs of the job:\n    ray job logs %s\n"
+           "  Query the status of the job:\n    ray job status %s\n"
+           "  Request the job to be stopped:\n    ray job stop %s\n\n",
+           id, id, id);
+    fflush(stdout);
+    if (opt(cmd, "--no-wait") != NULL)
+        return 0;
+    printf("Tailing logs until the job exits (disable with --no-wait):\n");
+    fflush(stdout);
+    return strcmp(tail_logs(&hc, id), "FAILED") == 0 ? 1 : 0;
+}
+
+static int job_status(struct command *cmd)
+{
+    struct http_client hc;
+    job_client(cmd, &hc);
+    log_job_status(&hc, cmd->args[0]);
+    return 0;
+}
+
+static int job_logs(struct command *cmd)
+{
+    struct http_client hc;
+    struct jv logs, *l;
+    char *path;
+
+    job_client(cmd, &hc);
+    if (opt(cmd, "-f") != NULL || opt(cmd, "--follow") != NULL) {
+        tail_logs(&hc, cmd->args[0]);
+        return 0;
+    }
+    path = job_path(cmd->args[0], "/logs");
+    http_call_json(&hc, "GET", path, NULL, &logs);
+    l = jv_get(&logs, "logs");
+    if (l != NULL && l->t == J_STR)
+        fwrite(l->s, 1, l->len, stdout);
+    free(path);
+    jv_free(&logs);
+    return 0;
+}
+
+static int job_stop_cmd(struct command *cmd)
+{
+    struct http_client hc;
+    struct jv reply;
+    const char *id = cmd->args[0];
+    char *path = job_path(id, "/stop"), *info_path = job_path(id, "");
+
+    job_client(cmd, &hc);
+    printf("Attempting to stop job '%s'\n", id);
+    fflush(stdout);
+    http_call_json(&hc, "POST", path, NULL, &reply);
+    jv_free(&reply);
+    if (opt(cmd, "--no-wait") == NULL) {
+        printf("Waiting for job '%s' to exit (disable with --no-wait):\n", id);
+        for (;;) {
+            struct jv info;
+            char status[16];
+            http_call_json(&hc, "GET", info_path, NULL, &info);
+            snprintf(status, sizeof status, "%s", jv_str(jv_get(&info, "status")) ? jv_str(jv_get(&info, "status")) : "?");
+            jv_free(&info);
+            if (is_terminal_word(status)) {
+                log_job_status(&hc, id);
+                break;
+            }
+            printf("Job has not exited yet. Status: %s\n", status);
+            fflush(stdout);
+            sleep_ms(1000);
+        }
+    }
+    free(path);
+    free(info_path);
+    return 0;
+}
+
+static int cmd_job(int argc, char **argv)
+{
+    static const char *submit_values[COUNT(JOB_SUBMIT_OPTS)];
+    static const char *status_values[COUNT(JOB_STATUS_OPTS)];
+    static const char *logs_values[COUNT(JOB_LOGS_OPTS)];
+    static const char *stop_values[COUNT(JOB_STOP_OPTS)];
+    static struct command subs[] = {
+        {"job submit", "Submits a job to be run on the cluster.", JOB_SUBMIT_OPTS,
+         COUNT(JOB_SUBMIT_OPTS), submit_values, "ENTRYPOINT...", 1, -1, NULL, 0},
+        {"job status", "Queries for the current status of a job.", JOB_STATUS_OPTS,
+         COUNT(JOB_STATUS_OPTS), status_values, "JOB_ID", 1, 1, NULL, 0},
+        {"job logs", "Gets the logs of a job.", JOB_LOGS_OPTS, COUNT(JOB_LOGS_OPTS),
+         logs_values, "JOB_ID", 1, 1, NULL, 0},
+        {"job stop", "Attempts to stop a job.", JOB_STOP_OPTS, COUNT(JOB_STOP_OPTS),
+         stop_values, "JOB_ID", 1, 1, NULL, 0},
+    };
+    size_t i;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 1 || strcmp(argv[0], "--help") == 0) {
+        if (argc < 1) {
+            fprintf(stderr, "Usage: ray job [OPTIONS] COMMAND [ARGS]...\n"
+                            "Try 'ray job --help' for help.\n\nError: Missing command.\n");
+            return 2;
+        }
+        printf("Usage: ray job [OPTIONS] COMMAND [ARGS]...\n\n"
+               "  Submit, stop, delete, or list Ray jobs.\n"
+               "  (raylaunch's ray stand-in for tests; this is not Ray.)\n\nCommands:\n");
+        for (i = 0; i < COUNT(subs); i++)
+            printf("  %-7s %s\n", subs[i].name + 4, subs[i].summary);
+        return 0;
+    }
+    for (i = 0; i < COUNT(subs); i++) {
+        struct command *cmd = &subs[i];
+        if (strcmp(argv[0], cmd->name + 4) != 0)
+            continue;
+        parse_options(cmd, argc - 1, argv + 1);
+        switch (i) {
+        case 0: return job_submit(cmd);
+        case 1: return job_status(cmd);
+        case 2: return job_logs(cmd);
+        default: return job_stop_cmd(cmd);
+        }
+    }
+    fprintf(stderr, "Usage: ray job [OPTIONS] COMMAND [ARGS]...\n"
+                    "Try 'ray job --help' for help.\n\nError: No such command '%s'.\n",
+            argv[0]);
+    return 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1436,13 +4556,13 @@ int main(int argc, char **argv)
     static const char *start_values[COUNT(START_OPTS)];
     static const char *status_values[COUNT(STATUS_OPTS)];
     static const char *stop_values[COUNT(STOP_OPTS)];
-    static const struct command commands[] = {
-        {"start", "Start Ray processes manually on the local machine.",
-         START_OPTS, COUNT(START_OPTS), start_values},
-        {"status", "Print cluster status, including autoscaling info.",
-         STATUS_OPTS, COUNT(STATUS_OPTS), status_values},
-        {"stop", "Stop Ray processes manually on the local machine.",
-         STOP_OPTS, COUNT(STOP_OPTS), stop_values},
+    static struct command commands[] = {
+        {"start", "Start Ray processes manually on the local machine.", START_OPTS,
+         COUNT(START_OPTS), start_values, NULL, 0, 0, NULL, 0},
+        {"status", "Print cluster status, including autoscaling info.", STATUS_OPTS,
+         COUNT(STATUS_OPTS), status_values, NULL, 0, 0, NULL, 0},
+        {"stop", "Stop Ray processes manually on the local machine.", STOP_OPTS,
+         COUNT(STOP_OPTS), stop_values, NULL, 0, 0, NULL, 0},
     };
     size_t i;
 
@@ -1458,15 +4578,22 @@ int main(int argc, char **argv)
                "Options:\n  --version\n  --help\n\nCommands:\n");
         for (i = 0; i < COUNT(commands); i++)
             printf("  %-7s %s\n", commands[i].name, commands[i].summary);
+        printf("  %-7s %s\n", "job", "Submit, stop, delete, or list Ray jobs.");
         return 0;
     }
     if (argv[1][0] == '-')
         top_usage_error("No such option: %s", argv[1]);
 
+    if (strcmp(argv[1], "job") == 0) {
+        cli_startup_delay();
+        return cmd_job(argc - 2, argv + 2);
+    }
     for (i = 0; i < COUNT(commands); i++) {
-        const struct command *cmd = &commands[i];
+        struct command *cmd = &commands[i];
         if (strcmp(argv[1], cmd->name) != 0)
             continue;
+        if (i == 1)
+            cli_startup_delay(); /* ray start pays none: see the README */
         parse_options(cmd, argc - 2, argv + 2);
         if (i == 0)
             return cmd_start(cmd);

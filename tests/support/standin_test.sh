@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Tests the ray stand-in (tests/support/ray_standin.c, a test fixture that
-# imitates Ray's `ray` CLI; not Ray) on a real Docker engine: builds the image
-# with scripts/standin-image.sh, brings up a small cluster on its own bridge
-# network and checks what raylaunch relies on. Removes everything it creates.
+# imitates Ray's `ray` CLI and part of its dashboard API; not Ray) on a real
+# Docker engine: builds the image with scripts/standin-image.sh, brings up a
+# small cluster on its own bridge network and checks what raylaunch relies on:
+# the CLI, the image's user, Ray's session folders, the HTTP API (nodes,
+# health, jobs, token auth) read from the host at the containers' addresses.
+# Removes everything it creates.
 #
-# Usage: tests/support/standin_test.sh       Env: DOCKER (default docker)
+# Usage: tests/support/standin_test.sh
+# Env:   DOCKER (default docker), STANDIN_IMAGE (default raylaunch/ray-standin:test;
+#        it is rebuilt under that tag). Needs python3 on the host.
 # Prints "N passed, 0 failed" last and exits 0 when every check passes.
 set -uo pipefail
 
@@ -28,7 +33,7 @@ cleanup() {
   ids=$("$DOCKER" ps -aq --filter "label=$label" 2>/dev/null)
   if [[ -n $ids ]]; then
     # shellcheck disable=SC2086
-    "$DOCKER" rm -f $ids >/dev/null 2>&1
+    "$DOCKER" rm -f -v $ids >/dev/null 2>&1
   fi
   "$DOCKER" network rm "$net" >/dev/null 2>&1
   rm -rf "$tmp"
@@ -43,6 +48,10 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
   echo "SKIP: no Docker engine answers" >&2
   exit 77
 fi
+command -v python3 >/dev/null || {
+  echo "FAIL: python3 is needed on the host (it reads the stand-in's HTTP API)" >&2
+  exit 1
+}
 
 pass() {
   passed=$((passed + 1))
@@ -85,12 +94,13 @@ run() {
     "$IMAGE" "$@" >/dev/null || fatal "docker run $name"
 }
 
-# ray_status CONTAINER [docker exec options...]: `ray status` there, into
-# $tmp/status.out and $tmp/status.err; returns its exit status.
+# ray_status CONTAINER [docker exec options...]: `ray status` there (without
+# the CLI's start-up delay), into $tmp/status.out and $tmp/status.err;
+# returns its exit status.
 ray_status() {
   local c=$1
   shift
-  "$DOCKER" exec "$@" "$c" ray status >"$tmp/status.out" 2>"$tmp/status.err"
+  "$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$@" "$c" ray status >"$tmp/status.out" 2>"$tmp/status.err"
 }
 
 # wait_nodes CONTAINER N [docker exec options...]: polls `ray status` every
@@ -108,6 +118,167 @@ wait_nodes() {
     fi
     sleep 0.2
   done
+}
+
+# ip_of CONTAINER: its address on the test network.
+ip_of() {
+  "$DOCKER" inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$1"
+}
+
+# api COMMAND ARGS...: the HTTP helper below (python3 on the host, talking
+# only to the containers' addresses on the test network).
+api() {
+  python3 "$tmp/api.py" "$@"
+}
+cat >"$tmp/api.py" <<'PY'
+"""HTTP helper for standin_test.sh: talks to the stand-in's dashboard."""
+import http.client
+import json
+import re
+import socket
+import sys
+import time
+import urllib.parse
+
+HEX56 = re.compile(r"^[0-9a-f]{56}$")
+
+
+def request(method, url, body=None, headers=()):
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    h = {"User-Agent": "standin-test"}
+    for x in headers:
+        k, v = x.split(":", 1)
+        h[k.strip()] = v.strip()
+    path = u.path + ("?" + u.query if u.query else "")
+    c.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    cl = r.getheader("Content-Length")
+    if cl is None or int(cl) != len(data):
+        raise SystemExit(f"Content-Length {cl} but {len(data)} bytes")
+    return r.status, r.getheader("Content-Type"), data
+
+
+def dump(v):
+    return json.dumps(v, sort_keys=True, indent=1)
+
+
+def node_key(n):
+    return (n.get("node_name"), n.get("state"))
+
+
+def normalized_nodes(d):
+    """The reply with node ids as <ID>, entries in a stable order."""
+    nodes = d["data"]["result"]["result"]
+    ids = [n["node_id"] for n in nodes]
+    problems = []
+    if ids != sorted(ids):
+        problems.append("entries are not sorted by node_id")
+    for n in nodes:
+        if not HEX56.match(n["node_id"]):
+            problems.append("bad node_id " + n["node_id"])
+        if n["labels"].get("ray.io/node-id") != n["node_id"]:
+            problems.append("labels do not carry the node id")
+        n["node_id"] = "<ID>"
+        n["labels"]["ray.io/node-id"] = "<ID>"
+    nodes.sort(key=node_key)
+    return problems
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "req":  # METHOD URL [BODY|-] [HEADER...]: "STATUS TYPE" then the body
+        body = args[2] if len(args) > 2 and args[2] != "-" else None
+        st, ct, data = request(args[0], args[1], body, args[3:])
+        sys.stdout.write(f"{st} {ct}\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    elif cmd == "big":  # URL N: POST N bytes
+        st, ct, data = request("POST", args[0], b"x" * int(args[1]))
+        print(st, data.decode())
+    elif cmd == "expect-nodes":  # URL FILE: the whole reply against FILE
+        st, ct, data = request("GET", args[0])
+        got = json.loads(data)
+        want = json.load(open(args[1]))
+        problems = normalized_nodes(got)
+        want["data"]["result"]["result"].sort(key=node_key)
+        if st != 200 or ct != "application/json; charset=utf-8":
+            problems.append(f"status {st}, type {ct}")
+        if dump(got) != dump(want):
+            import difflib
+            problems += difflib.unified_diff(dump(want).splitlines(), dump(got).splitlines(),
+                                             "want", "got", lineterm="")
+        print("\n".join(problems) if problems else "same")
+    elif cmd == "states":  # URL NAME TIMEOUT_S WANT: poll until NAME's entries match
+        url, name, timeout, want = args[0], args[1], float(args[2]), args[3]
+        deadline = time.time() + timeout
+        while True:
+            d = json.loads(request("GET", url)[2])
+            mine = [n for n in d["data"]["result"]["result"] if n["node_name"] == name]
+            got = ",".join(sorted(n["state"] for n in mine))
+            if got == want or time.time() >= deadline:
+                break
+            time.sleep(0.2)
+        for n in sorted(mine, key=lambda n: n["state"]):
+            print(n["state"], n["state_message"], n["node_id"])
+    elif cmd == "field":  # URL KEY...: a field of a JSON reply
+        v = json.loads(request("GET", args[0])[2])
+        for k in args[1:]:
+            v = v[int(k)] if isinstance(v, list) else v[k]
+        print(v if isinstance(v, str) else json.dumps(v))
+    elif cmd == "wait-job":  # URL STATUS TIMEOUT_S: poll the job until STATUS
+        deadline = time.time() + float(args[2])
+        while True:
+            status = json.loads(request("GET", args[0])[2])["status"]
+            if status == args[1] or time.time() >= deadline:
+                break
+            time.sleep(0.1)
+        print(status)
+    elif cmd == "job":  # URL HEAD_ID: the job's details, times as <MS>
+        st, ct, data = request("GET", args[0])
+        j = json.loads(data)
+        for k in ("start_time", "end_time"):
+            if isinstance(j.get(k), int) and j[k] > 1500000000000:
+                j[k] = "<MS>"
+        if j.get("driver_node_id") == args[1]:
+            j["driver_node_id"] = "<HEAD_ID>"
+        print(st, ct)
+        print(json.dumps(j))
+    elif cmd == "slow":  # IP PORT: slow and half-open clients must not block the head
+        ip, port = args[0], int(args[1])
+        slow = [socket.create_connection((ip, port)) for _ in range(20)]
+        for s in slow[:10]:
+            s.sendall(b"GET /api/v0/nodes HTTP/1.1\r\nHost: x\r\n")  # never finished
+        t = time.time()
+        st, ct, data = request("GET", f"http://{ip}:{port}/api/gcs_healthz")
+        print("answered while 20 clients hang:", st, data.decode(),
+              "promptly" if time.time() - t < 1 else "SLOWLY")
+        deadline = time.time() + 15
+        closed = 0
+        for s in slow:
+            s.settimeout(max(0.1, deadline - time.time()))
+            try:
+                closed += s.recv(1) == b""
+            except (socket.timeout, OSError):
+                pass
+        print("the head closed them after its timeout:", closed, "of", len(slow))
+    elif cmd == "refused":  # URL: does anything answer?
+        try:
+            request("GET", args[0])
+            print("answered")
+        except ConnectionRefusedError:
+            print("refused")
+    else:
+        raise SystemExit("unknown command " + cmd)
+
+
+main()
+PY
+
+# py_json EXPR: prints a python3 expression over the JSON on stdin (as d).
+py_json() {
+  python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
 
 # wait_exited CONTAINER: polls until the container has stopped (30 s at most).
@@ -166,12 +337,28 @@ echo "# image built in ${build_ms} ms"
 check "ray --version" "ray, version 2.52.1 (raylaunch ray stand-in for tests)" \
   "$("$DOCKER" run --rm --label "$label" "$IMAGE" ray --version)"
 
+# --- the image's user, as rayproject/ray's ------------------------------------------
+check "the image runs as ray: uid 1000, gid 100, HOME and workdir /home/ray" \
+  "uid=1000(ray) gid=100(users) groups=100(users) /home/ray /home/ray" \
+  "$("$DOCKER" run --rm --label "$label" "$IMAGE" sh -c 'echo "$(id) $HOME $(pwd)"')"
+check "... /home/ray belongs to 1000:100, /tmp stays 1777" "1000 100 drwxr-xr-x drwxrwxrwt" \
+  "$("$DOCKER" run --rm --label "$label" "$IMAGE" \
+    sh -c 'set -- $(ls -ldn /home/ray); o="$3 $4 $1"; set -- $(ls -ld /tmp); echo "$o $1"')"
+check "... and the image's configured user is 1000, as Ray's" 1000 \
+  "$("$DOCKER" image inspect -f '{{.Config.User}}' "$IMAGE")"
+
 "$DOCKER" network create --label "$label" "$net" >/dev/null || fatal "docker network create $net"
 
 # --- a head and two workers ------------------------------------------------------
-run "$head" -- ray start --head --port=6379 --num-cpus=0 --num-gpus=0 --block
-run "$px-w1" -- ray start --address="$head:6379" --num-cpus=2 --num-gpus=0 --block
-run "$px-w2" -- ray start --address="$head:6379" --num-cpus=2 --num-gpus=0 --block
+# Jobs stay PENDING for 1.5 s on this head, so that the state can be seen.
+run "$head" --env RAY_STANDIN_JOB_START_MS=1500 -- ray start --head --port=6379 --num-cpus=0 \
+  --num-gpus=0 --dashboard-host=0.0.0.0 --node-name="$head" --memory=1000000000 \
+  --object-store-memory=500000000 --block
+run "$px-w1" -- ray start --address="$head:6379" --num-cpus=2 --num-gpus=0 --node-name="$px-w1" \
+  --memory=2000000000 --object-store-memory=1000000000 --resources='{"accel": 2}' \
+  --labels=zone=a --block
+run "$px-w2" -- ray start --address="$head:6379" --num-cpus=2 --num-gpus=0 \
+  --memory=3000000000 --object-store-memory=1500000000 --block
 
 if wait_nodes "$head" 3; then
   pass "ray status on the head lists 3 nodes"
@@ -213,6 +400,229 @@ check_has "worker says it started" "Ray runtime started." "$("$DOCKER" logs "$px
 ray_status "$px-w1"
 check "ray status on a worker finds the head" "0 3" "$? $(grep -c '^ 1 node_' "$tmp/status.out")"
 
+# --- Ray's session folders ---------------------------------------------------------
+session=$("$DOCKER" exec "$head" sh -c 'readlink /tmp/ray/session_latest')
+if [[ $session =~ ^/tmp/ray/session_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9]{6}_[0-9]+$ ]]; then
+  pass "session_latest points to /tmp/ray/session_<date>_<micro>_<pid> ($session)"
+else
+  fail "session_latest points to /tmp/ray/session_<date>_<micro>_<pid>" "got: $session"
+fi
+check "... a folder with logs/ inside, both the container user's" "ray users ray users" \
+  "$("$DOCKER" exec "$head" sh -c "set -- \$(ls -ld $session); a=\"\$3 \$4\"; set -- \$(ls -ld $session/logs); echo \"\$a \$3 \$4\"")"
+check "ray_current_cluster holds the GCS address" "$head_ip:6379" \
+  "$("$DOCKER" exec "$head" cat /tmp/ray/ray_current_cluster)"
+check "a worker uses the head's session name, and has no ray_current_cluster" "$session logs none" \
+  "$("$DOCKER" exec "$px-w1" sh -c 'readlink /tmp/ray/session_latest; test -d /tmp/ray/session_latest/logs && echo logs
+    test -e /tmp/ray/ray_current_cluster || echo none' | tr '\n' ' ' | sed 's/ $//')"
+
+# --- the dashboard's HTTP API (read from the host at the head's address) -----------------
+dash=http://$head_ip:8265
+w1_ip=$(ip_of "$px-w1")
+w2_ip=$(ip_of "$px-w2")
+check "GET /api/gcs_healthz" "200 text/plain; charset=utf-8
+success" "$(api req GET "$dash/api/gcs_healthz")"
+check "GET /api/version" "200 application/json; charset=utf-8
+{\"version\": \"4\", \"ray_version\": \"2.52.1\", \"ray_commit\": \"standin\", \"session_name\": \"${session##*/}\"}" \
+  "$(api req GET "$dash/api/version")"
+
+cat >"$tmp/nodes.want" <<EOF
+{"result": true, "msg": "", "data": {"result": {"total": 3, "num_after_truncation": 3, "num_filtered": 3,
+ "result": [
+  {"node_id": "<ID>", "node_ip": "$head_ip", "is_head_node": true, "state": "ALIVE", "state_message": null,
+   "node_name": "$head", "resources_total": {"CPU": 0.0, "memory": 1000000000.0,
+   "object_store_memory": 500000000.0, "node:$head_ip": 1.0, "node:__internal_head__": 1.0},
+   "labels": {"ray.io/node-id": "<ID>"}},
+  {"node_id": "<ID>", "node_ip": "$w1_ip", "is_head_node": false, "state": "ALIVE", "state_message": null,
+   "node_name": "$px-w1", "resources_total": {"CPU": 2.0, "memory": 2000000000.0,
+   "object_store_memory": 1000000000.0, "node:$w1_ip": 1.0, "accel": 2.0},
+   "labels": {"ray.io/node-id": "<ID>", "zone": "a"}},
+  {"node_id": "<ID>", "node_ip": "$w2_ip", "is_head_node": false, "state": "ALIVE", "state_message": null,
+   "node_name": "$w2_ip", "resources_total": {"CPU": 2.0, "memory": 3000000000.0,
+   "object_store_memory": 1500000000.0, "node:$w2_ip": 1.0},
+   "labels": {"ray.io/node-id": "<ID>"}}],
+ "partial_failure_warning": "", "warnings": null}}}
+EOF
+check "GET /api/v0/nodes: the whole reply (ids as <ID>), entries sorted by node_id" same \
+  "$(api expect-nodes "$dash/api/v0/nodes?limit=100&timeout=30&detail=false" "$tmp/nodes.want")"
+head_id=$(api req GET "$dash/api/v0/nodes?filter_keys=is_head_node&filter_predicates=%3D&filter_values=true" |
+  tail -n +2 | py_json 'd["data"]["result"]["result"][0]["node_id"]')
+check "... the head's node_id is the one ray status prints, without node_" 1 \
+  "$(grep -c "^ 1 node_$head_id\$" "$tmp/three.out")"
+# nodes_summary URL: "TOTAL NUM_FILTERED NAME..." (the names sorted).
+nodes_summary() {
+  api req GET "$1" | tail -n +2 | py_json '" ".join(str(x) for x in [d["data"]["result"]["total"],
+    d["data"]["result"]["num_filtered"]] + sorted(n["node_name"] for n in d["data"]["result"]["result"]))'
+}
+check "filter node_name = W1: that node only" "3 1 $px-w1" \
+  "$(nodes_summary "$dash/api/v0/nodes?filter_keys=node_name&filter_predicates=%3D&filter_values=$px-w1")"
+check "filter state = alive (any case) and is_head_node = false" \
+  "3 2 $(printf '%s\n' "$px-w1" "$w2_ip" | sort | tr '\n' ' ' | sed 's/ $//')" \
+  "$(nodes_summary "$dash/api/v0/nodes?filter_keys=state&filter_predicates=%3D&filter_values=alive&filter_keys=is_head_node&filter_predicates=%3D&filter_values=false")"
+check "filter state != ALIVE: none yet" "3 0" \
+  "$(nodes_summary "$dash/api/v0/nodes?filter_keys=state&filter_predicates=!%3D&filter_values=ALIVE")"
+check "limit=1: one entry of 3" "3 3 1" \
+  "$(api req GET "$dash/api/v0/nodes?limit=1" | tail -n +2 |
+    py_json '"%d %d %d" % (d["data"]["result"]["total"], d["data"]["result"]["num_filtered"], len(d["data"]["result"]["result"]))')"
+check "detail=true adds start_time_ms (now) and end_time_ms (0 while alive)" "True 0" \
+  "$(api req GET "$dash/api/v0/nodes?detail=true" | tail -n +2 | py_json '"%s %d" % (
+    all(n["start_time_ms"] > 1500000000000 for n in d["data"]["result"]["result"]),
+    max(n["end_time_ms"] for n in d["data"]["result"]["result"]))')"
+check "timeout=1 is refused, as Ray's server (0.8 s rounds to 0)" '400 application/json; charset=utf-8
+{"result": false, "msg": "0 second timeout is not supported.", "data": {}}' \
+  "$(api req GET "$dash/api/v0/nodes?timeout=1")"
+check "an unknown filter column is refused" 400 \
+  "$(api req GET "$dash/api/v0/nodes?filter_keys=cpu&filter_predicates=%3D&filter_values=1" | cut -d' ' -f1 | head -n1)"
+
+api req GET "$dash/api/cluster_status?format=1" >"$tmp/cs.out"
+check "GET /api/cluster_status?format=1: Ray's envelope" "200 application/json; charset=utf-8
+True | Got formatted cluster status. | clusterStatus" \
+  "$(head -n1 "$tmp/cs.out"; tail -n +2 "$tmp/cs.out" | py_json '"%s | %s | %s" % (d["result"], d["msg"], ",".join(d["data"]))')"
+tail -n +2 "$tmp/cs.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["clusterStatus"])' >"$tmp/cs.txt"
+if normalize "$tmp/cs.txt" | diff -u "$tmp/three.want" - >"$tmp/diff"; then
+  pass "... its clusterStatus is the text ray status prints"
+else
+  fail "... its clusterStatus is the text ray status prints" "$(cat "$tmp/diff")"
+fi
+
+check "an unknown path: 404" "404 text/plain; charset=utf-8
+404: Not Found" "$(api req GET "$dash/api/nothing")"
+check "a POST from a browser (User-Agent Mozilla...): 405" "405 text/plain; charset=utf-8
+Method not allowed for browser traffic." \
+  "$(api req POST "$dash/api/jobs/" '{"entrypoint": "true"}' 'User-Agent: Mozilla/5.0 (X11; Linux x86_64)')"
+check "a body over 1 MiB: 413" \
+  "413 Maximum request body size 1048576 exceeded, actual body size 1048577" \
+  "$(api big "$dash/api/jobs/" 1048577)"
+check "slow and half-open clients never block the head, and are dropped" \
+  "answered while 20 clients hang: 200 success promptly
+the head closed them after its timeout: 20 of 20" "$(api slow "$head_ip" 8265)"
+
+# --- jobs over HTTP ------------------------------------------------------------------
+jobs=$dash/api/jobs
+# job_view ID: GET /api/jobs/ID with the times as <MS> and the head's id as <HEAD_ID>.
+job_view() {
+  api job "$jobs/$1" "$head_id"
+}
+# job_json ID STATUS MESSAGE ERROR_TYPE METADATA RUNTIME_ENV EXIT_CODE ENTRYPOINT: what
+# job_view shows for a job that ran on the head.
+job_json() {
+  printf '200 application/json; charset=utf-8\n{"type": "SUBMISSION", "job_id": null, "submission_id": "%s", "driver_info": null, "status": "%s", "entrypoint": "%s", "message": %s, "error_type": %s, "start_time": "<MS>", "end_time": "<MS>", "metadata": %s, "runtime_env": %s, "driver_agent_http_address": "http://%s:52365", "driver_node_id": "<HEAD_ID>", "driver_exit_code": %s}' \
+    "$1" "$2" "$8" "$3" "$4" "$5" "$6" "$head_ip" "$7"
+}
+
+check "POST /api/jobs/ (a job that succeeds)" '200 application/json; charset=utf-8
+{"job_id": "ok-1", "submission_id": "ok-1"}' \
+  "$(api req POST "$jobs/" '{"entrypoint": "echo $GREETING; echo to-stderr >&2", "submission_id": "ok-1", "metadata": {"k": "v"}, "runtime_env": {"env_vars": {"GREETING": "hi"}}}')"
+check "... PENDING at first, with Ray's message" \
+  "PENDING Job has not started yet. It may be waiting for the runtime environment to be set up." \
+  "$(api field "$jobs/ok-1" status) $(api field "$jobs/ok-1" message)"
+check "POST /api/jobs/ (a job that fails)" '200 application/json; charset=utf-8
+{"job_id": "fail-1", "submission_id": "fail-1"}' \
+  "$(api req POST "$jobs/" '{"entrypoint": "echo oops; exit 3", "submission_id": "fail-1"}')"
+check "POST /api/jobs/ (a job to stop)" '200 application/json; charset=utf-8
+{"job_id": "stop-1", "submission_id": "stop-1"}' \
+  "$(api req POST "$jobs/" '{"entrypoint": "sleep 300", "submission_id": "stop-1"}')"
+
+check "the first job turns SUCCEEDED" SUCCEEDED "$(api wait-job "$jobs/ok-1" SUCCEEDED 20)"
+check "... GET /api/jobs/ok-1, whole" \
+  "$(job_json ok-1 SUCCEEDED '"Job finished successfully."' null '{"k": "v"}' \
+    '{"env_vars": {"GREETING": "hi"}}' 0 'echo $GREETING; echo to-stderr >&2')" "$(job_view ok-1)"
+check "... its logs: stdout and stderr, after Ray's first line" '200 application/json; charset=utf-8
+{"logs": "Running entrypoint for job ok-1: echo $GREETING; echo to-stderr >&2\nhi\nto-stderr\n"}' \
+  "$(api req GET "$jobs/ok-1/logs")"
+check "the second job turns FAILED" FAILED "$(api wait-job "$jobs/fail-1" FAILED 20)"
+check "... with its exit code and Ray's message with the log's end" \
+  "$(job_json fail-1 FAILED '"Job entrypoint command failed with exit code 3, last available logs (truncated to 20,000 chars):\nRunning entrypoint for job fail-1: echo oops; exit 3\noops\n"' \
+    '"JOB_ENTRYPOINT_COMMAND_ERROR"' null null 3 'echo oops; exit 3')" "$(job_view fail-1)"
+check "the third job turns RUNNING" RUNNING "$(api wait-job "$jobs/stop-1" RUNNING 20)"
+check "... its end_time is null while it runs" null "$(api field "$jobs/stop-1" end_time)"
+check "POST /api/jobs/stop-1/stop" '200 application/json; charset=utf-8
+{"stopped": true}' "$(api req POST "$jobs/stop-1/stop")"
+check "... it turns STOPPED" STOPPED "$(api wait-job "$jobs/stop-1" STOPPED 20)"
+check "... GET /api/jobs/stop-1, whole (no exit code, as Ray)" \
+  "$(job_json stop-1 STOPPED '"Job was intentionally stopped."' null null null null 'sleep 300')" \
+  "$(job_view stop-1)"
+check "... its process is gone" 0 "$("$DOCKER" exec "$head" sh -c 'ps -o args | grep -c "^sleep 300"')"
+check "stopping it again: stopped false" '200 application/json; charset=utf-8
+{"stopped": false}' "$(api req POST "$jobs/stop-1/stop")"
+gen=$(api req POST "$jobs/" '{"entrypoint": "true"}' | tail -n +2 | py_json 'd["job_id"] == d["submission_id"] and d["submission_id"]')
+if [[ $gen =~ ^raysubmit_[A-Za-z0-9]{16}$ ]]; then pass "without a submission_id: raysubmit_ + 16 letters and digits ($gen)"; else fail "without a submission_id: raysubmit_ + 16 letters and digits" "got: $gen"; fi
+check "GET /api/jobs/ lists them all" "$(printf '%s\n' fail-1 "$gen" ok-1 stop-1 | sort | tr '\n' ' ')" \
+  "$(api req GET "$jobs/" | tail -n +2 | py_json '" ".join(sorted(j["submission_id"] for j in d)) + " "')"
+check "a reused submission_id: 400" "400 ValueError: Job with submission_id ok-1 already exists. Please use a different submission_id." \
+  "$(api req POST "$jobs/" '{"entrypoint": "true", "submission_id": "ok-1"}' | sed -n '1s/ .*//p;$p' | tr '\n' ' ' | sed 's/ $//')"
+check "a body without entrypoint: 400" \
+  "400 TypeError: JobSubmitRequest.__init__() missing 1 required positional argument: 'entrypoint'" \
+  "$(api req POST "$jobs/" '{"submission_id": "x"}' | sed -n '1s/ .*//p;$p' | tr '\n' ' ' | sed 's/ $//')"
+check "a body that is not JSON: 400" \
+  "400 json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)" \
+  "$(api req POST "$jobs/" 'entrypoint=true' | sed -n '1s/ .*//p;$p' | tr '\n' ' ' | sed 's/ $//')"
+check "an unknown job: 404" "404 text/plain; charset=utf-8
+Job nope does not exist" "$(api req GET "$jobs/nope")"
+
+# --- ray job (the CLI, over the same API) ------------------------------------------
+# big MESSAGE: Ray's cli_logger framing of a big success or error message.
+big() {
+  local line
+  line=$(printf '%*s' "${#1}" '' | tr ' ' -)
+  printf '\n%s\n%s\n%s\n' "$line" "$1" "$line"
+}
+out=$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$head" \
+  ray job submit --submission-id cli-1 -- sh -c 'echo "from the cli"' 2>"$tmp/job.err")
+check "ray job submit waits for the job and exits 0" 0 "$?"
+check "... printing what Ray's CLI prints" "Job submission server address: $dash
+$(big "Job 'cli-1' submitted successfully")
+
+Next steps
+  Query the logs of the job:
+    ray job logs cli-1
+  Query the status of the job:
+    ray job status cli-1
+  Request the job to be stopped:
+    ray job stop cli-1
+
+Tailing logs until the job exits (disable with --no-wait):
+Running entrypoint for job cli-1: sh -c 'echo \"from the cli\"'
+from the cli
+$(big "Job 'cli-1' succeeded")" "$out"
+out=$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$head" ray job submit -- sh -c 'exit 5' 2>"$tmp/job.err")
+check "ray job submit of a failing job exits 1" 1 "$?"
+check_has "... with Ray's status message" \
+  "Status message: Job entrypoint command failed with exit code 5, last available logs" "$out"
+check "ray job status, from a worker's container (the head's dashboard found through the GCS)" \
+  "Job submission server address: $dash
+$(big "Job 'ok-1' succeeded")" \
+  "$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$px-w1" ray job status ok-1 2>"$tmp/job.err")"
+check "ray job logs --address http://..." "Job submission server address: $dash
+Running entrypoint for job ok-1: echo \$GREETING; echo to-stderr >&2
+hi
+to-stderr" "$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$px-w1" ray job logs --address "$dash" ok-1 2>"$tmp/job.err")"
+"$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$head" ray job submit --no-wait --submission-id cli-stop -- sleep 300 >/dev/null 2>&1
+api wait-job "$jobs/cli-stop" RUNNING 20 >/dev/null
+out=$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$head" ray job stop cli-stop 2>"$tmp/job.err")
+check "ray job stop exits 0 once the job is stopped" "0 Job 'cli-stop' was stopped" "$? $(tail -n1 <<<"$out")"
+check "... and the head says STOPPED" STOPPED "$(api field "$jobs/cli-stop" status)"
+"$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$head" ray job status nope >/dev/null 2>"$tmp/job.err"
+check "ray job status of an unknown job exits 1 with the SDK's error" \
+  "1 RuntimeError: Request failed with status code 404: Job nope does not exist." "$? $(tail -n1 "$tmp/job.err")"
+
+# --- the CLI's start-up delay (a stand-in for Python and `import ray`) ------------------
+t0=$(now_ms)
+"$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$head" ray status >/dev/null
+fast=$(($(now_ms) - t0))
+t0=$(now_ms)
+"$DOCKER" exec "$head" ray status >/dev/null
+slow=$(($(now_ms) - t0))
+t0=$(now_ms)
+"$DOCKER" exec "$head" ray job status ok-1 >/dev/null
+job_slow=$(($(now_ms) - t0))
+echo "# ray status: ${fast} ms with RAY_STANDIN_CLI_DELAY_MS=0, ${slow} ms by default; ray job status: ${job_slow} ms"
+if ((slow >= 900 && slow - fast >= 500)); then
+  pass "ray status pays the default 1 s start-up delay (${slow} ms vs ${fast} ms)"
+else
+  fail "ray status pays the default 1 s start-up delay" "${slow} ms by default, ${fast} ms without"
+fi
+if ((job_slow >= 900)); then pass "ray job pays it too (${job_slow} ms)"; else fail "ray job pays it too" "${job_slow} ms"; fi
+
 # --- command-line errors, as Click reports them ---------------------------------
 # expect_error DESCRIPTION STATUS MESSAGE ARGS...: `ray ARGS` in the head's
 # container exits with STATUS and says MESSAGE on stderr.
@@ -252,6 +662,7 @@ out=$("$DOCKER" run --rm --network "$net" --label "$label" "$IMAGE" \
   ray start --address="$head:6379" --num-cpus=1 2>&1)
 check "a worker without --block joins, then exits 0" "0 1" "$? $(grep -c '^Ray runtime started.$' <<<"$out")"
 if wait_nodes "$head" 3; then pass "the head still lists 3 nodes"; else fail "the head still lists 3 nodes" "$(cat "$tmp/status.out")"; fi
+check "... and its node list has no trace of that worker" 3 "$(api field "$dash/api/v0/nodes" data result total)"
 
 # --- SIGTERM: docker stop is quick, and the head drops the worker ---------------
 t0=$(now_ms)
@@ -265,6 +676,47 @@ if wait_nodes "$head" 2; then
 else
   fail "ray status drops to 2 nodes" "$(cat "$tmp/status.out" "$tmp/status.err")"
 fi
+check "... the node list keeps it as DEAD: Ray's Expected termination" \
+  "DEAD Expected termination: received SIGTERM" \
+  "$(api states "$dash/api/v0/nodes" "$w2_ip" 10 DEAD | sed -E 's/ [0-9a-f]{56}$//')"
+
+# --- a worker killed with SIGKILL, then restarted under the same name ---------------------
+w3=$px-w3
+run "$w3" -- ray start --address="$head:6379" --num-cpus=1 --node-name="$w3" --block
+api states "$dash/api/v0/nodes" "$w3" 30 ALIVE >"$tmp/w3.states"
+check "a worker started with --node-name is ALIVE under that name" "ALIVE None" \
+  "$(sed -E 's/ [0-9a-f]{56}$//' "$tmp/w3.states")"
+old_id=$(awk '{print $NF}' "$tmp/w3.states")
+"$DOCKER" kill "$w3" >/dev/null
+check "killed with SIGKILL, it is DEAD with Ray's Unexpected termination" \
+  "DEAD Unexpected termination: health check failed due to missing too many heartbeats $old_id" \
+  "$(api states "$dash/api/v0/nodes" "$w3" 30 DEAD)"
+"$DOCKER" start "$w3" >/dev/null
+api states "$dash/api/v0/nodes" "$w3" 30 ALIVE,DEAD >"$tmp/w3.states"
+check "restarted, the same name gets a new ALIVE entry; the old one stays DEAD" "ALIVE None
+DEAD Unexpected termination: health check failed due to missing too many heartbeats $old_id" \
+  "$(sed -E "s/^(ALIVE None) [0-9a-f]{56}\$/\1/" "$tmp/w3.states")"
+check "... under a new node id" 2 "$(awk '{print $NF}' "$tmp/w3.states" | sort -u | wc -l)"
+
+# --- a /tmp/ray the container's user cannot write (Docker makes a missing bind-mount folder
+# as root, mode 755), as with ./logs/{name}:/tmp/ray ------------------------------------------
+"$DOCKER" run --rm --label "$label" -v "$tmp/binds/head:/tmp/ray" "$IMAGE" \
+  ray start --head --block >/dev/null 2>"$tmp/perm.err"
+rc=$?
+check "the folder Docker made: root's, 755" "0 0 drwxr-xr-x" "$(stat -c '%u %g %A' "$tmp/binds/head")"
+check "ray start --head there exits 1" 1 "$rc"
+last=$(tail -n1 "$tmp/perm.err")
+if [[ $last =~ ^PermissionError:\ \[Errno\ 13\]\ Permission\ denied:\ \'/tmp/ray/session_[0-9_-]+\'$ ]]; then
+  pass "... saying Ray's PermissionError last ($last)"
+else
+  fail "... saying Ray's PermissionError last" "got: $(cat "$tmp/perm.err")"
+fi
+"$DOCKER" run --rm --label "$label" --network "$net" -v "$tmp/binds/worker:/tmp/ray" "$IMAGE" \
+  ray start --address="$head:6379" --node-name="$px-nowrite" --block >/dev/null 2>"$tmp/perm.err"
+rc=$?
+check "a worker there exits 1 too, with the PermissionError last" \
+  "1 PermissionError: [Errno 13] Permission denied: '/tmp/ray/${session##*/}'" "$rc $(tail -n1 "$tmp/perm.err")"
+check "... and never registers" "" "$(api states "$dash/api/v0/nodes" "$px-nowrite" 0 "")"
 
 # --- a worker started before its head, token auth, GPUs ---------------------------
 late=$px-late
@@ -278,7 +730,7 @@ done
 check_has "a worker waits for a head that is not there yet" "Waiting for the head node at $late:6379" \
   "$("$DOCKER" logs "$px-early" 2>&1)"
 run "$late" --env RAY_AUTH_MODE=token --env RAY_AUTH_TOKEN=s3cret -- \
-  ray start --head --port=6379 --num-cpus=0 --block
+  ray start --head --port=6379 --num-cpus=0 --dashboard-host=0.0.0.0 --block
 if wait_nodes "$late" 2; then
   pass "the early worker joins the token-protected head"
   expected_status 1 2 2 >"$tmp/late.want"
@@ -299,6 +751,28 @@ out=$("$DOCKER" run --rm --network "$net" --label "$label" --env RAY_AUTH_TOKEN=
 check "a worker with a wrong token exits 1" 1 "$?"
 check_has "... saying so" "Error: authentication failed: the token does not match the head's" "$out"
 
+late_dash=http://$(ip_of "$late"):8265
+check "HTTP with token auth: no token -> 401" "401 text/plain; charset=utf-8
+Unauthorized: Missing authentication token" "$(api req GET "$late_dash/api/v0/nodes")"
+check "... a wrong token -> 403" "403 text/plain; charset=utf-8
+Forbidden: Invalid authentication token" \
+  "$(api req GET "$late_dash/api/v0/nodes" - 'Authorization: Bearer wrong')"
+check "... Authorization: Bearer TOKEN -> 200, 2 nodes" "200 application/json; charset=utf-8 2" \
+  "$(api req GET "$late_dash/api/v0/nodes" - 'Authorization: Bearer s3cret' |
+    { read -r l; echo "$l $(py_json 'd["data"]["result"]["total"]')"; })"
+check "... X-Ray-Authorization: Bearer TOKEN (KubeRay's) -> 200" "200 application/json; charset=utf-8" \
+  "$(api req GET "$late_dash/api/version" - 'X-Ray-Authorization: Bearer s3cret' | head -n1)"
+check "... the Jobs API needs it too" 401 "$(api req GET "$late_dash/api/jobs/" | cut -d' ' -f1 | head -n1)"
+check "... but not /api/gcs_healthz" "200 text/plain; charset=utf-8
+success" "$(api req GET "$late_dash/api/gcs_healthz")"
+out=$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$late" ray job submit -- echo authed 2>"$tmp/job.err")
+check "ray job submit with the cluster's token works" "0 1" "$? $(grep -c '^authed$' <<<"$out")"
+"$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 -e RAY_AUTH_TOKEN=wrong "$late" \
+  ray job submit --address "http://127.0.0.1:8265" -- echo authed >/dev/null 2>"$tmp/job.err"
+check "... with a wrong one it fails with the 403" \
+  "1 requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: http://127.0.0.1:8265/api/version" \
+  "$? $(tail -n1 "$tmp/job.err")"
+
 "$DOCKER" stop -t 10 "$late" >/dev/null
 if wait_exited "$px-early"; then pass "a worker exits when its head goes away"; else fail "a worker exits when its head goes away"; fi
 check "... with status 1" 1 "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$px-early")"
@@ -309,6 +783,10 @@ stopper=$px-stop
 # sh stays after ray exits, so `docker exec` is not cut short by the container stopping.
 run "$stopper" -- sh -c 'ray start --head --num-cpus=0 --block; echo "ray exited with $?"; sleep 600'
 if wait_nodes "$stopper" 1; then pass "a head under sh answers ray status"; else fail "a head under sh answers ray status"; fi
+check "without --dashboard-host the dashboard is on 127.0.0.1:8265, as Ray's" success \
+  "$("$DOCKER" exec "$stopper" wget -q -O- http://127.0.0.1:8265/api/gcs_healthz)"
+check "... so the container's address does not answer" refused \
+  "$(api refused "http://$(ip_of "$stopper"):8265/api/gcs_healthz")"
 out=$("$DOCKER" exec "$stopper" ray stop 2>&1)
 check "ray stop stops it" "0 Stopped all 1 Ray processes." "$? $out"
 check_has "... and it exited with status 0" "ray exited with 0" "$("$DOCKER" logs "$stopper" 2>&1)"

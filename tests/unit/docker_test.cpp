@@ -75,6 +75,21 @@ TEST(DockerImages, ReadsWhichAreMissing) {
             std::vector<std::string>{"ray:2"});
 }
 
+// One line per present image, in the order asked; the missing ones have none.
+TEST(DockerImages, ReadsEachPresentImagesUser) {
+  EXPECT_EQ(parse_image_users("sha256:a\t\"1000\"\nsha256:c\t\"\"\n", {"ray:1", "ray:2", "ray:3"},
+                              {"ray:2"}),
+            (std::map<std::string, std::string>{{"ray:1", "1000"}, {"ray:3", ""}}));
+  EXPECT_EQ(parse_image_users("sha256:a\t\"ray:users\"\n", {"ray:1"}, {}),
+            (std::map<std::string, std::string>{{"ray:1", "ray:users"}}));
+}
+
+TEST(DockerImages, ReadsTheUserIdFromId) {
+  EXPECT_EQ(parse_id("uid=1000(ray) gid=100(users) groups=100(users)\n"), (UserIds{1000, 100}));
+  EXPECT_EQ(parse_id("uid=1000 gid=0\n"), (UserIds{1000, 0}));
+  EXPECT_EQ(parse_id("id: unknown user ray\n"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace raylaunch
 
@@ -85,6 +100,9 @@ TEST(DryRun, OnlyLookingCommandsReachTheEngine) {
   EXPECT_TRUE(is_read_only_docker_command({"docker", "ps", "-a"}));
   EXPECT_TRUE(is_read_only_docker_command({"docker", "--context", "x", "network", "ls"}));
   EXPECT_TRUE(is_read_only_docker_command({"docker", "image", "inspect", "ray:1"}));
+  EXPECT_TRUE(is_read_only_docker_command(DockerEndpoint{}.argv(user_probe_args("ray:1"))));
+  EXPECT_FALSE(is_read_only_docker_command(
+      {"docker", "run", "--rm", "--network", "none", "--entrypoint", "id", "-v", "/:/h", "ray:1"}));
   EXPECT_FALSE(is_read_only_docker_command({"docker", "network", "create", "n"}));
   EXPECT_FALSE(is_read_only_docker_command({"docker", "run", "-d", "ray:1"}));
   EXPECT_FALSE(is_read_only_docker_command({"docker", "pull", "ray:1"}));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "support/load_helpers.hpp"
+#include "support/fake_http.hpp"
 #include "support/recording_runner.hpp"
 
 namespace raylaunch {
@@ -47,7 +48,8 @@ TEST(Executor, UpOnAnEmptyEngineCreatesNetworkHeadThenWorkers) {
   EXPECT_EQ(f.executor.up(plan, {false, std::chrono::seconds(5), 1, false}), 0);
   std::vector<Argv> probes(f.runner.argvs.begin(), f.runner.argvs.begin() + 3);
   std::sort(probes.begin(), probes.end());
-  EXPECT_EQ(probes, (std::vector<Argv>{{"docker", "image", "inspect", "--format", "{{.Id}}", "ray:1"},
+  EXPECT_EQ(probes, (std::vector<Argv>{{"docker", "image", "inspect", "--format",
+                                        "{{.Id}}\t{{json .Config.User}}", "ray:1"},
                                        {"docker", "network", "ls", "--filter",
                                         "label=io.raylaunch.project=demo", "--format", "{{.Name}}"},
                                        {"docker", "ps", "-a", "--no-trunc", "--filter",
@@ -180,9 +182,182 @@ TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
             "demo-cpu-1  worker  cpu           running     alive       -  -\n"
             "demo-cpu-2  worker  cpu           exited      -           -  -\n"
             "\n"
-            "Ray: 2 of 3 nodes alive\n"
+            "Ray: 2 of 3 nodes alive (counted by ray status in the head)\n"
             "dashboard: http://127.0.0.1:8265\n");
   EXPECT_EQ(f.runner.argvs.size(), 2u);
+}
+
+// With Ray's dashboard: each node by name, no `docker exec`.
+struct DashboardFixture : Fixture {
+  test::FakeHttp http;
+  Executor with_api{runner, DockerEndpoint{}, progress, out, nullptr, &http};
+};
+
+std::string ps_of(const Plan& plan, const std::string& exited = "") {
+  std::string ps;
+  for (const PlannedContainer& c : plan.containers) {
+    ps += fmt::format("id-{}\t{}\t{}\t{}\t{}\t{}\t{}\t\t\t{}\n", c.name, c.name,
+                      c.name == exited ? "exited" : "running", c.role, c.group, c.replica,
+                      c.config_hash, c.role == "head" ? "http://127.0.0.1:8265" : "");
+  }
+  return ps;
+}
+
+TEST(Executor, StatusShowsRaysViewOfEachNodeByName) {
+  DashboardFixture f;
+  Plan plan = test::plan_text(k_spec);
+  f.runner.answer_with([&](const Argv&) { return CommandResult{0, ps_of(plan, "demo-cpu-2"), "", false}; });
+  f.http.answer_with([](const HttpRequest&) {
+    return HttpResponse{200,
+                        test::ray_nodes_answer(
+                            {test::ray_node_json("h", "demo-head", true, true),
+                             test::ray_node_json("a", "demo-cpu-1", false, true),
+                             test::ray_node_json("b", "demo-cpu-2", false, false,
+                                                 "Expected termination"),
+                             test::ray_node_json("c", "by-hand", false, true)}),
+                        ""};
+  });
+  EXPECT_EQ(f.with_api.status("demo", &plan, {}), 1);
+  EXPECT_EQ(f.out.str(),
+            "NAME        ROLE    GROUP         STATE       RAY      CPUS  GPUS\n"
+            "demo-head   head    head          running     alive       -  -\n"
+            "demo-cpu-1  worker  cpu           running     alive       -  -\n"
+            "demo-cpu-2  worker  cpu           exited      dead        -  -\n"
+            "by-hand     -       -             no container  alive       2  -\n"
+            "\n"
+            "demo-cpu-2: dead in Ray: Expected termination\n"
+            "\n"
+            "Ray: 2 of 3 nodes alive\n"
+            "dashboard: http://127.0.0.1:8265\n");
+  EXPECT_EQ(f.runner.argvs.size(), 1u);  // one docker ps, no docker exec
+  ASSERT_EQ(f.http.requests.size(), 1u);
+  EXPECT_EQ(f.http.requests[0].host + ":" + std::to_string(f.http.requests[0].port) +
+                f.http.requests[0].target,
+            std::string("127.0.0.1:8265") + k_nodes_target);
+}
+
+TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
+  DashboardFixture f;
+  Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+  f.runner.answer_with([&](const Argv&) { return CommandResult{0, ps_of(plan), "", false}; });
+  f.http.answer_with([](const HttpRequest&) {
+    return HttpResponse{200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+  });
+  EXPECT_EQ(f.with_api.status("demo", &plan, {true}), 0);
+  EXPECT_EQ(f.out.str(), R"({
+  "schema_version": 2,
+  "project": "demo",
+  "healthy": true,
+  "nodes_planned": 1,
+  "nodes_running": 1,
+  "nodes_alive": 1,
+  "ray_reachable": true,
+  "ray_source": "dashboard",
+  "dashboard": "http://127.0.0.1:8265",
+  "nodes": [
+    {
+      "name": "demo-head",
+      "role": "head",
+      "group": "head",
+      "replica": 1,
+      "state": "running",
+      "ray_alive": true,
+      "ray_state": "ALIVE",
+      "ray_message": null,
+      "node_id": "h",
+      "node_ip": "172.28.0.2",
+      "resources": {
+        "CPU": 2.0,
+        "memory": 1073741824.0
+      },
+      "cpus": "",
+      "gpus": ""
+    }
+  ]
+}
+)");
+}
+
+// Token auth on and no spec at hand: a 401 makes raylaunch read the token
+// from the head's environment once, and ask again with it.
+TEST(Executor, StatusReadsTheTokenFromTheHeadAfterA401) {
+  DashboardFixture f;
+  Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+  f.runner.answer_with([&](const Argv& argv) {
+    if (is(argv, "inspect")) {
+      return CommandResult{0, "PATH=/bin\nRAY_AUTH_TOKEN=tok-0123456789\n", "", false};
+    }
+    return CommandResult{0, ps_of(plan), "", false};
+  });
+  f.http.answer_with([](const HttpRequest& request) {
+    auto auth = request.headers.find("Authorization");
+    if (auth == request.headers.end()) {
+      return HttpResponse{401, "Unauthorized: Missing authentication token", ""};
+    }
+    if (auth->second != "Bearer tok-0123456789") {
+      return HttpResponse{403, "Forbidden: Invalid authentication token", ""};
+    }
+    return HttpResponse{200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+  });
+  EXPECT_EQ(f.with_api.status("demo", nullptr, {}), 0);
+  ASSERT_EQ(f.http.requests.size(), 2u);
+  EXPECT_EQ(f.http.requests[1].headers.at("Authorization"), "Bearer tok-0123456789");
+}
+
+// The published port does not answer: the head container's own IP is asked
+// next, and only then `ray status` in the head.
+TEST(Executor, StatusFallsBackToTheContainerIpThenToRayStatus) {
+  DashboardFixture f;
+  Plan plan = test::plan_text(k_spec);
+  f.runner.answer_with([&](const Argv& argv) {
+    if (is(argv, "inspect")) {
+      return CommandResult{0, "172.28.0.2 \n", "", false};
+    }
+    if (is(argv, "exec")) {
+      return CommandResult{0, k_three_alive, "", false};
+    }
+    return CommandResult{0, ps_of(plan), "", false};
+  });
+  EXPECT_EQ(f.with_api.status("demo", &plan, {}), 0);
+  ASSERT_EQ(f.http.requests.size(), 2u);
+  EXPECT_EQ(f.http.requests[0].host, "127.0.0.1");
+  EXPECT_EQ(f.http.requests[1].host, "172.28.0.2");
+  ASSERT_EQ(f.runner.argvs.size(), 3u);
+  EXPECT_EQ(f.runner.argvs[1],
+            (Argv{"docker", "inspect", "--format",
+                  "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", "demo-head"}));
+  EXPECT_EQ(f.runner.argvs[2], (Argv{"docker", "exec", "demo-head", "ray", "status"}));
+  EXPECT_NE(f.out.str().find("Ray: 3 of 3 nodes alive (counted by ray status in the head)\n"),
+            std::string::npos)
+      << f.out.str();
+}
+
+TEST(Executor, UpWaitsUntilRayListsEveryNodeAliveByName) {
+  DashboardFixture f;
+  Plan plan = test::plan_text(k_spec);
+  f.runner.answer_with([](const Argv&) { return CommandResult{}; });
+  int polls = 0;
+  f.http.answer_with([&](const HttpRequest&) {
+    ++polls;
+    std::vector<std::string> nodes = {test::ray_node_json("h", "demo-head", true, true)};
+    if (polls >= 2) {
+      nodes.push_back(test::ray_node_json("a", "demo-cpu-1", false, true));
+    }
+    if (polls >= 3) {
+      nodes.push_back(test::ray_node_json("b", "demo-cpu-2", false, true));
+    }
+    return HttpResponse{200, test::ray_nodes_answer(nodes), ""};
+  });
+  EXPECT_EQ(f.with_api.up(plan, {true, std::chrono::seconds(30), 2, false}), 0);
+  EXPECT_EQ(polls, 3);
+  EXPECT_EQ(std::count_if(f.runner.argvs.begin(), f.runner.argvs.end(),
+                          [](const Argv& argv) { return is(argv, "exec"); }),
+            0);
+  EXPECT_EQ(f.out.str().substr(0, 41), "Ray cluster \"demo\" is up: 3 of 3 nodes al");
+  std::string progress = f.progress_text.str();
+  EXPECT_NE(progress.find("1/3 nodes alive (waiting for demo-cpu-1, demo-cpu-2)"), std::string::npos)
+      << progress;
+  EXPECT_NE(progress.find("2/3 nodes alive (waiting for demo-cpu-2)"), std::string::npos) << progress;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -48,6 +49,26 @@ struct ExecOutput {
   std::string out;
 };
 
+/// A user as numbers, as a container process runs as it.
+struct UserIds {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  bool operator==(const UserIds&) const = default;
+};
+
+/// What `docker image inspect` says of the planned images.
+struct ImageFacts {
+  std::vector<std::string> missing;
+  /// Each present image's `Config.User` as written ("" means root).
+  std::map<std::string, std::string> users;
+};
+
+/// The uid and gid an image's containers run as, or docker's words on why not.
+struct UserLookup {
+  std::optional<UserIds> ids;
+  std::string said;
+};
+
 /// One Docker engine (one host): its endpoint and the runner that reaches it.
 /// Every method may be called from several threads at once. Look-ups that
 /// must answer at once are bounded (RAYLAUNCH_ENGINE_TIMEOUT seconds, 30 by
@@ -68,8 +89,12 @@ class DockerEngine {
   /// The project's networks and volumes, by label; empty when docker fails.
   std::vector<std::string> networks(const std::string& project);
   std::vector<std::string> volumes(const std::string& project);
-  /// Which of `images` are not on the engine.
-  std::vector<std::string> missing_images(const std::vector<std::string>& images);
+  /// Which of `images` are not on the engine, and whom each present one runs as.
+  ImageFacts inspect_images(const std::vector<std::string>& images);
+  /// The uid and gid a container of `image` runs as by default: `id` in a
+  /// throwaway container without network (a user name needs the image's
+  /// /etc/passwd). Empty `ids` when it cannot run there.
+  UserLookup user_ids_of(const std::string& image);
   /// Whether the engine has the NVIDIA runtime that `--gpus` needs.
   bool has_nvidia_runtime();
   /// The container that publishes host port `port`, or "".
@@ -79,6 +104,8 @@ class DockerEngine {
   bool host_port_taken(const std::string& ip, int port) const;
   /// The environment a container was created with, one `NAME=value` a line.
   std::string environment_of(const std::string& container);
+  /// The container's IP address on its network ("" with host networking).
+  std::string container_ip(const std::string& container);
   /// The end of a container's log (stdout and stderr together).
   std::string log_tail(const std::string& container, int lines);
   /// Runs `command` in `container` and returns what it printed.
@@ -147,10 +174,20 @@ std::vector<std::string> volume_create_args(const std::string& project, const st
 std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& container);
 std::map<std::string, std::string> run_env(const PlannedContainer& container);
 
-/// `docker image inspect` of `images`; parse_missing_images reads which are absent.
+/// `docker image inspect` of `images`, one `ID<tab>"USER"` line per present
+/// image; parse_missing_images reads which are absent, parse_image_users the
+/// present ones' `Config.User`, in order.
 std::vector<std::string> image_inspect_args(const std::vector<std::string>& images);
 std::vector<std::string> parse_missing_images(const std::string& err,
                                               const std::vector<std::string>& images);
+std::map<std::string, std::string> parse_image_users(const std::string& out,
+                                                     const std::vector<std::string>& images,
+                                                     const std::vector<std::string>& missing);
+
+/// `docker run --rm --network none --entrypoint id IMAGE`; parse_id reads
+/// `uid=1000(ray) gid=100(users) ...`.
+std::vector<std::string> user_probe_args(const std::string& image);
+std::optional<UserIds> parse_id(const std::string& out);
 
 /// The last line of `text`, without its line ending: what docker said last.
 std::string last_line(const std::string& text);

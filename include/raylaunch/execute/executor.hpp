@@ -4,10 +4,13 @@
 #include <raylaunch/engine/docker_engine.hpp>
 #include <raylaunch/plan/planner.hpp>
 #include <raylaunch/execute/progress.hpp>
+#include <raylaunch/execute/ray_view.hpp>
+#include <raylaunch/ray/http.hpp>
 #include <raylaunch/plan/reconcile.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -36,8 +39,10 @@ class Executor {
  public:
   /// `out` gets results (summaries, tables); `progress` gets what happens.
   /// `cancel`, when set from a signal handler, stops new work from starting.
+  /// `http` reaches Ray's dashboard; without it Ray is asked with `ray status`
+  /// in the head only.
   Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress, std::ostream& out,
-           const std::atomic<bool>* cancel = nullptr);
+           const std::atomic<bool>* cancel = nullptr, HttpClient* http = nullptr);
 
   /// Creates or converges the cluster; with `wait`, returns when Ray on the
   /// head reports every planned node alive. Throws ExecError naming what
@@ -66,14 +71,24 @@ class Executor {
                    const std::vector<std::string>& missing);
   void check_gpu_runtime(const Plan& plan, const UpOptions& options);
   void check_host_ports(const std::vector<Action>& actions, const UpOptions& options);
+  // src/execute/host_folders.cpp; `users` is each image's Config.User.
+  void prepare_host_folders(const std::vector<Action>& actions,
+                            const std::map<std::string, std::string>& users,
+                            const UpOptions& options);
   void create_networks_and_volumes(const Plan& plan, const std::vector<Action>& actions);
   void apply_containers(const Plan& plan, const std::vector<Action>& actions,
                         const UpOptions& options);
   bool apply_step(const Plan& plan, const Action& action, FirstFailure& failure);
   int wait_for_ray(const Plan& plan, std::chrono::steady_clock::time_point deadline,
                    std::chrono::seconds timeout);
-  std::string nodes_not_joined(const Plan& plan);
+  std::string nodes_not_joined(const Plan& plan, const RayView& view);
   void report_up(const Plan& plan, int alive) const;
+
+  // Asking Ray (src/execute/ray_view.cpp): the dashboard, else `ray status`.
+  RayView ask_ray(HeadAccess& head, bool cli_fallback);
+  bool ask_dashboard(HeadAccess& head, RayView& view);
+  std::optional<std::vector<RayNode>> nodes_at(const std::string& host, int port,
+                                               HeadAccess& head, std::string& why);
 
   // down's phases (src/execute/down.cpp).
   void remove_containers(const std::string& project, const std::vector<ObservedContainer>& found,
@@ -84,6 +99,7 @@ class Executor {
   bool cancelled() const { return m_cancel != nullptr && m_cancel->load(); }
 
   DockerEngine m_engine;
+  HttpClient* m_http;
   Progress& m_progress;
   std::ostream& m_out;
   const std::atomic<bool>* m_cancel;

@@ -1,0 +1,51 @@
+#pragma once
+
+// What Ray says about a cluster, as `status` and `up --wait` use it: Ray's
+// node list by name from the head's dashboard, or, when the dashboard does not
+// answer, the count `ray status` prints in the head.
+
+#include <raylaunch/ray/nodes.hpp>
+#include <raylaunch/ray/ray_status.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace raylaunch {
+
+/// How to reach the head: what the plan (or the head's labels) say.
+struct HeadAccess {
+  std::string container;  // <project>-head
+  std::string dashboard;  // http://HOST:PORT, the io.raylaunch.dashboard label
+  std::string token;      // Ray's token when auth is on and known; else read on a 401
+  bool bridge = true;     // on a project network, so the container has an IP of its own
+  /// The head container's IP once looked up (one `docker inspect`, at most once).
+  std::optional<std::string> container_ip;
+};
+
+struct RayView {
+  enum class Source { none, dashboard, cli };
+  Source source = Source::none;
+  /// Source::dashboard: every node Ray lists, by name (ray_nodes_by_name).
+  std::map<std::string, RayNode> by_name;
+  /// Source::cli: Ray's count of live nodes.
+  RayStatus counted;
+  /// Where the dashboard answered, or why it did not.
+  std::string dashboard_note;
+
+  /// Ray's entry for `name`, when Ray lists it (dashboard only).
+  const RayNode* find(const std::string& name) const {
+    auto found = by_name.find(name);
+    return found == by_name.end() ? nullptr : &found->second;
+  }
+};
+
+struct Plan;
+/// How the planned head is reached: its name, dashboard label and token.
+HeadAccess head_access_of(const Plan& plan);
+
+/// "host:port" of a dashboard URL (`http://127.0.0.1:8265`); false when it is
+/// not one. A dashboard published on every interface is asked on 127.0.0.1.
+bool split_dashboard_url(const std::string& url, std::string& host, int& port);
+
+}  // namespace raylaunch

@@ -1,0 +1,139 @@
+// Asking Ray about the cluster. The head's dashboard answers in milliseconds
+// and names every node; `ray status` is a Python program that costs the head
+// seconds of CPU per call and only counts nodes. So the dashboard is asked
+// first, where it really is: the published port (no docker call needed), then,
+// on a local engine's bridge network, the head container's own IP. Only when
+// neither answers is `ray status` run in the head, and --verbose says so.
+#include <raylaunch/execute/ray_view.hpp>
+
+#include <fmt/format.h>
+
+#include <raylaunch/base/log.hpp>
+#include <raylaunch/base/redact.hpp>
+#include <raylaunch/execute/executor.hpp>
+
+#include <sstream>
+
+namespace raylaunch {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Whether `nodes` is this cluster's list: its head is our head container.
+bool is_our_cluster(const std::vector<RayNode>& nodes, const std::string& head) {
+  for (const RayNode& node : nodes) {
+    if (node.is_head && node.node_name == head) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string token_in(const std::string& environment) {
+  std::istringstream lines(environment);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("RAY_AUTH_TOKEN=", 0) == 0 && line.size() > 15) {
+      return line.substr(15);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool split_dashboard_url(const std::string& url, std::string& host, int& port) {
+  const std::string scheme = "http://";
+  size_t colon = url.rfind(':');
+  if (url.rfind(scheme, 0) != 0 || colon == std::string::npos || colon < scheme.size()) {
+    return false;
+  }
+  host = url.substr(scheme.size(), colon - scheme.size());
+  if (host == "0.0.0.0") {
+    host = "127.0.0.1";
+  }
+  try {
+    port = std::stoi(url.substr(colon + 1));
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !host.empty() && port > 0 && port < 65536;
+}
+
+// One try of the node list at `host:port`; nullopt with `why` when it fails.
+std::optional<std::vector<RayNode>> Executor::nodes_at(const std::string& host, int port,
+                                                       HeadAccess& head, std::string& why) {
+  HttpRequest request{"GET", host, port, k_nodes_target, {}, "", 2s};
+  if (!head.token.empty()) {
+    request.headers["Authorization"] = "Bearer " + head.token;
+  }
+  HttpResponse answer = m_http->send(request);
+  if ((answer.status == 401 || answer.status == 403) && head.token.empty()) {
+    // Token auth is on and no spec said so: the head's own environment has it.
+    head.token = token_in(m_engine.environment_of(head.container));
+    if (!head.token.empty()) {
+      remember_secret(head.token);
+      return nodes_at(host, port, head, why);
+    }
+  }
+  if (!answer.ok()) {
+    why = answer.status == 0 ? answer.error : fmt::format("HTTP {}", answer.status);
+    return std::nullopt;
+  }
+  std::optional<std::vector<RayNode>> nodes = parse_ray_nodes(answer.body, why);
+  if (nodes && !is_our_cluster(*nodes, head.container)) {
+    why = fmt::format("the Ray cluster there has no head named {}", head.container);
+    return std::nullopt;
+  }
+  return nodes;
+}
+
+// The dashboard's node list, from the first place that answers.
+bool Executor::ask_dashboard(HeadAccess& head, RayView& view) {
+  std::string host;
+  int port = 0;
+  if (m_http == nullptr || !split_dashboard_url(head.dashboard, host, port)) {
+    view.dashboard_note = "no dashboard address";
+    return false;
+  }
+  std::vector<std::string> hosts = {host};
+  std::string why;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    std::optional<std::vector<RayNode>> nodes = nodes_at(hosts[i], port, head, why);
+    if (nodes) {
+      view.source = RayView::Source::dashboard;
+      view.by_name = ray_nodes_by_name(*nodes);
+      view.dashboard_note = fmt::format("http://{}:{}", hosts[i], port);
+      return true;
+    }
+    log_debug(fmt::format("Ray's dashboard at http://{}:{} did not answer: {}", hosts[i], port,
+                          why));
+    if (i == 0 && head.bridge && m_engine.endpoint().is_local()) {
+      if (!head.container_ip) {
+        head.container_ip = m_engine.container_ip(head.container);
+      }
+      if (!head.container_ip->empty() && *head.container_ip != host) {
+        hosts.push_back(*head.container_ip);
+      }
+    }
+  }
+  view.dashboard_note = why;
+  return false;
+}
+
+RayView Executor::ask_ray(HeadAccess& head, bool cli_fallback) {
+  RayView view;
+  if (ask_dashboard(head, view) || !cli_fallback) {
+    return view;
+  }
+  log_debug(fmt::format("asking `ray status` in {} instead: the dashboard did not answer ({})",
+                        head.container, view.dashboard_note));
+  ExecOutput status = m_engine.exec(head.container, {"ray", "status"});
+  view.counted = parse_ray_status(status.out);
+  if (status.exit_code == 0 && view.counted.has_status) {
+    view.source = RayView::Source::cli;
+  }
+  return view;
+}
+
+}  // namespace raylaunch
