@@ -103,8 +103,22 @@ class YamlReader {
   }
 
   // An alias is yaml-cpp's anchored node itself, so it is converted again
-  // where it is used: a copy, place included.
-  YamlNode convert(const YAML::Node& node) const {
+  // where it is used: a copy, place included. Aliases of aliases multiply
+  // (ten lines can stand for 10^10 values) and an alias inside its own anchor
+  // never ends, so depth and count are capped: refused in milliseconds.
+  YamlNode convert(const YAML::Node& node, int depth = 0) const {
+    if (depth > k_max_depth) {
+      throw SpecError(fmt::format("the spec nests more than {} levels deep", k_max_depth),
+                      "an alias inside its own anchor (a: &x [*x]) nests for ever; write the "
+                      "values out",
+                      at(node));
+    }
+    if (++m_values > k_max_values) {
+      throw SpecError(fmt::format("the spec stands for more than {} values", k_max_values),
+                      "aliases (*name) repeat what they name, and aliases of aliases multiply "
+                      "it; write the values out, or use fewer aliases",
+                      at(node));
+    }
     YamlNode out;
     const YAML::Mark mark = node.Mark();
     out.where = at(node);
@@ -122,12 +136,12 @@ class YamlReader {
     } else if (node.IsSequence()) {
       out.kind = YamlNode::Kind::sequence;
       for (const YAML::Node& item : node) {
-        out.items.push_back(convert(item));
+        out.items.push_back(convert(item, depth + 1));
       }
     } else if (node.IsMap()) {
       out.kind = YamlNode::Kind::map;
       for (YAML::const_iterator it = node.begin(); it != node.end(); ++it) {
-        out.entries.push_back({convert(it->first), convert(it->second)});
+        out.entries.push_back({convert(it->first, depth + 1), convert(it->second, depth + 1)});
       }
     }
     return out;
@@ -241,6 +255,10 @@ class YamlReader {
   const std::string& m_file;
   const std::string& m_source;
   std::vector<size_t> m_line_starts;  // the offset each line starts at
+  // No spec needs more: a cluster of 10,000 replicas is one `replicas:` value.
+  static constexpr int k_max_depth = 64;
+  static constexpr size_t k_max_values = 100000;
+  mutable size_t m_values = 0;  // values converted so far
 };
 
 }  // namespace
