@@ -35,7 +35,7 @@ ensure_packages() {
 }
 
 ensure_packages clang cmake ninja-build libyaml-cpp-dev libcli11-dev libboost-dev \
-  libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev
+  libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libzip-dev
 # -fsanitize=fuzzer needs compiler-rt's libclang_rt.fuzzer, packaged per clang version.
 clang_major=$(clang++ -dumpversion | cut -d. -f1)
 ensure_packages "libclang-rt-${clang_major}-dev"

@@ -5,10 +5,12 @@ set -euo pipefail
 
 build_packages=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev libboost-dev
   libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libgtest-dev
-  libgmock-dev libbenchmark-dev python3)
+  libgmock-dev libbenchmark-dev libzip-dev python3)
 # The Docker engine for `up`, what the ray stand-in image is built from, and
-# `ss`, which the fault tests use to see a listener.
-docker_packages=(docker.io busybox-static musl-tools iproute2)
+# `ss`, which the fault tests use to see a listener; docker-compose and the
+# CRD check's Python modules for the export test (tests/integration/export_test.sh).
+docker_packages=(docker.io busybox-static musl-tools iproute2 docker-compose python3-jsonschema
+  python3-yaml)
 
 want=("${build_packages[@]}")
 if [[ ${1:-} == --docker ]]; then

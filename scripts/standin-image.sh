@@ -62,7 +62,7 @@ cp "$busybox" "$root/bin/busybox"
 install -m 0755 "$build/ray" "$root/usr/local/bin/ray"
 
 applets=$("$busybox" --list)
-for a in sh ls cat sleep ps kill echo mkdir rm tail grep nslookup wget env id hostname; do
+for a in sh ls cat sleep ps kill echo mkdir rm tail grep nslookup wget env id hostname unzip; do
   grep -qx "$a" <<<"$applets" || die "this busybox has no '$a' applet"
   ln -s busybox "$root/bin/$a"
 done

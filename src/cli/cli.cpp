@@ -7,12 +7,17 @@
 #include <fmt/format.h>
 
 #include <raylaunch/base/log.hpp>
+#include <raylaunch/spec/keys.hpp>
 
 #include "commands.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace raylaunch {
 
@@ -35,6 +40,10 @@ struct Options {
   EngineOptions engine;
   LogsOptions logs;
   ExecOptions exec;
+  SubmitOptions submit;
+  JobOptions job;
+  RunOptions run;
+  ExportCommand exporting;
 };
 
 struct Commands {
@@ -44,35 +53,60 @@ struct Commands {
   CLI::App* status = nullptr;
   CLI::App* logs = nullptr;
   CLI::App* exec = nullptr;
+  CLI::App* submit = nullptr;
+  CLI::App* job = nullptr;
+  CLI::App* run = nullptr;
 };
 
-// `logs` keeps `-f` for --follow, as docker and compose do; there the spec is --file only.
-void add_common(CLI::App& command, CommonOptions& common, bool docker, bool short_file = true) {
-  command.add_option(short_file ? "-f,--file" : "--file", common.file,
-                     "The cluster spec (default: raylaunch.yml here)");
-  command.add_option("-p,--project-name", common.project_name,
-                     "The project's name (default: the spec's name:)");
-  command.add_flag("--verbose", common.verbose,
-                   "Log every docker command with its exit status and time on stderr");
+constexpr const char* k_global_rule =
+    "Global options go before or after the command: `raylaunch -f x.yml -p demo up`\n"
+    "is `raylaunch up -f x.yml -p demo`. After `logs` and `job logs`, -f means --follow\n"
+    "(as in docker): there give the spec as --file, or as -f FILE before the command.";
+
+// The options every command takes, before or after its name: the program and
+// each command define them on the same variables (the command's show in its
+// --help). After `logs`, `-f` is --follow, so there the spec is --file only.
+// Without `docker`, --docker and --context are still accepted (on the
+// program) but left out of the command's help.
+void add_globals(CLI::App& app, Options& o, bool docker, bool short_file = true) {
+  CommonOptions& common = o.common;
+  const char* group = "Global options (before or after the command)";
+  app.add_option(short_file ? "-f,--file" : "--file", common.file,
+                 "The cluster spec (default: raylaunch.yml here)")
+      ->group(group);
+  app.add_option("-p,--project-name", common.project_name,
+                 "The project's name (default: the spec's name:)")
+      ->group(group);
   if (docker) {
-    command.add_option("--docker", common.docker,
-                       "The docker program (default: $RAYLAUNCH_DOCKER or docker)");
-    command.add_option("--context", common.context, "The Docker context to use");
+    app.add_option("--docker", common.docker,
+                   "The docker program (default: $RAYLAUNCH_DOCKER or docker)")
+        ->group(group);
+    app.add_option("--context", common.context, "The Docker context to use")->group(group);
+    app.add_option("--progress", o.engine.progress,
+                   "auto (plain when CI=true or stderr is not a terminal), tty, plain or json")
+        ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))
+        ->group(group);
   }
+  app.add_flag("--verbose", common.verbose,
+               "Log every docker command with its exit status and time on stderr")
+      ->group(group);
 }
 
-// A subcommand with the options every command takes.
-CLI::App* subcommand(CLI::App& app, Options& o, const char* name, const char* help,
+// The help's closing lines: an example, then where the global options go.
+void with_example(CLI::App& command, const std::string& example) {
+  command.footer(fmt::format("Example:\n  {}\n\n{}", example, k_global_rule));
+}
+
+// A subcommand of `parent` with the global options.
+CLI::App* subcommand(CLI::App& parent, Options& o, const char* name, const char* help,
                      bool docker = true) {
-  CLI::App* command = app.add_subcommand(name, help);
-  add_common(*command, o.common, docker, std::string_view(name) != "logs");
+  CLI::App* command = parent.add_subcommand(name, help);
+  add_globals(*command, o, docker, std::string_view(name) != "logs");
   return command;
 }
 
-// The commands that change the cluster show progress and take the project's lock.
-void add_progress_and_lock(CLI::App& command, EngineOptions& engine) {
-  command.add_option("--progress", engine.progress, "auto, tty, plain or json")
-      ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
+// The commands that change the cluster take the project's lock.
+void add_lock(CLI::App& command, EngineOptions& engine) {
   command.add_option("--lock-timeout", engine.lock_timeout,
                      "Seconds to wait for another raylaunch on this project (default 300)");
 }
@@ -82,7 +116,17 @@ CLI::App* define_config(CLI::App& app, Options& o) {
   config->add_option("--format", o.config.format, "yaml or json")
       ->check(CLI::IsMember({"yaml", "json"}));
   config->add_flag("-q,--quiet", o.config.quiet, "Only validate; print nothing");
+  with_example(*config, "raylaunch config -f cluster.yml --format json");
   return config;
+}
+
+// `up`'s options that `run` shares.
+void add_up_options(CLI::App& command, UpCommand& up, EngineOptions& engine) {
+  command.add_option("--timeout", up.timeout,
+                     "Seconds to wait for every node to join (default 180)");
+  command.add_option("--parallel", up.parallel, "Docker commands at once (default 8)")
+      ->check(CLI::Range(1, 64));
+  add_lock(command, engine);
 }
 
 CLI::App* define_up(CLI::App& app, Options& o) {
@@ -91,11 +135,11 @@ CLI::App* define_up(CLI::App& app, Options& o) {
   up->add_flag("--dry-run", o.up.dry_run, "Print the docker commands, run none");
   up->add_flag("--no-wait", o.up.no_wait,
                "Return when the containers run, before Ray has every node");
+  up->add_flag("-d,--detach", o.up.no_wait,
+               "Same as --no-wait (compose's habit; the nodes always run detached)");
   up->add_flag("--wait", o.up.wait, "Wait until Ray has every node (the default)");
-  up->add_option("--timeout", o.up.timeout, "Seconds to wait for every node to join (default 180)");
-  up->add_option("--parallel", o.up.parallel, "Docker commands at once (default 8)")
-      ->check(CLI::Range(1, 64));
-  add_progress_and_lock(*up, o.engine);
+  add_up_options(*up, o.up, o.engine);
+  with_example(*up, "raylaunch -f cluster.yml up --timeout 300");
   return up;
 }
 
@@ -103,13 +147,16 @@ CLI::App* define_down(CLI::App& app, Options& o) {
   CLI::App* down = subcommand(app, o, "down", "Remove the cluster's containers and network");
   down->add_option("-t,--timeout", o.down.timeout, "Seconds to wait for Ray to stop (default 10)");
   down->add_flag("-v,--volumes", o.down.volumes, "Also remove the project's volumes");
-  add_progress_and_lock(*down, o.engine);
+  add_lock(*down, o.engine);
+  with_example(*down, "raylaunch down -p demo -v");
   return down;
 }
 
 CLI::App* define_status(CLI::App& app, Options& o) {
   CLI::App* status = subcommand(app, o, "status", "Show the containers and Ray's view of them");
+  status->alias("ps");
   status->add_flag("--json", o.engine.json, "Print a JSON document");
+  with_example(*status, "raylaunch ps -f cluster.yml --json");
   return status;
 }
 
@@ -118,18 +165,116 @@ CLI::App* define_logs(CLI::App& app, Options& o) {
   logs->add_option("node", o.logs.node, "The node: head, GROUP-N, or a container name");
   logs->add_flag("-f,--follow", o.logs.follow, "Keep printing new lines");
   logs->add_option("--tail", o.logs.tail, "Only the last N lines");
+  with_example(*logs, "raylaunch -f cluster.yml logs cpu-2 -f --tail 100");
   return logs;
 }
 
 CLI::App* define_exec(CLI::App& app, Options& o) {
   CLI::App* exec = subcommand(app, o, "exec", "Run a command in a node: exec NODE -- CMD...");
-  exec->add_option("node", o.exec.node, "The node: head, GROUP-N, or a container name")
-      ->required();
+  exec->add_option("node", o.exec.node, "The node: head, GROUP-N, or a container name")->required();
   exec->add_option("command", o.exec.command, "The command and its arguments")->required();
+  with_example(*exec, "raylaunch exec head -- ray status");
   return exec;
 }
 
+// The job options `submit` and `run` share; `--` ends them, then the entrypoint.
+void add_job_options(CLI::App& command, SubmitOptions& submit) {
+  command.add_option("--submission-id", submit.submission_id,
+                     "The job's id (default: one Ray makes)");
+  command.add_option("--working-dir", submit.working_dir,
+                     "A local folder, shipped to the cluster; the job runs in it");
+  command.add_option("--runtime-env-json", submit.runtime_env_json,
+                     "Ray's runtime_env as JSON, e.g. '{\"env_vars\": {\"A\": \"1\"}}'");
+  command
+      .add_option("--entrypoint-num-cpus", submit.entrypoint_num_cpus,
+                  "CPUs reserved for the entrypoint")
+      ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--entrypoint-num-gpus", submit.entrypoint_num_gpus,
+                  "GPUs reserved for the entrypoint")
+      ->check(CLI::NonNegativeNumber);
+  command.add_option("--metadata", submit.metadata, "KEY=VALUE attached to the job; repeatable")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            std::size_t equals = value.find('=');
+            return equals != std::string::npos && equals > 0
+                       ? std::string()
+                       : fmt::format("expected KEY=VALUE, got \"{}\"", value);
+          },
+          "KEY=VALUE"));
+  command.add_option("entrypoint", submit.entrypoint, "The job's command, after --")->required();
+}
+
+CLI::App* define_submit(CLI::App& app, Options& o) {
+  CLI::App* submit =
+      subcommand(app, o, "submit", "Run a job on the cluster through Ray's Jobs API");
+  CLI::Option* no_wait = submit->add_flag(
+      "--no-wait", o.submit.no_wait, "Print the submission id and return; do not follow the job");
+  submit
+      ->add_flag_callback(
+          "--wait", [&o] { o.submit.no_wait = false; },
+          "Follow the job's log until it ends; exit 0 only if it succeeded (the default)")
+      ->excludes(no_wait);
+  add_job_options(*submit, o.submit);
+  with_example(*submit, "raylaunch submit -f cluster.yml --working-dir . -- python smoke.py");
+  return submit;
+}
+
+// `job status|logs|stop ID`: the action is the subcommand's name.
+CLI::App* define_job(CLI::App& app, Options& o) {
+  CLI::App* job =
+      app.add_subcommand("job", "Ask about or stop a submitted job: status, logs, stop");
+  job->require_subcommand(1);
+  const std::pair<const char*, const char*> actions[] = {
+      {"status", "Print the job's status (and Ray's message)"},
+      {"logs", "Print the job's log"},
+      {"stop", "Stop the job"}};
+  for (const auto& [name, help] : actions) {
+    CLI::App* action = subcommand(*job, o, name, help);
+    action->add_option("id", o.job.id, "The submission id")->required();
+    with_example(*action, fmt::format("raylaunch job {} raysubmit_XYZ{}", name,
+                                      std::string_view(name) == "logs" ? " -f" : ""));
+  }
+  job->get_subcommand("logs")->add_flag("-f,--follow", o.job.follow, "Keep printing new lines");
+  with_example(*job, "raylaunch job logs raysubmit_XYZ -f");
+  return job;
+}
+
+CLI::App* define_run(CLI::App& app, Options& o) {
+  CLI::App* run = subcommand(app, o, "run", "up, submit a job and follow it, then down");
+  run->add_flag("--keep", o.run.keep, "Leave the cluster up afterwards");
+  run->add_flag("--keep-on-failure", o.run.keep_on_failure,
+                "Leave the cluster when it did not come up, to look at it");
+  run->add_option("--junit", o.run.junit, "Write a JUnit XML report to FILE");
+  add_up_options(*run, o.run.up, o.engine);
+  add_job_options(*run, o.run.submit);
+  with_example(*run, "raylaunch run -f cluster.yml --junit report.xml -- python smoke.py");
+  return run;
+}
+
+// `export kuberay|compose`: the cluster as a file for another engine; the
+// subcommand given names the target.
+CLI::App* define_export(CLI::App& app, Options& o) {
+  CLI::App* out = app.add_subcommand("export", "Write the cluster for KubeRay or compose");
+  CLI::App* kuberay = subcommand(*out, o, "kuberay", "A KubeRay RayCluster (ray.io/v1)", false);
+  kuberay->add_option("--namespace", o.exporting.kube_namespace, "The RayCluster's namespace");
+  with_example(*kuberay, "raylaunch export kuberay -f cluster.yml --namespace ray -o rc.yaml");
+  CLI::App* compose =
+      subcommand(*out, o, "compose", "A compose file (docker-compose 1.29, compose v2)", false);
+  with_example(*compose, "raylaunch export compose -f cluster.yml -o compose.yml");
+  for (CLI::App* target : {kuberay, compose}) {
+    target->add_option("-o,--output", o.exporting.output, "Write to FILE (default: stdout)");
+    target->callback([&o, target] { o.exporting.target = target->get_name(); });
+  }
+  out->require_subcommand(1);
+  return out;
+}
+
 int dispatch(const Commands& commands, const Options& o) {
+  if (!o.exporting.target.empty()) {
+    return run_export(o.common, o.exporting);
+  }
   if (commands.config->parsed()) {
     return run_config(o.common, o.config);
   }
@@ -146,10 +291,145 @@ int dispatch(const Commands& commands, const Options& o) {
     code = run_up(o.common, o.engine, o.up, g_interrupted);
   } else if (commands.down->parsed()) {
     code = run_down(o.common, o.engine, o.down, g_interrupted);
+  } else if (commands.submit->parsed()) {
+    code = run_submit(o.common, o.submit, g_interrupted);
+  } else if (commands.job->parsed()) {
+    JobOptions job = o.job;
+    job.action = commands.job->get_subcommands().at(0)->get_name();
+    code = run_job(o.common, job, g_interrupted);
+  } else if (commands.run->parsed()) {
+    code = run_run(o.common, o.engine, o.run, g_interrupted);
   } else {
     code = run_status(o.common, o.engine, g_interrupted);
   }
   return g_interrupted ? 130 : code;
+}
+
+// The program and the commands parsed, outermost first.
+std::vector<const CLI::App*> parsed_chain(const CLI::App& app) {
+  std::vector<const CLI::App*> chain{&app};
+  while (!chain.back()->get_subcommands().empty()) {
+    chain.push_back(chain.back()->get_subcommands().front());
+  }
+  return chain;
+}
+
+// "raylaunch job logs" for the chain up to `last`, without the program's name when `bare`.
+std::string chain_name(const std::vector<const CLI::App*>& chain, bool bare = false) {
+  std::string name;
+  for (std::size_t i = bare ? 1 : 0; i < chain.size(); ++i) {
+    name += (name.empty() ? "" : " ") + chain[i]->get_name();
+  }
+  return name;
+}
+
+// The names a typo in `kind` (commands, or long options) may stand for.
+std::vector<std::string> known_names(const std::vector<const CLI::App*>& chain, bool commands) {
+  std::vector<std::string> names;
+  if (commands) {
+    auto any = [](const CLI::App*) { return true; };
+    for (const CLI::App* command : chain.back()->get_subcommands(any)) {
+      names.push_back(command->get_name());
+      for (const std::string& alias : command->get_aliases()) {
+        names.push_back(alias);
+      }
+    }
+    return names;
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (const CLI::Option* option : (*it)->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        names.push_back("--" + name);
+      }
+    }
+  }
+  return names;
+}
+
+std::string guess_or_help(const std::string& word, const std::vector<std::string>& names,
+                          const std::string& help) {
+  std::optional<std::string> guess = closest(word, names);
+  return guess ? fmt::format("did you mean \"{}\"?", *guess) : help;
+}
+
+// The first two options of `command` given that exclude each other, as typed.
+std::optional<std::pair<std::string, std::string>> excluded_in_order(const CLI::App& command) {
+  const std::vector<CLI::Option*>& order = command.parse_order();
+  for (auto later = order.begin(); later != order.end(); ++later) {
+    for (auto earlier = order.begin(); earlier != later; ++earlier) {
+      if ((*later)->get_excludes().contains(*earlier) ||
+          (*earlier)->get_excludes().contains(*later)) {
+        return std::pair((*earlier)->get_name(), (*later)->get_name());
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// A parse error as a diagnostic that names the first wrong argument as typed
+// (with fallthrough, every command's leftovers land on the program, in order).
+Diagnostic parse_error(const CLI::App& app, const CLI::ParseError& error) {
+  std::vector<const CLI::App*> chain = parsed_chain(app);
+  std::string help = fmt::format("see {} --help", chain_name(chain));
+  std::vector<std::string> extras = app.remaining(true);
+  std::erase(extras, "--");  // kept by CLI11 as a mark, not an argument
+  bool wants_command = chain.back()->get_require_subcommand_min() > 0;
+  auto word = std::find_if(extras.begin(), extras.end(),
+                           [](const std::string& arg) { return !arg.starts_with('-'); });
+  if (wants_command && word != extras.end()) {
+    std::string command = chain_name(chain, true);
+    return {Severity::error,
+            fmt::format("unknown command \"{}{}\"", command.empty() ? "" : command + " ", *word),
+            guess_or_help(*word, known_names(chain, true), help),
+            {}};
+  }
+  if (!extras.empty() && extras.front().starts_with('-')) {
+    std::string option = extras.front().substr(0, extras.front().find('='));
+    return {
+        Severity::error,
+        fmt::format("unknown option \"{}\"", option),
+        option.starts_with("--") ? guess_or_help(option, known_names(chain, false), help) : help,
+        {}};
+  }
+  if (!extras.empty()) {
+    return {Severity::error, fmt::format("unexpected argument \"{}\"", extras.front()), help, {}};
+  }
+  if (wants_command) {
+    return {Severity::error,
+            chain.size() == 1 ? std::string("no command given")
+                              : fmt::format("\"{}\" needs a command", chain_name(chain)),
+            chain.size() == 1 ? "e.g. raylaunch up -f cluster.yml; " + help : help,
+            {}};
+  }
+  if (auto pair = excluded_in_order(*chain.back());
+      pair && dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
+    return {Severity::error,
+            fmt::format("{} and {} exclude each other", pair->first, pair->second),
+            "give one of them",
+            {}};
+  }
+  return {Severity::error, error.what(), help, {}};
+}
+
+// A global option given both before and after a command has two values, and
+// which one counts would be a guess: say so instead.
+std::optional<Diagnostic> given_twice(const CLI::App& app) {
+  std::vector<const CLI::App*> chain = parsed_chain(app);
+  for (std::size_t outer = 0; outer < chain.size(); ++outer) {
+    for (const CLI::Option* option : chain[outer]->get_options()) {
+      for (std::size_t inner = outer + 1; option->count() > 0 && inner < chain.size(); ++inner) {
+        const CLI::Option* again = chain[inner]->get_option_no_throw(option->get_name());
+        if (again != nullptr && again->count() > 0) {
+          return Diagnostic{Severity::error,
+                            fmt::format("{} is given both before and after \"{}\"",
+                                        option->get_name(), chain_name(chain, true)),
+                            "give it once, before or after the command",
+                            {}};
+        }
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 // The one place errors become exit codes: 1 failed, 2 bad spec or usage, 130
@@ -187,16 +467,25 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Options options;
-  Commands commands{define_config(app, options), define_up(app, options),
-                    define_down(app, options),   define_status(app, options),
-                    define_logs(app, options),   define_exec(app, options)};
+  add_globals(app, options, true);
+  Commands commands{
+      define_config(app, options), define_up(app, options),   define_down(app, options),
+      define_status(app, options), define_logs(app, options), define_exec(app, options),
+      define_submit(app, options), define_job(app, options),  define_run(app, options)};
+  define_export(app, options);
+  app.footer(fmt::format("Example:\n  raylaunch -f cluster.yml up\n\n{}", k_global_rule));
+  std::optional<Diagnostic> wrong;
   try {
     app.parse(argc, argv);
+    wrong = given_twice(app);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
       return app.exit(e);
     }
-    std::cerr << fmt::format("raylaunch: error: {}\nhint: see raylaunch --help\n", e.what());
+    wrong = parse_error(app, e);
+  }
+  if (wrong) {
+    print_diagnostic(*wrong);
     return 2;
   }
   return run_catching(commands, options);

@@ -7,13 +7,16 @@
 
 #include <raylaunch/base/redact.hpp>
 #include <raylaunch/engine/lock.hpp>
+#include <raylaunch/export/export.hpp>
 #include <raylaunch/plan/output.hpp>
 #include <raylaunch/spec/loader.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -31,6 +34,8 @@ std::string read_text(const std::string& path) {
   buffer << in.rdbuf();
   return buffer.str();
 }
+
+}  // namespace
 
 // raylaunch.yml (or .yaml) in the current folder, when there is one.
 std::optional<std::string> default_spec() {
@@ -53,6 +58,8 @@ std::string spec_path(const CommonOptions& common) {
   throw UsageError("no spec: raylaunch.yml is not in the current folder",
                    "pass the spec with -f FILE");
 }
+
+namespace {
 
 LoadResult load(const CommonOptions& common) {
   LoadOptions options;
@@ -103,10 +110,10 @@ std::string resolve_token(const ClusterSpec& spec, const DockerEndpoint* endpoin
   return generate ? random_token() : std::string();
 }
 
-// `endpoint` lets the Ray token be read back from a running head; `generate`
-// makes a new one when there is none (up does, config does not).
-Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint = nullptr,
-                   bool generate = false) {
+}  // namespace
+
+Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint, bool generate,
+                   ClusterSpec* spec) {
   LoadResult loaded = load(common);
   if (loaded.spec.auth.token) {
     loaded.spec.auth.resolved_token = resolve_token(loaded.spec, endpoint, generate);
@@ -120,6 +127,9 @@ Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint =
   }
   for (const Diagnostic& warning : plan.warnings) {
     print_diagnostic(warning);
+  }
+  if (spec != nullptr) {
+    *spec = std::move(loaded.spec);
   }
   return plan;
 }
@@ -140,6 +150,8 @@ std::string project_of(const CommonOptions& common) {
   return load(common).spec.name.value;
 }
 
+namespace {
+
 bool program_on_path(const std::string& program) {
   if (program.find('/') != std::string::npos) {
     return ::access(program.c_str(), X_OK) == 0;
@@ -157,6 +169,8 @@ bool program_on_path(const std::string& program) {
   return false;
 }
 
+}  // namespace
+
 DockerEndpoint endpoint_of(const CommonOptions& common) {
   DockerEndpoint endpoint;
   if (!common.docker.empty()) {
@@ -173,6 +187,8 @@ DockerEndpoint endpoint_of(const CommonOptions& common) {
   return endpoint;
 }
 
+namespace {
+
 // A node as the user names it (`head`, `cpu-2`, or a container name) to its container.
 std::string container_of(const std::string& project, const std::string& node) {
   if (node == "head") {
@@ -181,34 +197,24 @@ std::string container_of(const std::string& project, const std::string& node) {
   return node.rfind(project + "-", 0) == 0 ? node : project + "-" + node;
 }
 
-// What `up`, `down` and `status` share: the engine, progress and the executor.
-struct Session {
-  Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
-          const std::atomic<bool>& interrupted)
-      : endpoint(endpoint_of(common)),
-        real(make_process_runner()),
-        printing(make_printing_runner(std::cout, real.get())),
-        http(make_http_client()),
-        progress(std::cerr, progress_mode_from(engine.progress, STDERR_FILENO)),
-        executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted,
-                 http.get()) {}
-
-  std::function<void(const std::string&)> on_lock_wait() {
-    return [this](const std::string& path) {
-      progress.message(
-          fmt::format("waiting for another raylaunch working on this project (lock: {})", path));
-    };
-  }
-
-  DockerEndpoint endpoint;
-  std::unique_ptr<CommandRunner> real;
-  std::unique_ptr<CommandRunner> printing;
-  std::unique_ptr<HttpClient> http;
-  Progress progress;
-  Executor executor;
-};
-
 }  // namespace
+
+Session::Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
+                 const std::atomic<bool>& interrupted)
+    : endpoint(endpoint_of(common)),
+      real(make_process_runner()),
+      printing(make_printing_runner(std::cout, real.get())),
+      http(make_http_client()),
+      progress(std::cerr, progress_mode_from(engine.progress, STDERR_FILENO)),
+      executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted,
+               http.get()) {}
+
+std::function<void(const std::string&)> Session::on_lock_wait() {
+  return [this](const std::string& path) {
+    progress.message(
+        fmt::format("waiting for another raylaunch working on this project (lock: {})", path));
+  };
+}
 
 void print_diagnostic(const Diagnostic& diagnostic) {
   std::string source;
@@ -225,6 +231,27 @@ int run_config(const CommonOptions& common, const ConfigOptions& options) {
   Plan plan = load_and_plan(common);
   if (!options.quiet) {
     std::cout << (options.format == "json" ? plan_to_json(plan) : plan_to_yaml(plan));
+  }
+  return 0;
+}
+
+int run_export(const CommonOptions& common, const ExportCommand& options) {
+  ClusterSpec spec;
+  Plan plan = load_and_plan(common, nullptr, false, &spec);
+  ExportResult result = options.target == "kuberay"
+                            ? export_kuberay(spec, plan, {options.kube_namespace})
+                            : export_compose(spec, plan);
+  for (const Diagnostic& warning : result.warnings) {
+    print_diagnostic(warning);
+  }
+  if (options.output.empty()) {
+    std::cout << result.text;
+    return 0;
+  }
+  std::ofstream out(options.output, std::ios::binary | std::ios::trunc);
+  if (!(out << result.text) || !out.flush()) {
+    throw ExecError(fmt::format("cannot write \"{}\": {}", options.output, std::strerror(errno)),
+                    "check that its folder exists and is writable");
   }
   return 0;
 }

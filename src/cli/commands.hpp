@@ -7,6 +7,9 @@
 #include <raylaunch/execute/executor.hpp>
 
 #include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,10 +60,77 @@ struct EngineOptions {
   bool json = false;
 };
 
+/// `submit` (and the job half of `run`): a job for Ray's Jobs API.
+struct SubmitOptions {
+  bool no_wait = false;               // --no-wait: print the submission id and return
+  std::string submission_id;          // --submission-id
+  std::string working_dir;            // --working-dir DIR, shipped as a package
+  std::string runtime_env_json;       // --runtime-env-json J
+  double entrypoint_num_cpus = -1;    // --entrypoint-num-cpus N (-1: not given)
+  double entrypoint_num_gpus = -1;    // --entrypoint-num-gpus N (-1: not given)
+  std::vector<std::string> metadata;  // --metadata k=v, repeatable
+  std::vector<std::string> entrypoint;  // after --
+};
+
+/// `export kuberay|compose`: the cluster as a file for another engine.
+struct ExportCommand {
+  std::string target;          // kuberay or compose: the subcommand given
+  std::string output;          // -o FILE; empty: stdout
+  std::string kube_namespace;  // kuberay's --namespace
+};
+
+/// `job status|logs|stop ID`.
+struct JobOptions {
+  std::string action;  // status, logs or stop
+  std::string id;
+  bool follow = false;  // logs -f
+};
+
+/// `run`: up, submit with the log followed, down.
+struct RunOptions {
+  UpCommand up;
+  SubmitOptions submit;
+  bool keep = false;             // --keep: leave the cluster up
+  bool keep_on_failure = false;  // --keep-on-failure: leave it when up failed
+  std::string junit;             // --junit FILE
+};
+
+// What the commands share (src/cli/commands.cpp).
+
+/// raylaunch.yml (or .yaml) in the current folder, when there is one.
+std::optional<std::string> default_spec();
+/// Loads and plans the spec. `endpoint` lets the Ray token be read back from
+/// a running head; `generate` makes a new one when there is none (up does,
+/// config does not). `spec`, when given, receives the loaded spec.
+Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint = nullptr,
+                   bool generate = false, ClusterSpec* spec = nullptr);
+/// `-p` when given, else the spec's name (from -f or raylaunch.yml here).
+std::string project_of(const CommonOptions& common);
+/// The docker program and context, checked to exist.
+DockerEndpoint endpoint_of(const CommonOptions& common);
+
+/// What the commands that reach the engine share: the engine, Ray's HTTP
+/// client, progress and the executor.
+struct Session {
+  Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
+          const std::atomic<bool>& interrupted);
+  std::function<void(const std::string&)> on_lock_wait();
+
+  DockerEndpoint endpoint;
+  std::unique_ptr<CommandRunner> real;
+  std::unique_ptr<CommandRunner> printing;
+  std::unique_ptr<HttpClient> http;
+  Progress progress;
+  Executor executor;
+};
+
 /// Prints a diagnostic on stderr with its source line, secrets masked.
 void print_diagnostic(const Diagnostic& diagnostic);
 
 int run_config(const CommonOptions& common, const ConfigOptions& options);
+/// Loads and plans the spec as `config` does, then writes it for KubeRay or
+/// compose; what the target cannot express is a warning on stderr.
+int run_export(const CommonOptions& common, const ExportCommand& options);
 /// `logs` and `exec` hand the terminal to docker itself (streaming, a tty for
 /// exec), so raylaunch replaces itself with the docker process.
 int run_logs(const CommonOptions& common, const LogsOptions& options);
@@ -72,5 +142,12 @@ int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted);
 int run_status(const CommonOptions& common, const EngineOptions& engine,
                const std::atomic<bool>& interrupted);
+/// `submit`, `job` and `run` (src/cli/jobs.cpp).
+int run_submit(const CommonOptions& common, const SubmitOptions& options,
+               const std::atomic<bool>& interrupted);
+int run_job(const CommonOptions& common, const JobOptions& options,
+            const std::atomic<bool>& interrupted);
+int run_run(const CommonOptions& common, const EngineOptions& engine, const RunOptions& options,
+            const std::atomic<bool>& interrupted);
 
 }  // namespace raylaunch::cli

@@ -123,9 +123,12 @@ ProgressMode progress_mode_from(const std::string& name, int fd) {
     return ProgressMode::json;
   }
   if (name == "auto") {
+    // A CI log is no terminal even when the runner gives the job a pty.
     const char* term = std::getenv("TERM");
+    const char* ci = std::getenv("CI");
     bool dumb = term != nullptr && std::string_view(term) == "dumb";
-    return isatty(fd) == 1 && !dumb ? ProgressMode::tty : ProgressMode::plain;
+    bool in_ci = ci != nullptr && (std::string_view(ci) == "true" || std::string_view(ci) == "1");
+    return isatty(fd) == 1 && !dumb && !in_ci ? ProgressMode::tty : ProgressMode::plain;
   }
   throw std::invalid_argument(
       fmt::format("unknown progress mode \"{}\", expected auto, tty, plain or json", name));

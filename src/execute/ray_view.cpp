@@ -104,6 +104,8 @@ bool Executor::ask_dashboard(HeadAccess& head, RayView& view) {
       view.source = RayView::Source::dashboard;
       view.by_name = ray_nodes_by_name(*nodes);
       view.dashboard_note = fmt::format("http://{}:{}", hosts[i], port);
+      view.api_host = hosts[i];
+      view.api_port = port;
       return true;
     }
     log_debug(fmt::format("Ray's dashboard at http://{}:{} did not answer: {}", hosts[i], port,

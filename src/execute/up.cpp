@@ -66,7 +66,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
     alive = wait_for_ray(plan, started + options.timeout, options.timeout);
   }
   m_progress.finish();
-  if (!options.dry_run) {
+  if (!options.dry_run && options.report) {
     report_up(plan, alive);
   }
   return 0;

@@ -21,10 +21,6 @@
 
 namespace raylaunch {
 
-/// The word of `words` that `word` is most likely a typo of; nullopt when
-/// none is close. Ties go to the earlier word.
-std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& words);
-
 /// The key `name` of `section`; asserts that the table declares it.
 const SpecKey& declared_key(KeySection section, std::string_view name);
 

@@ -75,8 +75,13 @@ hint: pass the spec with -f FILE' -- "$raylaunch" config
 expect bad-project-flag 2 'raylaunch: error: invalid project name "Bad Name": must consist only of lowercase letters, digits, "-" and "_", and start with a letter or digit
 hint: e.g. -p my-cluster' -- "$raylaunch" config -f dup.yml -p "Bad Name"
 
-expect unknown-option 2 'raylaunch: error: The following argument was not expected: --bogus
-hint: see raylaunch --help' -- "$raylaunch" config --bogus
+# Parse errors name the first wrong argument as typed, with a guess or the command's help.
+expect unknown-option 2 'raylaunch: error: unknown option "--bogus"
+hint: see raylaunch config --help' -- "$raylaunch" config --bogus --other
+expect unknown-option-first-typed 2 'raylaunch: error: unknown option "--bogus"
+hint: see raylaunch up --help' -- "$raylaunch" --bogus=1 up --dryrun
+expect unknown-option-guess 2 'raylaunch: error: unknown option "--dryrun"
+hint: did you mean "--dry-run"?' -- "$raylaunch" up --dryrun --bogus
 
 # The default file, -p, --quiet, and the seed 004 example in JSON.
 cp "$root/examples/quickstart.yml" raylaunch.yml
@@ -97,6 +102,137 @@ want='gpu-workers-head - --num-gpus=0
 gpu-workers-gpu-1 0 --num-gpus=1
 gpu-workers-gpu-2 2 --num-gpus=1'
 if [[ $summary == "$want" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL gpu example:\n%s\n' "$summary"; fi
+
+# The command line as compose users type it (issue 12): no Docker needed.
+expect unknown-command 2 'raylaunch: error: unknown command "stauts"
+hint: did you mean "status"?' -- "$raylaunch" -f typo.yml stauts --json
+expect unknown-command-no-guess 2 'raylaunch: error: unknown command "frobnicate"
+hint: see raylaunch --help' -- "$raylaunch" frobnicate
+expect no-command 2 'raylaunch: error: no command given
+hint: e.g. raylaunch up -f cluster.yml; see raylaunch --help' -- "$raylaunch"
+expect no-command-after-globals 2 'raylaunch: error: no command given
+hint: e.g. raylaunch up -f cluster.yml; see raylaunch --help' -- "$raylaunch" -f typo.yml -p demo
+expect unexpected-argument 2 'raylaunch: error: unexpected argument "extra"
+hint: see raylaunch status --help' -- "$raylaunch" ps extra
+expect unknown-job-command 2 'raylaunch: error: unknown command "job stauts"
+hint: did you mean "status"?' -- "$raylaunch" job stauts raysubmit_1
+expect job-needs-command 2 'raylaunch: error: "raylaunch job" needs a command
+hint: see raylaunch job --help' -- "$raylaunch" job
+expect job-needs-id 2 'raylaunch: error: id is required
+hint: see raylaunch job logs --help' -- "$raylaunch" job logs -f
+expect global-given-twice 2 'raylaunch: error: --project-name is given both before and after "up"
+hint: give it once, before or after the command' -- "$raylaunch" -p one up -p two
+expect wait-and-no-wait 2 'raylaunch: error: --wait and --no-wait exclude each other
+hint: give one of them' -- "$raylaunch" submit --wait --no-wait -- python job.py
+expect metadata-needs-equals 2 'raylaunch: error: --metadata: expected KEY=VALUE, got "owner"
+hint: see raylaunch submit --help' -- "$raylaunch" submit --metadata owner -- python job.py
+expect run-needs-entrypoint 2 'raylaunch: error: entrypoint is required
+hint: see raylaunch run --help' -- "$raylaunch" run -f x.yml --keep --junit report.xml
+
+# Global options before or after the command give the same result.
+expect global-before 0 '' -- "$raylaunch" -f "$root/examples/gpu-workers.yml" -p renamed config --format json
+before=$LAST_OUT
+expect global-after 0 '' -- "$raylaunch" config --format json -f "$root/examples/gpu-workers.yml" -p renamed
+if [[ -n $before && $LAST_OUT == "$before" ]] && grep -q '"name": "renamed-head"' <<<"$before"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL global options before and after config differ"
+fi
+expect global-docker-named 1 'raylaunch: error: docker program "/nonexistent/docker" not found
+hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH' -- \
+  "$raylaunch" --docker /nonexistent/docker -f "$root/examples/quickstart.yml" up -d
+
+# A docker that records its argv and answers nothing: what reaches the engine
+# is the same whichever side of the command the options are on.
+cat > fake-docker <<'SH'
+#!/bin/sh
+printf '%s\n' "$*" >> "$FAKE_DOCKER_LOG"
+SH
+chmod +x fake-docker
+read -r gcs dashboard client < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+cat > ports.yml <<YAML
+name: demo
+image: ray:1
+head:
+  ports: {gcs: $gcs, dashboard: $dashboard, client: $client}
+YAML
+# fake_up NAME ARGS...: raylaunch with the fake docker; NAME.log gets the docker
+# argv, NAME.out the exit code, stdout and stderr (progress times zeroed).
+fake_up() {
+  local name=$1
+  shift
+  FAKE_DOCKER_LOG="$work/$name.log" "$raylaunch" "$@" >"$name.stdout" 2>"$name.stderr"
+  { echo "exit $?"; cat "$name.stdout"; sed -E 's/"elapsed":[0-9.]+/"elapsed":0/' "$name.stderr"; } >"$name.out"
+}
+fake_up before -f ports.yml -p cli-fake --docker ./fake-docker --context ctx --progress json up -d
+fake_up after up --detach -f ports.yml -p cli-fake --docker ./fake-docker --context ctx --progress json
+fake_up no-wait up -f ports.yml -p cli-fake --docker ./fake-docker --context ctx --progress json --no-wait
+want_stderr='{"id":"Network cli-fake_net","status":"Creating","state":"working","text":"","elapsed":0}
+{"id":"Network cli-fake_net","status":"Created","state":"done","text":"","elapsed":0}
+{"id":"Container cli-fake-head","status":"Creating","state":"working","text":"","elapsed":0}
+{"id":"Container cli-fake-head","status":"Started","state":"done","text":"","elapsed":0}'
+if [[ $(head -1 before.out) == "exit 0" && $(tail -4 before.out) == "$want_stderr" &&
+      $(grep -c '^--context ctx ' before.log) == 5 && $(wc -l <before.log) == 5 ]] &&
+   grep -qx -- '--context ctx network create --driver bridge --label io.raylaunch.project=cli-fake --label io.raylaunch.version=0.1.0 cli-fake_net' before.log &&
+   cmp -s before.out after.out && cmp -s before.out no-wait.out &&
+   cmp -s <(sort before.log) <(sort after.log) && cmp -s <(sort before.log) <(sort no-wait.log); then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL global options before/after up, or up -d, differ:"
+  cat before.out before.log; diff before.out after.out; diff before.out no-wait.out
+fi
+# --verbose either side: the same debug lines (sorted, times zeroed).
+verbose_down() {
+  FAKE_DOCKER_LOG="$work/verbose.log" "$raylaunch" "$@" 2>&1 | sed -E 's/, [0-9.]+ s\)$/, T s)/' | sort
+}
+verbose_before=$(verbose_down --verbose -p cli-fake --docker ./fake-docker down)
+verbose_after=$(verbose_down down -p cli-fake --docker ./fake-docker --verbose)
+if [[ $verbose_before == "$verbose_after" && $(grep -c '^raylaunch: debug: ./fake-docker .*(exit 0, T s)$' <<<"$verbose_before") == 2 &&
+      $(grep -v '^raylaunch: debug: ' <<<"$verbose_before") == 'nothing to remove for project "cli-fake"' ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); printf 'FAIL --verbose before/after down:\n%s\n---\n%s\n' "$verbose_before" "$verbose_after"
+fi
+# -f is the spec before `logs` and --follow after it.
+FAKE_DOCKER_LOG="$work/logs.log" expect logs-follow 0 '' -- "$raylaunch" -f ports.yml --docker ./fake-docker logs head -f --tail 5
+FAKE_DOCKER_LOG="$work/logs.log" expect logs-file 0 '' -- "$raylaunch" --docker ./fake-docker logs head --file ports.yml -p other
+want='logs --follow --tail 5 demo-head
+logs other-head'
+if [[ $(cat logs.log) == "$want" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL logs argv:\n%s\n' "$(cat logs.log)"; fi
+
+# Each command's --help ends with an example, then the rule for global options.
+# shellcheck disable=SC2016  # the backquotes are text
+rule='Global options go before or after the command: `raylaunch -f x.yml -p demo up`
+is `raylaunch up -f x.yml -p demo`. After `logs` and `job logs`, -f means --follow
+(as in docker): there give the spec as --file, or as -f FILE before the command.'
+while IFS='|' read -r command example; do
+  # shellcheck disable=SC2086
+  help=$("$raylaunch" $command --help)
+  want="Example:
+  $example
+
+$rule"
+  if [[ $help == *"$want" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL %s --help ends:\n%s\n' "$command" "${help: -400}"; fi
+done <<'LIST'
+|raylaunch -f cluster.yml up
+config|raylaunch config -f cluster.yml --format json
+up|raylaunch -f cluster.yml up --timeout 300
+down|raylaunch down -p demo -v
+status|raylaunch ps -f cluster.yml --json
+ps|raylaunch ps -f cluster.yml --json
+logs|raylaunch -f cluster.yml logs cpu-2 -f --tail 100
+exec|raylaunch exec head -- ray status
+submit|raylaunch submit -f cluster.yml --working-dir . -- python smoke.py
+job|raylaunch job logs raysubmit_XYZ -f
+job status|raylaunch job status raysubmit_XYZ
+job logs|raylaunch job logs raysubmit_XYZ -f
+job stop|raylaunch job stop raysubmit_XYZ
+run|raylaunch run -f cluster.yml --junit report.xml -- python smoke.py
+LIST
 
 version=$("$raylaunch" --version)
 if [[ $version == "raylaunch 0.1.0" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL version: $version"; fi

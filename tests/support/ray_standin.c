@@ -16,9 +16,10 @@
  *
  * The head keeps a table of nodes (ALIVE, and DEAD once they leave), prints
  * it in the layout of Ray's `ray status`, and serves a small part of Ray's
- * dashboard HTTP API (/api/v0/nodes, health, version, cluster status, Jobs)
- * from the same single-threaded poll() loop. Jobs run as `sh -c ENTRYPOINT`
- * in the head's container. It runs no tasks and has no object store.
+ * dashboard HTTP API (/api/v0/nodes, health, version, cluster status, Jobs,
+ * package uploads) from the same single-threaded poll() loop. Jobs run as
+ * `sh -c ENTRYPOINT` in the head's container, in their unpacked working_dir
+ * when they have one. It runs no tasks and has no object store.
  * Nodes talk a tiny line protocol over TCP; tests/support/README.md
  * describes it and lists what is imitated and what is not.
  *
@@ -80,6 +81,10 @@
 #define JOB_LOG_MAX_READ (16L * 1024 * 1024) /* Ray's JOB_LOG_MAX_READ_BYTES */
 #define JOB_TAIL_LINES 10          /* Ray's NUM_LOG_LINES_ON_ERROR */
 #define JOB_TAIL_CHARS 20000       /* Ray's MAX_LOG_SIZE */
+#define PKG_BODY_MAX (100L * 1024 * 1024) /* Ray's DASHBOARD_CLIENT_MAX_SIZE */
+#define PKG_NAME_MAX 200           /* the stand-in's limit on package names */
+#define PKG_RAW_MAX (3 * PKG_NAME_MAX + 1) /* ... percent-encoded, with its NUL */
+#define PKG_CHUNK (256 * 1024)     /* an upload is read this much at a time */
 
 static const char DASHES[] =
     "---------------------------------------------------------------";
@@ -1796,6 +1801,9 @@ struct job {
     char **env;             /* "K=V" from runtime_env.env_vars */
     size_t nenv;
     int wants_resources;    /* entrypoint_num_cpus > 0, ... */
+    char *working_dir;      /* runtime_env.working_dir, or NULL */
+    char *cwd;              /* its unpacked folder, once ready */
+    pid_t setup_pid;        /* the unzip that prepares it, or 0 */
     enum job_state state;
     char *message;          /* NULL: Ray's default for the state */
     const char *error_type;
@@ -1811,6 +1819,42 @@ struct job {
 
 static struct job **g_jobs;
 static size_t g_njobs, g_jobs_cap;
+
+/* --- packages: what Ray keeps in the GCS, the stand-in keeps in       */
+/* session_.../packages/NAME; working dirs unpack into                  */
+/* session_.../runtime_resources/working_dir_files/NAME-without-.zip.  */
+
+/* Whether NAME may name a package: 1 to 200 characters, none of them '/'
+ * or a control character, no "..", not starting with '.'. */
+static int pkg_name_ok(const char *name)
+{
+    size_t len = strlen(name), i;
+    if (len == 0 || len > PKG_NAME_MAX || name[0] == '.' || strstr(name, "..") != NULL)
+        return 0;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f || name[i] == '/')
+            return 0;
+    return 1;
+}
+
+/* out = the session's folder SUB (made, level by level, when missing)
+ * + "/" + NAME. A folder that cannot be made shows when the file is used. */
+static void session_file(char *out, size_t cap, const char *sub, const char *name)
+{
+    size_t base = strlen(g_session_dir) + 1, i;
+    snprintf(out, cap, "%s/%s", g_session_dir, sub);
+    for (i = base;; i++) {
+        char c = out[i];
+        if (c == '/' || c == '\0') {
+            out[i] = '\0';
+            mkdir(out, 0777);
+            out[i] = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    snprintf(out + strlen(out), cap - strlen(out), "/%s", name);
+}
 
 static int job_terminal(const struct job *j)
 {
@@ -1957,10 +2001,37 @@ static void job_finish(struct job *j, enum job_state state)
     j->kill_at = 0;
 }
 
+/* In a child of the head: default signals, a new session, stdin from
+ * /dev/null, stdout and stderr to outfd. */
+static void child_setup(int outfd)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int devnull;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGCHLD, &sa, NULL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setsid();
+    devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        if (devnull > 2)
+            close(devnull);
+    }
+    dup2(outfd, 1);
+    dup2(outfd, 2);
+}
+
 /* PENDING -> RUNNING: starts `sh -c ENTRYPOINT` in a new session. */
 static void job_launch(struct job *j)
 {
-    int logfd, devnull;
+    int logfd;
     pid_t pid;
     struct sbuf line = {NULL, 0, 0};
 
@@ -1984,33 +2055,29 @@ static void job_launch(struct job *j)
 
     pid = fork();
     if (pid == 0) {
-        struct sigaction sa;
-        sigset_t none;
         char addr[128];
         size_t i;
 
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        sigaction(SIGPIPE, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGCHLD, &sa, NULL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        setsid();
-        devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            if (devnull > 2)
-                close(devnull);
-        }
-        dup2(logfd, 1);
-        dup2(logfd, 2);
+        child_setup(logfd);
         snprintf(addr, sizeof addr, "%s:%ld", g_head_ip, g_gcs_port);
         setenv("RAY_ADDRESS", addr, 1);
         setenv("PYTHONUNBUFFERED", "1", 1);
         for (i = 0; i < j->nenv; i++)
             putenv(j->env[i]);
+        if (j->cwd != NULL) {
+            /* Ray's working_dir plugin: the folder is the cwd and comes
+             * first on PYTHONPATH. */
+            const char *pp = getenv("PYTHONPATH");
+            struct sbuf path = {NULL, 0, 0};
+            sbuf_adds(&path, j->cwd);
+            if (pp != NULL && *pp)
+                sbuf_printf(&path, ":%s", pp);
+            setenv("PYTHONPATH", path.data, 1);
+            if (chdir(j->cwd) != 0) {
+                fprintf(stderr, "cd: %s: %s\n", j->cwd, strerror(errno));
+                _exit(127);
+            }
+        }
         execl("/bin/sh", "sh", "-c", j->entrypoint, (char *)NULL);
         fprintf(stderr, "sh: %s\n", strerror(errno));
         _exit(127);
@@ -2027,6 +2094,123 @@ static void job_launch(struct job *j)
     j->pid = pid;
 }
 
+/* A runtime_env that cannot be set up fails the job as Ray's job manager
+ * does: the message (and the driver log) get the agent's exception. */
+static void job_setup_failed(struct job *j, const char *fmt, ...)
+{
+    struct sbuf m = {NULL, 0, 0};
+    char line[1024];
+    va_list ap;
+    int fd;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    sbuf_printf(&m, "runtime_env setup failed: Failed to set up runtime environment.\n"
+                    "Traceback (most recent call last):\n"
+                    "  (raylaunch's ray stand-in)\n%s\n", line);
+    fd = open(j->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        if (write(fd, m.data, m.len) < 0) {
+            /* the job's message says it all the same */
+        }
+        close(fd);
+    }
+    free(j->message);
+    j->message = m.data;
+    j->error_type = "RUNTIME_ENV_SETUP_FAILURE";
+    job_finish(j, JOB_FAILED);
+}
+
+/* The folder a working_dir package unpacks to, and the one it is
+ * unpacked in first (renamed when complete). */
+static void workdir_paths(const char *pkg, char *dir, char *tmp, size_t cap)
+{
+    char stem[PKG_NAME_MAX + 1];
+    snprintf(stem, sizeof stem, "%.*s", (int)(strlen(pkg) - 4), pkg); /* no .zip */
+    session_file(dir, cap, "runtime_resources/working_dir_files", stem);
+    snprintf(tmp, cap, "%s.unpacking", dir);
+}
+
+/* Sets up a due PENDING job's runtime_env (its working_dir): 1 when it
+ * may run, 0 while an unzip is under way, -1 when the job failed. */
+static int job_prepare(struct job *j)
+{
+    char pkg[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX], logpath[PATH_MAX];
+    const char *name;
+    struct stat st;
+    size_t i, len;
+    int logfd;
+    pid_t pid;
+
+    if (j->working_dir == NULL || j->cwd != NULL)
+        return 1;
+    len = strlen(j->working_dir);
+    name = len >= 6 ? j->working_dir + 6 : "";
+    if (strncmp(j->working_dir, "gcs://", 6) != 0 || !pkg_name_ok(name) || len < 11 ||
+        strcmp(j->working_dir + len - 4, ".zip") != 0) {
+        job_setup_failed(j, "ValueError: the ray stand-in takes a working_dir only as "
+                            "gcs://<package>.zip, got '%.300s'", j->working_dir);
+        return -1;
+    }
+    session_file(pkg, sizeof pkg, "packages", name);
+    if (stat(pkg, &st) != 0) {
+        job_setup_failed(j, "OSError: Failed to download runtime_env file package %s from "
+                            "the GCS to the Ray worker node. The package may have prematurely "
+                            "been deleted from the GCS due to a long upload time or a problem "
+                            "with Ray. Try setting the environment variable "
+                            "RAY_RUNTIME_ENV_TEMPORARY_REFERENCE_EXPIRATION_S  to a value larger "
+                            "than the upload time in seconds (the default is 600). If this "
+                            "fails, try re-running after making any change to a file in the "
+                            "file package.", j->working_dir);
+        return -1;
+    }
+    workdir_paths(name, dir, tmp, sizeof dir);
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        j->cwd = xstrdup(dir); /* unpacked before, as Ray's URI cache */
+        return 1;
+    }
+    for (i = 0; i < g_njobs; i++)
+        if (g_jobs[i]->setup_pid > 0 && strcmp(g_jobs[i]->working_dir, j->working_dir) == 0)
+            return 0; /* another job unpacks it: wait for that */
+
+    /* unzip in a child, so the head's loop never waits for it; its output
+     * goes to logs/runtime_env_setup-<submission_id>.log. */
+    snprintf(logpath, sizeof logpath, "%s/logs/runtime_env_setup-%s.log", g_session_dir, j->id);
+    logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid = logfd < 0 ? -1 : fork();
+    if (pid == 0) {
+        child_setup(logfd);
+        execl("/bin/sh", "sh", "-c",
+              "rm -rf \"$2\" && mkdir -p \"$2\" && unzip -o -q \"$1\" -d \"$2\" ||"
+              " { rm -rf \"$2\"; exit 1; }", "sh", pkg, tmp, (char *)NULL);
+        _exit(127);
+    }
+    if (logfd >= 0)
+        close(logfd);
+    if (pid < 0) {
+        job_setup_failed(j, "OSError: [Errno %d] %s", errno, strerror(errno));
+        return -1;
+    }
+    j->setup_pid = pid;
+    return 0;
+}
+
+/* The unzip of a job's working_dir ended: the folder is put in place, or
+ * the job fails as Ray's does on a package that is not a zip file. */
+static void job_unpacked(struct job *j, int ok)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX];
+
+    j->setup_pid = 0;
+    workdir_paths(j->working_dir + 6, dir, tmp, sizeof dir);
+    if (ok && rename(tmp, dir) != 0 && errno != EEXIST && errno != ENOTEMPTY)
+        ok = 0;
+    if (!ok && j->state == JOB_PENDING)
+        job_setup_failed(j, "zipfile.BadZipFile: File is not a zip file");
+    /* else the next jobs_tick finds the folder and starts the job */
+}
+
 /* Reaps exited children; a job's exit status decides its end state. */
 static void reap_children(void)
 {
@@ -2039,6 +2223,10 @@ static void reap_children(void)
         for (i = 0; i < g_njobs; i++) {
             struct job *j = g_jobs[i];
             int code;
+            if (j->setup_pid == pid) {
+                job_unpacked(j, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+                break;
+            }
             if (j->pid != pid || j->state != JOB_RUNNING)
                 continue;
             /* Python's returncode: the exit status, or -signal. */
@@ -2071,10 +2259,10 @@ static int64_t jobs_tick(int64_t now)
         struct job *j = g_jobs[i];
         int64_t due = 0;
         if (j->state == JOB_PENDING) {
-            if (now >= j->launch_at)
-                job_launch(j);
-            else
+            if (now < j->launch_at)
                 due = j->launch_at;
+            else if (j->setup_pid == 0 && job_prepare(j) > 0)
+                job_launch(j);
         }
         if (j->state == JOB_RUNNING && j->kill_at) {
             if (now >= j->kill_at) {
@@ -2118,6 +2306,8 @@ static void free_job(struct job *j)
     free(j->entrypoint);
     free(j->metadata);
     free(j->runtime_env);
+    free(j->working_dir);
+    free(j->cwd);
     free(j->message);
     free(j);
 }
@@ -2150,6 +2340,9 @@ struct conn {
     struct http_req req;
     char *body;          /* HTTP: the request body */
     size_t body_len, body_have;
+    char *up_tmp;        /* HTTP: a package upload's file, while it arrives */
+    char *up_dst;        /* ... and the package it becomes */
+    int up_fd;
 };
 
 static void queue_reply(struct conn *c, char *text, size_t len, int close_after)
@@ -2317,8 +2510,21 @@ static void handle_request(struct conn *c, char *line)
     }
 }
 
+/* Drops an upload that will not complete: its partial file goes. */
+static void upload_abort(struct conn *c)
+{
+    if (c->up_tmp == NULL)
+        return;
+    close(c->up_fd);
+    unlink(c->up_tmp);
+    free(c->up_tmp);
+    free(c->up_dst);
+    c->up_tmp = c->up_dst = NULL;
+}
+
 static void close_conn(struct conn *c)
 {
+    upload_abort(c);
     if (c->joined)
         node_died(c->fd);
     close(c->fd);
@@ -2389,6 +2595,7 @@ static void proto_readable(struct conn *c)
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_JSON "application/json; charset=utf-8"
 #define CT_HTML "text/html; charset=utf-8"
+#define CT_OCTET "application/octet-stream" /* aiohttp's, for a Response() without a body */
 
 static const char *http_reason(int status)
 {
@@ -2766,7 +2973,7 @@ static int check_submit_body(struct conn *c, struct jv *v)
 
 static void http_job_submit(struct conn *c)
 {
-    struct jv v, *f, *env;
+    struct jv v, *f, *env, *wd;
     char err[200], generated[27];
     const char *id;
     struct job *j;
@@ -2814,9 +3021,19 @@ static void http_job_submit(struct conn *c)
         }
     }
 
+    wd = jv_get(jv_get(&v, "runtime_env"), "working_dir");
+    if (wd != NULL && wd->t != J_NULL && wd->t != J_STR) {
+        http_py_error(c, 400, "TypeError: `working_dir` must be a string, got %s.",
+                      py_type(wd));
+        jv_free(&v);
+        return;
+    }
+
     j = xmalloc(sizeof *j);
     memset(j, 0, sizeof *j);
     j->id = xstrdup(id);
+    if (wd != NULL && wd->t == J_STR)
+        j->working_dir = xstrdup(wd->s);
     j->entrypoint = xstrdup(jv_str(jv_get(&v, "entrypoint")));
     if ((f = jv_get(&v, "metadata")) && f->t != J_NULL)
         j->metadata = json_dump(f);
@@ -2973,11 +3190,12 @@ static const char *cookie_value(const char *cookies, const char *name, char *buf
     return NULL;
 }
 
-static void http_dispatch(struct conn *c)
+/* Ray's middlewares, before any handler: token auth, then no POST/PUT
+ * from browsers. Returns 0, or -1 having replied. */
+static int http_gate(struct conn *c)
 {
     struct http_req *r = &c->req;
     const char *path = r->path, *method = r->method;
-    int is_get = strcmp(method, "GET") == 0;
 
     /* Ray's token middleware: all but the health paths, / and static. */
     if (g_head_token != NULL && strcmp(path, "/") != 0 &&
@@ -2991,22 +3209,167 @@ static void http_dispatch(struct conn *c)
             given = cookie_value(r->cookie, "ray-authentication-token", cookie, sizeof cookie);
         if (given == NULL) {
             http_text(c, 401, "Unauthorized: Missing authentication token");
-            return;
+            return -1;
         }
         if (!tokens_equal(given, g_head_token)) {
             http_text(c, 403, "Forbidden: Invalid authentication token");
-            return;
+            return -1;
         }
     }
     /* Ray's browsers_no_post_put_middleware. */
     if ((strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) &&
         r->user_agent != NULL && strncmp(r->user_agent, "Mozilla", 7) == 0) {
         http_text(c, 405, "Method not allowed for browser traffic.");
+        return -1;
+    }
+    return 0;
+}
+
+/* --- packages: /api/packages/{protocol}/{package_name} ------------------ */
+
+/* Checks the route and the name (decoded into name[PKG_RAW_MAX]).
+ * Returns 0, or -1 having replied. */
+static int package_route(struct conn *c, char *name)
+{
+    const char *rest = c->req.path + 14, *slash = strchr(rest, '/');
+    const char *method = c->req.method;
+
+    if (slash == NULL || slash == rest || slash[1] == '\0') {
+        http_text(c, 404, "404: Not Found");
+        return -1;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0) {
+        http_text(c, 405, "405: Method Not Allowed");
+        return -1;
+    }
+    snprintf(name, PKG_RAW_MAX, "%s", slash + 1);
+    pct_decode(name, 0);
+    if (slash - rest != 3 || strncmp(rest, "gcs", 3) != 0) {
+        http_py_error(c, 400, "ValueError: the ray stand-in keeps only gcs:// packages, got "
+                              "'%.*s://%s'", (int)(slash - rest), rest, name);
+        return -1;
+    }
+    if (strlen(slash + 1) >= PKG_RAW_MAX || !pkg_name_ok(name)) {
+        http_py_error(c, 400, "ValueError: the ray stand-in takes package names of 1 to %d "
+                              "characters, without '/' or '..', not starting with '.', got "
+                              "'%s'", PKG_NAME_MAX, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* GET: Ray's get_package answers an empty 200 when the package exists,
+ * else 404 "Package gcs://NAME does not exist"; it never sends the bytes. */
+static void http_package_get(struct conn *c)
+{
+    char name[PKG_RAW_MAX], path[PATH_MAX];
+    struct stat st;
+    struct sbuf b = {NULL, 0, 0};
+
+    if (package_route(c, name) != 0)
+        return;
+    session_file(path, sizeof path, "packages", name);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        http_respond(c, 200, CT_OCTET, "", 0);
         return;
     }
+    sbuf_printf(&b, "Package gcs://%s does not exist", name);
+    http_respond(c, 404, CT_TEXT, b.data, b.len);
+    free(b.data);
+}
 
+/* Writes a piece of an upload to its file. Returns 0, or -1 having
+ * replied (the upload dropped). */
+static int upload_write(struct conn *c, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(c->up_fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int err = n < 0 ? errno : ENOSPC;
+            upload_abort(c);
+            http_py_error(c, 500, "OSError: [Errno %d] %s", err, strerror(err));
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+        c->body_have += (size_t)n;
+    }
+    return 0;
+}
+
+/* PUT, once its headers are in: the checks Ray's middlewares and aiohttp
+ * make (token, browser, route, size: aiohttp refuses a body of
+ * client_max_size or more), then the body is streamed to a file in the
+ * session's packages/ as it arrives, never held in memory. data/len: the
+ * body's first bytes, read with the headers. Returns 0, or -1 having
+ * replied. */
+static int upload_begin(struct conn *c, const char *data, size_t len)
+{
+    char name[PKG_RAW_MAX], path[PATH_MAX];
+
+    if (http_gate(c) != 0 || package_route(c, name) != 0)
+        return -1;
+    if (c->req.content_length >= PKG_BODY_MAX) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Maximum request body size %ld exceeded, actual body size %ld",
+                 PKG_BODY_MAX, c->req.content_length);
+        http_text(c, 413, msg);
+        return -1;
+    }
+    session_file(path, sizeof path, "packages", name);
+    c->up_dst = xstrdup(path);
+    snprintf(path + strlen(path) - strlen(name), sizeof path - (strlen(path) - strlen(name)),
+             ".upload-%d-%s", c->fd, name);
+    c->up_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (c->up_fd < 0) {
+        int err = errno;
+        free(c->up_dst);
+        c->up_dst = NULL;
+        http_py_error(c, 500, "OSError: [Errno %d] %s: '%s'", err, strerror(err), path);
+        return -1;
+    }
+    c->up_tmp = xstrdup(path);
+    c->body_len = (size_t)c->req.content_length;
+    c->body_have = 0;
+    return upload_write(c, data, len < c->body_len ? len : c->body_len);
+}
+
+/* The whole body is in: the package appears at once, complete (Ray's
+ * upload_package answers an empty 200). */
+static void upload_end(struct conn *c)
+{
+    int err = 0;
+    if (close(c->up_fd) != 0)
+        err = errno;
+    else if (rename(c->up_tmp, c->up_dst) != 0)
+        err = errno;
+    if (err) {
+        unlink(c->up_tmp);
+        http_py_error(c, 500, "OSError: [Errno %d] %s", err, strerror(err));
+    } else {
+        http_respond(c, 200, CT_OCTET, "", 0);
+    }
+    free(c->up_tmp);
+    free(c->up_dst);
+    c->up_tmp = c->up_dst = NULL;
+}
+
+static void http_dispatch(struct conn *c)
+{
+    struct http_req *r = &c->req;
+    const char *path = r->path, *method = r->method;
+    int is_get = strcmp(method, "GET") == 0;
+
+    if (http_gate(c) != 0)
+        return;
     if (strncmp(path, "/api/jobs/", 10) == 0) {
         http_jobs(c, method, path + 10);
+        return;
+    }
+    if (strncmp(path, "/api/packages/", 14) == 0) {
+        http_package_get(c);
         return;
     }
     if (strcmp(path, "/") == 0 || strcmp(path, "/api/gcs_healthz") == 0 ||
@@ -3167,21 +3530,40 @@ static void http_readable(struct conn *c)
         if (http_parse(c) != 0)
             return;
         c->hdr_done = 1;
-        if (c->req.content_length > HTTP_BODY_MAX) {
+        if (strcmp(c->req.method, "PUT") == 0 && strncmp(c->req.path, "/api/packages/", 14) == 0) {
+            if (upload_begin(c, end + 4, extra) != 0)
+                return;
+        } else if (c->req.content_length > HTTP_BODY_MAX) {
             char msg[160];
             snprintf(msg, sizeof msg,
                      "Maximum request body size %d exceeded, actual body size %ld",
                      HTTP_BODY_MAX, c->req.content_length);
             http_text(c, 413, msg);
             return;
+        } else {
+            c->body_len = (size_t)c->req.content_length;
+            c->body = xmalloc(c->body_len + 1);
+            c->body_have = extra < c->body_len ? extra : c->body_len;
+            memcpy(c->body, end + 4, c->body_have);
         }
-        c->body_len = (size_t)c->req.content_length;
-        c->body = xmalloc(c->body_len + 1);
-        c->body_have = extra < c->body_len ? extra : c->body_len;
-        memcpy(c->body, end + 4, c->body_have);
         if (c->body_have < c->body_len && c->req.expect != NULL &&
             strcasecmp(c->req.expect, "100-continue") == 0)
             send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else if (c->up_tmp != NULL) {
+        /* A package upload: a chunk at a time, straight to its file; the
+         * deadline moves while data keeps coming. */
+        static char chunk[PKG_CHUNK];
+        size_t want = c->body_len - c->body_have;
+        n = recv(c->fd, chunk, want < sizeof chunk ? want : sizeof chunk, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            close_conn(c);
+            return;
+        }
+        if (upload_write(c, chunk, (size_t)n) != 0)
+            return;
+        c->deadline = now_ms() + HTTP_IO_TIMEOUT_MS;
     } else {
         n = recv(c->fd, c->body + c->body_have, c->body_len - c->body_have, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -3193,8 +3575,12 @@ static void http_readable(struct conn *c)
         c->body_have += (size_t)n;
     }
     if (c->body_have == c->body_len) {
-        c->body[c->body_len] = '\0';
-        http_dispatch(c);
+        if (c->up_tmp != NULL) {
+            upload_end(c);
+        } else {
+            c->body[c->body_len] = '\0';
+            http_dispatch(c);
+        }
     }
 }
 

@@ -188,8 +188,10 @@ def normalized_nodes(d):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "req":  # METHOD URL [BODY|-] [HEADER...]: "STATUS TYPE" then the body
+    if cmd == "req":  # METHOD URL [BODY|@FILE|-] [HEADER...]: "STATUS TYPE" then the body
         body = args[2] if len(args) > 2 and args[2] != "-" else None
+        if body is not None and body.startswith("@"):
+            body = open(body[1:], "rb").read()
         st, ct, data = request(args[0], args[1], body, args[3:])
         sys.stdout.write(f"{st} {ct}\n")
         sys.stdout.flush()
@@ -263,6 +265,26 @@ def main():
             except (socket.timeout, OSError):
                 pass
         print("the head closed them after its timeout:", closed, "of", len(slow))
+    elif cmd == "announce":  # URL LENGTH [HEADER...]: a PUT's headers only; the reply
+        u = urllib.parse.urlsplit(args[0])
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c.putrequest("PUT", u.path)
+        c.putheader("Content-Length", args[1])
+        for x in args[2:]:
+            c.putheader(*[p.strip() for p in x.split(":", 1)])
+        c.endheaders()
+        r = c.getresponse()
+        print(r.status, r.read().decode())
+    elif cmd == "stalled-upload":  # IP PORT NAME: an upload that stops half-way
+        ip, port = args[0], int(args[1])
+        s = socket.create_connection((ip, port))
+        s.sendall(f"PUT /api/packages/gcs/{args[2]} HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Length: 3000000\r\n\r\n".encode() + b"z" * 1000000)
+        t = time.time()
+        st, ct, data = request("GET", f"http://{ip}:{port}/api/gcs_healthz")
+        print("answered while an upload stalls:", st, data.decode(),
+              "promptly" if time.time() - t < 1 else "SLOWLY")
+        s.close()
     elif cmd == "refused":  # URL: does anything answer?
         try:
             request("GET", args[0])
@@ -559,6 +581,124 @@ check "a body that is not JSON: 400" \
 check "an unknown job: 404" "404 text/plain; charset=utf-8
 Job nope does not exist" "$(api req GET "$jobs/nope")"
 
+# --- packages and working_dir, as Ray's job client uses them (--working-dir) ------------
+pkgs=$dash/api/packages/gcs
+python3 - "$tmp" <<'PY'
+import hashlib, sys, zipfile
+d = sys.argv[1]
+# The folder's content at the zip's top level, no enclosing folder, as Ray's client zips it.
+with zipfile.ZipFile(f"{d}/pkg.zip", "w") as z:
+    z.writestr("hello.txt", "hello from the package\n")
+    z.writestr("sub/data.txt", "data\n")
+with open(f"{d}/name", "w") as f:
+    f.write("_ray_pkg_" + hashlib.sha1(open(f"{d}/pkg.zip", "rb").read()).hexdigest() + ".zip")
+with open(f"{d}/big.bin", "wb") as f:  # 5 MiB: over the 1 MiB JSON limit, many chunks
+    f.write(hashlib.sha256(b"standin").digest() * (5 * 1024 * 1024 // 32))
+PY
+pkg=$(cat "$tmp/name")
+wd_dir=$session/runtime_resources/working_dir_files
+# stored NAME FILE: "same" when the head keeps package NAME byte for byte as FILE.
+stored() {
+  "$DOCKER" exec "$head" cat "$session/packages/$1" | cmp -s - "$2" && echo same
+}
+# setup_failed EXCEPTION_LINE: Ray's message for a job whose runtime_env failed.
+setup_failed() {
+  printf "runtime_env setup failed: Failed to set up runtime environment.\nTraceback (most recent call last):\n  (raylaunch's ray stand-in)\n%s\n" "$1"
+}
+# json_text: stdin as a JSON string.
+json_text() {
+  python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'
+}
+
+check "GET /api/packages/gcs/NAME before the upload: 404, Ray's text" "404 text/plain; charset=utf-8
+Package gcs://$pkg does not exist" "$(api req GET "$pkgs/$pkg")"
+check "PUT /api/packages/gcs/NAME with the zip: an empty 200, as Ray's upload_package" \
+  "200 application/octet-stream" "$(api req PUT "$pkgs/$pkg" "@$tmp/pkg.zip")"
+check "... then GET finds it: an empty 200, as Ray's get_package" "200 application/octet-stream" \
+  "$(api req GET "$pkgs/$pkg")"
+check "... kept byte for byte in the session's packages/" same "$(stored "$pkg" "$tmp/pkg.zip")"
+check "a 5 MiB package (over the 1 MiB limit of other paths) arrives whole" \
+  "200 application/octet-stream same" \
+  "$(api req PUT "$pkgs/_ray_pkg_big.zip" "@$tmp/big.bin") $(stored _ray_pkg_big.zip "$tmp/big.bin")"
+check "a package of 100 MiB or more (Ray's client_max_size): 413 after the headers" \
+  "413 Maximum request body size 104857600 exceeded, actual body size 104857600" \
+  "$(api announce "$pkgs/_ray_pkg_huge.zip" 104857600)"
+check "an upload that stalls does not block the head" \
+  "answered while an upload stalls: 200 success promptly" \
+  "$(api stalled-upload "$head_ip" 8265 _ray_pkg_cut.zip)"
+check "a package name with '..' or '/': 400, whole" "400 text/plain; charset=utf-8
+Traceback (most recent call last):
+  (raylaunch's ray stand-in)
+ValueError: the ray stand-in takes package names of 1 to 200 characters, without '/' or '..', not starting with '.', got '../x.zip'" \
+  "$(api req PUT "$pkgs/..%2Fx.zip" x)"
+bad_names=$(for p in gcs/a%2Fb.zip gcs/a/b.zip gcs/%2e%2e gcs/.x.zip s3/x.zip gcs; do
+  echo "$p: $(api req PUT "$dash/api/packages/$p" x | sed -n '1s/ .*//p;$p' | tr '\n' ' ' | sed 's/ $//')"
+done)
+check "... and the other names and paths the stand-in refuses" \
+  "gcs/a%2Fb.zip: 400 ValueError: the ray stand-in takes package names of 1 to 200 characters, without '/' or '..', not starting with '.', got 'a/b.zip'
+gcs/a/b.zip: 400 ValueError: the ray stand-in takes package names of 1 to 200 characters, without '/' or '..', not starting with '.', got 'a/b.zip'
+gcs/%2e%2e: 400 ValueError: the ray stand-in takes package names of 1 to 200 characters, without '/' or '..', not starting with '.', got '..'
+gcs/.x.zip: 400 ValueError: the ray stand-in takes package names of 1 to 200 characters, without '/' or '..', not starting with '.', got '.x.zip'
+s3/x.zip: 400 ValueError: the ray stand-in keeps only gcs:// packages, got 's3://x.zip'
+gcs: 404 404: Not Found" "$bad_names"
+check "POST to a package: 405" "405 text/plain; charset=utf-8
+405: Method Not Allowed" "$(api req POST "$pkgs/$pkg" x)"
+check "PUT of a file that is no zip: 200 (Ray does not look inside)" "200 application/octet-stream" \
+  "$(api req PUT "$pkgs/_ray_pkg_notzip.zip" 'not a zip')"
+# The stalled upload's connection is gone; the head drops its partial file.
+deadline=$(($(now_ms) + 15000))
+until [[ $("$DOCKER" exec "$head" ls -a "$session/packages" | grep -c '^\.upload-') == 0 ]] ||
+  (($(now_ms) >= deadline)); do
+  sleep 0.2
+done
+check "packages/ holds what was uploaded whole: no cut-off upload, no refused name" \
+  "$(printf '%s\n' . .. "$pkg" _ray_pkg_big.zip _ray_pkg_notzip.zip | LC_ALL=C sort)" \
+  "$("$DOCKER" exec "$head" ls -a "$session/packages")"
+
+wd_env="{\"working_dir\": \"gcs://$pkg\"}"
+wd_cmd='cat hello.txt && pwd && echo $PYTHONPATH'
+check "two jobs at once with that working_dir" '200 application/json; charset=utf-8
+{"job_id": "wd-1", "submission_id": "wd-1"}
+200 application/json; charset=utf-8
+{"job_id": "wd-2", "submission_id": "wd-2"}' \
+  "$(for id in wd-1 wd-2; do
+    api req POST "$jobs/" "{\"entrypoint\": \"$wd_cmd\", \"submission_id\": \"$id\", \"runtime_env\": $wd_env}"
+    echo
+  done)"
+check "... both turn SUCCEEDED" "SUCCEEDED SUCCEEDED" \
+  "$(api wait-job "$jobs/wd-1" SUCCEEDED 20) $(api wait-job "$jobs/wd-2" SUCCEEDED 20)"
+check "... GET /api/jobs/wd-1, whole" \
+  "$(job_json wd-1 SUCCEEDED '"Job finished successfully."' null null "$wd_env" 0 "$wd_cmd")" \
+  "$(job_view wd-1)"
+for id in wd-1 wd-2; do
+  check "... $id ran in the unpacked package (cwd and PYTHONPATH): its whole log" \
+    "200 application/json; charset=utf-8
+{\"logs\": \"Running entrypoint for job $id: $wd_cmd\\nhello from the package\\n$wd_dir/${pkg%.zip}\\n$wd_dir/${pkg%.zip}\\n\"}" \
+    "$(api req GET "$jobs/$id/logs")"
+done
+check "... unpacked into working_dir_files/NAME, the zip's top level as the folder's" "hello.txt sub sub/data.txt" \
+  "$("$DOCKER" exec "$head" sh -c "cd $wd_dir/${pkg%.zip} && echo * sub/*")"
+
+api req POST "$jobs/" '{"entrypoint": "cat hello.txt", "submission_id": "miss-1", "runtime_env": {"working_dir": "gcs://_ray_pkg_missing.zip"}}' >/dev/null
+check "a job whose package is missing turns FAILED" FAILED "$(api wait-job "$jobs/miss-1" FAILED 20)"
+miss_msg=$(setup_failed "OSError: Failed to download runtime_env file package gcs://_ray_pkg_missing.zip from the GCS to the Ray worker node. The package may have prematurely been deleted from the GCS due to a long upload time or a problem with Ray. Try setting the environment variable RAY_RUNTIME_ENV_TEMPORARY_REFERENCE_EXPIRATION_S  to a value larger than the upload time in seconds (the default is 600). If this fails, try re-running after making any change to a file in the file package.")
+check "... GET /api/jobs/miss-1, whole: Ray's runtime_env message, never on a node" \
+  "200 application/json; charset=utf-8
+{\"type\": \"SUBMISSION\", \"job_id\": null, \"submission_id\": \"miss-1\", \"driver_info\": null, \"status\": \"FAILED\", \"entrypoint\": \"cat hello.txt\", \"message\": $(printf '%s\n' "$miss_msg" | json_text), \"error_type\": \"RUNTIME_ENV_SETUP_FAILURE\", \"start_time\": \"<MS>\", \"end_time\": \"<MS>\", \"metadata\": null, \"runtime_env\": {\"working_dir\": \"gcs://_ray_pkg_missing.zip\"}, \"driver_agent_http_address\": null, \"driver_node_id\": null, \"driver_exit_code\": null}" \
+  "$(job_view miss-1)"
+check "... and its log is that message, as Ray writes it there" \
+  "200 application/json; charset=utf-8
+{\"logs\": $(printf '%s\n' "$miss_msg" | json_text)}" "$(api req GET "$jobs/miss-1/logs")"
+api req POST "$jobs/" '{"entrypoint": "true", "submission_id": "notzip-1", "runtime_env": {"working_dir": "gcs://_ray_pkg_notzip.zip"}}' >/dev/null
+check "a job whose package is no zip fails the same way" \
+  "FAILED RUNTIME_ENV_SETUP_FAILURE $(setup_failed "zipfile.BadZipFile: File is not a zip file")" \
+  "$(api wait-job "$jobs/notzip-1" FAILED 20) $(api field "$jobs/notzip-1" error_type) $(api field "$jobs/notzip-1" message)"
+check "... leaving no half-unpacked folder" "$(printf '%s\n' . .. "${pkg%.zip}")" \
+  "$("$DOCKER" exec "$head" ls -a "$wd_dir")"
+check "a working_dir that is not a string: 400" \
+  "400 TypeError: \`working_dir\` must be a string, got <class 'int'>." \
+  "$(api req POST "$jobs/" '{"entrypoint": "true", "runtime_env": {"working_dir": 3}}' | sed -n '1s/ .*//p;$p' | tr '\n' ' ' | sed 's/ $//')"
+
 # --- ray job (the CLI, over the same API) ------------------------------------------
 # big MESSAGE: Ray's cli_logger framing of a big success or error message.
 big() {
@@ -763,6 +903,14 @@ check "... Authorization: Bearer TOKEN -> 200, 2 nodes" "200 application/json; c
 check "... X-Ray-Authorization: Bearer TOKEN (KubeRay's) -> 200" "200 application/json; charset=utf-8" \
   "$(api req GET "$late_dash/api/version" - 'X-Ray-Authorization: Bearer s3cret' | head -n1)"
 check "... the Jobs API needs it too" 401 "$(api req GET "$late_dash/api/jobs/" | cut -d' ' -f1 | head -n1)"
+late_pkg=$late_dash/api/packages/gcs/$pkg
+check "... and the package paths: PUT without a token -> 401" "401 text/plain; charset=utf-8
+Unauthorized: Missing authentication token" "$(api req PUT "$late_pkg" "@$tmp/pkg.zip")"
+check "... GET with a wrong one -> 403" "403 text/plain; charset=utf-8
+Forbidden: Invalid authentication token" "$(api req GET "$late_pkg" - 'Authorization: Bearer wrong')"
+check "... with the token, PUT then GET: empty 200s" \
+  "200 application/octet-stream 200 application/octet-stream" \
+  "$(api req PUT "$late_pkg" "@$tmp/pkg.zip" 'Authorization: Bearer s3cret') $(api req GET "$late_pkg" - 'Authorization: Bearer s3cret')"
 check "... but not /api/gcs_healthz" "200 text/plain; charset=utf-8
 success" "$(api req GET "$late_dash/api/gcs_healthz")"
 out=$("$DOCKER" exec -e RAY_STANDIN_CLI_DELAY_MS=0 "$late" ray job submit -- echo authed 2>"$tmp/job.err")

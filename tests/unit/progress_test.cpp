@@ -103,13 +103,37 @@ TEST(ProgressModeFrom, AutoIsPlainWhenNotATerminal) {
   EXPECT_EQ(progress_mode_from("auto", -1), ProgressMode::plain);
 }
 
+// A pseudo-terminal for isatty(); fd() is -1 when the system offers none.
+class PseudoTerminal {
+ public:
+  PseudoTerminal() : m_master(posix_openpt(O_RDWR | O_NOCTTY)) {
+    if (m_master >= 0 && grantpt(m_master) == 0 && unlockpt(m_master) == 0) {
+      m_terminal = open(ptsname(m_master), O_RDWR | O_NOCTTY);
+    }
+  }
+  ~PseudoTerminal() {
+    for (int fd : {m_terminal, m_master}) {
+      if (fd >= 0) {
+        close(fd);
+      }
+    }
+  }
+  PseudoTerminal(const PseudoTerminal&) = delete;
+  PseudoTerminal& operator=(const PseudoTerminal&) = delete;
+  int fd() const { return m_terminal; }
+
+ private:
+  int m_master;
+  int m_terminal = -1;
+};
+
 TEST(ProgressModeFrom, AutoIsTtyOnATerminalUnlessTermIsDumb) {
-  int master = posix_openpt(O_RDWR | O_NOCTTY);
-  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+  PseudoTerminal pty;
+  if (pty.fd() < 0) {
     GTEST_SKIP() << "no pseudo-terminal available";
   }
-  int terminal = open(ptsname(master), O_RDWR | O_NOCTTY);
-  ASSERT_GE(terminal, 0);
+  int terminal = pty.fd();
+  ScopedEnv no_ci("CI", nullptr);
   {
     ScopedEnv term("TERM", "xterm-256color");
     EXPECT_EQ(progress_mode_from("auto", terminal), ProgressMode::tty);
@@ -118,8 +142,24 @@ TEST(ProgressModeFrom, AutoIsTtyOnATerminalUnlessTermIsDumb) {
     ScopedEnv term("TERM", "dumb");
     EXPECT_EQ(progress_mode_from("auto", terminal), ProgressMode::plain);
   }
-  close(terminal);
-  close(master);
+}
+
+TEST(ProgressModeFrom, AutoIsPlainInCiEvenOnATerminal) {
+  PseudoTerminal pty;
+  if (pty.fd() < 0) {
+    GTEST_SKIP() << "no pseudo-terminal available";
+  }
+  int terminal = pty.fd();
+  ScopedEnv term("TERM", "xterm-256color");
+  for (const char* value : {"true", "1"}) {
+    ScopedEnv ci("CI", value);
+    EXPECT_EQ(progress_mode_from("auto", terminal), ProgressMode::plain) << "CI=" << value;
+    EXPECT_EQ(progress_mode_from("tty", terminal), ProgressMode::tty) << "asked for, it wins";
+  }
+  {
+    ScopedEnv ci("CI", "false");
+    EXPECT_EQ(progress_mode_from("auto", terminal), ProgressMode::tty);
+  }
 }
 
 TEST(ProgressModeFrom, RejectsUnknownName) {

@@ -6,6 +6,7 @@
 #include <raylaunch/execute/progress.hpp>
 #include <raylaunch/execute/ray_view.hpp>
 #include <raylaunch/ray/http.hpp>
+#include <raylaunch/ray/jobs.hpp>
 #include <raylaunch/plan/reconcile.hpp>
 
 #include <atomic>
@@ -21,6 +22,9 @@ struct UpOptions {
   std::chrono::seconds timeout{180};
   int parallel = 8;
   bool dry_run = false;
+  /// Print the cluster's addresses on `out` at the end (`run` does not: its
+  /// stdout is the job's log).
+  bool report = true;
 };
 
 struct DownOptions {
@@ -30,6 +34,22 @@ struct DownOptions {
 
 struct StatusOptions {
   bool json = false;
+};
+
+/// `submit`: a job for Ray's Jobs API, and what to do while it runs.
+struct SubmitRequest {
+  JobRequest job;
+  std::string working_dir;  // a local folder shipped as the job's working folder
+  bool wait = true;         // follow the log until the job ends
+};
+
+/// How a submitted job ended (or that it was only submitted).
+struct JobOutcome {
+  std::string submission_id;
+  std::string status;   // Ray's final status; empty with wait = false
+  std::string message;  // Ray's message about it
+  std::string log;      // the whole log, when followed
+  bool interrupted = false;  // Ctrl-C stopped it
 };
 
 /// Runs the plan against Docker through one DockerEngine per host (one
@@ -57,6 +77,15 @@ class Executor {
   /// planned node runs and Ray counts it alive, 1 otherwise. `plan` may be
   /// null: then the project's containers are the planned set.
   int status(const std::string& project, const Plan* plan, const StatusOptions& options);
+
+  /// Submits a job to the running cluster through the head's Jobs API and,
+  /// with `wait`, prints its log on `out` until it ends; Ctrl-C (the cancel
+  /// flag) stops it. `plan` may be null: the head is then found by label.
+  JobOutcome submit(const std::string& project, const Plan* plan, const SubmitRequest& request);
+  /// `job status|logs|stop ID`; exit codes as the commands document.
+  int job_status(const std::string& project, const std::string& id);
+  int job_logs(const std::string& project, const std::string& id, bool follow);
+  int job_stop(const std::string& project, const std::string& id);
 
   /// How many docker commands ran (for the benchmark and tests).
   int commands_run() const { return m_engine.commands_run(); }
@@ -89,6 +118,16 @@ class Executor {
   bool ask_dashboard(HeadAccess& head, RayView& view);
   std::optional<std::vector<RayNode>> nodes_at(const std::string& host, int port,
                                                HeadAccess& head, std::string& why);
+
+  // The Jobs API (src/execute/jobs.cpp).
+  struct JobApi;
+  JobApi job_api(const std::string& project, const Plan* plan);
+  HttpResponse call(JobApi& api, const std::string& method, const std::string& target,
+                    const std::string& body = "", std::chrono::milliseconds timeout =
+                                                      std::chrono::milliseconds(10000));
+  std::string upload_package(JobApi& api, const std::string& folder);
+  JobInfo job_info(JobApi& api, const std::string& id);
+  JobOutcome follow_job(JobApi& api, const std::string& id, bool stop_on_cancel);
 
   // down's phases (src/execute/down.cpp).
   void remove_containers(const std::string& project, const std::vector<ObservedContainer>& found,

@@ -32,6 +32,9 @@ struct RayView {
   RayStatus counted;
   /// Where the dashboard answered, or why it did not.
   std::string dashboard_note;
+  /// Source::dashboard: where it answered, for the Jobs API.
+  std::string api_host;
+  int api_port = 0;
 
   /// Ray's entry for `name`, when Ray lists it (dashboard only).
   const RayNode* find(const std::string& name) const {

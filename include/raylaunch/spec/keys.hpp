@@ -94,4 +94,9 @@ std::vector<std::string> allowed_keys(KeySection id);
 /// there is none.
 const SpecKey* find_spec_key(KeySection id, std::string_view name);
 
+/// The word of `words` that `word` is most likely a typo of; nullopt when
+/// none is close. Ties go to the earlier word. The spec's keys and the command
+/// line's commands and options share it.
+std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& words);
+
 }  // namespace raylaunch

@@ -1,0 +1,225 @@
+// Ray's Jobs API: the bodies raylaunch sends and reads, the working-dir
+// package, and `submit` against a head that answers like Ray's.
+#include <gtest/gtest.h>
+
+#include <raylaunch/execute/executor.hpp>
+#include <raylaunch/ray/jobs.hpp>
+#include <raylaunch/ray/package.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/fake_http.hpp"
+#include "support/load_helpers.hpp"
+#include "support/recording_runner.hpp"
+
+namespace raylaunch {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(JobsApi, RequestBodyCarriesWhatWasAskedAndNothingElse) {
+  JobRequest request;
+  request.entrypoint = "python x.py";
+  EXPECT_EQ(job_request_body(request),
+            R"({"entrypoint":"python x.py","metadata":{},"runtime_env":{},"submission_id":null})");
+  request.submission_id = "smoke-1";
+  request.runtime_env_json = R"({"env_vars": {"A": "1"}})";
+  request.working_dir_uri = "gcs://_ray_pkg_0123456789abcdef.zip";
+  request.metadata = {{"commit", "abc"}};
+  request.entrypoint_num_cpus = 1;
+  request.entrypoint_num_gpus = 0.5;
+  EXPECT_EQ(job_request_body(request),
+            R"({"entrypoint":"python x.py","entrypoint_num_cpus":1.0,"entrypoint_num_gpus":0.5,)"
+            R"("metadata":{"commit":"abc"},"runtime_env":{"env_vars":{"A":"1"},)"
+            R"("working_dir":"gcs://_ray_pkg_0123456789abcdef.zip"},"submission_id":"smoke-1"})");
+}
+
+TEST(JobsApi, ARuntimeEnvThatIsNotAnObjectIsRefused) {
+  JobRequest request;
+  request.entrypoint = "true";
+  request.runtime_env_json = "[1, 2]";
+  try {
+    job_request_body(request);
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.message(), "--runtime-env-json is not a JSON object");
+  }
+}
+
+TEST(JobsApi, ReadsRaysAnswers) {
+  std::string error;
+  std::optional<JobInfo> info = parse_job_info(
+      R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": "raysubmit_WA6CCPMe4pxC59Wc",
+          "status": "FAILED", "message": "Job entrypoint command failed with exit code 3",
+          "driver_exit_code": 3, "end_time": 1761303000999})",
+      error);
+  ASSERT_TRUE(info) << error;
+  EXPECT_EQ(info->submission_id, "raysubmit_WA6CCPMe4pxC59Wc");
+  EXPECT_EQ(info->status, "FAILED");
+  EXPECT_TRUE(info->finished());
+  EXPECT_EQ(info->driver_exit_code, 3);
+  EXPECT_EQ(parse_submission_id(R"({"job_id": "x", "submission_id": "raysubmit_1"})", error),
+            "raysubmit_1");
+  EXPECT_EQ(parse_job_logs(R"({"logs": "line 1\nline 2\n"})", error), "line 1\nline 2\n");
+  EXPECT_FALSE(parse_job_info("Job raysubmit_9 does not exist", error));
+  EXPECT_EQ(error, "the answer is not a JSON object: Job raysubmit_9 does not exist");
+}
+
+struct Folder {
+  fs::path root = fs::temp_directory_path() / ("raylaunch-pkg-" + std::to_string(::getpid()));
+  Folder() {
+    fs::remove_all(root);
+    fs::create_directories(root / "src");
+    fs::create_directories(root / ".git");
+    write("hello.txt", "hello\n");
+    write("src/job.sh", "echo job\n");
+    write(".git/HEAD", "ref: refs/heads/main\n");
+  }
+  ~Folder() { fs::remove_all(root); }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(root / name, std::ios::binary) << text;
+  }
+};
+
+TEST(Package, ZipsTheContentWithoutGitAndNamesItByContent) {
+  Folder folder;
+  Package first = make_package(folder.root.string());
+  EXPECT_EQ(first.files, 2u);  // hello.txt and src/job.sh; .git is left out
+  EXPECT_EQ(first.content_bytes, 15u);
+  EXPECT_EQ(first.name.rfind("_ray_pkg_", 0), 0u);
+  EXPECT_EQ(first.name.size(), 9u + 16u);
+  EXPECT_EQ(first.uri(), "gcs://" + first.name + ".zip");
+  EXPECT_EQ(first.bytes.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_EQ(make_package(folder.root.string()).name, first.name);  // same content, same name
+  folder.write(".git/HEAD", "ref: refs/heads/other\n");
+  EXPECT_EQ(make_package(folder.root.string()).name, first.name);  // .git does not count
+  folder.write("hello.txt", "hello again\n");
+  EXPECT_NE(make_package(folder.root.string()).name, first.name);
+}
+
+TEST(Package, RefusesAFolderOverTheLimitBeforeReadingIt) {
+  Folder folder;
+  try {
+    make_package(folder.root.string(), 10);
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.message(), "--working-dir " + folder.root.string() +
+                               " holds more than 0 MiB; Ray refuses packages that large");
+  }
+  EXPECT_THROW(make_package((folder.root / "hello.txt").string()), UsageError);
+}
+
+// A head answering like Ray: the node list, then the job running and its log
+// growing until it ends with `final_status`.
+struct JobsFixture {
+  test::RecordingRunner runner;
+  test::FakeHttp http;
+  std::ostringstream progress_text;
+  std::ostringstream out;
+  Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
+  std::atomic<bool> cancel{false};
+  Executor executor{runner, DockerEndpoint{}, progress, out, &cancel, &http};
+  Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+  int polls = 0;
+  bool stopped = false;
+
+  void answer_as_ray(const std::string& final_status) {
+    http.answer_with([this, final_status](const HttpRequest& request) -> HttpResponse {
+      if (request.target.rfind("/api/v0/nodes", 0) == 0) {
+        return {200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+      }
+      if (request.method == "POST" && request.target == "/api/jobs/") {
+        return {200, R"({"job_id": "02000000", "submission_id": "raysubmit_1"})", ""};
+      }
+      if (request.method == "POST" && request.target == "/api/jobs/raysubmit_1/stop") {
+        stopped = true;
+        return {200, R"({"stopped": true})", ""};
+      }
+      if (request.target == "/api/jobs/raysubmit_1/logs") {
+        return {200, polls < 2 ? R"({"logs": "step 1\n"})" : R"({"logs": "step 1\nstep 2\n"})", ""};
+      }
+      std::string status = stopped ? "STOPPED" : ++polls < 3 ? "RUNNING" : final_status;
+      return {200, R"({"submission_id": "raysubmit_1", "status": ")" + status +
+                       R"(", "message": "said by Ray"})", ""};
+    });
+  }
+};
+
+TEST(Submit, FollowsTheLogUntilTheJobEnds) {
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  SubmitRequest request;
+  request.job.entrypoint = "python x.py";
+  JobOutcome outcome = f.executor.submit("demo", &f.plan, request);
+  EXPECT_EQ(outcome.submission_id, "raysubmit_1");
+  EXPECT_EQ(outcome.status, "SUCCEEDED");
+  EXPECT_EQ(outcome.message, "said by Ray");
+  EXPECT_EQ(f.out.str(), "step 1\nstep 2\n");  // each line once, in order
+  EXPECT_FALSE(outcome.interrupted);
+  EXPECT_EQ(f.runner.argvs.size(), 0u);  // no docker call at all
+  EXPECT_EQ(f.http.requests[1].body,
+            R"({"entrypoint":"python x.py","metadata":{},"runtime_env":{},"submission_id":null})");
+}
+
+TEST(Submit, CtrlCStopsTheJob) {
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  f.cancel = true;
+  SubmitRequest request;
+  request.job.entrypoint = "sleep 600";
+  JobOutcome outcome = f.executor.submit("demo", &f.plan, request);
+  EXPECT_TRUE(f.stopped);
+  EXPECT_TRUE(outcome.interrupted);
+  EXPECT_EQ(outcome.status, "STOPPED");
+}
+
+TEST(Submit, NoWaitOnlySubmits) {
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  SubmitRequest request;
+  request.job.entrypoint = "true";
+  request.wait = false;
+  JobOutcome outcome = f.executor.submit("demo", &f.plan, request);
+  EXPECT_EQ(outcome.submission_id, "raysubmit_1");
+  EXPECT_EQ(outcome.status, "");
+  EXPECT_EQ(f.http.requests.size(), 2u);  // the node list, the POST
+}
+
+TEST(Submit, UploadsTheWorkingDirOnlyWhenTheHeadLacksIt) {
+  for (bool present : {false, true}) {
+    JobsFixture f;
+    Folder folder;
+    std::string name = make_package(folder.root.string()).name;
+    std::vector<std::string> seen;
+    f.http.answer_with([&](const HttpRequest& request) -> HttpResponse {
+      seen.push_back(request.method + " " + request.target);
+      if (request.target.rfind("/api/v0/nodes", 0) == 0) {
+        return {200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+      }
+      if (request.target.rfind("/api/packages/", 0) == 0) {
+        return {request.method == "GET" && !present ? 404 : 200, "", ""};
+      }
+      return {200, R"({"submission_id": "raysubmit_2"})", ""};
+    });
+    SubmitRequest request;
+    request.job.entrypoint = "cat hello.txt";
+    request.working_dir = folder.root.string();
+    request.wait = false;
+    f.executor.submit("demo", &f.plan, request);
+    std::vector<std::string> want = {"GET " + std::string(k_nodes_target),
+                                     "GET /api/packages/gcs/" + name + ".zip"};
+    if (!present) {
+      want.push_back("PUT /api/packages/gcs/" + name + ".zip");
+    }
+    want.push_back("POST /api/jobs/");
+    EXPECT_EQ(seen, want);
+    EXPECT_NE(f.http.requests.back().body.find("\"working_dir\":\"gcs://" + name + ".zip\""),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace raylaunch
