@@ -11,6 +11,14 @@ build_packages=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev li
 # CRD check's Python modules for the export test (tests/integration/export_test.sh).
 docker_packages=(docker.io busybox-static musl-tools iproute2 docker-compose python3-jsonschema
   python3-yaml)
+# The package test (tests/integration/package_test.sh): lintian checks the
+# .deb, man-db reads its man page, bash-completion loads its completion.
+docker_packages+=(lintian man-db bash-completion)
+# npm fetches yaml-language-server for the schema's editor test
+# (tests/integration/yaml_ls_test.sh); a Node.js that brings its own npm is fine.
+if ! command -v npm >/dev/null; then
+  docker_packages+=(npm)
+fi
 
 want=("${build_packages[@]}")
 if [[ ${1:-} == --docker ]]; then

@@ -56,4 +56,10 @@ void log_debug(const std::string& line) {
   }
 }
 
+void log_info(const std::string& line) {
+  if (logger() != nullptr && logger()->should_log(spdlog::level::info)) {
+    logger()->info(redact(line));
+  }
+}
+
 }  // namespace raylaunch

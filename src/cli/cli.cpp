@@ -10,6 +10,7 @@
 #include <raylaunch/spec/keys.hpp>
 
 #include "commands.hpp"
+#include "tools.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -44,6 +45,7 @@ struct Options {
   JobOptions job;
   RunOptions run;
   ExportCommand exporting;
+  ToolCommand tool;
 };
 
 struct Commands {
@@ -89,6 +91,11 @@ void add_globals(CLI::App& app, Options& o, bool docker, bool short_file = true)
   }
   app.add_flag("--verbose", common.verbose,
                "Log every docker command with its exit status and time on stderr")
+      ->group(group);
+  app.add_option("--log-level", common.log_level,
+                 "debug (as --verbose), info (up's decisions), warn or off; "
+                 "default: $RAYLAUNCH_LOG_LEVEL, else off")
+      ->check(CLI::IsMember({"debug", "info", "warn", "off"}))
       ->group(group);
 }
 
@@ -272,6 +279,9 @@ CLI::App* define_export(CLI::App& app, Options& o) {
 }
 
 int dispatch(const Commands& commands, const Options& o) {
+  if (!o.tool.name.empty()) {
+    return run_tool(o.tool);
+  }
   if (!o.exporting.target.empty()) {
     return run_export(o.common, o.exporting);
   }
@@ -439,7 +449,7 @@ int run_catching(const Commands& commands, const Options& o) {
     print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
   };
   try {
-    init_log(o.common.verbose ? "debug" : "");
+    init_log(o.common.verbose ? "debug" : o.common.log_level);
     return dispatch(commands, o);
   } catch (const ExecError& e) {
     say(e);
@@ -473,6 +483,10 @@ int run_cli(int argc, char** argv) {
       define_status(app, options), define_logs(app, options), define_exec(app, options),
       define_submit(app, options), define_job(app, options),  define_run(app, options)};
   define_export(app, options);
+  define_tools(app, options.tool);
+  if (std::optional<int> code = run_hidden(app, argc, argv)) {
+    return *code;
+  }
   app.footer(fmt::format("Example:\n  raylaunch -f cluster.yml up\n\n{}", k_global_rule));
   std::optional<Diagnostic> wrong;
   try {

@@ -22,6 +22,7 @@ struct CommonOptions {
   std::string docker;
   std::string context;
   bool verbose = false;
+  std::string log_level;  // --log-level: debug, info, warn or off
 };
 
 struct ConfigOptions {

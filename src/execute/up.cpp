@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <raylaunch/base/error.hpp>
+#include <raylaunch/execute/decisions.hpp>
 #include <raylaunch/execute/parallel.hpp>
 
 #include <algorithm>
@@ -57,6 +58,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   pull_images(plan, images, seen.images.missing);
   check_gpu_runtime(plan, options);
   std::vector<Action> actions = reconcile(plan, seen.state);
+  log_decisions(actions, seen.state);
   check_host_ports(actions, options);
   prepare_host_folders(actions, seen.images.users, options);
   create_networks_and_volumes(plan, actions);

@@ -20,4 +20,7 @@ bool debug_log_enabled();
 /// Writes one debug line; secrets raylaunch knows of are masked first.
 void log_debug(const std::string& line);
 
+/// Writes one info line (shown at `--log-level info` and debug), masked alike.
+void log_info(const std::string& line);
+
 }  // namespace raylaunch
