@@ -152,9 +152,15 @@ std::string project_of(const CommonOptions& common) {
 
 namespace {
 
+// A file that may be run: a folder has its x bit too, and would fail later.
+bool runnable(const fs::path& path) {
+  std::error_code ignored;
+  return fs::is_regular_file(path, ignored) && ::access(path.c_str(), X_OK) == 0;
+}
+
 bool program_on_path(const std::string& program) {
   if (program.find('/') != std::string::npos) {
-    return ::access(program.c_str(), X_OK) == 0;
+    return runnable(program);
   }
   const char* path = std::getenv("PATH");
   if (path == nullptr) {
@@ -162,7 +168,7 @@ bool program_on_path(const std::string& program) {
   }
   std::stringstream dirs(path);
   for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (::access((fs::path(dir.empty() ? "." : dir) / program).c_str(), X_OK) == 0) {
+    if (runnable(fs::path(dir.empty() ? "." : dir) / program)) {
       return true;
     }
   }
@@ -268,6 +274,10 @@ int run_logs(const CommonOptions& common, const LogsOptions& options) {
     throw UsageError("logs --follow needs a node", "e.g. raylaunch logs head -f");
   }
   std::vector<ObservedContainer> containers = engine.containers(project);
+  if (containers.empty()) {
+    throw ExecError(fmt::format("project \"{}\" has no containers", project),
+                    "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
+  }
   std::sort(containers.begin(), containers.end(),
             [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
   engine.print_logs(containers, options.tail, std::cout);

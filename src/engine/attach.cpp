@@ -47,12 +47,12 @@ void DockerEngine::attach_logs(const std::string& container, bool follow,
 
 void DockerEngine::attach_exec(const std::string& container,
                                const std::vector<std::string>& command) {
-  std::vector<std::string> args = {"exec"};
-  if (::isatty(STDIN_FILENO)) {
-    args.push_back("--interactive");
-    if (::isatty(STDOUT_FILENO)) {
-      args.push_back("--tty");
-    }
+  // stdin always reaches the command, as with `docker compose exec`
+  // (`echo hi | raylaunch exec head -- wc -c` counts 3); a tty only when
+  // both ends are terminals.
+  std::vector<std::string> args = {"exec", "--interactive"};
+  if (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)) {
+    args.push_back("--tty");
   }
   args.push_back(container);
   args.insert(args.end(), command.begin(), command.end());

@@ -204,6 +204,19 @@ want='logs --follow --tail 5 demo-head
 logs other-head'
 if [[ $(cat logs.log) == "$want" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL logs argv:\n%s\n' "$(cat logs.log)"; fi
 
+# exec passes stdin on (no tty when stdin is a pipe); logs of a project with no
+# containers is an error, not silence; a folder is no docker program.
+: >"$work/exec.log"
+echo hi | FAKE_DOCKER_LOG="$work/exec.log" expect exec-stdin 0 '' -- "$raylaunch" exec head -p demo --docker ./fake-docker -- wc -c
+if [[ $(cat exec.log) == 'exec --interactive demo-head wc -c' ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL exec argv:\n%s\n' "$(cat exec.log)"; fi
+FAKE_DOCKER_LOG="$work/exec.log" expect logs-no-project 1 'raylaunch: error: project "nosuch" has no containers
+hint: `docker ps --filter label=io.raylaunch.project` lists raylaunch'"'"'s containers' -- \
+  "$raylaunch" logs -p nosuch --docker ./fake-docker
+mkdir -p not-a-program
+expect docker-is-a-folder 1 'raylaunch: error: docker program "./not-a-program" not found
+hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH' -- \
+  "$raylaunch" status -p demo --docker ./not-a-program
+
 # Each command's --help ends with an example, then the rule for global options.
 # shellcheck disable=SC2016  # the backquotes are text
 rule='Global options go before or after the command: `raylaunch -f x.yml -p demo up`

@@ -37,6 +37,7 @@ dashboard: http://127.0.0.1:26380" "$(cat status.out)"
   check "logs of a node" "Ray runtime started." "$("$RAYLAUNCH" logs cpu-1 --tail 20 | grep -m1 'Ray runtime started')"
   check "exec in a node" "ray, version 2.52.1 (raylaunch ray stand-in for tests)" \
     "$("$RAYLAUNCH" exec head -- ray --version)"
+  check "exec passes stdin on" "hi from stdin" "$(echo hi from stdin | "$RAYLAUNCH" exec head -- cat)"
   "$RAYLAUNCH" down --progress plain 2>down.err
   check "down exits 0" 0 $?
   check "no container left" "" "$(containers_of "$p")"
