@@ -2558,24 +2558,35 @@ static void joined_readable(struct conn *c)
         close_conn(c);
 }
 
-static void proto_readable(struct conn *c)
+/* Reads what the peer sent into c->in (made `cap` bytes on first use) and
+ * keeps it NUL-terminated. 1: bytes added; 0: none yet; -1: the peer is
+ * gone and the connection closed. */
+static int conn_fill(struct conn *c, size_t cap)
 {
-    char *nl;
     ssize_t n;
 
     if (c->in == NULL) {
-        c->in_cap = MAX_LINE;
+        c->in_cap = cap;
         c->in = xmalloc(c->in_cap);
     }
-    n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
+    n = recv(c->fd, c->in + c->in_len, c->in_cap - 1 - c->in_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
+        return 0;
     if (n <= 0) {
         close_conn(c);
-        return;
+        return -1;
     }
     c->in_len += (size_t)n;
     c->in[c->in_len] = '\0';
+    return 1;
+}
+
+static void proto_readable(struct conn *c)
+{
+    char *nl;
+
+    if (conn_fill(c, MAX_LINE) <= 0)
+        return;
     nl = strchr(c->in, '\n');
     if (nl != NULL) {
         *nl = '\0';
@@ -3505,19 +3516,8 @@ static void http_readable(struct conn *c)
     if (!c->hdr_done) {
         char *end;
         size_t hdr_len, extra;
-        if (c->in == NULL) {
-            c->in_cap = HTTP_HEADER_MAX + 1;
-            c->in = xmalloc(c->in_cap);
-        }
-        n = recv(c->fd, c->in + c->in_len, c->in_cap - 1 - c->in_len, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        if (conn_fill(c, HTTP_HEADER_MAX + 1) <= 0)
             return;
-        if (n <= 0) {
-            close_conn(c);
-            return;
-        }
-        c->in_len += (size_t)n;
-        c->in[c->in_len] = '\0';
         end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
         if (end == NULL) {
             if (c->in_len >= c->in_cap - 1)
