@@ -100,11 +100,9 @@ std::string resolve_token(const ClusterSpec& spec, const DockerEndpoint* endpoin
     // Always the real runner: reading the token is a look-up, also under --dry-run.
     std::unique_ptr<CommandRunner> runner = make_process_runner();
     DockerEngine engine(*runner, *endpoint);
-    std::istringstream lines(engine.environment_of(spec.name.value + "-head"));
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind("RAY_AUTH_TOKEN=", 0) == 0 && line.size() > 15) {
-        return line.substr(15);
-      }
+    if (std::string token = engine.environment_value(spec.name.value + "-head", "RAY_AUTH_TOKEN");
+        !token.empty()) {
+      return token;
     }
   }
   return generate ? random_token() : std::string();

@@ -223,10 +223,18 @@ bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
   return taken;
 }
 
-std::string DockerEngine::environment_of(const std::string& container) {
-  return docker({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container},
-                10s)
-      .out;
+std::string DockerEngine::environment_value(const std::string& container,
+                                            const std::string& name) {
+  std::istringstream lines(
+      docker({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container}, 10s)
+          .out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
+        line[name.size()] == '=') {
+      return line.substr(name.size() + 1);
+    }
+  }
+  return {};
 }
 
 std::string DockerEngine::container_ip(const std::string& container) {

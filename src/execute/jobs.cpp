@@ -45,12 +45,7 @@ Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan)
   if (plan != nullptr) {
     api.head = head_access_of(*plan);
   } else {
-    api.head.container = project + "-head";
-    for (const ObservedContainer& c : m_engine.containers(project)) {
-      if (c.role == "head") {
-        api.head.dashboard = c.dashboard;
-      }
-    }
+    api.head = head_access_of(project, m_engine.containers(project));
     if (api.head.dashboard.empty()) {
       throw ExecError(fmt::format("project \"{}\" has no head container", project),
                       "bring the cluster up first: `raylaunch up`");

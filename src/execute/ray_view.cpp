@@ -12,7 +12,6 @@
 #include <raylaunch/base/redact.hpp>
 #include <raylaunch/execute/executor.hpp>
 
-#include <sstream>
 
 namespace raylaunch {
 
@@ -30,17 +29,19 @@ bool is_our_cluster(const std::vector<RayNode>& nodes, const std::string& head) 
   return false;
 }
 
-std::string token_in(const std::string& environment) {
-  std::istringstream lines(environment);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("RAY_AUTH_TOKEN=", 0) == 0 && line.size() > 15) {
-      return line.substr(15);
+}  // namespace
+
+HeadAccess head_access_of(const std::string& project,
+                          const std::vector<ObservedContainer>& observed) {
+  HeadAccess head;
+  head.container = project + "-head";
+  for (const ObservedContainer& o : observed) {
+    if (o.role == "head") {
+      head.dashboard = o.dashboard;
     }
   }
-  return {};
+  return head;
 }
-
-}  // namespace
 
 bool split_dashboard_url(const std::string& url, std::string& host, int& port) {
   const std::string scheme = "http://";
@@ -70,7 +71,7 @@ std::optional<std::vector<RayNode>> Executor::nodes_at(const std::string& host, 
   HttpResponse answer = m_http->send(request);
   if ((answer.status == 401 || answer.status == 403) && head.token.empty()) {
     // Token auth is on and no spec said so: the head's own environment has it.
-    head.token = token_in(m_engine.environment_of(head.container));
+    head.token = m_engine.environment_value(head.container, "RAY_AUTH_TOKEN");
     if (!head.token.empty()) {
       remember_secret(head.token);
       return nodes_at(host, port, head, why);

@@ -182,21 +182,6 @@ void print_table(std::ostream& out, const Summary& summary, const std::vector<Ro
   }
 }
 
-HeadAccess head_access(const std::string& project, const Plan* plan,
-                       const std::vector<ObservedContainer>& observed) {
-  HeadAccess head;
-  head.container = project + "-head";
-  if (plan != nullptr) {
-    return head_access_of(*plan);
-  }
-  for (const ObservedContainer& o : observed) {
-    if (o.role == "head") {
-      head.dashboard = o.dashboard;
-    }
-  }
-  return head;
-}
-
 Summary summarize(const std::string& project, const std::vector<Row>& rows, const RayView& ray,
                   const std::string& dashboard) {
   Summary summary{project, dashboard, ray.source};
@@ -219,7 +204,7 @@ Summary summarize(const std::string& project, const std::vector<Row>& rows, cons
 
 int Executor::status(const std::string& project, const Plan* plan, const StatusOptions& options) {
   std::vector<ObservedContainer> observed = m_engine.containers(project);
-  HeadAccess head = head_access(project, plan, observed);
+  HeadAccess head = plan != nullptr ? head_access_of(*plan) : head_access_of(project, observed);
   RayView ray = ask_ray(head, true);
   std::vector<Row> rows = plan != nullptr ? rows_of_plan(*plan, observed) : rows_of_labels(observed);
   add_ray_view(rows, ray);

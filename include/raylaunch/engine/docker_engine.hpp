@@ -102,8 +102,9 @@ class DockerEngine {
   /// Whether something on this machine listens on `ip:port` already; false
   /// for a remote engine, whose ports cannot be probed from here.
   bool host_port_taken(const std::string& ip, int port) const;
-  /// The environment a container was created with, one `NAME=value` a line.
-  std::string environment_of(const std::string& container);
+  /// The value of `name` in the environment a container was created with;
+  /// "" when it has none (or the container does not exist).
+  std::string environment_value(const std::string& container, const std::string& name);
   /// The container's IP address on its network ("" with host networking).
   std::string container_ip(const std::string& container);
   /// The end of a container's log (stdout and stderr together).

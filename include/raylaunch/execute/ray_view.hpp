@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace raylaunch {
 
@@ -46,6 +47,11 @@ struct RayView {
 struct Plan;
 /// How the planned head is reached: its name, dashboard label and token.
 HeadAccess head_access_of(const Plan& plan);
+/// Without a plan: the head's dashboard label as `docker ps` read it (the
+/// token, if auth is on, is read from the head on a 401).
+struct ObservedContainer;
+HeadAccess head_access_of(const std::string& project,
+                          const std::vector<ObservedContainer>& observed);
 
 /// "host:port" of a dashboard URL (`http://127.0.0.1:8265`); false when it is
 /// not one. A dashboard published on every interface is asked on 127.0.0.1.
