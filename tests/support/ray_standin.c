@@ -20,6 +20,9 @@
  * package uploads) from the same single-threaded poll() loop. Jobs run as
  * `sh -c ENTRYPOINT` in the head's container, in their unpacked working_dir
  * when they have one. It runs no tasks and has no object store.
+ * Every node listens on its node and object manager ports, as Ray's
+ * raylet, and the head health-checks each worker at the address it
+ * advertises, as Ray's GCS: when it joins and then periodically.
  * Nodes talk a tiny line protocol over TCP; tests/support/README.md
  * describes it and lists what is imitated and what is not.
  *
@@ -85,6 +88,14 @@
 #define PKG_NAME_MAX 200           /* the stand-in's limit on package names */
 #define PKG_RAW_MAX (3 * PKG_NAME_MAX + 1) /* ... percent-encoded, with its NUL */
 #define PKG_CHUNK (256 * 1024)     /* an upload is read this much at a time */
+#define DEFAULT_HEALTH_TIMEOUT_MS 2000 /* head: one health check of a node */
+#define DEFAULT_HEALTH_PERIOD_MS 3000  /* Ray's health_check_period_ms */
+#define HEALTH_FAILURE_THRESHOLD 5     /* Ray's health_check_failure_threshold */
+#define HEALTH_ANSWER_MAX 64           /* head: a health answer longer than this is wrong */
+/* Ray's GCS, for a node it can no longer reach (and the stand-in's, for a
+ * node whose connection just dropped) */
+#define HEARTBEAT_DEATH \
+    "Unexpected termination: health check failed due to missing too many heartbeats"
 
 static const char DASHES[] =
     "---------------------------------------------------------------";
@@ -1608,6 +1619,10 @@ struct node {
     int leaving;        /* it said LEAVE before its connection closed */
     const char *state_message;
     int64_t start_ms, end_ms;
+    int nm_port, om_port; /* its node and object manager ports; 0: not told */
+    int hc_busy;          /* a periodic health check of it is under way */
+    int hc_failures;      /* ... failed this many times in a row */
+    int64_t hc_next;      /* monotonic ms of the next one */
 };
 
 static struct node *g_nodes; /* g_nodes[0] is the head; workers in join order */
@@ -1618,16 +1633,12 @@ static long g_gcs_port;
 static char g_webui[320];        /* the dashboard as "host:port", or "" */
 static long g_agent_port = DEFAULT_AGENT_PORT;
 static long g_job_start_ms = DEFAULT_JOB_START_MS;
+static long g_health_timeout_ms = DEFAULT_HEALTH_TIMEOUT_MS; /* 0: no health checks */
+static long g_health_period_ms = DEFAULT_HEALTH_PERIOD_MS;   /* 0: at join only */
 
-static struct node *add_node(const char *id, long cpus, long gpus, const char *host,
-                             int fd)
+static void init_node(struct node *n, const char *id, long cpus, long gpus, const char *host,
+                      int fd)
 {
-    struct node *n;
-    if (g_nnodes == g_nodes_cap) {
-        g_nodes_cap = g_nodes_cap ? g_nodes_cap * 2 : 16;
-        g_nodes = xrealloc(g_nodes, g_nodes_cap * sizeof *g_nodes);
-    }
-    n = &g_nodes[g_nnodes++];
     memset(n, 0, sizeof *n);
     snprintf(n->id, sizeof n->id, "%s", id);
     snprintf(n->host, sizeof n->host, "%s", host);
@@ -1639,7 +1650,25 @@ static struct node *add_node(const char *id, long cpus, long gpus, const char *h
     n->name = xstrdup("");
     n->resources = xstrdup("");
     n->labels = xstrdup("");
-    return n;
+}
+
+/* Appends a copy of *src (its strings now belong to the table). */
+static struct node *append_node(const struct node *src)
+{
+    if (g_nnodes == g_nodes_cap) {
+        g_nodes_cap = g_nodes_cap ? g_nodes_cap * 2 : 16;
+        g_nodes = xrealloc(g_nodes, g_nodes_cap * sizeof *g_nodes);
+    }
+    g_nodes[g_nnodes] = *src;
+    return &g_nodes[g_nnodes++];
+}
+
+static struct node *add_node(const char *id, long cpus, long gpus, const char *host,
+                             int fd)
+{
+    struct node n;
+    init_node(&n, id, cpus, gpus, host, fd);
+    return append_node(&n);
 }
 
 static void free_node(struct node *n)
@@ -1665,20 +1694,10 @@ static void remove_node_at(size_t i)
     g_nnodes--;
 }
 
-/* A worker's connection closed: the node stays in the table as DEAD, with
- * Ray's death message (a LEAVE first means it was stopped on purpose). */
-static void node_died(int fd)
+/* Ray's GCS keeps at most MAX_DEAD_NODES dead nodes: the oldest go. */
+static void trim_dead(void)
 {
-    struct node *n = node_of_fd(fd);
     size_t i, dead = 0;
-    if (n == NULL)
-        return;
-    n->alive = 0;
-    n->fd = -1;
-    n->end_ms = wall_ms();
-    n->state_message = n->leaving
-        ? "Expected termination: received SIGTERM"
-        : "Unexpected termination: health check failed due to missing too many heartbeats";
     for (i = 0; i < g_nnodes; i++)
         dead += !g_nodes[i].alive;
     for (i = 1; i < g_nnodes && dead > MAX_DEAD_NODES; i++)
@@ -1687,6 +1706,20 @@ static void node_died(int fd)
             dead--;
             i--;
         }
+}
+
+/* A worker's connection closed: the node stays in the table as DEAD, with
+ * Ray's death message (a LEAVE first means it was stopped on purpose). */
+static void node_died(int fd)
+{
+    struct node *n = node_of_fd(fd);
+    if (n == NULL)
+        return;
+    n->alive = 0;
+    n->fd = -1;
+    n->end_ms = wall_ms();
+    n->state_message = n->leaving ? "Expected termination: received SIGTERM" : HEARTBEAT_DEATH;
+    trim_dead();
 }
 
 /* A worker started without --block checked its JOIN and went away again:
@@ -2343,7 +2376,46 @@ struct conn {
     char *up_tmp;        /* HTTP: a package upload's file, while it arrives */
     char *up_dst;        /* ... and the package it becomes */
     int up_fd;
+    /* A JOIN the head health-checks before it answers: */
+    struct node *pending; /* the node, not in the table yet */
+    struct conn *probe;   /* the check under way */
+    /* A health check the head makes (a connection it opened): */
+    int is_probe;
+    int connecting;       /* connect() still in progress */
+    int probe_done;       /* its outcome was reported */
+    struct conn *owner;   /* the JOIN it decides, or NULL */
+    char probe_node[NODE_ID_LEN + 1]; /* else the ALIVE node it checks, or "" */
+    char target[80];      /* "IP:PORT" it connects to */
 };
+
+/* Every connection of the head's loop (serve), in accept order. */
+static struct conn **g_conns;
+static size_t g_nconns;
+
+static void add_conn(struct conn *c)
+{
+    if (g_nconns % 64 == 0)
+        g_conns = xrealloc(g_conns, (g_nconns + 64) * sizeof *g_conns);
+    g_conns[g_nconns++] = c;
+}
+
+static struct conn *new_conn(int fd)
+{
+    struct conn *c = xmalloc(sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    add_conn(c);
+    return c;
+}
+
+static struct conn *conn_of_fd(int fd)
+{
+    size_t i;
+    for (i = 0; i < g_nconns; i++)
+        if (g_conns[i]->fd == fd)
+            return g_conns[i];
+    return NULL;
+}
 
 static void queue_reply(struct conn *c, char *text, size_t len, int close_after)
 {
@@ -2379,7 +2451,8 @@ static const char *join_field(char *word, const char *key)
 
 static int is_join_field(const char *word)
 {
-    static const char *keys[] = {"ip=", "name=", "mem=", "osm=", "res=", "labels="};
+    static const char *keys[] = {"ip=", "name=", "mem=", "osm=", "nm=", "om=", "res=",
+                                 "labels="};
     size_t i;
     for (i = 0; i < COUNT(keys); i++)
         if (strncmp(word, keys[i], strlen(keys[i])) == 0)
@@ -2387,14 +2460,252 @@ static int is_join_field(const char *word)
     return 0;
 }
 
-/* JOIN <node_id> <cpus> <gpus> <hostname> [key=value...] [TOKEN] */
+/* ------------------------------------------------------------------ */
+/* The head: health checks. As Ray's GCS, the head connects to each    */
+/* node's advertised address at its node manager port: when a worker   */
+/* joins (an unreachable one never turns ALIVE) and then every         */
+/* g_health_period_ms (HEALTH_FAILURE_THRESHOLD failures in a row and   */
+/* it is DEAD). A check connects without blocking, from the same poll  */
+/* loop, and passes when the node answers "OK\n" within                */
+/* g_health_timeout_ms: a port that takes the connection and closes it */
+/* (Docker's proxy in front of a container that does not listen there) */
+/* fails too.                                                          */
+/* ------------------------------------------------------------------ */
+
+static void close_conn(struct conn *c);
+
+/* "IP:PORT", "[IP]:PORT" for IPv6. */
+static void host_port(char *out, size_t cap, const char *ip, int port)
+{
+    snprintf(out, cap, strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, port);
+}
+
+/* Starts a health check of ip:port. Returns the probe's connection, or
+ * NULL when it failed at once (the reason in err). A numeric address
+ * never blocks; a name (the stand-in does not insist on an IP) is
+ * resolved with a blocking lookup first. */
+static struct conn *start_probe(const char *ip, int port, char *err, size_t errcap)
+{
+    struct addrinfo hints, *res = NULL;
+    char portstr[16];
+    struct conn *p;
+    int fd, rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    snprintf(portstr, sizeof portstr, "%d", port);
+    rc = getaddrinfo(ip, portstr, &hints, &res);
+    if (rc == EAI_NONAME) {
+        hints.ai_flags = 0;
+        rc = getaddrinfo(ip, portstr, &hints, &res);
+    }
+    if (rc != 0) {
+        snprintf(err, errcap, "cannot resolve %s: %s", ip,
+                 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return NULL;
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errcap, "socket: %s", strerror(errno));
+        freeaddrinfo(res);
+        return NULL;
+    }
+    rc = connect(fd, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    if (rc != 0 && errno != EINPROGRESS) {
+        snprintf(err, errcap, "%s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    p = new_conn(fd);
+    p->is_probe = 1;
+    p->connecting = rc != 0;
+    p->deadline = now_ms() + g_health_timeout_ms;
+    host_port(p->target, sizeof p->target, ip, port);
+    return p;
+}
+
+/* The JOIN on c was health-checked: the node turns ALIVE and gets "OK",
+ * or (failure: why) it is listed DEAD at once, as Ray's GCS would after
+ * its health checks failed, and the worker is told why. */
+static void join_checked(struct conn *c, const char *failure)
+{
+    struct node *n = c->pending, *added;
+    c->pending = NULL;
+    if (failure == NULL) {
+        n->fd = c->fd;
+        added = append_node(n);
+        added->hc_next = now_ms() + g_health_period_ms;
+        c->joined = 1;
+        c->deadline = 0;
+        queue_reply(c, xstrdup("OK\n"), 3, 0);
+    } else {
+        struct sbuf b = {NULL, 0, 0};
+        char target[80];
+        host_port(target, sizeof target, n->ip, n->nm_port);
+        fprintf(stderr, "Health check of node %s at %s failed (%s): the node is DEAD.\n",
+                n->id + 5, target, failure);
+        n->fd = -1;
+        n->alive = 0;
+        n->end_ms = wall_ms();
+        n->state_message = HEARTBEAT_DEATH;
+        append_node(n);
+        trim_dead();
+        sbuf_printf(&b, "ERR unreachable %s\n", failure);
+        queue_reply(c, b.data, b.len, 1);
+    }
+    free(n);
+}
+
+/* A periodic check of the ALIVE node `id` ended. */
+static void periodic_checked(const char *id, const char *target, const char *failure)
+{
+    struct node *n = NULL;
+    struct conn *c;
+    size_t i;
+    for (i = 1; i < g_nnodes; i++)
+        if (g_nodes[i].alive && strcmp(g_nodes[i].id, id) == 0)
+            n = &g_nodes[i];
+    if (n == NULL)
+        return; /* it left meanwhile */
+    n->hc_busy = 0;
+    n->hc_next = now_ms() + g_health_period_ms;
+    if (failure == NULL) {
+        n->hc_failures = 0;
+        return;
+    }
+    if (++n->hc_failures < HEALTH_FAILURE_THRESHOLD)
+        return;
+    fprintf(stderr, "Node %s at %s missed %d health checks in a row (the last: %s): "
+                    "the node is DEAD.\n",
+            id + 5, target, n->hc_failures, failure);
+    c = conn_of_fd(n->fd);
+    n->alive = 0;
+    n->fd = -1;
+    n->end_ms = wall_ms();
+    n->state_message = HEARTBEAT_DEATH;
+    if (c != NULL) {
+        /* As Ray's GCS tells a raylet it marked dead: the worker exits. */
+        c->joined = 0;
+        queue_error(c, "ERR dead\n");
+    }
+    trim_dead();
+}
+
+/* Reports a probe's outcome (failure: why, or NULL) once. */
+static void probe_report(struct conn *p, const char *failure)
+{
+    struct conn *owner = p->owner;
+    if (p->probe_done)
+        return;
+    p->probe_done = 1;
+    p->owner = NULL;
+    if (owner != NULL) {
+        owner->probe = NULL;
+        join_checked(owner, failure);
+    } else if (p->probe_node[0]) {
+        periodic_checked(p->probe_node, p->target, failure);
+    }
+}
+
+/* The probe's socket is ready: connected (or not), or its answer came. */
+static void probe_event(struct conn *p, short revents)
+{
+    char buf[HEALTH_ANSWER_MAX], *nl;
+    ssize_t n;
+
+    if (p->connecting) {
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+            return;
+        if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+            soerr = errno;
+        if (soerr != 0) {
+            probe_report(p, strerror(soerr));
+            close_conn(p);
+            return;
+        }
+        p->connecting = 0; /* now wait for the answer */
+        return;
+    }
+    if (p->in == NULL) {
+        p->in_cap = HEALTH_ANSWER_MAX;
+        p->in = xmalloc(p->in_cap);
+    }
+    n = recv(p->fd, buf, p->in_cap - 1 - p->in_len, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        probe_report(p, n == 0 ? "the connection closed without an answer" : strerror(errno));
+        close_conn(p);
+        return;
+    }
+    memcpy(p->in + p->in_len, buf, (size_t)n);
+    p->in_len += (size_t)n;
+    p->in[p->in_len] = '\0';
+    nl = strchr(p->in, '\n');
+    if (nl == NULL && p->in_len < p->in_cap - 1)
+        return;
+    probe_report(p, nl != NULL && nl - p->in == 2 && strncmp(p->in, "OK", 2) == 0
+                        ? NULL : "an answer that is not a node's");
+    close_conn(p);
+}
+
+/* Starts the periodic checks that are due. Returns when the next is due
+ * (monotonic ms), 0 for none. */
+static int64_t health_tick(int64_t now)
+{
+    int64_t next = 0;
+    size_t i;
+    char err[200];
+
+    if (g_health_timeout_ms == 0 || g_health_period_ms == 0)
+        return 0;
+    for (i = 1; i < g_nnodes; i++) {
+        struct node *n = &g_nodes[i];
+        struct conn *p;
+        if (!n->alive || n->nm_port == 0 || n->hc_busy)
+            continue;
+        if (now < n->hc_next) {
+            if (next == 0 || n->hc_next < next)
+                next = n->hc_next;
+            continue;
+        }
+        p = start_probe(n->ip, n->nm_port, err, sizeof err);
+        if (p == NULL) {
+            char target[80];
+            host_port(target, sizeof target, n->ip, n->nm_port);
+            periodic_checked(n->id, target, err); /* may change the table */
+            return now;
+        }
+        snprintf(p->probe_node, sizeof p->probe_node, "%s", n->id);
+        n->hc_busy = 1;
+    }
+    return next;
+}
+
+static int join_pending(const char *id)
+{
+    size_t i;
+    for (i = 0; i < g_nconns; i++)
+        if (g_conns[i]->pending && strcmp(g_conns[i]->pending->id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* JOIN <node_id> <cpus> <gpus> <hostname> [key=value...] [TOKEN]. With
+ * nm=PORT the node turns ALIVE only once the head reached it there. */
 static void handle_join(struct conn *c, char **words, int n)
 {
-    long cpus, gpus;
+    long cpus, gpus, nm = 0, om = 0;
     const char *token = NULL, *ip = NULL, *name = NULL, *v;
     char *res = NULL, *labels = NULL, err[200];
     double mem = 0, osm = 0;
-    struct node *node;
+    struct node node;
+    struct conn *p;
     int i;
 
     if (n > 5 && !is_join_field(words[n - 1]))
@@ -2417,6 +2728,12 @@ static void handle_join(struct conn *c, char **words, int n)
         } else if ((v = join_field(words[i], "osm")) != NULL) {
             if (parse_double(v, &osm) != 0 || osm < 0)
                 goto bad;
+        } else if ((v = join_field(words[i], "nm")) != NULL) {
+            if (parse_long(v, &nm) != 0 || nm < 0 || nm > 65535)
+                goto bad;
+        } else if ((v = join_field(words[i], "om")) != NULL) {
+            if (parse_long(v, &om) != 0 || om < 0 || om > 65535)
+                goto bad;
         } else if ((v = join_field(words[i], "res")) != NULL) {
             free(res);
             res = NULL;
@@ -2431,29 +2748,43 @@ static void handle_join(struct conn *c, char **words, int n)
             goto bad;
         }
     }
-    if (node_known(words[1])) {
+    if (node_known(words[1]) || join_pending(words[1])) {
         free(res);
         free(labels);
         queue_error(c, "ERR duplicate node id\n");
         return;
     }
-    node = add_node(words[1], cpus, gpus, words[4], c->fd);
-    snprintf(node->ip, sizeof node->ip, "%s", ip ? ip : words[4]);
-    free(node->name);
-    node->name = xstrdup(name && *name ? name : node->ip);
-    node->memory = mem;
-    node->object_store_memory = osm;
+    init_node(&node, words[1], cpus, gpus, words[4], c->fd);
+    snprintf(node.ip, sizeof node.ip, "%s", ip ? ip : words[4]);
+    free(node.name);
+    node.name = xstrdup(name && *name ? name : node.ip);
+    node.memory = mem;
+    node.object_store_memory = osm;
+    node.nm_port = (int)nm;
+    node.om_port = (int)om;
     if (res) {
-        free(node->resources);
-        node->resources = res;
+        free(node.resources);
+        node.resources = res;
     }
     if (labels) {
-        free(node->labels);
-        node->labels = labels;
+        free(node.labels);
+        node.labels = labels;
     }
-    c->joined = 1;
+    c->pending = xmalloc(sizeof node);
+    *c->pending = node;
+    if (nm == 0 || g_health_timeout_ms == 0) {
+        join_checked(c, NULL); /* a worker that does not say where it listens */
+        return;
+    }
+    /* No answer until the check ends: the probe's deadline bounds it. */
     c->deadline = 0;
-    queue_reply(c, xstrdup("OK\n"), 3, 0);
+    p = start_probe(node.ip, (int)nm, err, sizeof err);
+    if (p == NULL) {
+        join_checked(c, err);
+        return;
+    }
+    p->owner = c;
+    c->probe = p;
     return;
 bad:
     free(res);
@@ -2524,6 +2855,25 @@ static void upload_abort(struct conn *c)
 
 static void close_conn(struct conn *c)
 {
+    if (c->is_probe && !c->probe_done) { /* its deadline passed */
+        char why[96];
+        snprintf(why, sizeof why,
+                 c->connecting ? "connection timed out after %ld ms" : "no answer within %ld ms",
+                 g_health_timeout_ms);
+        probe_report(c, why);
+    }
+    if (c->probe != NULL) { /* a JOIN whose worker went away during its check */
+        struct conn *p = c->probe;
+        c->probe = NULL;
+        p->owner = NULL;
+        p->probe_done = 1;
+        close_conn(p);
+    }
+    if (c->pending != NULL) {
+        free_node(c->pending);
+        free(c->pending);
+        c->pending = NULL;
+    }
     upload_abort(c);
     if (c->joined)
         node_died(c->fd);
@@ -2585,6 +2935,15 @@ static void proto_readable(struct conn *c)
 {
     char *nl;
 
+    if (c->pending != NULL) {
+        /* A JOIN under its health check: nothing more is expected but
+         * its end, which cancels the check. */
+        char scratch[256];
+        ssize_t n = recv(c->fd, scratch, sizeof scratch, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            close_conn(c);
+        return;
+    }
     if (conn_fill(c, MAX_LINE) <= 0)
         return;
     nl = strchr(c->in, '\n');
@@ -3624,7 +3983,7 @@ static void shutdown_head(void)
     exit(0); /* atexit removes the state files */
 }
 
-static void accept_all(int lfd, int http, struct conn ***conns, size_t *nconns)
+static void accept_all(int lfd, int http)
 {
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -3634,25 +3993,43 @@ static void accept_all(int lfd, int http, struct conn ***conns, size_t *nconns)
                 fprintf(stderr, "accept: %s\n", strerror(errno));
             return; /* EAGAIN: no more pending */
         }
-        c = xmalloc(sizeof *c);
-        memset(c, 0, sizeof *c);
-        c->fd = fd;
+        c = new_conn(fd);
         c->http = http;
         c->deadline = now_ms() + (http ? HTTP_IO_TIMEOUT_MS : PROTO_TIMEOUT_MS);
-        if (*nconns % 64 == 0)
-            *conns = xrealloc(*conns, (*nconns + 64) * sizeof **conns);
-        (*conns)[(*nconns)++] = c;
     }
 }
 
+/* Every `ray start` node listens on its node manager and object manager
+ * ports (Ray's raylet and object manager), on 0.0.0.0. */
+static int g_node_lfds[2] = {-1, -1};
+static int g_node_ports[2]; /* ... and their numbers */
+
+/* Answers every connection waiting on one of those ports: "OK\n", then
+ * closes it. The head's health checks read that; the answer is 3 bytes
+ * into a fresh socket, so the send never blocks. */
+static void answer_health(int lfd)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN: no more pending (EMFILE: the next poll) */
+        if (send(fd, "OK\n", 3, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            /* the checker is gone already */
+        }
+        close(fd);
+    }
+}
+
+#define SERVE_FIXED 5 /* GCS port, dashboard, signal pipe, node's two ports */
+
 /* The head's event loop: one thread, poll() over the GCS port, the
- * dashboard port, the signal pipe and every connection, with deadlines
- * for slow clients and timers for jobs. Never returns. */
+ * dashboard port, the signal pipe, the node's own two ports, every
+ * connection and the health checks it makes, with deadlines for slow
+ * clients and timers for jobs and checks. Never returns. */
 static void serve(int lfd, int hfd)
 {
-    struct conn **conns = NULL;
     struct pollfd *pfds = NULL;
-    size_t nconns = 0, cap = 0;
+    size_t cap = 0;
     struct sigaction sa;
 
     if (pipe2(g_sig_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
@@ -3668,19 +4045,22 @@ static void serve(int lfd, int hfd)
 
     for (;;) {
         size_t i, k, polled;
-        int64_t now = now_ms(), next;
+        int64_t now = now_ms(), next, hc;
         int timeout;
 
         if (g_stop_requested)
             shutdown_head();
         next = jobs_tick(now);
-        for (i = 0; i < nconns; i++)
-            if (conns[i]->deadline && (next == 0 || conns[i]->deadline < next))
-                next = conns[i]->deadline;
+        hc = health_tick(now);
+        if (hc && (next == 0 || hc < next))
+            next = hc;
+        for (i = 0; i < g_nconns; i++)
+            if (g_conns[i]->deadline && (next == 0 || g_conns[i]->deadline < next))
+                next = g_conns[i]->deadline;
         timeout = next == 0 ? -1 : next <= now ? 0 : (int)(next - now);
 
-        if (cap < nconns + 3 || pfds == NULL) {
-            cap = (nconns + 3) * 2;
+        if (cap < g_nconns + SERVE_FIXED || pfds == NULL) {
+            cap = (g_nconns + SERVE_FIXED) * 2;
             pfds = xrealloc(pfds, cap * sizeof *pfds);
         }
         pfds[0].fd = lfd;
@@ -3689,12 +4069,18 @@ static void serve(int lfd, int hfd)
         pfds[1].events = POLLIN;
         pfds[2].fd = g_sig_pipe[0];
         pfds[2].events = POLLIN;
-        for (i = 0; i < nconns; i++) {
-            pfds[i + 3].fd = conns[i]->fd;
-            pfds[i + 3].events = conns[i]->out ? POLLOUT : POLLIN;
+        pfds[3].fd = g_node_lfds[0];
+        pfds[3].events = POLLIN;
+        pfds[4].fd = g_node_lfds[1];
+        pfds[4].events = POLLIN;
+        for (i = 0; i < g_nconns; i++) {
+            struct conn *c = g_conns[i];
+            pfds[i + SERVE_FIXED].fd = c->fd;
+            pfds[i + SERVE_FIXED].events =
+                (c->is_probe ? c->connecting : c->out != NULL) ? POLLOUT : POLLIN;
         }
-        polled = nconns;
-        if (poll(pfds, polled + 3, timeout) < 0) {
+        polled = g_nconns;
+        if (poll(pfds, polled + SERVE_FIXED, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             perror("poll");
@@ -3708,14 +4094,20 @@ static void serve(int lfd, int hfd)
         if (g_stop_requested)
             shutdown_head();
         reap_children();
+        for (i = 3; i < SERVE_FIXED; i++)
+            if (pfds[i].fd >= 0 && (pfds[i].revents & POLLIN))
+                answer_health(pfds[i].fd);
 
         now = now_ms();
         for (i = 0; i < polled; i++) {
-            short re = pfds[i + 3].revents;
-            struct conn *c = conns[i];
+            short re = pfds[i + SERVE_FIXED].revents;
+            struct conn *c = g_conns[i]; /* the array may grow meanwhile */
             if (c->fd < 0)
                 continue;
-            if (re & POLLOUT)
+            if (c->is_probe) {
+                if (re)
+                    probe_event(c, re);
+            } else if (re & POLLOUT)
                 conn_writable(c);
             else if (re & (POLLIN | POLLHUP | POLLERR)) {
                 if (c->joined)
@@ -3726,22 +4118,22 @@ static void serve(int lfd, int hfd)
                     proto_readable(c);
             }
             if (c->fd >= 0 && c->deadline && now >= c->deadline)
-                close_conn(c); /* too slow, or half-open */
+                close_conn(c); /* too slow, or half-open; a check: timed out */
         }
 
         /* Drop closed connections, keeping the order of the rest. */
-        for (i = 0, k = 0; i < nconns; i++) {
-            if (conns[i]->fd < 0)
-                free(conns[i]);
+        for (i = 0, k = 0; i < g_nconns; i++) {
+            if (g_conns[i]->fd < 0)
+                free(g_conns[i]);
             else
-                conns[k++] = conns[i];
+                g_conns[k++] = g_conns[i];
         }
-        nconns = k;
+        g_nconns = k;
 
         if (pfds[0].revents & POLLIN)
-            accept_all(lfd, 0, &conns, &nconns);
+            accept_all(lfd, 0);
         if (hfd >= 0 && (pfds[1].revents & POLLIN))
-            accept_all(hfd, 1, &conns, &nconns);
+            accept_all(hfd, 1);
     }
 }
 
@@ -3813,6 +4205,63 @@ static int listen_on(const char *host, int port)
     }
     freeaddrinfo(res);
     return fd;
+}
+
+/* --node-manager-port / --object-manager-port: 0 (Ray's default) is a
+ * port the system picks. */
+static long port_option(const struct command *cmd, const char *name)
+{
+    long port = 0;
+    const char *v = opt(cmd, name);
+    if (v != NULL && (parse_long(v, &port) != 0 || port < 0 || port > 65535))
+        fail(1, "%s must be between 0 and 65535, got '%s'.", name, v);
+    return port;
+}
+
+/* Binds the node's own ports on 0.0.0.0 into g_node_lfds, as Ray's raylet
+ * binds its node manager and object manager; a port that is taken ends
+ * `ray start` with status 1, as the raylet dies at start. Returns the
+ * node manager's port (the one picked when it was 0). */
+static int bind_node_ports(long nm, long om)
+{
+    static const char *const what[2] = {"node manager", "object manager"};
+    static const char *const option[2] = {"--node-manager-port", "--object-manager-port"};
+    long want[2];
+    int i;
+
+    want[0] = nm;
+    want[1] = om;
+    for (i = 0; i < 2; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = listen_on(NULL, (int)want[i]);
+        if (fd < 0) {
+            int e = errno;
+            if (e == EADDRINUSE) /* glibc's text, as Ray's (musl says "Address in use") */
+                fprintf(stderr, "Failed to bind the %s on port %ld: Address already in use "
+                                "(another process on this host uses it; give each node on a "
+                                "host its own %s)\n",
+                        what[i], want[i], option[i]);
+            else
+                fprintf(stderr, "Failed to bind the %s on port %ld: %s (%s)\n", what[i],
+                        want[i], strerror(e), option[i]);
+            exit(1);
+        }
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
+            g_node_ports[i] = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        g_node_lfds[i] = fd;
+    }
+    return g_node_ports[0];
+}
+
+static void close_node_ports(void)
+{
+    int i;
+    for (i = 0; i < 2; i++) {
+        if (g_node_lfds[i] >= 0)
+            close(g_node_lfds[i]);
+        g_node_lfds[i] = -1;
+    }
 }
 
 static void print_block_banner(void)
@@ -3957,11 +4406,11 @@ static void read_node_spec(const struct command *cmd, struct node_spec *s)
 static int start_head(const struct command *cmd, const struct node_spec *spec, int block)
 {
     char node_id[NODE_ID_LEN + 1], text[32], gcs[128];
-    long port = DEFAULT_PORT, dport = DEFAULT_DASHBOARD_PORT;
+    long port = DEFAULT_PORT, dport = DEFAULT_DASHBOARD_PORT, nm, om;
     const char *given_ip = opt(cmd, "--node-ip-address");
     const char *dhost = opt(cmd, "--dashboard-host");
     const char *dash = opt(cmd, "--include-dashboard");
-    int lfd, hfd = -1, want_dashboard = dash == NULL || strcmp(dash, "true") == 0;
+    int lfd, hfd = -1, want_dashboard = dash == NULL || strcmp(dash, "true") == 0, head_nm;
 
     if (opt(cmd, "--address") != NULL)
         fail(1, "--address cannot be used with --head (the ray stand-in has "
@@ -3974,11 +4423,15 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
         fail(1, "--dashboard-port must be between 1 and 65535, got '%s'.",
              opt(cmd, "--dashboard-port"));
     g_agent_port = opt_count(cmd, "--dashboard-agent-listen-port", DEFAULT_AGENT_PORT);
+    nm = port_option(cmd, "--node-manager-port");
+    om = port_option(cmd, "--object-manager-port");
     if (dhost == NULL || *dhost == '\0')
         dhost = "127.0.0.1"; /* Ray's default: the dashboard only on localhost */
     g_head_token = head_required_token();
     g_gcs_port = port;
     g_job_start_ms = env_ms("RAY_STANDIN_JOB_START_MS", DEFAULT_JOB_START_MS);
+    g_health_timeout_ms = env_ms("RAY_STANDIN_HEALTH_TIMEOUT_MS", DEFAULT_HEALTH_TIMEOUT_MS);
+    g_health_period_ms = env_ms("RAY_STANDIN_HEALTH_PERIOD_MS", DEFAULT_HEALTH_PERIOD_MS);
     print_standin_note();
 
     if (given_ip != NULL)
@@ -3993,6 +4446,7 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
     lfd = listen_on(NULL, (int)port);
     if (lfd < 0)
         fail(1, "cannot listen on port %ld: %s", port, strerror(errno));
+    head_nm = bind_node_ports(nm, om); /* the head's raylet, after its GCS */
     if (block && want_dashboard) {
         hfd = listen_on(dhost, (int)dport);
         if (hfd < 0)
@@ -4034,6 +4488,7 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
     if (!block) {
         /* Nothing stays running, so no state files are written. */
         close(lfd);
+        close_node_ports();
         return 0;
     }
 
@@ -4045,7 +4500,8 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
         gethostname(host, sizeof host - 1);
         me = add_node(node_id, spec->cpus, spec->gpus, host, -1);
         me->is_head = 1;
-        snprintf(me->ip, sizeof me->ip, "%s", g_head_ip);
+        snprintf(me->ip, sizeof me->ip, "%s", g_head_ip); /* its advertised address */
+        me->nm_port = head_nm; /* the head does not health-check itself */
         free(me->name);
         me->name = xstrdup(opt(cmd, "--node-name") && *opt(cmd, "--node-name")
                                ? opt(cmd, "--node-name") : g_head_ip);
@@ -4105,6 +4561,46 @@ static int connect_with_retry(const char *host, const char *port)
     }
 }
 
+/* Reads the head's one-line reply on fd (as read_reply), answering the
+ * head's health checks on the node's own ports meanwhile: the head
+ * checks a JOIN before it replies. NULL on a timeout. */
+static char *read_reply_serving(int fd, int timeout_ms)
+{
+    struct sbuf b = {NULL, 0, 0};
+    int64_t deadline = now_ms() + timeout_ms;
+
+    sbuf_add(&b, "", 0);
+    for (;;) {
+        struct pollfd pfds[3] = {{fd, POLLIN, 0},
+                                 {g_node_lfds[0], POLLIN, 0},
+                                 {g_node_lfds[1], POLLIN, 0}};
+        int left = (int)(deadline - now_ms()), i;
+        int ready = left > 0 ? poll(pfds, 3, left) : 0;
+        char ch;
+        ssize_t n;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            free(b.data);
+            return NULL;
+        }
+        for (i = 1; i < 3; i++)
+            if (pfds[i].revents & POLLIN)
+                answer_health(pfds[i].fd);
+        if (!(pfds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        n = recv(fd, &ch, 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        sbuf_add(&b, &ch, 1);
+        if (ch == '\n')
+            break;
+    }
+    return b.data;
+}
+
 static void auth_failed(void)
 {
     fail(1, "authentication failed: the token does not match the head's "
@@ -4116,10 +4612,11 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     const char *address = opt(cmd, "--address");
     const char *token = client_token();
     char host[256], port[8], node_id[NODE_ID_LEN + 1], hostname[256] = "";
-    char ip[64] = "127.0.0.1";
+    char ip[64] = "127.0.0.1", me[80];
     struct sbuf line = {NULL, 0, 0};
     char *reply;
-    int fd;
+    int fd, nm_port;
+    long nm, om, check_ms;
 
     if (address == NULL)
         fail(1, "--address is required when not starting a head node (use "
@@ -4128,6 +4625,8 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
         fail(1, "--port should only be specified when starting head node.");
     if (split_host_port(address, host, sizeof host, port, sizeof port) != 0)
         fail(1, "--address must look like HOST:PORT, got '%s'.", address);
+    nm = port_option(cmd, "--node-manager-port");
+    om = port_option(cmd, "--object-manager-port");
 
     print_standin_note();
     gethostname(hostname, sizeof hostname - 1);
@@ -4157,6 +4656,9 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     free(reply);
     create_session(NULL);
 
+    /* The raylet starts (its ports bound, a port in use ends it here),
+     * then registers. */
+    nm_port = bind_node_ports(nm, om);
     fd = connect_with_retry(host, port);
     if (opt(cmd, "--node-ip-address") != NULL) {
         snprintf(ip, sizeof ip, "%s", opt(cmd, "--node-ip-address"));
@@ -4172,7 +4674,8 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     sbuf_adds(&line, " name=");
     pct_encode(&line, opt(cmd, "--node-name") && *opt(cmd, "--node-name")
                           ? opt(cmd, "--node-name") : ip);
-    sbuf_printf(&line, " mem=%.0f osm=%.0f", spec->memory, spec->object_store_memory);
+    sbuf_printf(&line, " mem=%.0f osm=%.0f nm=%d om=%d", spec->memory,
+                spec->object_store_memory, nm_port, g_node_ports[1]);
     if (spec->resources_json) {
         sbuf_adds(&line, " res=");
         pct_encode(&line, spec->resources_json);
@@ -4192,11 +4695,22 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
              host, port);
     free(line.data);
 
-    reply = read_reply(fd, 1, REPLY_TIMEOUT_MS);
+    /* The head health-checks this node before it answers: wait for that
+     * too (a head's check takes RAY_STANDIN_HEALTH_TIMEOUT_MS at most). */
+    check_ms = env_ms("RAY_STANDIN_HEALTH_TIMEOUT_MS", DEFAULT_HEALTH_TIMEOUT_MS);
+    reply = read_reply_serving(fd, REPLY_TIMEOUT_MS +
+                                       (int)(check_ms < 600000 ? check_ms : 600000));
     if (reply == NULL || reply[0] == '\0')
         fail(1, "the head node at %s:%s did not accept this node.", host, port);
     if (strncmp(reply, "ERR unauthenticated", 19) == 0)
         auth_failed();
+    host_port(me, sizeof me, ip, nm_port);
+    if (strncmp(reply, "ERR unreachable ", 16) == 0) {
+        reply[strcspn(reply, "\n")] = '\0';
+        fail(1, "The head node at %s:%s could not reach this node at %s (node manager): %s; "
+                "check --node-ip-address and that the port is reachable from the head.",
+             host, port, me, reply + 16);
+    }
     if (strcmp(reply, "OK\n") != 0) {
         reply[strcspn(reply, "\n")] = '\0';
         fail(1, "the head node at %s:%s refused this node: %s", host, port, reply);
@@ -4225,24 +4739,43 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     print_block_banner();
     g_leave_fd = fd; /* from now on SIGTERM says LEAVE first */
 
-    /* Stay connected. The head sends nothing more, so readable means the
-     * connection ended (or the head sent an error). */
+    /* Stay connected, answering the head's health checks on the node's
+     * own ports. The head sends nothing more on fd, so readable there
+     * means the connection ended (or the head sent an error). */
     for (;;) {
-        struct pollfd pfd = {fd, POLLIN, 0};
+        struct pollfd pfds[3] = {{fd, POLLIN, 0},
+                                 {g_node_lfds[0], POLLIN, 0},
+                                 {g_node_lfds[1], POLLIN, 0}};
         char buf[256];
         ssize_t n;
-        if (poll(&pfd, 1, -1) < 0) {
+        int i;
+        if (poll(pfds, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             perror("poll");
             break;
         }
+        for (i = 1; i < 3; i++)
+            if (pfds[i].revents & POLLIN)
+                answer_health(pfds[i].fd);
+        if (!(pfds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
         n = recv(fd, buf, sizeof buf - 1, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         buf[n] = '\0';
+        if (strncmp(buf, "ERR dead", 8) == 0) {
+            /* Ray's raylet, told by the GCS that it was marked dead. */
+            g_leave_fd = -1;
+            fprintf(stderr, "[Timeout] Exiting because this node manager has mistakenly been "
+                            "marked as dead by the GCS: GCS failed to check the health of this "
+                            "node for %d times. This is likely because the machine or raylet "
+                            "has become overloaded.\n",
+                    HEALTH_FAILURE_THRESHOLD);
+            return 1;
+        }
         if (strncmp(buf, "ERR", 3) == 0)
             fprintf(stderr, "The head node said: %s", buf);
     }

@@ -4,8 +4,10 @@
 # Docker engine: builds the image with scripts/standin-image.sh, brings up a
 # small cluster on its own bridge network and checks what raylaunch relies on:
 # the CLI, the image's user, Ray's session folders, the HTTP API (nodes,
-# health, jobs, token auth) read from the host at the containers' addresses.
-# Removes everything it creates.
+# health, jobs, token auth) read from the host at the containers' addresses,
+# and, as for a cluster over several hosts, the nodes' own ports and the
+# head's health checks (with host networking too, on 20 host ports it finds
+# free in 19000-19499). Removes everything it creates.
 #
 # Usage: tests/support/standin_test.sh
 # Env:   DOCKER (default docker), STANDIN_IMAGE (default raylaunch/ray-standin:test;
@@ -80,18 +82,22 @@ check_has() {
 }
 now_ms() { date +%s%3N; }
 
-# run NAME [DOCKER_RUN_OPTION...] -- COMMAND...: starts a detached container
-# on the test network.
-run() {
-  local name=$1 opts=()
-  shift
+# run_on NETWORK NAME [DOCKER_RUN_OPTION...] -- COMMAND...: starts a detached
+# container on NETWORK (the test network, or host).
+run_on() {
+  local network=$1 name=$2 opts=()
+  shift 2
   while [[ $1 != -- ]]; do
     opts+=("$1")
     shift
   done
   shift
-  "$DOCKER" run -d --init --network "$net" --label "$label" --name "$name" "${opts[@]}" \
+  "$DOCKER" run -d --init --network "$network" --label "$label" --name "$name" "${opts[@]}" \
     "$IMAGE" "$@" >/dev/null || fatal "docker run $name"
+}
+# run NAME [DOCKER_RUN_OPTION...] -- COMMAND...: the same on the test network.
+run() {
+  run_on "$net" "$@"
 }
 
 # ray_status CONTAINER [docker exec options...]: `ray status` there (without
@@ -285,6 +291,41 @@ def main():
         print("answered while an upload stalls:", st, data.decode(),
               "promptly" if time.time() - t < 1 else "SLOWLY")
         s.close()
+    elif cmd == "health":  # IP PORT: what a node's own port answers
+        with socket.create_connection((args[0], int(args[1])), timeout=5) as s:
+            s.settimeout(5)
+            data = b""
+            while True:
+                chunk = s.recv(64)
+                if not chunk:
+                    break
+                data += chunk
+        print(repr(data.decode()))
+    elif cmd == "join-old":  # IP PORT NAME: a JOIN without nm= (an older worker's)
+        node_id = "node_" + "".join("%02x" % b for b in __import__("os").urandom(28))
+        with socket.create_connection((args[0], int(args[1])), timeout=5) as s:
+            s.settimeout(5)
+            s.sendall(f"JOIN {node_id} 1 0 oldhost ip=192.0.2.99 name={args[2]}\n".encode())
+            print(repr(s.recv(64).decode()))
+    elif cmd == "port-block":  # FIRST LAST N: the start of N free host ports, or nothing
+        import random
+        first, last, n = int(args[0]), int(args[1]), int(args[2])
+        bases = list(range(first, last + 2 - n, n))
+        random.shuffle(bases)
+        for base in bases:
+            socks = []
+            try:
+                for port in range(base, base + n):
+                    s = socket.socket()
+                    socks.append(s)
+                    s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            finally:
+                for s in socks:
+                    s.close()
+            print(base)
+            break
     elif cmd == "refused":  # URL: does anything answer?
         try:
             request("GET", args[0])
@@ -955,6 +996,136 @@ done
 out=$("$DOCKER" exec "$waiter" ray stop -g 5 2>&1)
 check "ray stop stops a worker still waiting for its head" "0 Stopped all 1 Ray processes." "$? $out"
 check_has "... and it exited with status 0" "ray exited with 0" "$("$DOCKER" logs "$waiter" 2>&1)"
+
+# --- several hosts: a node's own ports, and the head's health checks ----------------------
+# As Ray: every node listens on --node-manager-port and --object-manager-port (0: any free
+# port) on all addresses, and the head (Ray's GCS) health-checks each worker at the address
+# it advertises (--node-ip-address) and its node manager port. Across hosts raylaunch uses
+# host networking (every node's ports pinned) or bridge networks with the ports published on
+# the host's address; these catch a wrong address, an unpublished port, a port pinned twice.
+heartbeat="Unexpected termination: health check failed due to missing too many heartbeats"
+# unreachable HEAD_ADDRESS IP:PORT: what a worker the head could not reach says (reason_normalized).
+unreachable() {
+  echo "Error: The head node at $1 could not reach this node at $2 (node manager): <REASON>; check --node-ip-address and that the port is reachable from the head."
+}
+# reason_normalized: stdin with the reason of a failed health check as <REASON>, when it is
+# one a socket gives for an address where nothing (or a proxy with nothing behind it) answers.
+reason_normalized() {
+  sed -E 's/ \(node manager\): (Connection refused|Host is unreachable|No route to host|Network unreachable|Network is unreachable|connection timed out after [0-9]+ ms|no answer within [0-9]+ ms|the connection closed without an answer); check / (node manager): <REASON>; check /'
+}
+# no_id: api states' lines without the node ids.
+no_id() {
+  sed -E 's/ [0-9a-f]{56}$//'
+}
+
+hp=$(api port-block 19000 19499 20)
+[[ -n $hp ]] || fatal "20 free host ports in 19000-19499 for the host-networking checks"
+echo "# host networking on host ports $hp-$((hp + 19))"
+hhead=$px-hhead
+hdash=http://127.0.0.1:$((hp + 1))
+run_on host "$hhead" -- ray start --head --port=$hp --dashboard-port=$((hp + 1)) \
+  --node-manager-port=$((hp + 2)) --object-manager-port=$((hp + 3)) --num-cpus=0 \
+  --node-name="$hhead" --block
+if wait_nodes "$hhead" 1; then
+  pass "a head with host networking, its ports pinned, runs"
+else
+  fatal "a head with host networking, its ports pinned, runs" "$(cat "$tmp/status.out" "$tmp/status.err")" \
+    "$("$DOCKER" logs "$hhead" 2>&1)"
+fi
+host_ip=$("$DOCKER" logs "$hhead" 2>/dev/null | sed -n 's/^Local node IP: //p')
+check "... and answers on its node and object manager ports, on every address" "'OK\n' 'OK\n'" \
+  "$(api health 127.0.0.1 $((hp + 2))) $(api health "$host_ip" $((hp + 3)))"
+
+ha=$px-ha
+run_on host "$ha" -- ray start --address=127.0.0.1:$hp --node-ip-address="$host_ip" \
+  --node-manager-port=$((hp + 10)) --object-manager-port=$((hp + 11)) --num-cpus=1 \
+  --node-name="$ha" --block
+check "a host-networked worker advertising the host's address ($host_ip) is ALIVE" "ALIVE None" \
+  "$(api states "$hdash/api/v0/nodes" "$ha" 30 ALIVE | no_id)"
+check "... under that address" "$host_ip" \
+  "$(api req GET "$hdash/api/v0/nodes?filter_keys=node_name&filter_predicates=%3D&filter_values=$ha" |
+    tail -n +2 | py_json 'd["data"]["result"]["result"][0]["node_ip"]')"
+check "... and answers on its pinned ports" "'OK\n' 'OK\n'" \
+  "$(api health "$host_ip" $((hp + 10))) $(api health "$host_ip" $((hp + 11)))"
+
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:$hp \
+  --node-manager-port=$((hp + 10)) --object-manager-port=$((hp + 12)) --node-name="$px-hb" \
+  --block >/dev/null 2>"$tmp/hb.err"
+rc=$?
+check "a second worker on that host with the same --node-manager-port exits 1, saying so" \
+  "1 Failed to bind the node manager on port $((hp + 10)): Address already in use (another process on this host uses it; give each node on a host its own --node-manager-port)" \
+  "$rc $(cat "$tmp/hb.err")"
+check "... never registers, and the first stays ALIVE" "|ALIVE None" \
+  "$(api states "$hdash/api/v0/nodes" "$px-hb" 0 "")|$(api states "$hdash/api/v0/nodes" "$ha" 0 ALIVE | no_id)"
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:$hp \
+  --node-manager-port=$((hp + 13)) --object-manager-port=$((hp + 11)) --node-name="$px-hc" \
+  --block >/dev/null 2>"$tmp/hc.err"
+rc=$?
+check "... the same --object-manager-port: exits 1, saying so" \
+  "1 Failed to bind the object manager on port $((hp + 11)): Address already in use (another process on this host uses it; give each node on a host its own --object-manager-port)" \
+  "$rc $(cat "$tmp/hc.err")"
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --head --port=$((hp + 4)) \
+  --node-manager-port=$((hp + 10)) --include-dashboard=false --block >/dev/null 2>"$tmp/hh.err"
+rc=$?
+check "a head whose --node-manager-port is taken exits 1 the same way" \
+  "1 Failed to bind the node manager on port $((hp + 10)): Address already in use (another process on this host uses it; give each node on a host its own --node-manager-port)" \
+  "$rc $(cat "$tmp/hh.err")"
+
+t0=$(now_ms)
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:$hp \
+  --node-ip-address=192.0.2.1 --node-manager-port=$((hp + 14)) --object-manager-port=$((hp + 15)) \
+  --node-name="$px-hd" --block >/dev/null 2>"$tmp/hd.err"
+rc=$?
+elapsed=$(($(now_ms) - t0))
+check "a worker advertising an address the head cannot reach (192.0.2.1, TEST-NET-1) exits 1, saying so" \
+  "1 $(unreachable "127.0.0.1:$hp" "192.0.2.1:$((hp + 14))")" "$rc $(reason_normalized <"$tmp/hd.err")"
+if ((elapsed < 5000)); then
+  pass "... within the head's 2 s check and some slack (${elapsed} ms)"
+else
+  fail "... within the head's 2 s check and some slack" "took ${elapsed} ms"
+fi
+check "... the head lists it DEAD, never ALIVE" "DEAD $heartbeat" \
+  "$(api states "$hdash/api/v0/nodes" "$px-hd" 10 DEAD | no_id)"
+
+# A bridge network with the ports published on the host's address: the test network's
+# gateway is the host's address there. This head checks every 200 ms, each for 500 ms.
+mh=$px-mh
+run "$mh" --env RAY_STANDIN_HEALTH_PERIOD_MS=200 --env RAY_STANDIN_HEALTH_TIMEOUT_MS=500 -- \
+  ray start --head --port=6379 --num-cpus=0 --dashboard-host=0.0.0.0 --block
+wait_nodes "$mh" 1 || fatal "a second bridge head runs" "$("$DOCKER" logs "$mh" 2>&1)"
+mdash=http://$(ip_of "$mh"):8265
+gw=$("$DOCKER" network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$net")
+pub=$px-pub
+run "$pub" -p "$gw:$((hp + 16)):$((hp + 16))" -p "$gw:$((hp + 17)):$((hp + 17))" -- \
+  ray start --address="$mh:6379" --node-ip-address="$gw" --node-manager-port=$((hp + 16)) \
+  --object-manager-port=$((hp + 17)) --num-cpus=1 --node-name="$pub" --block
+check "a bridged worker advertising the host's address ($gw), its ports published there, is ALIVE" \
+  "ALIVE None" "$(api states "$mdash/api/v0/nodes" "$pub" 30 ALIVE | no_id)"
+"$DOCKER" run --rm --network "$net" --label "$label" "$IMAGE" ray start --address="$mh:6379" \
+  --node-ip-address="$gw" --node-manager-port=$((hp + 18)) --node-name="$px-unpub" \
+  --block >/dev/null 2>"$tmp/unpub.err"
+rc=$?
+check "... one that does not publish its node manager port exits 1, saying so" \
+  "1 $(unreachable "$mh:6379" "$gw:$((hp + 18))")" "$rc $(reason_normalized <"$tmp/unpub.err")"
+check "... and is listed DEAD, never ALIVE" "DEAD $heartbeat" \
+  "$(api states "$mdash/api/v0/nodes" "$px-unpub" 10 DEAD | no_id)"
+"$DOCKER" run --rm --network "$net" --label "$label" -p "$gw:$((hp + 19)):6000" "$IMAGE" \
+  ray start --address="$mh:6379" --node-ip-address="$gw" --node-manager-port=$((hp + 19)) \
+  --node-name="$px-mispub" --block >/dev/null 2>"$tmp/mispub.err"
+rc=$?
+check "... one whose published port leads elsewhere (Docker's proxy takes the connection) exits 1" \
+  "1 $(unreachable "$mh:6379" "$gw:$((hp + 19))")" "$rc $(reason_normalized <"$tmp/mispub.err")"
+check "a JOIN without nm= (an older worker's) is still taken at once" "'OK\n'" \
+  "$(api join-old "$(ip_of "$mh")" 6379 "$px-old")"
+
+"$DOCKER" pause "$pub" >/dev/null
+check "a paused worker misses its periodic health checks and turns DEAD, as in Ray" "DEAD $heartbeat" \
+  "$(api states "$mdash/api/v0/nodes" "$pub" 20 DEAD | no_id)"
+"$DOCKER" unpause "$pub" >/dev/null
+wait_exited "$pub"
+check "... resumed, it exits 1 with Ray's raylet message" \
+  "1 [Timeout] Exiting because this node manager has mistakenly been marked as dead by the GCS: GCS failed to check the health of this node for 5 times. This is likely because the machine or raylet has become overloaded." \
+  "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$pub") $("$DOCKER" logs "$pub" 2>&1 >/dev/null | tail -n1)"
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
