@@ -85,6 +85,12 @@ void add_globals(CLI::App& app, Options& o, bool docker, bool short_file = true)
                    "The docker program (default: $RAYLAUNCH_DOCKER or docker)")
         ->group(group);
     app.add_option("--context", common.context, "The Docker context to use")->group(group);
+    app.add_option("--host", common.hosts,
+                   "Without a spec: another Docker engine the project has nodes on "
+                   "(ssh://, tcp://, unix://); repeatable")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(group);
     app.add_option("--progress", o.engine.progress,
                    "auto (plain when CI=true or stderr is not a terminal), tty, plain or json")
         ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))

@@ -9,6 +9,7 @@
 #include <raylaunch/engine/lock.hpp>
 #include <raylaunch/export/export.hpp>
 #include <raylaunch/plan/output.hpp>
+#include <raylaunch/plan/placement.hpp>
 #include <raylaunch/spec/loader.hpp>
 
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <iostream>
 #include <sstream>
 
@@ -99,7 +101,13 @@ std::string resolve_token(const ClusterSpec& spec, const DockerEndpoint* endpoin
   if (endpoint != nullptr) {
     // Always the real runner: reading the token is a look-up, also under --dry-run.
     std::unique_ptr<CommandRunner> runner = make_process_runner();
-    DockerEngine engine(*runner, *endpoint);
+    DockerEndpoint head = *endpoint;
+    for (const PlannedHost& host : planned_hosts(spec)) {
+      if (spec.head.host && host.name == spec.head.host->value) {
+        head = endpoint->for_host(host);
+      }
+    }
+    DockerEngine engine(*runner, head);
     if (std::string token = engine.environment_value(spec.name.value + "-head", "RAY_AUTH_TOKEN");
         !token.empty()) {
       return token;
@@ -191,6 +199,30 @@ DockerEndpoint endpoint_of(const CommonOptions& common) {
   return endpoint;
 }
 
+Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint) {
+  Target target;
+  if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
+    target.plan = load_and_plan(common, &endpoint, false);
+    target.project = target.plan->project;
+    target.hosts = target.plan->hosts;
+    return target;
+  }
+  target.project = project_of(common);
+  if (!common.hosts.empty()) {
+    target.hosts.push_back({"local", "", "", ""});
+    for (const std::string& host : common.hosts) {
+      static const std::regex k_endpoint("(ssh|tcp|unix)://.+");
+      if (!std::regex_match(host, k_endpoint)) {
+        throw UsageError(fmt::format("--host {} is not a Docker endpoint", host),
+                         "e.g. --host ssh://ray@10.0.0.2, tcp://10.0.0.2:2376 or "
+                         "unix:///var/run/docker.sock");
+      }
+      target.hosts.push_back({host, host, "", ""});
+    }
+  }
+  return target;
+}
+
 namespace {
 
 // A node as the user names it (`head`, `cpu-2`, or a container name) to its container.
@@ -212,6 +244,12 @@ Session::Session(const CommonOptions& common, const EngineOptions& engine, bool 
       progress(std::cerr, progress_mode_from(engine.progress, STDERR_FILENO)),
       executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted,
                http.get()) {}
+
+Target Session::aim(const CommonOptions& common) {
+  Target target = target_of(common, endpoint);
+  executor.use_hosts(target.hosts);
+  return target;
+}
 
 std::function<void(const std::string&)> Session::on_lock_wait() {
   return [this](const std::string& path) {
@@ -260,39 +298,88 @@ int run_export(const CommonOptions& common, const ExportCommand& options) {
   return 0;
 }
 
+namespace {
+
+// Each engine the project may have nodes on: the one given, or its hosts'.
+std::vector<DockerEndpoint> endpoints_of(const DockerEndpoint& endpoint, const Target& target) {
+  std::vector<DockerEndpoint> out;
+  for (const PlannedHost& host : target.hosts) {
+    out.push_back(endpoint.for_host(host));
+  }
+  return out.empty() ? std::vector<DockerEndpoint>{endpoint} : out;
+}
+
+// The endpoint whose engine has `container`: with one engine that one, as
+// docker names the missing container itself; else the host that lists it.
+DockerEndpoint endpoint_with(CommandRunner& runner, const std::vector<DockerEndpoint>& endpoints,
+                             const std::string& project, const std::string& container) {
+  if (endpoints.size() == 1) {
+    return endpoints.front();
+  }
+  std::string unreachable;
+  for (const DockerEndpoint& endpoint : endpoints) {
+    try {
+      DockerEngine engine(runner, endpoint);
+      for (const ObservedContainer& c : engine.containers(project)) {
+        if (c.name == container) {
+          return endpoint;
+        }
+      }
+    } catch (const ExecError& error) {
+      unreachable += fmt::format("\n  {}", error.message());
+    }
+  }
+  throw ExecError(fmt::format("no host has container {} of project \"{}\"{}", container, project,
+                              unreachable.empty() ? "" : "; not asked:" + unreachable),
+                  "`raylaunch status` lists the project's nodes and their hosts");
+}
+
+}  // namespace
+
 int run_logs(const CommonOptions& common, const LogsOptions& options) {
-  std::string project = project_of(common);
   DockerEndpoint endpoint = endpoint_of(common);
+  Target target = target_of(common, endpoint);
+  std::vector<DockerEndpoint> endpoints = endpoints_of(endpoint, target);
   std::unique_ptr<CommandRunner> runner = make_process_runner();
-  DockerEngine engine(*runner, endpoint);
   if (!options.node.empty()) {
-    engine.attach_logs(container_of(project, options.node), options.follow, options.tail);
+    std::string container = container_of(target.project, options.node);
+    DockerEngine engine(*runner, endpoint_with(*runner, endpoints, target.project, container));
+    engine.attach_logs(container, options.follow, options.tail);
   }
   if (options.follow) {
     throw UsageError("logs --follow needs a node", "e.g. raylaunch logs head -f");
   }
-  std::vector<ObservedContainer> containers = engine.containers(project);
-  if (containers.empty()) {
-    throw ExecError(fmt::format("project \"{}\" has no containers", project),
+  size_t printed = 0;
+  for (const DockerEndpoint& each : endpoints) {
+    DockerEngine engine(*runner, each);
+    std::vector<ObservedContainer> containers = engine.containers(target.project);
+    std::sort(containers.begin(), containers.end(),
+              [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
+    engine.print_logs(containers, options.tail, std::cout);
+    printed += containers.size();
+  }
+  if (printed == 0) {
+    throw ExecError(fmt::format("project \"{}\" has no containers", target.project),
                     "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
   }
-  std::sort(containers.begin(), containers.end(),
-            [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
-  engine.print_logs(containers, options.tail, std::cout);
   return 0;
 }
 
 int run_exec(const CommonOptions& common, const ExecOptions& options) {
-  std::string project = project_of(common);
+  DockerEndpoint endpoint = endpoint_of(common);
+  Target target = target_of(common, endpoint);
   std::unique_ptr<CommandRunner> runner = make_process_runner();
-  DockerEngine engine(*runner, endpoint_of(common));
-  engine.attach_exec(container_of(project, options.node), options.command);
+  std::string container = container_of(target.project, options.node);
+  DockerEngine engine(*runner, endpoint_with(*runner, endpoints_of(endpoint, target),
+                                             target.project, container));
+  engine.attach_exec(container, options.command);
 }
 
 int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCommand& options,
            const std::atomic<bool>& interrupted) {
   Session session(common, engine, options.dry_run, interrupted);
   Plan plan = load_and_plan(common, &session.endpoint, true);
+  session.executor.use_hosts(plan.hosts);
   UpOptions up{!options.no_wait, std::chrono::seconds(options.timeout), options.parallel,
                options.dry_run};
   std::optional<ProjectLock> lock;
@@ -305,7 +392,7 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
 int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
-  std::string project = project_of(common);
+  std::string project = session.aim(common).project;
   ProjectLock lock(project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
   return session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
 }
@@ -313,12 +400,9 @@ int run_down(const CommonOptions& common, const EngineOptions& engine,
 int run_status(const CommonOptions& common, const EngineOptions& engine,
                const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
-  std::optional<Plan> plan;
-  if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
-    plan = load_and_plan(common, &session.endpoint, false);
-  }
-  std::string project = plan ? plan->project : project_of(common);
-  return session.executor.status(project, plan ? &*plan : nullptr, {engine.json});
+  Target target = session.aim(common);
+  return session.executor.status(target.project, target.plan ? &*target.plan : nullptr,
+                                 {engine.json});
 }
 
 }  // namespace raylaunch::cli

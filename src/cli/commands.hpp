@@ -21,6 +21,7 @@ struct CommonOptions {
   std::string project_name;
   std::string docker;
   std::string context;
+  std::vector<std::string> hosts;  // --host: engines a project may have nodes on, without a spec
   bool verbose = false;
   std::string log_level;  // --log-level: debug, info, warn or off
 };
@@ -110,12 +111,23 @@ std::string project_of(const CommonOptions& common);
 /// The docker program and context, checked to exist.
 DockerEndpoint endpoint_of(const CommonOptions& common);
 
+/// The project a day-2 command acts on, and where its nodes may be: the
+/// spec's hosts when a spec is at hand, else the engine given and each --host.
+struct Target {
+  std::string project;
+  std::optional<Plan> plan;
+  std::vector<PlannedHost> hosts;
+};
+Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint);
+
 /// What the commands that reach the engine share: the engine, Ray's HTTP
 /// client, progress and the executor.
 struct Session {
   Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
           const std::atomic<bool>& interrupted);
   std::function<void(const std::string&)> on_lock_wait();
+  /// The project of `-p`/`-f` with its hosts given to the executor.
+  Target aim(const CommonOptions& common);
 
   DockerEndpoint endpoint;
   std::unique_ptr<CommandRunner> real;

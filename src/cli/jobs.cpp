@@ -53,14 +53,6 @@ SubmitRequest request_of(const SubmitOptions& options) {
   return request;
 }
 
-// The plan when a spec is at hand (-f, or raylaunch.yml here without -p).
-std::optional<Plan> plan_if_spec(const CommonOptions& common, const DockerEndpoint& endpoint) {
-  if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
-    return load_and_plan(common, &endpoint, false);
-  }
-  return std::nullopt;
-}
-
 // The job's end on stderr; its exit code: 0 SUCCEEDED, 130 stopped by
 // Ctrl-C, 1 otherwise.
 int report_job(const JobOutcome& outcome, Progress& progress) {
@@ -170,9 +162,9 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
                const std::atomic<bool>& interrupted) {
   SubmitRequest request = request_of(options);
   Session session(common, EngineOptions{}, false, interrupted);
-  std::optional<Plan> plan = plan_if_spec(common, session.endpoint);
-  std::string project = plan ? plan->project : project_of(common);
-  JobOutcome outcome = session.executor.submit(project, plan ? &*plan : nullptr, request);
+  Target target = session.aim(common);
+  JobOutcome outcome = session.executor.submit(
+      target.project, target.plan ? &*target.plan : nullptr, request);
   if (!request.wait) {
     std::cout << outcome.submission_id << '\n';
     return 0;
@@ -183,7 +175,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
 int run_job(const CommonOptions& common, const JobOptions& options,
             const std::atomic<bool>& interrupted) {
   Session session(common, EngineOptions{}, false, interrupted);
-  std::string project = project_of(common);
+  std::string project = session.aim(common).project;
   if (options.action == "status") {
     return session.executor.job_status(project, options.id);
   }
@@ -203,6 +195,7 @@ int run_run(const CommonOptions& common, const EngineOptions& engine, const RunO
   request.wait = true;
   Session session(common, engine, false, interrupted);
   Plan plan = load_and_plan(common, &session.endpoint, true);
+  session.executor.use_hosts(plan.hosts);
   ProjectLock lock(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
   RunReport run;
   run.project = plan.project;

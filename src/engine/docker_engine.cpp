@@ -41,7 +41,8 @@ const char* k_ps_format =
     "{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Label \"io.raylaunch.role\"}}\t"
     "{{.Label \"io.raylaunch.group\"}}\t{{.Label \"io.raylaunch.replica\"}}\t"
     "{{.Label \"io.raylaunch.config-hash\"}}\t{{.Label \"io.raylaunch.cpus\"}}\t"
-    "{{.Label \"io.raylaunch.gpus\"}}\t{{.Label \"io.raylaunch.dashboard\"}}";
+    "{{.Label \"io.raylaunch.gpus\"}}\t{{.Label \"io.raylaunch.dashboard\"}}\t"
+    "{{.Label \"io.raylaunch.hosts\"}}";
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -85,7 +86,10 @@ std::string last_line(const std::string& text) {
 
 std::vector<std::string> DockerEndpoint::argv(std::vector<std::string> args) const {
   std::vector<std::string> out = {program};
-  if (!context.empty()) {
+  if (!host.empty()) {
+    out.push_back("--host");
+    out.push_back(host);
+  } else if (!context.empty()) {
     out.push_back("--context");
     out.push_back(context);
   }
@@ -94,6 +98,13 @@ std::vector<std::string> DockerEndpoint::argv(std::vector<std::string> args) con
 }
 
 std::string DockerEndpoint::describe() const {
+  return name.empty() ? address() : fmt::format("host \"{}\" ({})", name, address());
+}
+
+std::string DockerEndpoint::address() const {
+  if (!host.empty()) {
+    return host;
+  }
   if (!context.empty()) {
     return fmt::format("context \"{}\"", context);
   }
@@ -106,7 +117,20 @@ std::string DockerEndpoint::describe() const {
   return "unix:///var/run/docker.sock";
 }
 
-bool DockerEndpoint::is_local() const { return describe().rfind("unix://", 0) == 0; }
+DockerEndpoint DockerEndpoint::for_host(const PlannedHost& machine) const {
+  DockerEndpoint out = *this;
+  if (!machine.docker.empty()) {
+    out.host = machine.docker;
+    out.context.clear();
+  } else if (!machine.context.empty()) {
+    out.host.clear();
+    out.context = machine.context;
+  }
+  out.name = machine.name;
+  return out;
+}
+
+bool DockerEndpoint::is_local() const { return address().rfind("unix://", 0) == 0; }
 
 DockerEngine::DockerEngine(CommandRunner& runner, DockerEndpoint endpoint)
     : m_runner(runner), m_endpoint(std::move(endpoint)) {}
@@ -157,7 +181,11 @@ std::vector<ObservedContainer> DockerEngine::containers(const std::string& proje
   if (ps.exit_code != 0) {
     engine_failed(ps);
   }
-  return parse_ps(ps.out);
+  std::vector<ObservedContainer> found = parse_ps(ps.out);
+  for (ObservedContainer& c : found) {
+    c.host = m_endpoint.name;
+  }
+  return found;
 }
 
 std::vector<std::string> DockerEngine::networks(const std::string& project) {
@@ -258,6 +286,23 @@ ExecOutput DockerEngine::exec(const std::string& container,
   return {result.exit_code, result.out};
 }
 
+Outcome DockerEngine::load_from(DockerEngine& source, const std::string& image,
+                                const std::function<void(uint64_t)>& on_bytes) {
+  m_commands += 2;
+  Command save{source.endpoint().argv({"save", image}), std::nullopt, {}};
+  Command load{m_endpoint.argv({"load", "--quiet"}), std::nullopt, {}};
+  log_debug(fmt::format("{} | {}", quote_for_display(save.argv), quote_for_display(load.argv)));
+  PipeResult piped = m_runner.pipe(save, load, on_bytes);
+  if (piped.from.exit_code != 0) {
+    return {false, fmt::format("docker save on {}: {}", source.endpoint().describe(),
+                               last_line(piped.from.err))};
+  }
+  if (piped.to.exit_code != 0) {
+    return {false, fmt::format("docker load: {}", last_line(piped.to.err))};
+  }
+  return {true, ""};
+}
+
 Outcome DockerEngine::pull(const std::string& image) { return change({"pull", image}); }
 
 Outcome DockerEngine::create_network(const PlannedNetwork& network) {
@@ -307,7 +352,7 @@ std::vector<ObservedContainer> parse_ps(const std::string& out) {
       continue;
     }
     std::vector<std::string> fields = split(line, '\t');
-    fields.resize(10);
+    fields.resize(11);
     ObservedContainer c;
     c.id = fields[0];
     c.name = fields[1];
@@ -319,6 +364,7 @@ std::vector<ObservedContainer> parse_ps(const std::string& out) {
     c.cpus = fields[7];
     c.gpus = fields[8];
     c.dashboard = fields[9];
+    c.spec_hosts = fields[10];
     containers.push_back(std::move(c));
   }
   return containers;
@@ -392,7 +438,12 @@ std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& c) {
   args.push_back(restart_to_string(c.restart));
   for (const PortBinding& port : c.ports) {
     args.push_back("--publish");
-    args.push_back(fmt::format("{}:{}:{}", port.host_ip, port.host_port, port.container_port));
+    args.push_back(port.count > 1 ? fmt::format("{}:{}-{}:{}-{}", port.host_ip, port.host_port,
+                                                port.host_port + port.count - 1,
+                                                port.container_port,
+                                                port.container_port + port.count - 1)
+                                  : fmt::format("{}:{}:{}", port.host_ip, port.host_port,
+                                                port.container_port));
   }
   for (const Mount& mount : c.mounts) {
     args.push_back("--volume");

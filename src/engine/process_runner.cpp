@@ -9,9 +9,13 @@
 
 #include <raylaunch/base/error.hpp>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <future>
 #include <mutex>
+#include <thread>
 
 namespace raylaunch {
 
@@ -19,32 +23,107 @@ namespace {
 
 namespace bp = boost::process;
 
+boost::filesystem::path program_of(const Command& command) {
+  boost::filesystem::path program = command.argv.at(0);
+  if (command.argv[0].find('/') == std::string::npos) {
+    program = bp::search_path(command.argv[0]);
+    if (program.empty()) {
+      throw ExecError(fmt::format("program \"{}\" not found", command.argv[0]),
+                      "install it or pass its path");
+    }
+  }
+  return program;
+}
+
+bp::environment environment_of(const Command& command) {
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [name, value] : command.env) {
+    env[name] = value;
+  }
+  return env;
+}
+
+void check_started(const Command& command, const std::error_code& start_error) {
+  if (start_error) {
+    throw ExecError(fmt::format("cannot run \"{}\": {}", command.argv[0], start_error.message()),
+                    "check that the program exists and may be executed");
+  }
+}
+
+// Copies `source` into `sink` until either ends, counting bytes. It runs on
+// a thread of its own that blocks SIGPIPE, so a reader that quits early gives
+// a failed write here rather than killing raylaunch.
+uint64_t pump(bp::ipstream& source, bp::opstream& sink,
+              const std::function<void(uint64_t)>& on_bytes) {
+  uint64_t bytes = 0;
+  std::thread worker([&] {
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+    std::vector<char> buffer(1 << 20);
+    while (source.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
+           source.gcount() > 0) {
+      if (!sink.write(buffer.data(), source.gcount()) || !sink.flush()) {
+        break;
+      }
+      bytes += static_cast<uint64_t>(source.gcount());
+      on_bytes(bytes);
+    }
+    sink.pipe().close();  // the reader sees the end
+    source.pipe().close();  // and a writer still at it gets EPIPE, not a hang
+  });
+  worker.join();
+  return bytes;
+}
+
 class ProcessRunner final : public CommandRunner {
  public:
+  PipeResult pipe(const Command& from, const Command& to,
+                  const std::function<void(uint64_t)>& on_bytes) override {
+    boost::asio::io_context io;
+    std::future<std::string> from_err;
+    std::future<std::string> to_out;
+    std::future<std::string> to_err;
+    // Each pipe is made just before the child it is for, so that the other
+    // child never inherits an end of it: `load` holding the write end of
+    // `save`'s output would keep us from ever seeing its end.
+    bp::opstream sink;
+    std::error_code start_error;
+    bp::child reader(bp::exe = program_of(to), bp::args = std::vector<std::string>(
+                                                   to.argv.begin() + 1, to.argv.end()),
+                     bp::std_in < sink, bp::std_out > to_out, bp::std_err > to_err,
+                     environment_of(to), io, start_error);
+    check_started(to, start_error);
+    bp::ipstream source;
+    bp::child writer(bp::exe = program_of(from), bp::args = std::vector<std::string>(
+                                                     from.argv.begin() + 1, from.argv.end()),
+                     bp::std_in.close(), bp::std_out > source, bp::std_err > from_err,
+                     environment_of(from), io, start_error);
+    check_started(from, start_error);
+    std::thread errors([&] { io.run(); });
+    PipeResult result;
+    result.bytes = pump(source, sink, on_bytes);
+    std::error_code ignored;
+    writer.wait(ignored);
+    reader.wait(ignored);
+    errors.join();
+    result.from = {writer.exit_code(), "", from_err.get(), false};
+    result.to = {reader.exit_code(), to_out.get(), to_err.get(), false};
+    return result;
+  }
+
   CommandResult run(const Command& command) override {
-    boost::filesystem::path program = command.argv.at(0);
-    if (command.argv[0].find('/') == std::string::npos) {
-      program = bp::search_path(command.argv[0]);
-      if (program.empty()) {
-        throw ExecError(fmt::format("program \"{}\" not found", command.argv[0]),
-                        "install it or pass its path");
-      }
-    }
+    boost::filesystem::path program = program_of(command);
     std::vector<std::string> args(command.argv.begin() + 1, command.argv.end());
     boost::asio::io_context io;
     std::future<std::string> out;
     std::future<std::string> err;
     std::error_code start_error;
-    bp::environment env = boost::this_process::environment();
-    for (const auto& [name, value] : command.env) {
-      env[name] = value;
-    }
+    bp::environment env = environment_of(command);
     bp::child child(bp::exe = program, bp::args = args, bp::std_in.close(), bp::std_out > out,
                     bp::std_err > err, env, io, start_error);
-    if (start_error) {
-      throw ExecError(fmt::format("cannot run \"{}\": {}", command.argv[0], start_error.message()),
-                      "check that the program exists and may be executed");
-    }
+    check_started(command, start_error);
     CommandResult result;
     if (command.timeout) {
       io.run_for(*command.timeout);
@@ -70,6 +149,13 @@ class PrintingRunner final : public CommandRunner {
  public:
   PrintingRunner(std::ostream& out, CommandRunner* reader) : m_out(out), m_reader(reader) {}
 
+  PipeResult pipe(const Command& from, const Command& to,
+                  const std::function<void(uint64_t)>&) override {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_out << quote_for_display(from.argv) << " | " << quote_for_display(to.argv) << '\n';
+    return {};
+  }
+
   CommandResult run(const Command& command) override {
     if (m_reader != nullptr && is_read_only_docker_command(command.argv)) {
       return m_reader->run(command);
@@ -87,6 +173,12 @@ class PrintingRunner final : public CommandRunner {
 
 }  // namespace
 
+PipeResult CommandRunner::pipe(const Command& from, const Command&,
+                               const std::function<void(uint64_t)>&) {
+  throw ExecError(fmt::format("cannot stream the output of \"{}\" here", from.argv.at(0)),
+                  "this runner runs single commands only");
+}
+
 std::unique_ptr<CommandRunner> make_process_runner() { return std::make_unique<ProcessRunner>(); }
 
 std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out, CommandRunner* reader) {
@@ -95,7 +187,7 @@ std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out, CommandRu
 
 bool is_read_only_docker_command(const std::vector<std::string>& argv) {
   size_t at = 1;
-  if (argv.size() > 2 && argv[1] == "--context") {
+  if (argv.size() > 2 && (argv[1] == "--context" || argv[1] == "--host")) {
     at = 3;
   }
   if (argv.size() <= at) {

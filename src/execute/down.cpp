@@ -1,63 +1,152 @@
-// `down`: everything with the project's label goes, in one stop and one rm
-// for all containers, then the network (and volumes). Nothing without the
-// label is ever touched, because every look-up is by label.
+// `down`: everything with the project's label goes, on every host: the
+// workers stop first (so none restarts by policy while the head goes), then
+// the head, then one rm for all containers of a host, then the network (and
+// volumes). Nothing without the label is ever touched, because every look-up
+// is by label. A host that does not answer is named, and a second `down`
+// once it is back removes the rest.
 #include <raylaunch/execute/executor.hpp>
 
 #include <fmt/format.h>
 
 #include <raylaunch/base/error.hpp>
+#include <raylaunch/execute/observed.hpp>
 #include <raylaunch/execute/parallel.hpp>
+
+#include <mutex>
 
 namespace raylaunch {
 
-int Executor::down(const std::string& project, const DownOptions& options) {
+namespace {
+
+// What one host has of the project.
+struct HostShare {
+  std::string host;
   std::vector<ObservedContainer> containers;
   std::vector<std::string> networks;
   std::vector<std::string> volumes;
-  std::vector<std::function<void()>> probes = {
-      [&] { containers = m_engine.containers(project); },
-      [&] { networks = m_engine.networks(project); }};
-  if (options.volumes) {
-    probes.emplace_back([&] { volumes = m_engine.volumes(project); });
+  std::string unreachable;  // why its engine did not answer
+};
+
+bool is_running(const ObservedContainer& c) {
+  return c.state == "running" || c.state == "restarting" || c.state == "paused";
+}
+
+// The hosts a cluster across several spans, as its containers' labels say;
+// "" for a cluster on one host.
+std::string other_hosts(const std::vector<HostShare>& shares) {
+  for (const HostShare& share : shares) {
+    for (const ObservedContainer& c : share.containers) {
+      if (!c.spec_hosts.empty()) {
+        return c.spec_hosts;
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+int Executor::down(const std::string& project, const DownOptions& options) {
+  std::vector<std::string> hosts = host_names();
+  std::vector<HostShare> shares(hosts.size());
+  std::vector<std::function<void()>> probes;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    shares[i].host = hosts[i];
+    DockerEngine* on = &engine(hosts[i]);
+    probes.emplace_back([&, on, i] {
+      try {
+        shares[i].containers = on->containers(project);
+        shares[i].networks = on->networks(project);
+        if (options.volumes) {
+          shares[i].volumes = on->volumes(project);
+        }
+      } catch (const ExecError& error) {
+        shares[i].unreachable = error.message();
+      }
+    });
   }
   run_concurrently(probes);
-  if (containers.empty() && networks.empty() && volumes.empty()) {
+
+  bool anything = false;
+  std::string unreachable;
+  for (const HostShare& share : shares) {
+    anything = anything || !share.containers.empty() || !share.networks.empty() ||
+               !share.volumes.empty();
+    if (!share.unreachable.empty()) {
+      unreachable += (unreachable.empty() ? "" : "\n") + share.unreachable;
+    }
+  }
+  if (!anything && unreachable.empty()) {
     m_progress.message(fmt::format("nothing to remove for project \"{}\"", project));
     m_progress.finish();
     return 0;
   }
-  remove_containers(project, containers, options);
-  remove_networks(networks);
-  remove_volumes(volumes);
+  for (const HostShare& share : shares) {
+    for (const ObservedContainer& c : share.containers) {
+      m_progress.event("Container " + c.name, "Stopping");
+    }
+  }
+  // The workers of every host first, then the head, each stop in parallel.
+  for (bool heads : {false, true}) {
+    std::vector<std::function<void()>> stops;
+    for (const HostShare& share : shares) {
+      std::vector<std::string> running;
+      for (const ObservedContainer& c : share.containers) {
+        if (is_running(c) && (c.role == "head") == heads) {
+          running.push_back(c.id);
+        }
+      }
+      if (!running.empty()) {
+        DockerEngine* on = &engine(share.host);
+        stops.emplace_back([on, running, &options] { on->stop(running, options.timeout); });
+      }
+    }
+    run_concurrently(stops);
+  }
+  std::vector<std::function<void()>> removals;
+  for (const HostShare& share : shares) {
+    removals.emplace_back([&, share] {
+      remove_containers(project, share.host, share.containers);
+      remove_networks(share.host, share.networks);
+      remove_volumes(share.host, share.volumes);
+    });
+  }
+  run_concurrently(removals);
   m_progress.finish();
+  if (std::string others = other_hosts(shares); !others.empty() && m_hosts.empty()) {
+    throw ExecError(fmt::format("project \"{}\" has nodes on several hosts ({}); without its "
+                                "spec only this engine's were removed",
+                                project, others),
+                    "pass the spec with -f, or each other engine with --host ENDPOINT");
+  }
+  if (!unreachable.empty()) {
+    throw ExecError(fmt::format("some hosts did not answer; what they run of project \"{}\" is "
+                                "still there:\n{}",
+                                project, unreachable),
+                    "run `raylaunch down` again once they answer");
+  }
   return 0;
 }
 
-void Executor::remove_containers(const std::string& project,
-                                 const std::vector<ObservedContainer>& found,
-                                 const DownOptions& options) {
-  std::vector<std::string> running;
+void Executor::remove_containers(const std::string& project, const std::string& host,
+                                 const std::vector<ObservedContainer>& found) {
+  if (found.empty()) {
+    return;
+  }
   std::vector<std::string> all;
   for (const ObservedContainer& c : found) {
     all.push_back(c.id);
-    if (c.state == "running" || c.state == "restarting" || c.state == "paused") {
-      running.push_back(c.id);
-    }
-    m_progress.event("Container " + c.name, "Stopping");
   }
-  if (!running.empty()) {
-    m_engine.stop(running, options.timeout);
-  }
-  if (!all.empty()) {
-    Outcome removed = m_engine.remove_all(all);
-    if (!removed.ok) {
-      std::vector<ObservedContainer> left = m_engine.containers(project);
-      if (!left.empty()) {
-        throw ExecError(fmt::format("{} containers of project \"{}\" could not be removed: {}",
-                                    left.size(), project, removed.said),
-                        "run `raylaunch down` again; `docker ps -a --filter "
-                        "label=io.raylaunch.project=" + project + "` lists them");
-      }
+  DockerEngine& on = engine(host);
+  Outcome removed = on.remove_all(all);
+  if (!removed.ok) {
+    std::vector<ObservedContainer> left = on.containers(project);
+    if (!left.empty()) {
+      throw ExecError(fmt::format("{} containers of project \"{}\" could not be removed{}: {}",
+                                  left.size(), project,
+                                  host.empty() ? "" : " on host \"" + host + "\"", removed.said),
+                      "run `raylaunch down` again; `docker ps -a --filter "
+                      "label=io.raylaunch.project=" + project + "` lists them");
     }
   }
   for (const ObservedContainer& c : found) {
@@ -65,36 +154,39 @@ void Executor::remove_containers(const std::string& project,
   }
 }
 
-void Executor::remove_networks(const std::vector<std::string>& names) {
+void Executor::remove_networks(const std::string& host, const std::vector<std::string>& names) {
   if (names.empty()) {
     return;
   }
-  Outcome removed = m_engine.remove_networks(names);
+  Outcome removed = engine(host).remove_networks(names);
+  std::string on = host.empty() ? "" : " on " + host;
   for (const std::string& name : names) {
     if (!removed.ok) {
-      m_progress.event("Network " + name, "Error", EventState::error, removed.said);
+      m_progress.event("Network " + name + on, "Error", EventState::error, removed.said);
     } else {
-      m_progress.event("Network " + name, "Removed", EventState::done);
+      m_progress.event("Network " + name + on, "Removed", EventState::done);
     }
   }
   if (!removed.ok) {
-    throw ExecError(fmt::format("cannot remove network {}: {}", names.front(), removed.said),
+    throw ExecError(fmt::format("cannot remove network {}{}: {}", names.front(), on, removed.said),
                     "a container outside the project may still be attached: `docker network "
                     "inspect " + names.front() + "`");
   }
 }
 
-void Executor::remove_volumes(const std::vector<std::string>& names) {
+void Executor::remove_volumes(const std::string& host, const std::vector<std::string>& names) {
   if (names.empty()) {
     return;
   }
-  Outcome removed = m_engine.remove_volumes(names);
+  Outcome removed = engine(host).remove_volumes(names);
   if (!removed.ok) {
-    throw ExecError(fmt::format("cannot remove volumes: {}", removed.said),
+    throw ExecError(fmt::format("cannot remove volumes{}: {}",
+                                host.empty() ? "" : " on host \"" + host + "\"", removed.said),
                     "a container outside the project may still use them");
   }
   for (const std::string& name : names) {
-    m_progress.event("Volume " + name, "Removed", EventState::done);
+    m_progress.event("Volume " + name + (host.empty() ? "" : " on " + host), "Removed",
+                     EventState::done);
   }
 }
 

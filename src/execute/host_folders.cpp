@@ -8,6 +8,7 @@
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/base/log.hpp>
 #include <raylaunch/execute/executor.hpp>
+#include <raylaunch/execute/observed.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -270,27 +271,35 @@ void take_step(const FolderStep& step) {
 
 }  // namespace
 
-// Only for an engine on this machine: a remote engine's folders are on its host.
-void Executor::prepare_host_folders(const std::vector<Action>& actions,
-                                    const std::map<std::string, std::string>& users,
+// Only for engines on this machine: a remote engine's folders are on its host.
+void Executor::prepare_host_folders(const std::vector<Action>& actions, const Observation& seen,
                                     const UpOptions& options) {
-  if (!m_engine.endpoint().is_local()) {
-    return;
-  }
-  std::vector<const PlannedContainer*> containers = created_by(actions);
-  std::vector<BindFolder> folders = bind_folders_of(containers);
-  if (folders.empty()) {
-    return;
-  }
-  std::map<std::string, ImageUser> resolved = resolve_users(m_engine, folders, users);
-  for (const FolderStep& step :
-       plan_host_folders(containers, resolved, current_invoker(), look_at)) {
-    if (step.kind == FolderStep::Kind::warn) {
-      m_progress.message(format_diagnostic(step.warning, ""));
-    } else if (options.dry_run) {
-      m_out << step.to_text() << '\n';
-    } else {
-      take_step(step);
+  std::vector<const PlannedContainer*> created = created_by(actions);
+  for (const std::string& host : host_names()) {
+    DockerEngine& on = engine(host);
+    if (!on.endpoint().is_local()) {
+      continue;
+    }
+    std::vector<const PlannedContainer*> containers;
+    std::copy_if(created.begin(), created.end(), std::back_inserter(containers),
+                 [&](const PlannedContainer* c) { return c->host == host; });
+    std::vector<BindFolder> folders = bind_folders_of(containers);
+    if (folders.empty()) {
+      continue;
+    }
+    auto users = seen.images.find(host);
+    std::map<std::string, ImageUser> resolved =
+        resolve_users(on, folders, users == seen.images.end() ? std::map<std::string, std::string>{}
+                                                              : users->second.users);
+    for (const FolderStep& step :
+         plan_host_folders(containers, resolved, current_invoker(), look_at)) {
+      if (step.kind == FolderStep::Kind::warn) {
+        m_progress.message(format_diagnostic(step.warning, ""));
+      } else if (options.dry_run) {
+        m_out << step.to_text() << '\n';
+      } else {
+        take_step(step);
+      }
     }
   }
 }

@@ -2,6 +2,7 @@
 // dashboard, the API `ray job submit` uses: no Ray and no Python on the
 // machine that runs raylaunch. The head is found as `status` finds it.
 #include <raylaunch/execute/executor.hpp>
+#include <raylaunch/execute/observed.hpp>
 
 #include <fmt/format.h>
 
@@ -45,7 +46,7 @@ Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan)
   if (plan != nullptr) {
     api.head = head_access_of(*plan);
   } else {
-    api.head = head_access_of(project, m_engine.containers(project));
+    api.head = head_access_of(project, find_everywhere(project).containers);
     if (api.head.dashboard.empty()) {
       throw ExecError(fmt::format("project \"{}\" has no head container", project),
                       "bring the cluster up first: `raylaunch up`");

@@ -38,6 +38,7 @@ HeadAccess head_access_of(const std::string& project,
   for (const ObservedContainer& o : observed) {
     if (o.role == "head") {
       head.dashboard = o.dashboard;
+      head.host = o.host;
     }
   }
   return head;
@@ -71,7 +72,7 @@ std::optional<std::vector<RayNode>> Executor::nodes_at(const std::string& host, 
   HttpResponse answer = m_http->send(request);
   if ((answer.status == 401 || answer.status == 403) && head.token.empty()) {
     // Token auth is on and no spec said so: the head's own environment has it.
-    head.token = m_engine.environment_value(head.container, "RAY_AUTH_TOKEN");
+    head.token = engine(head.host).environment_value(head.container, "RAY_AUTH_TOKEN");
     if (!head.token.empty()) {
       remember_secret(head.token);
       return nodes_at(host, port, head, why);
@@ -111,9 +112,9 @@ bool Executor::ask_dashboard(HeadAccess& head, RayView& view) {
     }
     log_debug(fmt::format("Ray's dashboard at http://{}:{} did not answer: {}", hosts[i], port,
                           why));
-    if (i == 0 && head.bridge && m_engine.endpoint().is_local()) {
+    if (i == 0 && head.bridge && engine(head.host).endpoint().is_local()) {
       if (!head.container_ip) {
-        head.container_ip = m_engine.container_ip(head.container);
+        head.container_ip = engine(head.host).container_ip(head.container);
       }
       if (!head.container_ip->empty() && *head.container_ip != host) {
         hosts.push_back(*head.container_ip);
@@ -131,7 +132,7 @@ RayView Executor::ask_ray(HeadAccess& head, bool cli_fallback) {
   }
   log_debug(fmt::format("asking `ray status` in {} instead: the dashboard did not answer ({})",
                         head.container, view.dashboard_note));
-  ExecOutput status = m_engine.exec(head.container, {"ray", "status"});
+  ExecOutput status = engine(head.host).exec(head.container, {"ray", "status"});
   view.counted = parse_ray_status(status.out);
   if (status.exit_code == 0 && view.counted.has_status) {
     view.source = RayView::Source::cli;

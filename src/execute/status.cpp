@@ -2,11 +2,15 @@
 // (by name, from the dashboard), as a table or one JSON document; exit 0 only
 // when every planned node runs and Ray has it alive.
 #include <raylaunch/execute/executor.hpp>
+#include <raylaunch/execute/observed.hpp>
+
+#include <raylaunch/base/error.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace raylaunch {
 
@@ -14,6 +18,7 @@ namespace {
 
 struct Row {
   std::string name, role, group, state, cpus, gpus;
+  std::string host;  // "" without hosts:
   int replica = 0;
   bool running = false;
   bool planned = true;     // false: a container the plan lacks, or a Ray node without one
@@ -27,19 +32,26 @@ std::string label_or_empty(const PlannedContainer& c, const std::string& key) {
 
 // The planned containers in plan order, then any of the project's that the
 // plan does not have.
-std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContainer>& observed) {
+// A node on a host that did not answer is "unknown".
+std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContainer>& observed,
+                              const std::set<std::string>& unreachable) {
   std::vector<Row> rows;
   for (const PlannedContainer& c : plan.containers) {
-    auto seen = std::find_if(observed.begin(), observed.end(),
-                             [&](const ObservedContainer& o) { return o.name == c.name; });
-    rows.push_back({c.name, c.role, c.group, seen == observed.end() ? "missing" : seen->state,
-                    label_or_empty(c, "io.raylaunch.cpus"), label_or_empty(c, "io.raylaunch.gpus"),
-                    c.replica, seen != observed.end() && seen->state == "running"});
+    auto seen = std::find_if(observed.begin(), observed.end(), [&](const ObservedContainer& o) {
+      return o.name == c.name && o.host == c.host;
+    });
+    std::string state = seen == observed.end() ? "missing" : seen->state;
+    if (seen == observed.end() && unreachable.count(c.host)) {
+      state = "unknown";
+    }
+    rows.push_back({c.name, c.role, c.group, state, label_or_empty(c, "io.raylaunch.cpus"),
+                    label_or_empty(c, "io.raylaunch.gpus"), c.host, c.replica,
+                    seen != observed.end() && seen->state == "running"});
   }
   for (const ObservedContainer& o : observed) {
     if (std::none_of(plan.containers.begin(), plan.containers.end(),
-                     [&](const PlannedContainer& c) { return c.name == o.name; })) {
-      rows.push_back({o.name, o.role, o.group, o.state + " (not planned)", o.cpus, o.gpus,
+                     [&](const PlannedContainer& c) { return c.name == o.name && c.host == o.host; })) {
+      rows.push_back({o.name, o.role, o.group, o.state + " (not planned)", o.cpus, o.gpus, o.host,
                       o.replica, false, false});
     }
   }
@@ -58,8 +70,8 @@ std::vector<Row> rows_of_labels(std::vector<ObservedContainer> observed) {
             });
   std::vector<Row> rows;
   for (const ObservedContainer& o : observed) {
-    rows.push_back(
-        {o.name, o.role, o.group, o.state, o.cpus, o.gpus, o.replica, o.state == "running"});
+    rows.push_back({o.name, o.role, o.group, o.state, o.cpus, o.gpus, o.host, o.replica,
+                    o.state == "running"});
   }
   return rows;
 }
@@ -77,7 +89,7 @@ void add_ray_view(std::vector<Row>& rows, const RayView& ray) {
     if (!explained && node.alive) {
       auto cpus = node.resources.find("CPU");
       std::string count = cpus == node.resources.end() ? "" : fmt::format("{}", cpus->second);
-      rows.push_back({name, "-", "-", "no container", count, "", 0, false, false, &node});
+      rows.push_back({name, "-", "-", "no container", count, "", "", 0, false, false, &node});
     }
   }
 }
@@ -85,6 +97,8 @@ void add_ray_view(std::vector<Row>& rows, const RayView& ray) {
 struct Summary {
   std::string project;
   std::string dashboard;
+  /// Hosts whose engine did not answer, and why.
+  std::vector<std::pair<std::string, std::string>> unreachable;
   RayView::Source source = RayView::Source::none;
   int planned = 0;
   int running = 0;
@@ -113,7 +127,8 @@ nlohmann::ordered_json node_json(const Summary& summary, const Row& row) {
   using json = nlohmann::ordered_json;
   std::string word = summary.ray_word(row);
   json alive = word == "alive" ? json(true) : word == "unknown" ? json(nullptr) : json(false);
-  json node = {{"name", row.name},   {"role", row.role},   {"group", row.group},
+  json node = {{"name", row.name},   {"host", row.host.empty() ? json(nullptr) : json(row.host)},
+               {"role", row.role},   {"group", row.group},
                {"replica", row.replica}, {"state", row.state}, {"ray_alive", alive},
                {"ray_state", nullptr}, {"ray_message", nullptr}, {"node_id", nullptr},
                {"node_ip", nullptr}, {"resources", nullptr}, {"cpus", row.cpus},
@@ -135,6 +150,10 @@ void print_json(std::ostream& out, const Summary& summary, const std::vector<Row
   for (const Row& row : rows) {
     nodes.push_back(node_json(summary, row));
   }
+  nlohmann::ordered_json unreachable = nlohmann::ordered_json::array();
+  for (const auto& [host, why] : summary.unreachable) {
+    unreachable.push_back({{"host", host}, {"error", why}});
+  }
   const char* source = summary.source == RayView::Source::dashboard ? "dashboard"
                        : summary.source == RayView::Source::cli     ? "ray status"
                                                                     : nullptr;
@@ -148,27 +167,45 @@ void print_json(std::ostream& out, const Summary& summary, const std::vector<Row
       {"ray_reachable", summary.source != RayView::Source::none},
       {"ray_source", source != nullptr ? nlohmann::ordered_json(source) : nullptr},
       {"dashboard", summary.dashboard},
+      {"hosts_unreachable", unreachable},
       {"nodes", nodes}};
   out << doc.dump(2) << '\n';
 }
 
+// Every column as wide as its widest cell; HOST only when the nodes have hosts.
 void print_table(std::ostream& out, const Summary& summary, const std::vector<Row>& rows) {
-  size_t width = 4;
-  for (const Row& row : rows) {
-    width = std::max(width, row.name.size());
-  }
-  out << fmt::format("{:<{}}  {:<6}  {:<12}  {:<10}  {:<7}  {:>4}  {}\n", "NAME", width, "ROLE",
-                     "GROUP", "STATE", "RAY", "CPUS", "GPUS");
+  bool hosts = std::any_of(rows.begin(), rows.end(), [](const Row& row) { return !row.host.empty(); });
+  std::vector<std::vector<std::string>> cells = {
+      {"NAME", "HOST", "ROLE", "GROUP", "STATE", "RAY", "CPUS", "GPUS"}};
   std::string notes;
   for (const Row& row : rows) {
-    out << fmt::format("{:<{}}  {:<6}  {:<12}  {:<10}  {:<7}  {:>4}  {}\n", row.name, width,
-                       row.role, row.group, row.state, summary.ray_word(row),
-                       row.cpus.empty() ? "-" : row.cpus, row.gpus.empty() ? "-" : row.gpus);
+    cells.push_back({row.name, row.host.empty() ? "-" : row.host, row.role, row.group, row.state,
+                     summary.ray_word(row), row.cpus.empty() ? "-" : row.cpus,
+                     row.gpus.empty() ? "-" : row.gpus});
     if (row.ray != nullptr && !row.ray->alive) {
       notes += fmt::format("{}: dead in Ray: {}\n", row.name,
                            row.ray->state_message.empty() ? "no reason given"
                                                           : row.ray->state_message);
     }
+  }
+  std::vector<size_t> width(cells.front().size(), 0);
+  for (const std::vector<std::string>& line : cells) {
+    for (size_t i = 0; i < line.size(); ++i) {
+      width[i] = std::max(width[i], line[i].size());
+    }
+  }
+  for (const std::vector<std::string>& line : cells) {
+    std::string text;
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (i == 1 && !hosts) {
+        continue;
+      }
+      bool last = i + 1 == line.size();
+      text += i == 6 ? fmt::format("{:>{}}", line[i], width[i])  // CPUS, right-aligned
+                     : last ? line[i] : fmt::format("{:<{}}", line[i], width[i]);
+      text += last ? "\n" : "  ";
+    }
+    out << text;
   }
   out << (notes.empty() ? "" : "\n" + notes);
   const char* how = summary.source == RayView::Source::none
@@ -184,7 +221,7 @@ void print_table(std::ostream& out, const Summary& summary, const std::vector<Ro
 
 Summary summarize(const std::string& project, const std::vector<Row>& rows, const RayView& ray,
                   const std::string& dashboard) {
-  Summary summary{project, dashboard, ray.source};
+  Summary summary{project, dashboard, {}, ray.source};
   summary.counted = ray.source == RayView::Source::cli ? ray.counted.alive : 0;
   int alive_by_name = 0;
   for (const Row& row : rows) {
@@ -195,20 +232,32 @@ Summary summarize(const std::string& project, const std::vector<Row>& rows, cons
     }
   }
   summary.alive = ray.source == RayView::Source::dashboard ? alive_by_name : summary.counted;
+  // A container the plan lacks means the cluster is not what the spec says.
+  bool strays = std::any_of(rows.begin(), rows.end(), [](const Row& row) {
+    return !row.planned && row.state.ends_with("(not planned)");
+  });
   summary.healthy = summary.planned > 0 && summary.running == summary.planned &&
-                    summary.alive >= summary.planned;
+                    summary.alive >= summary.planned && !strays;
   return summary;
 }
 
 }  // namespace
 
 int Executor::status(const std::string& project, const Plan* plan, const StatusOptions& options) {
-  std::vector<ObservedContainer> observed = m_engine.containers(project);
+  Found found = find_everywhere(project);
+  const std::vector<ObservedContainer>& observed = found.containers;
+  std::set<std::string> unreachable;
+  for (const auto& [host, why] : found.unreachable) {
+    unreachable.insert(host);
+  }
   HeadAccess head = plan != nullptr ? head_access_of(*plan) : head_access_of(project, observed);
   RayView ray = ask_ray(head, true);
-  std::vector<Row> rows = plan != nullptr ? rows_of_plan(*plan, observed) : rows_of_labels(observed);
+  std::vector<Row> rows =
+      plan != nullptr ? rows_of_plan(*plan, observed, unreachable) : rows_of_labels(observed);
   add_ray_view(rows, ray);
   Summary summary = summarize(project, rows, ray, head.dashboard);
+  summary.unreachable = found.unreachable;
+  summary.healthy = summary.healthy && found.unreachable.empty();
   if (options.json) {
     print_json(m_out, summary, rows);
     return summary.healthy ? 0 : 1;
@@ -218,6 +267,9 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
     return 1;
   }
   print_table(m_out, summary, rows);
+  for (const auto& [host, why] : found.unreachable) {
+    m_out << fmt::format("host \"{}\" did not answer: {}\n", host, why);
+  }
   return summary.healthy ? 0 : 1;
 }
 

@@ -8,6 +8,7 @@
 
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/execute/decisions.hpp>
+#include <raylaunch/execute/observed.hpp>
 #include <raylaunch/execute/parallel.hpp>
 
 #include <algorithm>
@@ -17,12 +18,6 @@
 
 namespace raylaunch {
 
-/// What `up` found before it acts.
-struct Executor::Observation {
-  ObservedState state;
-  ImageFacts images;  // which are missing, and whom the others run as
-};
-
 /// The first container step that failed; later failures are only shown.
 struct Executor::FirstFailure {
   std::mutex mutex;
@@ -31,21 +26,27 @@ struct Executor::FirstFailure {
 
 namespace {
 
-std::vector<std::string> images_of(const Plan& plan) {
+// The images of the nodes on `host`, in plan order.
+std::vector<std::string> images_of(const Plan& plan, const std::string& host) {
   std::vector<std::string> images;
   for (const PlannedContainer& c : plan.containers) {
-    if (std::find(images.begin(), images.end(), c.image) == images.end()) {
+    if (c.host == host && std::find(images.begin(), images.end(), c.image) == images.end()) {
       images.push_back(c.image);
     }
   }
   return images;
 }
 
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
                    std::ostream& out, const std::atomic<bool>* cancel, HttpClient* http)
-    : m_engine(runner, std::move(endpoint)),
+    : m_runner(runner),
+      m_engine(runner, std::move(endpoint)),
       m_http(http),
       m_progress(progress),
       m_out(out),
@@ -53,14 +54,13 @@ Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& pro
 
 int Executor::up(const Plan& plan, const UpOptions& options) {
   auto started = std::chrono::steady_clock::now();
-  std::vector<std::string> images = images_of(plan);
-  Observation seen = observe(plan, images);
-  pull_images(plan, images, seen.images.missing);
+  Observation seen = observe(plan);
+  pull_images(plan, seen);
   check_gpu_runtime(plan, options);
   std::vector<Action> actions = reconcile(plan, seen.state);
   log_decisions(actions, seen.state);
   check_host_ports(actions, options);
-  prepare_host_folders(actions, seen.images.users, options);
+  prepare_host_folders(actions, seen, options);
   create_networks_and_volumes(plan, actions);
   apply_containers(plan, actions, options);
   int alive = -1;
@@ -74,75 +74,118 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   return 0;
 }
 
-// What exists and which images are here, asked all at once.
-Executor::Observation Executor::observe(const Plan& plan, const std::vector<std::string>& images) {
+// What exists and which images are there, on every host, asked all at once.
+// A host whose engine does not answer stops `up` here, before anything is made.
+Executor::Observation Executor::observe(const Plan& plan) {
   Observation seen;
-  std::vector<std::string> networks;
-  std::vector<std::function<void()>> probes = {
-      [&] { seen.state.containers = m_engine.containers(plan.project); },
-      [&] { seen.images = m_engine.inspect_images(images); }};
-  if (plan.network.mode == NetworkMode::bridge) {
-    probes.emplace_back([&] { networks = m_engine.networks(plan.project); });
-  }
-  if (!plan.volumes.empty()) {
-    probes.emplace_back([&] { seen.state.volumes = m_engine.volumes(plan.project); });
+  std::vector<std::string> hosts = host_names();
+  std::vector<std::vector<ObservedContainer>> containers(hosts.size());
+  std::mutex mutex;
+  std::vector<std::function<void()>> probes;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    DockerEngine* on = &engine(hosts[i]);
+    std::string host = hosts[i];
+    probes.emplace_back([&, on, i] { containers[i] = on->containers(plan.project); });
+    if (std::vector<std::string> images = images_of(plan, host); !images.empty()) {
+      probes.emplace_back([&, on, host, images] {
+        ImageFacts facts = on->inspect_images(images);
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.images[host] = std::move(facts);
+      });
+    }
+    if (plan.network.mode == NetworkMode::bridge) {
+      probes.emplace_back([&, on, host] {
+        bool found = contains(on->networks(plan.project), plan.network.name);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (found) {
+          seen.state.network_on.insert(host);
+        }
+      });
+    }
+    if (!plan.volumes.empty()) {
+      probes.emplace_back([&, on, host] {
+        std::vector<std::string> volumes = on->volumes(plan.project);
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.state.volumes[host] = std::move(volumes);
+      });
+    }
   }
   run_concurrently(probes);
-  seen.state.network_exists =
-      std::find(networks.begin(), networks.end(), plan.network.name) != networks.end();
+  for (std::vector<ObservedContainer>& found : containers) {
+    seen.state.containers.insert(seen.state.containers.end(), found.begin(), found.end());
+  }
   return seen;
 }
 
-// Pulls what the policy asks for; says clearly what cannot be had.
-void Executor::pull_images(const Plan& plan, const std::vector<std::string>& images,
-                           const std::vector<std::string>& missing) {
-  for (const std::string& image : images) {
-    bool always = false;
-    bool never = true;
-    for (const PlannedContainer& c : plan.containers) {
-      if (c.image == image) {
-        always = always || c.pull == PullPolicy::always;
-        never = never && c.pull == PullPolicy::never;
+// Pulls (or ships) what the policy asks for, host by host; says clearly what
+// cannot be had.
+void Executor::pull_images(const Plan& plan, const Observation& seen) {
+  for (const auto& [host, facts] : seen.images) {
+    for (const std::string& image : images_of(plan, host)) {
+      bool always = false;
+      bool never = true;
+      bool ship = false;
+      for (const PlannedContainer& c : plan.containers) {
+        if (c.image == image && c.host == host) {
+          always = always || c.pull == PullPolicy::always;
+          never = never && c.pull == PullPolicy::never;
+          ship = ship || c.pull == PullPolicy::ship;
+        }
+      }
+      bool absent = contains(facts.missing, image);
+      if (absent && never) {
+        throw ExecError(fmt::format("image {} is not present{} and the spec says pull: never",
+                                    image, host.empty() ? "" : " on host \"" + host + "\""),
+                        "build or load it first (docker build, docker load, docker import), or "
+                        "set pull: missing");
+      }
+      if (absent || always) {
+        pull_image(image, host, absent, ship);
       }
     }
-    bool absent = std::find(missing.begin(), missing.end(), image) != missing.end();
-    if (absent && never) {
-      throw ExecError(fmt::format("image {} is not present and the spec says pull: never", image),
-                      "build or load it first (docker build, docker load, docker import), or set "
-                      "pull: missing");
-    }
-    if (!absent && !always) {
-      continue;
-    }
-    std::string id = "Image " + image;
-    m_progress.event(id, "Pulling");
-    Outcome pulled = m_engine.pull(image);
-    if (!pulled.ok) {
-      m_progress.event(id, "Error", EventState::error, pulled.said);
-      if (!absent) {
-        continue;  // pull: always, and a copy is here: use it
-      }
-      throw ExecError(
-          fmt::format("image {} is not here and cannot be pulled: {}", image, pulled.said),
-          "check the name, log in to its registry, or build or load it locally");
-    }
-    m_progress.event(id, "Pulled", EventState::done);
   }
+}
+
+void Executor::pull_image(const std::string& image, const std::string& host, bool absent,
+                          bool ship) {
+  if (ship && absent && engine(host).endpoint().describe() != m_engine.endpoint().describe()) {
+    ship_image(image, host);
+    return;
+  }
+  std::string id = "Image " + image + (host.empty() ? "" : " on " + host);
+  m_progress.event(id, "Pulling");
+  Outcome pulled = engine(host).pull(image);
+  if (!pulled.ok) {
+    m_progress.event(id, "Error", EventState::error, pulled.said);
+    if (!absent) {
+      return;  // pull: always, and a copy is here: use it
+    }
+    throw ExecError(
+        fmt::format("image {} is not {} and cannot be pulled: {}", image,
+                    host.empty() ? "here" : "on host \"" + host + "\"", pulled.said),
+        host.empty() ? "check the name, log in to its registry, or build or load it locally"
+                     : "check the name and the host's registry, or set pull: ship to copy it "
+                       "from this machine");
+  }
+  m_progress.event(id, "Pulled", EventState::done);
 }
 
 // GPUs need the NVIDIA runtime; without it `docker run --gpus` fails late
 // with "could not select device driver".
 void Executor::check_gpu_runtime(const Plan& plan, const UpOptions& options) {
-  bool wants_gpus = std::any_of(plan.containers.begin(), plan.containers.end(),
-                                [](const PlannedContainer& c) { return !c.gpus.empty(); });
-  if (!wants_gpus) {
-    return;
+  std::vector<std::string> hosts;
+  for (const PlannedContainer& c : plan.containers) {
+    if (!c.gpus.empty() && !contains(hosts, c.host)) {
+      hosts.push_back(c.host);
+    }
   }
-  if (!m_engine.has_nvidia_runtime() && !options.dry_run) {
-    throw ExecError(fmt::format("the plan gives containers GPUs, but the Docker engine at {} "
-                                "has no NVIDIA runtime",
-                                m_engine.endpoint().describe()),
-                    "install nvidia-container-toolkit and restart dockerd, or set gpus: 0");
+  for (const std::string& host : hosts) {
+    if (!engine(host).has_nvidia_runtime() && !options.dry_run) {
+      throw ExecError(fmt::format("the plan gives containers GPUs, but the Docker engine at {} "
+                                  "has no NVIDIA runtime",
+                                  engine(host).endpoint().describe()),
+                      "install nvidia-container-toolkit and restart dockerd, or set gpus: 0");
+    }
   }
 }
 
@@ -156,14 +199,19 @@ void Executor::check_host_ports(const std::vector<Action>& actions, const UpOpti
     if (action.kind != Action::Kind::create && action.kind != Action::Kind::start) {
       continue;
     }
+    DockerEngine& on = engine(action.container->host);
     for (const PortBinding& port : action.container->ports) {
-      if (!m_engine.host_port_taken(port.host_ip, port.host_port)) {
+      int taken = 0;
+      for (int p = port.host_port; p < port.host_port + port.count && taken == 0; ++p) {
+        taken = on.host_port_taken(port.host_ip, p) ? p : 0;
+      }
+      if (taken == 0) {
         continue;
       }
-      std::string name = m_engine.container_publishing(port.host_port);
+      std::string name = on.container_publishing(taken);
       throw ExecError(
-          fmt::format("host port {}:{} ({} of {}) is already taken{}", port.host_ip,
-                      port.host_port, port.name, action.container->name,
+          fmt::format("host port {}:{} ({} of {}) is already taken{}", port.host_ip, taken,
+                      port.name, action.container->name,
                       name.empty() ? "" : fmt::format(" by container {}", name)),
           "stop what listens there, or publish another port under head.ports");
     }
@@ -173,9 +221,10 @@ void Executor::check_host_ports(const std::vector<Action>& actions, const UpOpti
 void Executor::create_networks_and_volumes(const Plan& plan, const std::vector<Action>& actions) {
   for (const Action& action : actions) {
     if (action.kind == Action::Kind::create_network) {
-      std::string id = "Network " + action.target;
+      std::string id =
+          "Network " + action.target + (action.host.empty() ? "" : " on " + action.host);
       m_progress.event(id, "Creating");
-      Outcome made = m_engine.create_network(plan.network);
+      Outcome made = engine(action.host).create_network(plan.network);
       if (!made.ok) {
         m_progress.event(id, "Error", EventState::error, made.said);
         throw ExecError(fmt::format("cannot create network {}: {}", action.target, made.said),
@@ -186,12 +235,14 @@ void Executor::create_networks_and_volumes(const Plan& plan, const std::vector<A
       }
       m_progress.event(id, "Created", EventState::done);
     } else if (action.kind == Action::Kind::create_volume) {
-      Outcome made = m_engine.create_volume(plan.project, action.target);
+      Outcome made = engine(action.host).create_volume(plan.project, action.target);
       if (!made.ok) {
         throw ExecError(fmt::format("cannot create volume {}: {}", action.target, made.said),
                         "a volume of that name may exist without this project's label");
       }
-      m_progress.event("Volume " + action.target, "Created", EventState::done);
+      m_progress.event(
+          "Volume " + action.target + (action.host.empty() ? "" : " on " + action.host),
+          "Created", EventState::done);
     }
   }
 }
@@ -244,7 +295,11 @@ bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& 
         hint = "a container of that name exists without this project's label; raylaunch does "
                "not touch it: remove or rename it";
       }
-      failure.error.emplace(fmt::format("{} {}: {}", what, action.target, outcome.said), hint);
+      std::string host = action.container != nullptr && !action.container->host.empty()
+                             ? fmt::format(" on host \"{}\"", action.container->host)
+                             : "";
+      failure.error.emplace(fmt::format("{} {}{}: {}", what, action.target, host, outcome.said),
+                            hint);
     }
     return false;
   };
@@ -262,17 +317,17 @@ bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& 
   }
   m_progress.event(id, words->second[0]);
   if (action.kind == Kind::remove || action.kind == Kind::recreate) {
-    if (Outcome removed = m_engine.remove(action.container_id); !removed.ok) {
+    if (Outcome removed = engine(action.host).remove(action.container_id); !removed.ok) {
       return fail("cannot remove", removed);
     }
   }
   if (action.kind == Kind::create || action.kind == Kind::recreate) {
-    if (Outcome made = m_engine.run(plan, *action.container); !made.ok) {
+    if (Outcome made = engine(action.container->host).run(plan, *action.container); !made.ok) {
       return fail("cannot start", made);
     }
   }
   if (action.kind == Kind::start) {
-    if (Outcome made = m_engine.start(action.container_id); !made.ok) {
+    if (Outcome made = engine(action.host).start(action.container_id); !made.ok) {
       return fail("cannot start", made);
     }
   }

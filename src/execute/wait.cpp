@@ -3,6 +3,7 @@
 // a call); `ray status` in the head, a Python program that costs the starting
 // head seconds of CPU, only while the dashboard has not answered for a while.
 #include <raylaunch/execute/executor.hpp>
+#include <raylaunch/execute/observed.hpp>
 
 #include <fmt/format.h>
 
@@ -78,6 +79,7 @@ HeadAccess head_access_of(const Plan& plan) {
   auto token = c.env.find("RAY_AUTH_TOKEN");
   HeadAccess head;
   head.container = c.name;
+  head.host = c.host;
   head.dashboard = dashboard == c.labels.end() ? "" : dashboard->second;
   head.token = token == c.env.end() ? "" : token->second;
   head.bridge = plan.network.mode == NetworkMode::bridge;
@@ -138,13 +140,14 @@ int Executor::wait_for_ray(const Plan& plan, Clock::time_point deadline,
 // Without Ray's list, a node joined when its container runs and its log has
 // Ray's "Ray runtime started".
 std::string Executor::nodes_not_joined(const Plan& plan, const RayView& view) {
-  std::vector<ObservedContainer> now = m_engine.containers(plan.project);
+  std::vector<ObservedContainer> now = find_everywhere(plan.project).containers;
   std::string report;
   for (const PlannedContainer& c : plan.containers) {
-    auto seen = std::find_if(now.begin(), now.end(),
-                             [&](const ObservedContainer& o) { return o.name == c.name; });
+    auto seen = std::find_if(now.begin(), now.end(), [&](const ObservedContainer& o) {
+      return o.name == c.name && o.host == c.host;
+    });
     std::string state = seen == now.end() ? "missing" : seen->state;
-    std::string log = m_engine.log_tail(c.name, 20);
+    std::string log = engine(c.host).log_tail(c.name, 20);
     const RayNode* node = view.find(c.name);
     bool joined = view.source == RayView::Source::dashboard
                       ? state == "running" && node != nullptr && node->alive
@@ -159,8 +162,9 @@ std::string Executor::nodes_not_joined(const Plan& plan, const RayView& view) {
                                                                  ? "no reason given"
                                                                  : node->state_message);
     }
-    report += fmt::format("  {} ({}{}) has not joined; the end of its log:\n{}", c.name, state,
-                          ray, tail_lines(log, 5));
+    std::string host = c.host.empty() ? "" : fmt::format(" on host \"{}\"", c.host);
+    report += fmt::format("  {}{} ({}{}) has not joined; the end of its log:\n{}", c.name, host,
+                          state, ray, tail_lines(log, 5));
   }
   return report;
 }

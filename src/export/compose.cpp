@@ -20,7 +20,8 @@ std::string service_name(const PlannedContainer& c) {
 
 // docker-compose 1.29 knows v2's "missing" only as "if_not_present".
 std::string pull_policy(PullPolicy pull) {
-  return pull == PullPolicy::missing ? std::string("if_not_present") : pull_to_string(pull);
+  bool missing = pull == PullPolicy::missing || pull == PullPolicy::ship;  // one engine: no shipping
+  return missing ? std::string("if_not_present") : pull_to_string(pull);
 }
 
 const ExportNode& node_of(const std::vector<ExportNode>& nodes, const std::string& group) {
@@ -215,6 +216,13 @@ std::vector<std::string> compose_header(const ClusterSpec& spec, const Plan& pla
 }  // namespace
 
 ExportResult export_compose(const ClusterSpec& spec, const Plan& plan) {
+  if (plan.hosts.size() > 1) {
+    throw SpecError(fmt::format("docker compose runs a project on one engine, but the spec "
+                                "spans {} hosts",
+                                plan.hosts.size()),
+                    "bring it up with `raylaunch up`; or export a spec per host",
+                    spec.hosts_where.value_or(SourceLocation{spec.file, 1, 1}));
+  }
   ExportWarnings warnings;
   std::vector<ExportNode> nodes = export_nodes(spec, plan.gcs_address);
   for (const ExportNode& node : nodes) {

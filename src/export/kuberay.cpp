@@ -168,6 +168,12 @@ void warn_about_network(const ClusterSpec& spec, const std::vector<ExportNode>& 
         "leave it out of the manifest; KubeRay's head Service finds the head",
         spec.network.subnet->where);
   }
+  if (spec.hosts_where) {
+    warnings.add("hosts: has no counterpart in a RayCluster: Kubernetes places the pods on its "
+                 "nodes, and each pod has an address of its own",
+                 "steer pods to machines with a nodeSelector or node affinity",
+                 *spec.hosts_where);
+  }
   if (spec.head.bind_written) {
     warnings.add(
         "head.bind has no counterpart in a RayCluster: the head's ports are reached "

@@ -28,7 +28,7 @@ std::string kube_cpus(double cpus) {
 
 // Kubernetes spells Docker's pull policies Always, Never and IfNotPresent.
 std::string pull_policy(PullPolicy pull) {
-  if (pull == PullPolicy::missing) {
+  if (pull == PullPolicy::missing || pull == PullPolicy::ship) {
     return "IfNotPresent";
   }
   std::string word = pull_to_string(pull);

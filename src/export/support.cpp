@@ -21,6 +21,24 @@ void ExportWarnings::add(const std::string& message, const std::string& hint,
   }
 }
 
+namespace {
+
+// Exports describe one place for every pod or service: the nodes as if on one
+// host, whatever `hosts:` says; the index picks a block of ports in host
+// networking.
+NodePlace one_host_place(const ClusterSpec& spec, size_t index) {
+  NodePlace place;
+  place.index = index;
+  place.pinned = spec.network.mode == NetworkMode::host;
+  place.bind = spec.head.bind.value;
+  if (place.pinned && spec.network.node_ip) {
+    place.node_ip = spec.network.node_ip->value;
+  }
+  return place;
+}
+
+}  // namespace
+
 std::vector<ExportNode> export_nodes(const ClusterSpec& spec, const std::string& gcs_address) {
   std::vector<ExportNode> nodes;
   ExportNode head;
@@ -30,7 +48,8 @@ std::vector<ExportNode> export_nodes(const ClusterSpec& spec, const std::string&
   head.head = true;
   head.node = resolve_node(spec, spec.head.node, spec.head.where, "the head");
   head.options = ray_start_options(spec, head.node, spec.name.value + "-head",
-                                   static_cast<size_t>(head.node.gpus), 0, gcs_address);
+                                   static_cast<size_t>(head.node.gpus), true,
+                                   one_host_place(spec, 0), gcs_address);
   head.shm_size = plan_shm(head.node, head.options, "the head").size;
   nodes.push_back(std::move(head));
   // A node's index picks its block of ports in host networking: the head is
@@ -46,7 +65,8 @@ std::vector<ExportNode> export_nodes(const ClusterSpec& spec, const std::string&
     worker.node = resolve_node(spec, group.node, group.where, who);
     std::string name = fmt::format("{}-{}-1", spec.name.value, worker.group);
     worker.options = ray_start_options(spec, worker.node, name,
-                                       static_cast<size_t>(worker.node.gpus), index, gcs_address);
+                                       static_cast<size_t>(worker.node.gpus), false,
+                                       one_host_place(spec, index), gcs_address);
     worker.shm_size = plan_shm(worker.node, worker.options, who).size;
     index += static_cast<size_t>(worker.replicas);
     nodes.push_back(std::move(worker));

@@ -25,13 +25,19 @@ std::string config_hash(const PlannedContainer& c, const std::string& network) {
     text += '\n';
   };
   field("name", c.name);
+  if (!c.host.empty()) {
+    field("host", c.host);  // a node that moves to another host is a new container there
+  }
   field("image", c.image);
   field("network", network);
   for (const std::string& arg : c.command) {
     field("command", arg);
   }
   for (const PortBinding& port : c.ports) {
-    field("port", fmt::format("{}:{}:{}", port.host_ip, port.host_port, port.container_port));
+    field("port", port.count > 1 ? fmt::format("{}:{}:{}:{}", port.host_ip, port.host_port,
+                                               port.container_port, port.count)
+                                 : fmt::format("{}:{}:{}", port.host_ip, port.host_port,
+                                               port.container_port));
   }
   for (const std::string& gpu : c.gpus) {
     field("gpu", gpu);

@@ -41,4 +41,41 @@ void check_group_gpus(const ClusterSpec& spec, const ResolvedNode& node,
       "add devices to the top-level gpus: list, or lower replicas or gpus", where);
 }
 
+const std::vector<Located<std::string>>& gpu_pool_of(const ClusterSpec& spec,
+                                                     const std::string& host) {
+  for (const HostSpec& h : spec.hosts) {
+    if (h.name.value == host && !h.gpu_pool.empty()) {
+      return h.gpu_pool;
+    }
+  }
+  return spec.gpu_pool;
+}
+
+void check_host_gpus(const ClusterSpec& spec, const ResolvedNode& node, const PlannedContainer& c,
+                     size_t next_gpu, const SourceLocation& where) {
+  const std::vector<Located<std::string>>& pool = gpu_pool_of(spec, c.host);
+  int64_t left = static_cast<int64_t>(pool.size()) - static_cast<int64_t>(next_gpu);
+  if (node.gpus <= left) {
+    return;
+  }
+  std::string who = c.role == "head" ? "the head" : fmt::format("worker group \"{}\"", c.group);
+  SourceLocation at = node.gpus_where ? *node.gpus_where : where;
+  std::string plural = node.gpus == 1 ? "" : "s";
+  if (pool.empty()) {
+    throw SpecError(fmt::format("{} asks for {} GPU{} a replica, but host \"{}\" has no GPU pool",
+                                who, node.gpus, plural, c.host),
+                    fmt::format("list the host's devices, e.g. hosts: {{{}: {{gpus: [0, 1]}}}}, "
+                                "or a top-level gpus:",
+                                c.host),
+                    at);
+  }
+  bool own = &pool != &spec.gpu_pool;
+  std::string pool_name = own ? fmt::format("hosts.{}.gpus", c.host) : "the top-level gpus";
+  throw SpecError(
+      fmt::format("{} needs {} GPU{} for {} on host \"{}\", but only {} of the {} in {} are left",
+                  who, node.gpus, plural, c.name, c.host, std::max<int64_t>(left, 0), pool.size(),
+                  pool_name),
+      fmt::format("add devices to {}, or lower replicas or gpus", pool_name), at);
+}
+
 }  // namespace raylaunch

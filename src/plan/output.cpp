@@ -16,11 +16,15 @@ using nlohmann::ordered_json;
 ordered_json container_json(const PlannedContainer& c) {
   ordered_json ports = ordered_json::array();
   for (const PortBinding& port : c.ports) {
-    ports.push_back({{"name", port.name},
-                     {"host_ip", port.host_ip},
-                     {"host_port", port.host_port},
-                     {"container_port", port.container_port},
-                     {"protocol", "tcp"}});
+    ordered_json binding = {{"name", port.name},
+                            {"host_ip", port.host_ip},
+                            {"host_port", port.host_port},
+                            {"container_port", port.container_port},
+                            {"protocol", "tcp"}};
+    if (port.count > 1) {
+      binding["count"] = port.count;  // host_port to host_port + count - 1
+    }
+    ports.push_back(binding);
   }
   ordered_json mounts = ordered_json::array();
   for (const Mount& mount : c.mounts) {
@@ -37,8 +41,12 @@ ordered_json container_json(const PlannedContainer& c) {
   for (const auto& [key, value] : c.labels) {
     labels[key] = value;
   }
-  ordered_json out = {{"name", c.name},
-                      {"role", c.role},
+  ordered_json out = {{"name", c.name}};
+  if (!c.host.empty()) {
+    out["host"] = c.host;
+    out["node_ip"] = c.node_ip.empty() ? ordered_json(nullptr) : ordered_json(c.node_ip);
+  }
+  out.update(ordered_json{{"role", c.role},
                       {"group", c.group},
                       {"replica", c.replica},
                       {"image", c.image},
@@ -46,7 +54,7 @@ ordered_json container_json(const PlannedContainer& c) {
                       {"command", c.command},
                       {"ports", ports},
                       {"gpus", c.gpus},
-                      {"shm_size", c.shm_size}};
+                      {"shm_size", c.shm_size}});
   out["memory"] = c.memory ? ordered_json(*c.memory) : ordered_json(nullptr);
   out["cpus"] = c.cpus ? ordered_json(*c.cpus) : ordered_json(nullptr);
   out["env"] = env;
@@ -72,12 +80,25 @@ ordered_json plan_json(const Plan& plan) {
   for (const PlannedContainer& c : plan.containers) {
     containers.push_back(container_json(c));
   }
-  return {{"schema_version", k_plan_schema_version},
-          {"project", plan.project},
-          {"gcs_address", plan.gcs_address},
-          {"network", network},
-          {"volumes", plan.volumes},
-          {"containers", containers}};
+  ordered_json out = {{"schema_version", k_plan_schema_version}, {"project", plan.project}};
+  if (!plan.hosts.empty()) {
+    ordered_json hosts = ordered_json::array();
+    for (const PlannedHost& host : plan.hosts) {
+      auto or_null = [](const std::string& text) {
+        return text.empty() ? ordered_json(nullptr) : ordered_json(text);
+      };
+      hosts.push_back({{"name", host.name},
+                       {"docker", or_null(host.docker)},
+                       {"context", or_null(host.context)},
+                       {"address", or_null(host.address)}});
+    }
+    out["hosts"] = hosts;
+  }
+  out.update(ordered_json{{"gcs_address", plan.gcs_address},
+                          {"network", network},
+                          {"volumes", plan.volumes},
+                          {"containers", containers}});
+  return out;
 }
 
 // JSON's double-quoted strings are YAML double-quoted scalars too, so strings

@@ -6,6 +6,7 @@
 
 #include <raylaunch/plan/config_hash.hpp>
 #include <raylaunch/plan/gpus.hpp>
+#include <raylaunch/plan/placement.hpp>
 #include <raylaunch/plan/ports.hpp>
 #include <raylaunch/plan/ray_start.hpp>
 #include <raylaunch/plan/resolve.hpp>
@@ -32,16 +33,6 @@ PlannedNetwork plan_network(const ClusterSpec& spec, const std::string& project)
     network.labels = {{"io.raylaunch.project", project}, {"io.raylaunch.version", k_version}};
   }
   return network;
-}
-
-// Where the workers find the head: its container name on the project's
-// network, or the node's address when every node shares the host's.
-std::string gcs_address(const ClusterSpec& spec, const std::string& project) {
-  bool host = spec.network.mode == NetworkMode::host;
-  std::string head_host = host ? (spec.network.node_ip ? spec.network.node_ip->value
-                                                       : std::string("127.0.0.1"))
-                               : project + "-head";
-  return fmt::format("{}:{}", head_host, spec.head.ports.gcs.value);
 }
 
 void check_name_length(const std::string& project, const WorkerGroupSpec& group) {
@@ -115,7 +106,7 @@ void add_mounts(const ResolvedNode& node, const Plan& plan, PlannedContainer& c)
 // The user's labels, then raylaunch's; the config hash's comes last, as it
 // covers the rest.
 void add_labels(const ClusterSpec& spec, const ResolvedNode& node, const Plan& plan,
-                const RayStartOptions& options, PlannedContainer& c) {
+                const RayStartOptions& options, const NodePlace& place, PlannedContainer& c) {
   const HeadSpec& head = spec.head;
   c.labels = node.labels;
   c.labels["io.raylaunch.project"] = plan.project;
@@ -123,6 +114,17 @@ void add_labels(const ClusterSpec& spec, const ResolvedNode& node, const Plan& p
   c.labels["io.raylaunch.group"] = c.group;
   c.labels["io.raylaunch.replica"] = std::to_string(c.replica);
   c.labels["io.raylaunch.version"] = k_version;
+  if (!c.host.empty()) {
+    c.labels["io.raylaunch.host"] = c.host;
+  }
+  if (plan.hosts.size() > 1) {
+    // So that `down -p NAME` on one of them knows there are others.
+    std::string hosts;
+    for (const PlannedHost& host : plan.hosts) {
+      hosts += (hosts.empty() ? "" : ",") + host.name;
+    }
+    c.labels["io.raylaunch.hosts"] = hosts;
+  }
   // What `status` shows without the spec file at hand.
   if (auto cpus = options.find("num-cpus"); cpus != options.end() && cpus->second) {
     c.labels["io.raylaunch.cpus"] = *cpus->second;
@@ -135,7 +137,11 @@ void add_labels(const ClusterSpec& spec, const ResolvedNode& node, const Plan& p
     c.labels["io.raylaunch.gpus"] = gpus;
   }
   if (c.role == "head") {
-    std::string host_ip = head.bind.value == "0.0.0.0" ? "127.0.0.1" : head.bind.value;
+    // Where raylaunch, on this machine, reaches the dashboard.
+    std::string host_ip = place.bind;
+    if (host_ip == "0.0.0.0") {
+      host_ip = c.node_ip.empty() ? "127.0.0.1" : c.node_ip;
+    }
     c.labels["io.raylaunch.dashboard"] =
         fmt::format("http://{}:{}", host_ip, head.ports.dashboard.value);
   }
@@ -146,39 +152,38 @@ void add_labels(const ClusterSpec& spec, const ResolvedNode& node, const Plan& p
 // for the next: the next free GPU and the warnings said so far.
 class Planner {
  public:
-  explicit Planner(const ClusterSpec& spec) : m_spec(spec) {}
+  explicit Planner(const ClusterSpec& spec) : m_spec(spec), m_placer(spec) {}
 
   Plan plan() {
     Plan plan;
     plan.project = m_spec.name.value;
+    plan.hosts = planned_hosts(m_spec);
     plan.network = plan_network(m_spec, plan.project);
-    plan.gcs_address = gcs_address(m_spec, plan.project);
+    plan.gcs_address = plan_gcs_address(m_spec, plan.project);
     if (std::optional<Diagnostic> warning = check_head_ports(m_spec)) {
       m_warnings.push_back(std::move(*warning));
     }
-
-    size_t total = 1;
-    for (const WorkerGroupSpec& group : m_spec.workers) {
-      total += static_cast<size_t>(group.replicas.value);
-    }
-    if (m_spec.network.mode == NetworkMode::host) {
-      check_host_port_room(m_spec, total);
+    size_t total = 0;
+    for (const auto& [host, nodes] : Placer::nodes_per_host(m_spec)) {
+      total += nodes;
     }
     plan.containers.reserve(total);
-    m_next_gpu = 0;
 
     const HeadSpec& head = m_spec.head;
     ResolvedNode head_node = resolve_node(m_spec, head.node, head.where, "the head");
-    plan.containers.push_back(make_container(plan, head_node, "head", 1, 0, head.where));
-    size_t index = 1;
+    plan.containers.push_back(
+        make_container(plan, head_node, "head", 1, m_placer.head(), head.where));
     for (const WorkerGroupSpec& group : m_spec.workers) {
       ResolvedNode node = resolve_node(m_spec, group.node, group.where,
                                        fmt::format("worker group \"{}\"", group.group.value));
-      check_group_gpus(m_spec, node, group, m_next_gpu);
+      if (m_spec.hosts.empty()) {
+        check_group_gpus(m_spec, node, group, m_next_gpu[""]);
+      }
       check_name_length(plan.project, group);
       for (int64_t replica = 1; replica <= group.replicas.value; ++replica) {
         plan.containers.push_back(make_container(plan, node, group.group.value,
-                                                 static_cast<int>(replica), index++, group.where));
+                                                 static_cast<int>(replica),
+                                                 m_placer.worker(group, replica), group.where));
       }
     }
     plan.volumes = project_volumes(plan.containers);
@@ -187,13 +192,15 @@ class Planner {
   }
 
  private:
-  // `index` is the node's place in the cluster, 0 for the head; it picks the
-  // node's block of ports in host networking.
+  // `place` is where the node runs; its index on its host picks its block
+  // of pinned ports.
   PlannedContainer make_container(const Plan& plan, const ResolvedNode& node,
-                                  const std::string& group, int replica, size_t index,
+                                  const std::string& group, int replica, const NodePlace& place,
                                   const SourceLocation& where) {
-    bool is_head = index == 0;
+    bool is_head = group == "head";
     PlannedContainer c;
+    c.host = place.host;
+    c.node_ip = place.node_ip;
     c.role = is_head ? "head" : "worker";
     c.group = group;
     c.replica = replica;
@@ -204,32 +211,36 @@ class Planner {
     c.memory = node.memory;
     c.cpus = node.cpus;
     c.restart = node.restart;
-    c.gpus = take_gpus(node, is_head, where);
+    c.gpus = take_gpus(node, c, where);
 
     RayStartOptions options =
-        ray_start_options(m_spec, node, c.name, c.gpus.size(), index, plan.gcs_address);
+        ray_start_options(m_spec, node, c.name, c.gpus.size(), is_head, place, plan.gcs_address);
     c.command = render_ray_start(options);
-    if (is_head && m_spec.network.mode != NetworkMode::host) {
-      c.ports = head_port_bindings(m_spec.head);
-    }
+    c.ports = published_ports(m_spec, place, is_head);
     c.shm_size = size_shm(node, options,
                           is_head ? std::string("the head") : fmt::format("group \"{}\"", group));
     add_env(m_spec, node, plan, c);
     add_mounts(node, plan, c);
-    add_labels(m_spec, node, plan, options, c);
+    add_labels(m_spec, node, plan, options, place, c);
     c.config_hash = config_hash(c, plan.network.name);
     c.labels["io.raylaunch.config-hash"] = c.config_hash;
     return c;
   }
 
-  std::vector<std::string> take_gpus(const ResolvedNode& node, bool is_head,
+  // From the pool of the node's host: the host's own `gpus:`, else the
+  // top-level one (each host hands out its own devices).
+  std::vector<std::string> take_gpus(const ResolvedNode& node, const PlannedContainer& c,
                                      const SourceLocation& where) {
-    if (is_head) {
+    const std::vector<Located<std::string>>& pool = gpu_pool_of(m_spec, c.host);
+    size_t& next = m_next_gpu[c.host];
+    if (m_spec.hosts.empty() && c.role == "head") {
       check_head_gpus(m_spec, node, where);
+    } else if (!m_spec.hosts.empty()) {
+      check_host_gpus(m_spec, node, c, next, where);
     }
     std::vector<std::string> gpus;
     for (int64_t i = 0; i < node.gpus; ++i) {
-      gpus.push_back(m_spec.gpu_pool[m_next_gpu++].value);
+      gpus.push_back(pool[next++].value);
     }
     return gpus;
   }
@@ -245,7 +256,8 @@ class Planner {
   }
 
   const ClusterSpec& m_spec;
-  size_t m_next_gpu = 0;
+  Placer m_placer;
+  std::map<std::string, size_t> m_next_gpu;  // per host
   std::vector<Diagnostic> m_warnings;
   std::set<std::string> m_warned_shm;
 };
@@ -286,6 +298,8 @@ std::string pull_to_string(PullPolicy pull) {
       return "always";
     case PullPolicy::never:
       return "never";
+    case PullPolicy::ship:
+      return "ship";
     case PullPolicy::missing:
       return "missing";
   }
@@ -302,8 +316,12 @@ std::string Plan::to_text() const {
   for (const PlannedContainer& c : containers) {
     std::string ports;
     for (const PortBinding& port : c.ports) {
-      ports += fmt::format("{}{}:{}->{}", ports.empty() ? "" : ",", port.host_ip, port.host_port,
-                           port.container_port);
+      ports += port.count > 1
+                   ? fmt::format("{}{}:{}-{}->{}-{}", ports.empty() ? "" : ",", port.host_ip,
+                                 port.host_port, port.host_port + port.count - 1,
+                                 port.container_port, port.container_port + port.count - 1)
+                   : fmt::format("{}{}:{}->{}", ports.empty() ? "" : ",", port.host_ip,
+                                 port.host_port, port.container_port);
     }
     std::string gpus;
     for (const std::string& gpu : c.gpus) {
@@ -313,8 +331,12 @@ std::string Plan::to_text() const {
     for (size_t i = 2; i < c.command.size(); ++i) {
       command += (command.empty() ? "" : " ") + c.command[i];
     }
-    out += fmt::format("{}  image={}  gpus={}  ports={}  shm={}  ray start {}\n", c.name, c.image,
-                       gpus.empty() ? "-" : gpus, ports.empty() ? "-" : ports, c.shm_size, command);
+    std::string where = c.host.empty() ? ""
+                                       : fmt::format("  host={}  ip={}", c.host,
+                                                     c.node_ip.empty() ? "-" : c.node_ip);
+    out += fmt::format("{}{}  image={}  gpus={}  ports={}  shm={}  ray start {}\n", c.name, where,
+                       c.image, gpus.empty() ? "-" : gpus, ports.empty() ? "-" : ports, c.shm_size,
+                       command);
   }
   return out;
 }

@@ -67,7 +67,8 @@ void check_host_port_room(const ClusterSpec& spec, size_t nodes) {
   SourceLocation where = network.port_base.where.line > 0 ? network.port_base.where : network.where;
   if (last > 65535) {
     throw SpecError(
-        fmt::format("host networking needs {} ports for {} nodes from port {}, past 65535",
+        fmt::format("{} needs {} ports for {} nodes from port {}, past 65535",
+                    network.mode == NetworkMode::host ? "host networking" : "a cluster across hosts",
                     block * static_cast<int64_t>(nodes), nodes, network.port_base.value),
         "lower network.port_base or network.worker_ports, or run fewer nodes per host", where);
   }
@@ -82,10 +83,10 @@ void check_host_port_room(const ClusterSpec& spec, size_t nodes) {
   }
 }
 
-std::vector<PortBinding> head_port_bindings(const HeadSpec& head) {
+std::vector<PortBinding> head_port_bindings(const HeadSpec& head, const std::string& bind) {
   std::vector<PortBinding> bindings;
   for (const auto& [name, port] : head_ports(head)) {
-    bindings.push_back({name, head.bind.value, port->value, port->value});
+    bindings.push_back({name, bind, port->value, port->value});
   }
   return bindings;
 }

@@ -54,14 +54,18 @@ RayStartOptions node_options(const ResolvedNode& node, const std::string& name, 
 // `ray_args` come last, so they override raylaunch's choices. In host
 // networking an option raylaunch set (but node-name) is refused instead: the
 // pinned ports and the node's address are what keep nodes apart there.
-void apply_ray_args(const std::vector<RayArg>& ray_args, bool host, RayStartOptions& options) {
+void apply_ray_args(const ClusterSpec& spec, const std::vector<RayArg>& ray_args, bool pinned,
+                    RayStartOptions& options) {
   for (const RayArg& arg : ray_args) {
-    if (host && options.count(arg.key) && arg.key != "node-name") {
-      throw SpecError(fmt::format("--{} is set by raylaunch in host networking", arg.key),
-                      arg.key == "node-ip-address"
-                          ? "set network.node_ip instead"
-                          : "set network.port_base and network.worker_ports instead",
-                      arg.where);
+    if (pinned && options.count(arg.key) && arg.key != "node-name") {
+      throw SpecError(
+          fmt::format("--{} is set by raylaunch in {}", arg.key,
+                      spec.network.mode == NetworkMode::host ? "host networking"
+                                                             : "a cluster across hosts"),
+          arg.key != "node-ip-address"         ? "set network.port_base and network.worker_ports instead"
+          : spec.hosts.empty() ? "set network.node_ip instead"
+                               : "set the host's address under hosts: instead",
+          arg.where);
     }
     std::optional<RayFlag> flag = find_ray_flag(arg.key);
     if (flag && flag->kind == RayFlagKind::flag) {
@@ -79,9 +83,8 @@ void apply_ray_args(const std::vector<RayArg>& ray_args, bool host, RayStartOpti
 }  // namespace
 
 RayStartOptions ray_start_options(const ClusterSpec& spec, const ResolvedNode& node,
-                                  const std::string& name, size_t gpus, size_t index,
-                                  const std::string& gcs_address) {
-  bool is_head = index == 0;
+                                  const std::string& name, size_t gpus, bool is_head,
+                                  const NodePlace& place, const std::string& gcs_address) {
   bool host = spec.network.mode == NetworkMode::host;
   const HeadSpec& head = spec.head;
   RayStartOptions options = node_options(node, name, gpus);
@@ -92,19 +95,19 @@ RayStartOptions ray_start_options(const ClusterSpec& spec, const ResolvedNode& n
     options["ray-client-server-port"] = std::to_string(head.ports.client.value);
     // On a bridge network the dashboard must listen on the container's
     // interface to be published at all; the publication binds to `bind`.
-    options["dashboard-host"] = host ? head.bind.value : "0.0.0.0";
+    options["dashboard-host"] = host ? place.bind : "0.0.0.0";
   } else {
     options["address"] = gcs_address;
   }
-  if (host) {
-    for (const auto& [key, port] : pinned_node_ports(spec.network, index)) {
+  if (place.pinned) {
+    for (const auto& [key, port] : pinned_node_ports(spec.network, place.index)) {
       options[key] = port;
     }
-    if (spec.network.node_ip) {
-      options["node-ip-address"] = spec.network.node_ip->value;
-    }
   }
-  apply_ray_args(node.ray_args, host, options);
+  if (!place.node_ip.empty()) {
+    options["node-ip-address"] = place.node_ip;
+  }
+  apply_ray_args(spec, node.ray_args, place.pinned, options);
   return options;
 }
 

@@ -9,30 +9,64 @@
 
 namespace raylaunch {
 
-std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed) {
-  std::vector<Action> actions;
-  using Kind = Action::Kind;
-  if (plan.network.mode == NetworkMode::bridge && !observed.network_exists) {
-    actions.push_back({Kind::create_network, plan.network.name, "missing", nullptr, {}});
-  }
-  for (const std::string& volume : plan.volumes) {
-    if (std::find(observed.volumes.begin(), observed.volumes.end(), volume) ==
-        observed.volumes.end()) {
-      actions.push_back({Kind::create_volume, volume, "missing", nullptr, {}});
+namespace {
+
+using Kind = Action::Kind;
+
+// The project's network and volumes on each host that gets a node, in plan order.
+void add_networks_and_volumes(const Plan& plan, const ObservedState& observed,
+                              std::vector<Action>& actions) {
+  std::vector<std::string> hosts;
+  std::map<std::string, std::set<std::string>> volumes;
+  for (const PlannedContainer& c : plan.containers) {
+    if (std::find(hosts.begin(), hosts.end(), c.host) == hosts.end()) {
+      hosts.push_back(c.host);
+    }
+    for (const Mount& mount : c.mounts) {
+      if (mount.volume) {
+        volumes[c.host].insert(mount.source);
+      }
     }
   }
+  for (const std::string& host : hosts) {
+    if (plan.network.mode == NetworkMode::bridge && !observed.network_on.count(host)) {
+      actions.push_back({Kind::create_network, plan.network.name, "missing", nullptr, {}, host});
+    }
+    auto seen = observed.volumes.find(host);
+    for (const std::string& volume : volumes[host]) {
+      if (seen == observed.volumes.end() ||
+          std::find(seen->second.begin(), seen->second.end(), volume) == seen->second.end()) {
+        actions.push_back({Kind::create_volume, volume, "missing", nullptr, {}, host});
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed) {
+  std::vector<Action> actions;
+  add_networks_and_volumes(plan, observed, actions);
 
   std::map<std::string, const PlannedContainer*> planned;
   for (const PlannedContainer& c : plan.containers) {
     planned[c.name] = &c;
   }
+  // A name seen on two hosts (a node that moved, interrupted half way): the
+  // copy on the planned host is the one kept, the other goes.
   std::map<std::string, const ObservedContainer*> existing;
   std::vector<const ObservedContainer*> unplanned;
   for (const ObservedContainer& c : observed.containers) {
-    if (planned.count(c.name)) {
-      existing[c.name] = &c;
-    } else {
+    auto wanted = planned.find(c.name);
+    if (wanted == planned.end()) {
       unplanned.push_back(&c);
+      continue;
+    }
+    auto [at, fresh] = existing.emplace(c.name, &c);
+    if (!fresh) {
+      bool better = c.host == wanted->second->host && at->second->host != c.host;
+      unplanned.push_back(better ? at->second : &c);
+      at->second = better ? &c : at->second;
     }
   }
   // Scale down from the top, so the replicas that stay keep their numbers.
@@ -41,28 +75,29 @@ std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed) {
               if (a->replica != b->replica) {
                 return a->replica > b->replica;
               }
-              return a->name > b->name;
+              return a->name != b->name ? a->name > b->name : a->host > b->host;
             });
   for (const ObservedContainer* c : unplanned) {
-    actions.push_back({Kind::remove, c->name, "not planned", nullptr, c->id});
+    actions.push_back({Kind::remove, c->name, "not planned", nullptr, c->id, c->host});
   }
 
   for (const PlannedContainer& c : plan.containers) {
     auto found = existing.find(c.name);
     if (found == existing.end()) {
-      actions.push_back({Kind::create, c.name, "missing", &c, {}});
+      actions.push_back({Kind::create, c.name, "missing", &c, {}, c.host});
       continue;
     }
     const ObservedContainer& seen = *found->second;
     if (seen.config_hash != c.config_hash) {
-      actions.push_back({Kind::recreate, c.name, "config changed", &c, seen.id});
+      std::string why = seen.host != c.host ? "moved from " + seen.host : "config changed";
+      actions.push_back({Kind::recreate, c.name, why, &c, seen.id, seen.host});
     } else if (seen.state == "running" || seen.state == "restarting") {
-      actions.push_back({Kind::keep, c.name, seen.state, &c, seen.id});
+      actions.push_back({Kind::keep, c.name, seen.state, &c, seen.id, seen.host});
     } else if (seen.state == "exited" || seen.state == "created") {
-      actions.push_back({Kind::start, c.name, seen.state, &c, seen.id});
+      actions.push_back({Kind::start, c.name, seen.state, &c, seen.id, seen.host});
     } else {
       // paused, dead, removing: a fresh container is the dependable way back.
-      actions.push_back({Kind::recreate, c.name, seen.state, &c, seen.id});
+      actions.push_back({Kind::recreate, c.name, seen.state, &c, seen.id, seen.host});
     }
   }
   return actions;
@@ -73,8 +108,12 @@ std::string actions_to_text(const std::vector<Action>& actions) {
                                   "recreate",       "start",         "keep"};
   std::string out;
   for (const Action& action : actions) {
-    out += fmt::format("{} {} ({})\n", k_names[static_cast<int>(action.kind)], action.target,
-                       action.reason);
+    std::string host = action.host.empty() ? "" : " on " + action.host;
+    if (action.kind == Kind::recreate && action.container->host != action.host) {
+      host = " on " + action.container->host;
+    }
+    out += fmt::format("{} {}{} ({})\n", k_names[static_cast<int>(action.kind)], action.target,
+                       host, action.reason);
   }
   return out;
 }

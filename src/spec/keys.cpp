@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view k_image_pattern = "[a-zA-Z0-9][a-zA-Z0-9._/:@+-]*";
 constexpr double k_max_port = 65535;
+constexpr std::string_view k_host_name_pattern = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
 
 // Each kind of key has a maker, so one row of the table is one key.
 
@@ -121,6 +122,13 @@ SpecSection top_section() {
                  "the head node; nothing after it means a head with every default"),
           list_of("workers", KeyType::mapping, "the worker groups, planned in the order written",
                   "", "", KeySection::worker_group),
+          {.name = "hosts",
+           .type = KeyType::mapping,
+           .meaning = "the machines the cluster runs on, by name, each with its Docker engine; "
+                      "default: one, the engine raylaunch uses",
+           .pattern = k_host_name_pattern,
+           .items = KeyType::mapping,
+           .section = KeySection::host},
       });
 }
 
@@ -172,8 +180,9 @@ SpecSection node_section() {
                "the container's restart policy; on-failure:N retries at most N times (N at "
                "least 1)",
                "no|always|on-failure(:[0-9]+)?|unless-stopped", "", "unless-stopped"),
-          choice("pull", {"missing", "always", "never"},
-                 "when up pulls the image: when it is missing, always or never"),
+          choice("pull", {"missing", "always", "never", "ship"},
+                 "when up pulls the image: when it is missing, always or never; ship copies a "
+                 "missing one from the local engine instead"),
       });
 }
 
@@ -184,8 +193,10 @@ SpecSection head_section() {
                      nested("ports", KeySection::head_ports, "the head's ports"),
                      text("bind",
                           "the IPv4 address the head's ports are published on (bridge) or the "
-                          "dashboard listens on (host)",
+                          "dashboard listens on (host); with hosts: its host's bind",
                           "", "127.0.0.1", "127.0.0.1"),
+                     text("host", "the machine of hosts: the head runs on", k_host_name_pattern,
+                          "cpu-box"),
                  },
                  KeySection::node);
 }
@@ -199,6 +210,12 @@ SpecSection worker_group_section() {
                           "container and DNS names",
                           "[a-z0-9]([a-z0-9-]*[a-z0-9])?", "gpu-a10"),
                      integer("replicas", 0, 100000, "1", "3", "how many containers the group has"),
+                     text("host", "the machine of hosts: every replica runs on",
+                          k_host_name_pattern, "gpu-1"),
+                     list_of("hosts", KeyType::string,
+                             "machines of hosts: the replicas are spread over, replica i on "
+                             "hosts[(i-1) mod n]",
+                             k_host_name_pattern, "gpu-1"),
                  },
                  KeySection::node);
 }
@@ -260,12 +277,32 @@ SpecSection env_entry_section() {
                  });
 }
 
+SpecSection host_section() {
+  return section(
+      KeySection::host, "hosts.NAME", "one machine: how to reach its Docker engine, and its address",
+      {
+          text("docker", "its engine's endpoint, as docker --host takes it; default: the local one",
+               "(ssh|tcp|unix)://.+", "ssh://ray@10.0.0.2"),
+          text("context", "a Docker context that reaches its engine, instead of docker",
+               "[a-zA-Z0-9][a-zA-Z0-9_.+-]*", "gpu-box"),
+          text("address",
+               "the IPv4 address the other machines reach it at; required with several hosts", "",
+               "10.0.0.2"),
+          text("bind", "the IPv4 address its published ports bind to; default: address", "",
+               "10.0.0.2"),
+          list_of("gpus", KeyType::string,
+                  "its own GPU pool, used instead of the top-level gpus for its nodes",
+                  "[0-9]+|GPU-[0-9a-fA-F-]+|MIG-[0-9a-zA-Z/-]+", "0"),
+      });
+}
+
 }  // namespace
 
 const std::vector<SpecSection>& spec_sections() {
   static const std::vector<SpecSection> k_sections = {
       top_section(),     node_section(),       head_section(), worker_group_section(),
-      network_section(), head_ports_section(), auth_section(), env_entry_section()};
+      network_section(), head_ports_section(), auth_section(), env_entry_section(),
+      host_section()};
   return k_sections;
 }
 

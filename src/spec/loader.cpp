@@ -40,6 +40,9 @@ void load_sections(const ValueReader& reader, const YamlNode& root, ClusterSpec&
   if (const YamlNode* auth = root.find("auth")) {
     load_auth(reader, *auth, spec.auth);
   }
+  if (const YamlNode* hosts = root.find("hosts")) {
+    load_hosts(reader, *hosts, spec);
+  }
   if (const YamlNode* defaults = root.find("defaults")) {
     reader.expect_map(*defaults, "defaults");
     reader.check_keys(*defaults, KeySection::node, "under defaults");
@@ -97,6 +100,7 @@ ClusterSpec load_cluster(const ValueReader& reader, const std::string& source,
   reader.check_keys(root, KeySection::top, "at the top of the spec");
   load_sections(reader, root, spec, project_name);
   check_auth_env(spec);
+  check_hosts(spec);
   return spec;
 }
 

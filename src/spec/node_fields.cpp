@@ -360,9 +360,13 @@ Located<PullPolicy> pull_of(const ValueReader& reader, const YamlNode& node) {
     policy = PullPolicy::always;
   } else if (text == "never") {
     policy = PullPolicy::never;
+  } else if (text == "ship") {
+    policy = PullPolicy::ship;
   } else if (text != "missing") {
-    reader.fail(node, fmt::format("pull must be missing, always or never, got \"{}\"", text),
-                "missing pulls only images not present (the default)");
+    reader.fail(node,
+                fmt::format("pull must be missing, always, never or ship, got \"{}\"", text),
+                "missing pulls only images not present (the default); ship copies them from "
+                "this machine's engine");
   }
   return {policy, node.where};
 }

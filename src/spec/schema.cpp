@@ -119,6 +119,10 @@ ordered_json key_schema(const SpecKey& key) {
   ordered_json out;
   if (key.type == KeyType::list) {
     out = {{"type", "array"}, {"items", value_schema(*key.items, key)}};
+  } else if (key.type == KeyType::mapping && key.items && key.section) {
+    out = {{"type", "object"},
+           {"propertyNames", {{"pattern", anchored(key.pattern)}}},
+           {"additionalProperties", ref(*key.section)}};
   } else if (key.type == KeyType::mapping && !key.section) {
     out = {{"type", "object"}, {"additionalProperties", value_schema(*key.items, key)}};
     if (!key.pattern.empty()) {

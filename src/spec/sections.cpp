@@ -26,20 +26,6 @@ namespace fs = std::filesystem;
 constexpr size_t k_max_project_name = 40;
 constexpr size_t k_max_group_name = 30;
 
-bool is_ipv4(const std::string& text) {
-  static const std::regex k_ipv4(R"((\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}))");
-  std::smatch match;
-  if (!std::regex_match(text, match, k_ipv4)) {
-    return false;
-  }
-  for (size_t i = 1; i <= 4; ++i) {
-    if (std::stoi(match[i].str()) > 255) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool is_group_name(const std::string& name) {
   static const std::regex k_group(
       std::string(declared_key(KeySection::worker_group, "group").pattern));
@@ -166,6 +152,20 @@ void load_group_name(const ValueReader& reader, const YamlNode& item, WorkerGrou
 
 }  // namespace
 
+bool is_ipv4(const std::string& text) {
+  static const std::regex k_ipv4(R"((\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}))");
+  std::smatch match;
+  if (!std::regex_match(text, match, k_ipv4)) {
+    return false;
+  }
+  for (size_t i = 1; i <= 4; ++i) {
+    if (std::stoi(match[i].str()) > 255) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void load_name(const ValueReader& reader, const YamlNode& root, ClusterSpec& spec,
                const std::optional<std::string>& project_name) {
   if (project_name) {
@@ -219,13 +219,6 @@ void load_network(const ValueReader& reader, const YamlNode& node, NetworkSpec& 
   if (const YamlNode* node_ip = node.find("node_ip")) {
     load_node_ip(reader, *node_ip, network);
   }
-  for (const char* key : {"port_base", "worker_ports"}) {
-    const YamlNode* value = node.find(key);
-    if (value && network.mode != NetworkMode::host) {
-      reader.fail(*value, fmt::format("network.{} applies only to mode: host", key),
-                  "on a bridge network each node has its own ports; remove it");
-    }
-  }
   if (const YamlNode* base = node.find("port_base")) {
     network.port_base = small_int_of(reader, *base, "port_base", KeySection::network, "port_base");
   }
@@ -259,17 +252,18 @@ void load_auth(const ValueReader& reader, const YamlNode& node, AuthSpec& auth) 
   }
 }
 
-void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec) {
+void load_gpu_list(const ValueReader& reader, const YamlNode& node, const std::string& what,
+                   std::vector<Located<std::string>>& pool, std::optional<SourceLocation>& where) {
   if (node.is_scalar() && node.text == "auto") {
-    reader.fail(node, "gpus: auto is not supported yet",
+    reader.fail(node, fmt::format("{}: auto is not supported yet", what),
                 "list the devices this host may hand out, e.g. gpus: [0, 1]");
   }
-  reader.expect_sequence(node, "gpus", "list the device ids or UUIDs, e.g. gpus: [0, 2]");
-  spec.gpu_pool_where = node.where;
+  reader.expect_sequence(node, what, "list the device ids or UUIDs, e.g. gpus: [0, 2]");
+  where = node.where;
   std::set<std::string> seen;
   static const std::regex k_device(std::string(declared_key(KeySection::top, "gpus").pattern));
   for (const YamlNode& item : node.items) {
-    Located<std::string> device = reader.string_of(item, "gpus");
+    Located<std::string> device = reader.string_of(item, what);
     if (!std::regex_match(device.value, k_device)) {
       reader.fail(item, fmt::format("invalid GPU device \"{}\"", device.value),
                   "write a device index such as 0, or a UUID such as GPU-8b3c...");
@@ -282,8 +276,12 @@ void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec&
       reader.fail(item, fmt::format("GPU device \"{}\" is listed twice", device.value),
                   "list each device once");
     }
-    spec.gpu_pool.push_back(device);
+    pool.push_back(device);
   }
+}
+
+void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec) {
+  load_gpu_list(reader, node, "gpus", spec.gpu_pool, spec.gpu_pool_where);
 }
 
 void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
@@ -295,6 +293,11 @@ void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
   reader.expect_map(node, "head");
   reader.check_keys(node, KeySection::head, "under head");
   load_node(reader, node, head.node, spec_dir);
+  std::vector<Located<std::string>> host;
+  load_placement(reader, node, false, host);
+  if (!host.empty()) {
+    head.host = host.front();
+  }
   if (const YamlNode* ports = node.find("ports")) {
     load_ports(reader, *ports, head.ports);
   }
@@ -328,6 +331,7 @@ void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& 
       group.replicas.where = group.group.where;
     }
     load_node(reader, item, group.node, spec_dir);
+    load_placement(reader, item, true, group.hosts);
     spec.workers.push_back(std::move(group));
   }
 }

@@ -19,12 +19,24 @@ void load_name(const ValueReader& reader, const YamlNode& root, ClusterSpec& spe
                const std::optional<std::string>& project_name);
 void load_network(const ValueReader& reader, const YamlNode& node, NetworkSpec& network);
 void load_auth(const ValueReader& reader, const YamlNode& node, AuthSpec& auth);
+/// Whether `text` is a dotted IPv4 address.
+bool is_ipv4(const std::string& text);
+/// A list of GPU devices (`what` names it in messages) into `pool`.
+void load_gpu_list(const ValueReader& reader, const YamlNode& node, const std::string& what,
+                   std::vector<Located<std::string>>& pool, std::optional<SourceLocation>& where);
 /// The top-level `gpus:` list.
 void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
 void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
                const std::string& spec_dir);
 void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec,
                   const std::string& spec_dir);
+
+/// `hosts:` (src/spec/hosts.cpp), and the `host:`/`hosts:` of the head or a
+/// group; check_hosts() then checks the names and addresses across the spec.
+void load_hosts(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
+void load_placement(const ValueReader& reader, const YamlNode& node, bool spread,
+                    std::vector<Located<std::string>>& hosts);
+void check_hosts(ClusterSpec& spec);
 
 /// The node fields of `node`, a map whose keys were checked already;
 /// relative volume paths are under `spec_dir`.

@@ -23,7 +23,7 @@ $p-head running" "$(containers_of "$p")"
   "$RAYLAUNCH" status >status.out
   check "status exits 0" 0 $?
   w=$((${#p} + 6))
-  row() { printf "%-${w}s  %-6s  %-12s  %-10s  %-7s  %4s  %s\n" "$@"; }
+  row() { printf "%-${w}s  %-6s  %-5s  %-7s  %-5s  %4s  %s\n" "$@"; }
   check "status shows each node alive" "$(row NAME ROLE GROUP STATE RAY CPUS GPUS
 row "$p-head" head head running alive 0 -
 row "$p-cpu-1" worker cpu running alive 2 -
@@ -109,7 +109,7 @@ heal)
   poll 30 bash -c "! docker exec $p-head ray status | grep -c '^ 1 node_' | grep -qx 3"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 1" 1 $?
-  check "status names the stopped worker" "$(printf "%-$((${#p} + 6))s  %-6s  %-12s  %-10s  %-7s  %4s  %s" "$p-cpu-2" worker cpu exited dead 1 -)" \
+  check "status names the stopped worker" "$(printf "%-$((${#p} + 6))s  %-6s  %-5s  %-7s  %-5s  %4s  %s" "$p-cpu-2" worker cpu exited dead 1 -)" \
     "$(grep "^$p-cpu-2 " status.out)"
   check "status counts Ray's nodes" "Ray: 2 of 3 nodes alive" "$(grep '^Ray:' status.out)"
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err

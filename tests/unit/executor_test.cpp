@@ -177,10 +177,10 @@ TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
   });
   EXPECT_EQ(f.executor.status("demo", &plan, {}), 1);
   EXPECT_EQ(f.out.str(),
-            "NAME        ROLE    GROUP         STATE       RAY      CPUS  GPUS\n"
-            "demo-head   head    head          running     alive       -  -\n"
-            "demo-cpu-1  worker  cpu           running     alive       -  -\n"
-            "demo-cpu-2  worker  cpu           exited      -           -  -\n"
+            "NAME        ROLE    GROUP  STATE    RAY    CPUS  GPUS\n"
+            "demo-head   head    head   running  alive     -  -\n"
+            "demo-cpu-1  worker  cpu    running  alive     -  -\n"
+            "demo-cpu-2  worker  cpu    exited   -         -  -\n"
             "\n"
             "Ray: 2 of 3 nodes alive (counted by ray status in the head)\n"
             "dashboard: http://127.0.0.1:8265\n");
@@ -219,11 +219,11 @@ TEST(Executor, StatusShowsRaysViewOfEachNodeByName) {
   });
   EXPECT_EQ(f.with_api.status("demo", &plan, {}), 1);
   EXPECT_EQ(f.out.str(),
-            "NAME        ROLE    GROUP         STATE       RAY      CPUS  GPUS\n"
-            "demo-head   head    head          running     alive       -  -\n"
-            "demo-cpu-1  worker  cpu           running     alive       -  -\n"
-            "demo-cpu-2  worker  cpu           exited      dead        -  -\n"
-            "by-hand     -       -             no container  alive       2  -\n"
+            "NAME        ROLE    GROUP  STATE         RAY    CPUS  GPUS\n"
+            "demo-head   head    head   running       alive     -  -\n"
+            "demo-cpu-1  worker  cpu    running       alive     -  -\n"
+            "demo-cpu-2  worker  cpu    exited        dead      -  -\n"
+            "by-hand     -       -      no container  alive     2  -\n"
             "\n"
             "demo-cpu-2: dead in Ray: Expected termination\n"
             "\n"
@@ -254,9 +254,11 @@ TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
   "ray_reachable": true,
   "ray_source": "dashboard",
   "dashboard": "http://127.0.0.1:8265",
+  "hosts_unreachable": [],
   "nodes": [
     {
       "name": "demo-head",
+      "host": null,
       "role": "head",
       "group": "head",
       "replica": 1,

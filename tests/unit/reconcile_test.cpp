@@ -10,7 +10,7 @@ namespace {
 const char* k_spec = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 2\n";
 
 ObservedContainer seen(const PlannedContainer& c, const std::string& state = "running") {
-  return {"id-" + c.name, c.name, state, c.role, c.group, c.replica, c.config_hash, "", "", ""};
+  return {"id-" + c.name, c.name, c.host, state, c.role, c.group, c.replica, c.config_hash, "", "", ""};
 }
 
 TEST(Reconcile, CreatesEverythingOnAnEmptyEngine) {
@@ -24,7 +24,7 @@ TEST(Reconcile, CreatesEverythingOnAnEmptyEngine) {
 
 TEST(Reconcile, SecondUpKeepsEverything) {
   Plan plan = test::plan_text(k_spec);
-  ObservedState observed{{}, true, {}};
+  ObservedState observed{{}, {""}, {}};
   for (const PlannedContainer& c : plan.containers) {
     observed.containers.push_back(seen(c));
   }
@@ -35,7 +35,7 @@ TEST(Reconcile, SecondUpKeepsEverything) {
 TEST(Reconcile, ScalesDownFromTheHighestReplica) {
   Plan four = test::plan_text("name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 4\n");
   Plan one = test::plan_text("name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 1\n");
-  ObservedState observed{{}, true, {}};
+  ObservedState observed{{}, {""}, {}};
   for (const PlannedContainer& c : four.containers) {
     observed.containers.push_back(seen(c));
   }
@@ -49,7 +49,7 @@ TEST(Reconcile, ScalesDownFromTheHighestReplica) {
 
 TEST(Reconcile, RecreatesChangedAndStartsExited) {
   Plan plan = test::plan_text(k_spec);
-  ObservedState observed{{}, true, {}};
+  ObservedState observed{{}, {""}, {}};
   observed.containers.push_back(seen(plan.containers[0]));
   ObservedContainer changed = seen(plan.containers[1]);
   changed.config_hash = "old";

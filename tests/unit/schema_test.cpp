@@ -38,7 +38,7 @@ TEST(SchemaTest, EverySectionHasExactlyTheLoadersKeys) {
       {"defaults", KeySection::node},         {"head", KeySection::head},
       {"workers", KeySection::worker_group},  {"network", KeySection::network},
       {"head_ports", KeySection::head_ports}, {"auth", KeySection::auth},
-      {"env_NAME", KeySection::env_entry}};
+      {"env_NAME", KeySection::env_entry},    {"hosts_NAME", KeySection::host}};
   for (const auto& [name, id] : sections) {
     SCOPED_TRACE(name);
     const json& definition = s.at("definitions").at(name);
@@ -56,7 +56,7 @@ TEST(SchemaTest, AFewKeysByHand) {
   EXPECT_EQ(workers.at("replicas").at("maximum"), 100000);
   EXPECT_TRUE(workers.contains("num_cpus"));  // a node key, inherited
   EXPECT_FALSE(workers.contains("replics"));
-  EXPECT_EQ(workers.at("pull").at("enum"), json({"missing", "always", "never"}));
+  EXPECT_EQ(workers.at("pull").at("enum"), json({"missing", "always", "never", "ship"}));
   const json& network = s.at("definitions").at("network").at("properties");
   EXPECT_EQ(network.at("port_base").at("minimum"), 1024);
   EXPECT_EQ(network.at("mode").at("enum"), json({"bridge", "host"}));

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +31,13 @@ struct CommandResult {
   bool timed_out = false;
 };
 
+/// How a pipe of two commands ended (`docker save | docker load`).
+struct PipeResult {
+  CommandResult from;
+  CommandResult to;
+  uint64_t bytes = 0;  // what went through
+};
+
 /// CommandRunner is the only way raylaunch starts a process. The executor
 /// depends on it so unit tests can record commands instead of running Docker,
 /// and `--dry-run` can print them. Implementations must allow run() from
@@ -39,6 +48,11 @@ class CommandRunner {
   /// Runs `command` to completion. A non-zero exit is returned, not thrown;
   /// throws ExecError only if the program cannot be started.
   virtual CommandResult run(const Command& command) = 0;
+  /// Runs `from` and `to` at once, `from`'s stdout streamed into `to`'s stdin
+  /// through this process, calling `on_bytes` with the running total. Runners
+  /// that cannot stream throw ExecError.
+  virtual PipeResult pipe(const Command& from, const Command& to,
+                          const std::function<void(uint64_t)>& on_bytes);
 };
 
 /// Runs processes for real (Boost.Process), keeping stdout and stderr apart.

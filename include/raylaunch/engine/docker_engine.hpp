@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -21,19 +22,27 @@
 namespace raylaunch {
 
 /// How to reach Docker: the program (`--docker`, $RAYLAUNCH_DOCKER) and an
-/// optional context (`--context`). DOCKER_HOST and DOCKER_CONTEXT reach the
-/// CLI through the environment it inherits.
+/// optional context (`--context`) or endpoint (a host's `docker:`).
+/// DOCKER_HOST and DOCKER_CONTEXT reach the CLI through the environment it
+/// inherits.
 struct DockerEndpoint {
   std::string program = "docker";
   std::string context;
+  std::string host;  // docker --host ENDPOINT: ssh://, tcp://, unix://
+  std::string name;  // the spec's name for the machine, for messages; "" without hosts:
 
-  /// `program [--context NAME] args...`
+  /// `program [--host ENDPOINT | --context NAME] args...`
   std::vector<std::string> argv(std::vector<std::string> args) const;
-  /// The engine's address for messages: the context, DOCKER_HOST, or the local socket.
+  /// The engine's address: the endpoint, the context, DOCKER_HOST, or the local socket.
+  std::string address() const;
+  /// The engine for messages: its address, after the host's name when it has one.
   std::string describe() const;
   /// Whether the engine runs on this machine (a unix socket), so its host
   /// ports can be probed from here.
   bool is_local() const;
+  /// The endpoint of a machine of `hosts:`: its docker: or context:, else
+  /// this one, named after it.
+  DockerEndpoint for_host(const PlannedHost& machine) const;
 };
 
 /// How a docker command that changes something ended: `said` is what docker
@@ -115,6 +124,10 @@ class DockerEngine {
   // Changes.
 
   Outcome pull(const std::string& image);
+  /// `source`'s `docker save IMAGE` streamed into this engine's `docker load`
+  /// (pull: ship); `on_bytes` sees the running total.
+  Outcome load_from(DockerEngine& source, const std::string& image,
+                    const std::function<void(uint64_t)>& on_bytes);
   Outcome create_network(const PlannedNetwork& network);
   Outcome create_volume(const std::string& project, const std::string& name);
   /// `docker run` of `container` exactly as planned; secrets travel through

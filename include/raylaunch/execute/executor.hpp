@@ -12,6 +12,9 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <utility>
+#include <vector>
 #include <ostream>
 #include <string>
 
@@ -52,9 +55,9 @@ struct JobOutcome {
   bool interrupted = false;  // Ctrl-C stopped it
 };
 
-/// Runs the plan against Docker through one DockerEngine per host (one
-/// host for now). It decides only the order of the steps reconcile() chose
-/// and whether to stop after a failure; it never builds a docker argv.
+/// Runs the plan against Docker through one DockerEngine per host. It decides
+/// only the order of the steps reconcile() chose and whether to stop after a
+/// failure; it never builds a docker argv.
 class Executor {
  public:
   /// `out` gets results (summaries, tables); `progress` gets what happens.
@@ -63,6 +66,11 @@ class Executor {
   /// in the head only.
   Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress, std::ostream& out,
            const std::atomic<bool>* cancel = nullptr, HttpClient* http = nullptr);
+
+  /// The machines of `hosts:` (or named with --host), each with an engine of
+  /// its own; a host without docker: or context: uses the endpoint given to
+  /// the constructor. Without a call, one host: that endpoint.
+  void use_hosts(const std::vector<PlannedHost>& hosts);
 
   /// Creates or converges the cluster; with `wait`, returns when Ray on the
   /// head reports every planned node alive. Throws ExecError naming what
@@ -88,21 +96,32 @@ class Executor {
   int job_stop(const std::string& project, const std::string& id);
 
   /// How many docker commands ran (for the benchmark and tests).
-  int commands_run() const { return m_engine.commands_run(); }
+  int commands_run() const;
 
  private:
   struct Observation;
   struct FirstFailure;
+  struct Found;
+
+  // The hosts (src/execute/hosts.cpp).
+  DockerEngine& engine(const std::string& host);
+  /// Every host's name, in the spec's order; {""} without hosts.
+  std::vector<std::string> host_names() const;
+  /// `docker ps` of the project on every host at once; a host whose engine
+  /// does not answer is named in `unreachable` with docker's words (without
+  /// hosts, the one engine's error is thrown).
+  Found find_everywhere(const std::string& project);
+  /// Copies `image` from the local engine to `host`'s (pull: ship).
+  void ship_image(const std::string& image, const std::string& host);
 
   // up's phases, in order (src/execute/up.cpp, wait.cpp).
-  Observation observe(const Plan& plan, const std::vector<std::string>& images);
-  void pull_images(const Plan& plan, const std::vector<std::string>& images,
-                   const std::vector<std::string>& missing);
+  Observation observe(const Plan& plan);
+  void pull_images(const Plan& plan, const Observation& seen);
+  void pull_image(const std::string& image, const std::string& host, bool absent, bool ship);
   void check_gpu_runtime(const Plan& plan, const UpOptions& options);
   void check_host_ports(const std::vector<Action>& actions, const UpOptions& options);
   // src/execute/host_folders.cpp; `users` is each image's Config.User.
-  void prepare_host_folders(const std::vector<Action>& actions,
-                            const std::map<std::string, std::string>& users,
+  void prepare_host_folders(const std::vector<Action>& actions, const Observation& seen,
                             const UpOptions& options);
   void create_networks_and_volumes(const Plan& plan, const std::vector<Action>& actions);
   void apply_containers(const Plan& plan, const std::vector<Action>& actions,
@@ -130,14 +149,16 @@ class Executor {
   JobOutcome follow_job(JobApi& api, const std::string& id, bool stop_on_cancel);
 
   // down's phases (src/execute/down.cpp).
-  void remove_containers(const std::string& project, const std::vector<ObservedContainer>& found,
-                         const DownOptions& options);
-  void remove_networks(const std::vector<std::string>& names);
-  void remove_volumes(const std::vector<std::string>& names);
+  void remove_containers(const std::string& project, const std::string& host,
+                         const std::vector<ObservedContainer>& found);
+  void remove_networks(const std::string& host, const std::vector<std::string>& names);
+  void remove_volumes(const std::string& host, const std::vector<std::string>& names);
 
   bool cancelled() const { return m_cancel != nullptr && m_cancel->load(); }
 
-  DockerEngine m_engine;
+  CommandRunner& m_runner;
+  DockerEngine m_engine;  // the endpoint given: the local engine, and hosts without docker:
+  std::vector<std::pair<std::string, std::unique_ptr<DockerEngine>>> m_hosts;
   HttpClient* m_http;
   Progress& m_progress;
   std::ostream& m_out;

@@ -17,6 +17,7 @@ namespace raylaunch {
 /// How to reach the head: what the plan (or the head's labels) say.
 struct HeadAccess {
   std::string container;  // <project>-head
+  std::string host;       // the host of `hosts:` it runs on; "" without hosts:
   std::string dashboard;  // http://HOST:PORT, the io.raylaunch.dashboard label
   std::string token;      // Ray's token when auth is on and known; else read on a 401
   bool bridge = true;     // on a project network, so the container has an IP of its own

@@ -19,12 +19,14 @@ inline constexpr int64_t k_default_shm_size = 2LL * 1024 * 1024 * 1024;
 inline constexpr double k_object_store_share = 0.3;
 inline constexpr double k_shm_margin = 1.1;
 
-/// A host port the head publishes (`-p host_ip:host_port:container_port`).
+/// A host port a node publishes (`-p host_ip:host_port:container_port`), or
+/// `count` ports from there (`-p ip:a-b:a-b`).
 struct PortBinding {
-  std::string name;  // gcs, dashboard, client, serve
+  std::string name;  // gcs, dashboard, client, serve; across hosts Ray's own too
   std::string host_ip;
   int host_port = 0;
   int container_port = 0;
+  int count = 1;
 };
 
 struct Mount {
@@ -38,6 +40,8 @@ struct Mount {
 /// left to look up.
 struct PlannedContainer {
   std::string name;
+  std::string host;  // the machine of `hosts:`; "" without hosts:
+  std::string node_ip;  // --node-ip-address; "" lets Ray choose
   std::string role;  // head | worker
   std::string group;  // "head" for the head
   int replica = 1;
@@ -66,9 +70,20 @@ struct PlannedNetwork {
   std::map<std::string, std::string> labels;
 };
 
+/// A machine of `hosts:` and how to reach its engine.
+struct PlannedHost {
+  std::string name;
+  std::string docker;   // docker --host ENDPOINT; "" for none
+  std::string context;  // docker --context NAME; "" for none
+  std::string address;  // "" when the spec gives none
+};
+
 /// The cluster as raylaunch will create it.
 struct Plan {
   std::string project;
+  /// `hosts:` in order; empty when every node is on the one engine raylaunch
+  /// uses anyway. With several, a bridge network is made on each host.
+  std::vector<PlannedHost> hosts;
   PlannedNetwork network;
   std::vector<std::string> volumes;  // project volumes to create, full names
   std::string gcs_address;  // host:port the workers join

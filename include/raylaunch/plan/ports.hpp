@@ -16,13 +16,14 @@ namespace raylaunch {
 /// Returns the warning for a `bind: 0.0.0.0` written in the spec, if any.
 std::optional<Diagnostic> check_head_ports(const ClusterSpec& spec);
 
-/// In host networking, throws SpecError unless the blocks of pinned ports of
-/// `nodes` nodes fit below 65536 and miss the head's own ports.
+/// Where ports are pinned (host networking, or across hosts), throws
+/// SpecError unless the blocks of pinned ports of `nodes` nodes on one host
+/// fit below 65536 and miss the head's own ports.
 void check_host_port_room(const ClusterSpec& spec, size_t nodes);
 
 /// What the head publishes on a bridge network: gcs, dashboard, client and
 /// serve when set, each on `bind` at the port it has in the container.
-std::vector<PortBinding> head_port_bindings(const HeadSpec& head);
+std::vector<PortBinding> head_port_bindings(const HeadSpec& head, const std::string& bind);
 
 /// The `ray start` options, without the dashes, that pin the ports of node
 /// `index` (0 is the head) in host networking: a block of its own from

@@ -2,6 +2,8 @@
 
 #include <raylaunch/plan/planner.hpp>
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@ namespace raylaunch {
 struct ObservedContainer {
   std::string id;
   std::string name;
+  std::string host;  // the host of `hosts:` whose engine listed it; "" without hosts:
   std::string state;  // running, exited, created, restarting, paused, dead
   std::string role;
   std::string group;
@@ -19,13 +22,18 @@ struct ObservedContainer {
   std::string cpus;  // planned, from the io.raylaunch.cpus label
   std::string gpus;
   std::string dashboard;  // the head's dashboard URL, from its label
+  /// The io.raylaunch.hosts label: every host of a cluster that spans several, by
+  /// the spec's names, comma-separated; "" otherwise.
+  std::string spec_hosts;
 };
 
 /// What `up` finds before it acts.
 struct ObservedState {
   std::vector<ObservedContainer> containers;
-  bool network_exists = false;
-  std::vector<std::string> volumes;
+  /// The hosts whose engine has the project's network ("" without hosts:).
+  std::set<std::string> network_on;
+  /// Each host's project volumes.
+  std::map<std::string, std::vector<std::string>> volumes;
 };
 
 /// One step towards the plan; each maps to one docker command (recreate to two).
@@ -36,11 +44,15 @@ struct Action {
   std::string reason;
   const PlannedContainer* container = nullptr;  // create, recreate, start, keep
   std::string container_id;  // remove, recreate, start, keep
+  /// The host it acts on: where a network or volume is made, where the
+  /// container to remove, start or keep is (for recreate, the old one's; the
+  /// new one goes to container->host). "" without hosts:.
+  std::string host;
 };
 
 /// Compares the plan with what exists and returns the steps, in order: the
-/// network and volumes, removals (highest replica first), then the head, then
-/// the workers. Pure: `up` twice in a row yields only `keep`s the second time.
+/// network and volumes on each host that gets nodes, removals (highest
+/// replica first), then the head, then the workers. Pure: `up` twice in a row yields only `keep`s the second time.
 std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed);
 
 /// One line per action, for golden tests and `--dry-run`.

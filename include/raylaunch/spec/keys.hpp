@@ -22,6 +22,7 @@ enum class KeySection {
   head_ports,  // `head.ports`
   auth,
   env_entry,  // `env: {NAME: {value: ..., secret: ...}}`
+  host,       // each `hosts: {NAME: ...}` entry
 };
 
 /// What a key's value is.
@@ -33,7 +34,8 @@ enum class KeyType {
   boolean,      // true or false (True, TRUE, False, FALSE too)
   enumeration,  // one of `values`
   list,         // a sequence of `items`
-  mapping,      // `section`'s keys when it has one, else any key to `items`
+  mapping,      // `section`'s keys when it has one, else any key to `items`; with both,
+                // any key (matching `pattern`) to a mapping of `section`'s keys
   environment,  // a mapping of NAME to a value, nothing or {value, secret}; or a list of
                 // NAME[=VALUE]
 };

@@ -21,7 +21,9 @@ struct Located {
 };
 
 enum class NetworkMode { bridge, host };
-enum class PullPolicy { missing, always, never };
+/// ship: a missing image is copied from the local engine (docker save | docker
+/// load), for hosts without a registry.
+enum class PullPolicy { missing, always, never, ship };
 
 /// Docker's restart policies; `max_retries` only for on_failure.
 struct RestartPolicy {
@@ -81,6 +83,8 @@ struct HeadPorts {
 
 struct HeadSpec {
   NodeSpec node;
+  /// `host:`: the machine of `hosts:` it runs on.
+  std::optional<Located<std::string>> host;
   HeadPorts ports;
   Located<std::string> bind{"127.0.0.1", {}};
   bool bind_written = false;
@@ -90,6 +94,9 @@ struct HeadSpec {
 struct WorkerGroupSpec {
   Located<std::string> group;
   Located<int64_t> replicas{1, {}};
+  /// `host: A` (one entry) or `hosts: [A, B]`: replica i runs on
+  /// hosts[(i-1) mod n]. Empty without `hosts:` at the top.
+  std::vector<Located<std::string>> hosts;
   NodeSpec node;
   SourceLocation where;
 };
@@ -118,6 +125,24 @@ struct AuthSpec {
   SourceLocation where;
 };
 
+/// One machine of `hosts:`: how to reach its Docker engine and the address
+/// the other machines reach it at.
+struct HostSpec {
+  Located<std::string> name;
+  /// `docker:`: an ssh://, tcp:// or unix:// endpoint (docker --host).
+  std::optional<Located<std::string>> docker;
+  /// `context:`: a Docker context. Neither: the engine raylaunch uses anyway.
+  std::optional<Located<std::string>> context;
+  /// `address:`: an IPv4 address; required when the spec has several hosts.
+  std::optional<Located<std::string>> address;
+  /// `bind:`: where this host's published ports bind; default: `address`.
+  std::optional<Located<std::string>> bind;
+  /// `gpus:`: the host's own pool, replacing the top-level one for its nodes.
+  std::vector<Located<std::string>> gpu_pool;
+  std::optional<SourceLocation> gpu_pool_where;
+  SourceLocation where;
+};
+
 /// The whole spec, as loaded from one file.
 struct ClusterSpec {
   Located<std::string> name;
@@ -128,6 +153,9 @@ struct ClusterSpec {
   NodeSpec defaults;
   HeadSpec head;
   std::vector<WorkerGroupSpec> workers;
+  /// `hosts:`, in the order written; empty: every node on one engine.
+  std::vector<HostSpec> hosts;
+  std::optional<SourceLocation> hosts_where;
   AuthSpec auth;
   std::string file;         // the path as the user gave it, for messages
   std::string source;       // the file's text, for messages that quote it

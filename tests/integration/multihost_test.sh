@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# One cluster over two real Docker engines: this machine's, and a second
+# dockerd in its own network namespace reached over a veth pair
+# (scripts/second-engine.sh), standing in for a second machine at 10.231.0.2.
+# Each scenario sets the second engine up and tears it down, and ends with
+# neither engine holding anything of the project. A machine that cannot run
+# the second engine fails the test: it never skips.
+# Usage: multihost_test.sh RAYLAUNCH SCENARIO
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+scenario=$2
+second="$here/../../scripts/second-engine.sh"
+E2=unix:///run/docker-rlb2.sock
+cd "$WORK"
+
+if ! "$second" check; then
+  echo "FAIL: this machine cannot run a second Docker engine (see above)" >&2
+  exit 1
+fi
+SPECS=()
+multihost_cleanup() {
+  local file
+  for file in "${SPECS[@]}"; do
+    "$RAYLAUNCH" down -f "$file" --progress plain >/dev/null 2>&1
+  done
+  "$second" down >/dev/null
+  cleanup
+}
+trap multihost_cleanup EXIT
+"$second" up "$STANDIN_IMAGE" >/dev/null || exit 1
+
+on_a() { containers_of "$1"; }
+on_b() {
+  docker -H "$E2" ps -a --filter "label=io.raylaunch.project=$1" --format '{{.Names}} {{.State}}' |
+    sort
+}
+nothing_left() {
+  check "nothing of $1 is left on either engine" "" \
+    "$(on_a "$1")$(networks_of "$1")$(on_b "$1")$(docker -H "$E2" network ls -q --filter "label=io.raylaunch.project=$1")"
+}
+
+# two_host_spec FILE NAME MODE PORT GROUP_HOSTS REPLICAS [EXTRA...]: the head
+# on a (this engine), one group spread over GROUP_HOSTS.
+two_host_spec() {
+  local file=$1 name=$2 mode=$3 port=$4 hosts=$5 replicas=$6
+  shift 6
+  SPECS+=("$WORK/$file")
+  {
+    echo "name: $name"
+    echo "image: $STANDIN_IMAGE"
+    echo "network: {mode: $mode, port_base: 25000, worker_ports: 10}"
+    echo "hosts:"
+    echo "  a: {address: 10.231.0.1}"
+    echo "  b: {docker: \"$E2\", address: 10.231.0.2}"
+    echo "head:"
+    echo "  host: a"
+    echo "  num_cpus: 0"
+    echo "  ports: {gcs: $port, dashboard: $((port + 1)), client: $((port + 2))}"
+    echo "workers:"
+    echo "  - group: cpu"
+    echo "    replicas: $replicas"
+    echo "    num_cpus: 1"
+    echo "    hosts: [$hosts]"
+    local line
+    for line in "$@"; do
+      echo "    $line"
+    done
+  } >"$file"
+}
+
+status_of() {
+  "$RAYLAUNCH" status -f "$1" 2>&1
+  echo "exit $?"
+}
+
+case $scenario in
+host)
+  # Host networking on both machines: every node is started with its
+  # host's address, workers join the head's host address, and nodes that
+  # share a host take separate port blocks.
+  project host; p=$P
+  two_host_spec h.yml "$p" host 16800 "a, b" 3
+  "$RAYLAUNCH" up -f h.yml --progress plain >out 2>err
+  check "up across two engines exits 0" 0 $?
+  check "up reports every node alive" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(head -1 out)"
+  check "this engine runs the head and replicas 1 and 3" "$p-cpu-1 running
+$p-cpu-3 running
+$p-head running" "$(on_a "$p")"
+  check "the second engine runs replica 2" "$p-cpu-2 running" "$(on_b "$p")"
+  check "status shows each node's host and Ray's view" "$(printf '%-*s' $((${#p} + 6)) NAME)  HOST  ROLE    GROUP  STATE    RAY    CPUS  GPUS
+$p-head   a     head    head   running  alive     0  -
+$p-cpu-1  a     worker  cpu    running  alive     1  -
+$p-cpu-2  b     worker  cpu    running  alive     1  -
+$p-cpu-3  a     worker  cpu    running  alive     1  -
+
+Ray: 4 of 4 nodes alive
+dashboard: http://10.231.0.1:16801
+exit 0" "$(status_of h.yml)"
+  check "Ray sees node 2 at the second host's address" "10.231.0.2" \
+    "$("$RAYLAUNCH" status -f h.yml --json | python3 -c 'import json,sys; print([n["node_ip"] for n in json.load(sys.stdin)["nodes"] if n["name"].endswith("cpu-2")][0])')"
+  check "nodes on one host get separate ports; hosts reuse the first block" \
+    "25020 25040 25000" \
+    "$(for n in 1 3 2; do "$RAYLAUNCH" config -f h.yml --format json | python3 -c "import json,sys; c=[c for c in json.load(sys.stdin)['containers'] if c['name'].endswith('cpu-$n')][0]; print([a for a in c['command'] if a.startswith('--node-manager-port=')][0].split('=')[1])"; done | tr '\n' ' ' | sed 's/ $//')"
+  check "exec reaches the node on the second host" "replica 2" \
+    "$("$RAYLAUNCH" exec -f h.yml cpu-2 -- sh -c 'echo replica $RAYLAUNCH_REPLICA')"
+  "$RAYLAUNCH" logs --file h.yml cpu-2 --tail 200 >log 2>&1
+  check "logs of a node on the second host" "Local node IP: 10.231.0.2" "$(grep -m1 'Local node IP' log)"
+  "$RAYLAUNCH" down -f h.yml --progress plain >/dev/null 2>&1
+  check "down across two engines exits 0" 0 $?
+  nothing_left "$p"
+  ;;
+bridge)
+  # Docker Desktop's way: a project network per host, every Ray port of
+  # every node pinned and published 1:1 on its host's address.
+  project bridge; p=$P
+  two_host_spec b.yml "$p" bridge 16810 "b, a" 3
+  "$RAYLAUNCH" up -f b.yml --progress plain >out 2>err
+  check "up across two engines exits 0" 0 $?
+  check "up reports every node alive" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(head -1 out)"
+  check "a project network on each engine" "${p}_net ${p}_net" \
+    "$(networks_of "$p") $(docker -H "$E2" network ls --format '{{.Name}}' --filter "label=io.raylaunch.project=$p")"
+  check "the second host's nodes publish their ports on its address" \
+    "$p-cpu-1 10.231.0.2:25000-25005->25000-25005/tcp, 10.231.0.2:25010-25019->25010-25019/tcp
+$p-cpu-3 10.231.0.2:25020-25025->25020-25025/tcp, 10.231.0.2:25030-25039->25030-25039/tcp" \
+    "$(docker -H "$E2" ps --filter "label=io.raylaunch.project=$p" --format '{{.Names}} {{.Ports}}' | sort)"
+  check "the head publishes Ray's ports and its own on this host's address" \
+    "10.231.0.1:16810-16812->16810-16812/tcp, 10.231.0.1:25000-25005->25000-25005/tcp, 10.231.0.1:25010-25019->25010-25019/tcp" \
+    "$(docker ps --filter "name=^$p-head\$" --format '{{.Ports}}')"
+  check "status across hosts exits 0" "exit 0" "$(status_of b.yml | tail -1)"
+  "$RAYLAUNCH" down -f b.yml --progress plain >/dev/null 2>&1
+  check "down exits 0" 0 $?
+  nothing_left "$p"
+  ;;
+gpu)
+  # A GPU group on a host with its own pool: the plan hands out that host's
+  # devices, and `up --dry-run` shows each docker run on its engine.
+  project gpu; p=$P
+  two_host_spec g.yml "$p" host 16820 "b" 2 "gpus: 1"
+  sed -i "s|  b: {docker: \"$E2\", address: 10.231.0.2}|  b: {docker: \"$E2\", address: 10.231.0.2, gpus: [2, 3]}|" g.yml
+  check "each replica on b takes one of b's devices" "$p-head a - []
+$p-cpu-1 b 10.231.0.2 ['2']
+$p-cpu-2 b 10.231.0.2 ['3']" \
+    "$("$RAYLAUNCH" config -f g.yml --format json | python3 -c 'import json,sys
+for c in json.load(sys.stdin)["containers"]: print(c["name"], c["host"], c["node_ip"] if c["role"] != "head" else "-", c["gpus"])')"
+  "$RAYLAUNCH" up -f g.yml --dry-run --progress plain >out 2>err
+  check "up --dry-run exits 0" 0 $?
+  check "dry-run runs each GPU node on the second engine with its device" \
+    "docker --host $E2 run '\"device=2\"'
+docker --host $E2 run '\"device=3\"'" \
+    "$(grep -- '--gpus' out | sed -E 's/^(docker --host [^ ]+ run).* --gpus ([^ ]+) .*/\1 \2/' | sort)"
+  check "dry-run creates nothing" "" "$(on_a "$p")$(on_b "$p")"
+  sed -i 's/replicas: 2/replicas: 3/' g.yml
+  "$RAYLAUNCH" config -f g.yml >/dev/null 2>err
+  check "over-committing b's pool is refused at the group" "2" "$?"
+  check "the message names the host and its pool" \
+    "g.yml:16:11: error: worker group \"cpu\" needs 1 GPU for $p-cpu-3 on host \"b\", but only 0 of the 2 in hosts.b.gpus are left" \
+    "$(head -1 err)"
+  nothing_left "$p"
+  ;;
+ship)
+  # pull: ship copies an image the second host lacks from this machine.
+  project ship; p=$P
+  docker -H "$E2" rmi "$STANDIN_IMAGE" >/dev/null
+  two_host_spec s.yml "$p" host 16830 "b" 1 "pull: ship"
+  "$RAYLAUNCH" up -f s.yml --progress plain >out 2>err
+  check "up ships the image and exits 0" 0 $?
+  check "progress says it shipped once" "1" "$(grep -c "Image $STANDIN_IMAGE to b  Shipped" err)"
+  check "the second engine has the image now" \
+    "$(docker image inspect -f '{{.Id}}' "$STANDIN_IMAGE")" \
+    "$(docker -H "$E2" image inspect -f '{{.Id}}' "$STANDIN_IMAGE")"
+  "$RAYLAUNCH" up -f s.yml --progress plain >out 2>err
+  check "a second up ships nothing" "0" "$(grep -c Shipp err)"
+  sed -i 's/pull: ship/pull: never/' s.yml
+  docker -H "$E2" rm -f "$p-cpu-1" >/dev/null && docker -H "$E2" rmi "$STANDIN_IMAGE" >/dev/null
+  "$RAYLAUNCH" up -f s.yml --progress plain >out 2>err
+  check "pull: never on a host without the image fails before creating" \
+    "raylaunch: error: image $STANDIN_IMAGE is not present on host \"b\" and the spec says pull: never" \
+    "$(grep '^raylaunch: error' err)"
+  "$RAYLAUNCH" down -f s.yml --progress plain >/dev/null 2>&1
+  nothing_left "$p"
+  ;;
+hostdown)
+  # The second host's engine stops: status shows its nodes as unknown and
+  # exits 1; down removes what it reaches, names the rest, exits 1; once the
+  # engine is back, a second down removes the rest.
+  project down; p=$P
+  two_host_spec d.yml "$p" host 16840 "a, b" 2
+  "$RAYLAUNCH" up -f d.yml --progress plain >/dev/null 2>&1
+  check "up exits 0" 0 $?
+  kill "$(cat /run/docker-rlb2.pid)"
+  poll 30 sh -c "! docker -H $E2 info"
+  status_of d.yml >st
+  check "status marks the unreachable host's node unknown" \
+    "$p-cpu-2 b worker cpu unknown" "$(grep -- "-cpu-2 " st | awk '{print $1, $2, $3, $4, $5}')"
+  check "status names the host that did not answer" \
+    "host \"b\" did not answer: the Docker engine at host \"b\" ($E2) does not answer: Cannot connect to the Docker daemon at $E2. Is the docker daemon running?" \
+    "$(grep '^host ' st)"
+  check "status exits 1" "exit 1" "$(tail -1 st)"
+  "$RAYLAUNCH" down -f d.yml --progress plain >out 2>err
+  check "down exits 1" 1 $?
+  check "down names what it could not reach" "raylaunch: error: some hosts did not answer; what they run of project \"$p\" is still there:
+the Docker engine at host \"b\" ($E2) does not answer: Cannot connect to the Docker daemon at $E2. Is the docker daemon running?
+hint: run \`raylaunch down\` again once they answer" "$(sed -n '/^raylaunch: error/,$p' err)"
+  check "this engine is clean" "" "$(on_a "$p")"
+  "$second" up >/dev/null
+  check "the second host still has its node" "$p-cpu-2" "$(on_b "$p" | cut -d' ' -f1)"
+  "$RAYLAUNCH" down -f d.yml --progress plain >/dev/null 2>&1
+  check "a second down removes the rest" 0 $?
+  nothing_left "$p"
+  ;;
+scale)
+  # A spread group scaled 4 -> 1 -> 3: replica i stays on hosts[(i-1) mod 2].
+  project scale; p=$P
+  two_host_spec c.yml "$p" host 16850 "a, b" 4
+  "$RAYLAUNCH" up -f c.yml --progress plain >/dev/null 2>&1
+  check "up of 4 exits 0" 0 $?
+  check "4: replicas 1 and 3 here, 2 and 4 there" "$p-cpu-1 $p-cpu-3 $p-head | $p-cpu-2 $p-cpu-4" \
+    "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
+  sed -i 's/replicas: 4/replicas: 1/' c.yml
+  "$RAYLAUNCH" up -f c.yml --progress plain >/dev/null 2>&1
+  check "up of 1 exits 0" 0 $?
+  check "1: only replica 1 is left" "$p-cpu-1 $p-head | " \
+    "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
+  sed -i 's/replicas: 1/replicas: 3/' c.yml
+  ids_before=$(ids_of "$p")
+  "$RAYLAUNCH" up -f c.yml --progress plain >/dev/null 2>&1
+  check "up of 3 exits 0" 0 $?
+  check "3: replicas 1 and 3 here, 2 there" "$p-cpu-1 $p-cpu-3 $p-head | $p-cpu-2" \
+    "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
+  check "the head and replica 1 were kept" "$(echo "$ids_before")" \
+    "$(ids_of "$p" | grep -E -- "-(head|cpu-1) ")"
+  check "status exits 0 with every node alive" "exit 0" "$(status_of c.yml | tail -1)"
+  "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
+  nothing_left "$p"
+  ;;
+*)
+  echo "unknown scenario $scenario" >&2
+  exit 2
+  ;;
+esac
+finish
