@@ -108,11 +108,13 @@ std::string DockerEndpoint::address() const {
   if (!context.empty()) {
     return fmt::format("context \"{}\"", context);
   }
-  if (const char* host = std::getenv("DOCKER_HOST"); host != nullptr && *host != '\0') {
-    return host;
+  if (const char* docker_host = std::getenv("DOCKER_HOST");
+      docker_host != nullptr && *docker_host != '\0') {
+    return docker_host;
   }
-  if (const char* name = std::getenv("DOCKER_CONTEXT"); name != nullptr && *name != '\0') {
-    return fmt::format("context \"{}\"", name);
+  if (const char* docker_context = std::getenv("DOCKER_CONTEXT");
+      docker_context != nullptr && *docker_context != '\0') {
+    return fmt::format("context \"{}\"", docker_context);
   }
   return "unix:///var/run/docker.sock";
 }

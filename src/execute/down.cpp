@@ -37,7 +37,11 @@ std::string other_hosts(const std::vector<HostShare>& shares) {
   for (const HostShare& share : shares) {
     for (const ObservedContainer& c : share.containers) {
       if (!c.spec_hosts.empty()) {
-        return c.spec_hosts;
+        std::string names = c.spec_hosts;
+        for (size_t at = names.find(','); at != std::string::npos; at = names.find(',', at + 2)) {
+          names.replace(at, 1, ", ");
+        }
+        return names;
       }
     }
   }

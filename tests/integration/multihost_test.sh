@@ -230,7 +230,16 @@ scale)
   check "the head and replica 1 were kept" "$(echo "$ids_before")" \
     "$(ids_of "$p" | grep -E -- "-(head|cpu-1) ")"
   check "status exits 0 with every node alive" "exit 0" "$(status_of c.yml | tail -1)"
-  "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
+  # Without the spec, down knows only the engine it is given, and says so.
+  "$RAYLAUNCH" down -p "$p" --progress plain >/dev/null 2>err
+  check "down -p without the spec exits 1" 1 $?
+  check "down -p says the project spans hosts it cannot reach" \
+    "raylaunch: error: project \"$p\" has nodes on several hosts (a, b); without its spec only this engine's were removed
+hint: pass the spec with -f, or each other engine with --host ENDPOINT" "$(sed -n '/^raylaunch: error/,$p' err)"
+  check "this engine's nodes are gone, the other host's stay" " | $p-cpu-2" \
+    "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
+  "$RAYLAUNCH" down -p "$p" --host "$E2" --progress plain >/dev/null 2>&1
+  check "down -p --host ENDPOINT removes the rest" 0 $?
   nothing_left "$p"
   ;;
 *)

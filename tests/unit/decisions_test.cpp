@@ -25,7 +25,7 @@ PlannedContainer planned(const std::string& name, const std::string& group, int 
 ObservedContainer seen(const std::string& name, const std::string& group, int replica,
                        const std::string& state, const std::string& hash) {
   std::string role = group == "head" ? "head" : "worker";
-  return {"id-" + name, name, "", state, role, group, replica, hash, {}, {}, {}};
+  return {"id-" + name, name, "", state, role, group, replica, hash, {}, {}, {}, {}};
 }
 
 TEST(DecisionsTest, EveryActionSaysWhy) {
@@ -63,7 +63,7 @@ TEST(DecisionsTest, EveryActionSaysWhy) {
 }
 
 TEST(DecisionsTest, QuietBelowInfoAndMasked) {
-  Action action{Action::Kind::create, "demo-cpu-1", "missing", nullptr, {}};
+  Action action{Action::Kind::create, "demo-cpu-1", "missing", nullptr, {}, {}};
   std::ostringstream log;
   init_log("warn", &log);
   log_decisions({action}, {});

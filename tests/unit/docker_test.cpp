@@ -52,7 +52,7 @@ TEST(DockerArgs, PublishesHeadPortsOnBind) {
 }
 
 TEST(DockerArgs, ContextGoesBeforeTheCommand) {
-  DockerEndpoint endpoint{"/usr/bin/docker", "remote"};
+  DockerEndpoint endpoint{"/usr/bin/docker", "remote", "", ""};
   EXPECT_EQ(endpoint.argv({"ps"}),
             (std::vector<std::string>{"/usr/bin/docker", "--context", "remote", "ps"}));
 }

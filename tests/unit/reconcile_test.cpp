@@ -10,7 +10,7 @@ namespace {
 const char* k_spec = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 2\n";
 
 ObservedContainer seen(const PlannedContainer& c, const std::string& state = "running") {
-  return {"id-" + c.name, c.name, c.host, state, c.role, c.group, c.replica, c.config_hash, "", "", ""};
+  return {"id-" + c.name, c.name, c.host, state, c.role, c.group, c.replica, c.config_hash, "", "", "", ""};
 }
 
 TEST(Reconcile, CreatesEverythingOnAnEmptyEngine) {
