@@ -8,6 +8,7 @@
 #include <raylaunch/base/redact.hpp>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "support/load_helpers.hpp"
 
@@ -85,7 +86,9 @@ TEST(Auth, TokenEnvMustBeAName) {
 }
 
 TEST(ProjectLock, SecondHolderWaitsThenFailsClearly) {
-  setenv("RAYLAUNCH_LOCK_DIR", (::testing::TempDir() + "/locks").c_str(), 1);
+  std::string dir = ::testing::TempDir() + "raylaunch-locks-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  setenv("RAYLAUNCH_LOCK_DIR", dir.c_str(), 1);
   ProjectLock first("demo", std::chrono::seconds(0), [](const std::string&) {});
   std::string waited_on;
   try {
@@ -96,8 +99,10 @@ TEST(ProjectLock, SecondHolderWaitsThenFailsClearly) {
     EXPECT_EQ(e.message(), "another raylaunch is still working on project \"demo\" after 0 s");
     EXPECT_EQ(e.hint(), "let it finish, or raise --lock-timeout; the lock is " + waited_on);
   }
-  EXPECT_EQ(waited_on, ::testing::TempDir() + "/locks/demo.lock");
-  ProjectLock other("other", std::chrono::seconds(0), [](const std::string&) {});
+  EXPECT_EQ(waited_on, dir + "/demo.lock");
+  { ProjectLock other("other", std::chrono::seconds(0), [](const std::string&) {}); }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace
