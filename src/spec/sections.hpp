@@ -26,6 +26,11 @@ void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
 void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec,
                   const std::string& spec_dir);
 
+/// Tells the redactor every secret env value of the spec (by name or
+/// `secret: true`, interpolated) and the token auth.token_env names, before
+/// any field is read, so no message can print them (env_secrets.cpp).
+void remember_env_secrets(const ValueReader& reader, const YamlNode& root);
+
 /// The node fields of `node`, a map whose keys were checked already;
 /// relative volume paths are under `spec_dir`.
 void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,

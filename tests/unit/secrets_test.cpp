@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "support/load_helpers.hpp"
 
@@ -62,6 +63,44 @@ TEST(Secrets, RedactMasksRememberedValues) {
   remember_secret("s3cr3t-value");
   remember_secret("ab");  // too short to remember
   EXPECT_EQ(redact("docker: bad value s3cr3t-value in ab"), "docker: bad value ****** in ab");
+}
+
+// Given a secret env value that another field holds too, the loader's error
+// about that field is masked: the redactor knows the value before any field
+// is read. A value marked secret: false is not remembered.
+TEST(Secrets, KnownBeforeAnyFieldIsRead) {
+  const char* spec = R"(name: demo
+image: "bad!${SECRET}"
+head:
+  env:
+    KEY_COUNT: {value: "plain-but-named-key", secret: false}
+workers:
+  - group: cpu
+    env:
+      - API_TOKEN=${SECRET}
+      - PASSED_KEY
+)";
+  std::string error = redact(test::error_of(
+      spec, {{"SECRET", "in-image-and-env"}, {"PASSED_KEY", "passed-through-key"}}));
+  EXPECT_EQ(error,
+            "cluster.yml:2:8: error: invalid image reference \"bad!******\"\n"
+            "    2 | image: \"bad!${SECRET}\"\n"
+            "      |        ^\n"
+            "hint: write a reference such as rayproject/ray:2.52.1\n");
+  EXPECT_EQ(redact("passed-through-key plain-but-named-key"), "****** plain-but-named-key");
+}
+
+TEST(Secrets, OutputThroughARedactingBufferIsMaskedWhole) {
+  remember_secret("buffered-secret");
+  std::ostringstream target;
+  {
+    RedactingBuffer buffer(target.rdbuf());
+    std::ostream out(&buffer);
+    out << "a buffered-" << "secret and ";  // held until the flush, so masked whole
+    out.put('x');
+    out << std::flush << " then buffered-secret\n";
+  }
+  EXPECT_EQ(target.str(), "a ****** and x then ******\n");
 }
 
 TEST(Auth, TokenModeGivesEveryNodeTheTokenAsASecret) {
