@@ -99,20 +99,22 @@ int open_lock_file(const std::string& path) {
   // O_NOFOLLOW: a link in place of the lock file would make us create or
   // lock a file of someone else's choosing.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
-  if (fd < 0 && errno == ELOOP) {
+  int error = errno;
+  std::string remove_it = fmt::format("remove it (rm {}); raylaunch makes the lock file itself",
+                                      path);
+  if (fd < 0 && error == ELOOP) {
     throw ExecError(fmt::format("the lock file {} is a symbolic link; raylaunch does not follow it",
                                 path),
-                    fmt::format("remove it (rm {}); raylaunch makes the lock file itself", path));
+                    remove_it);
   }
   if (fd < 0) {
-    throw ExecError(fmt::format("cannot open the lock file {}: {}", path, std::strerror(errno)),
+    throw ExecError(fmt::format("cannot open the lock file {}: {}", path, std::strerror(error)),
                     "set RAYLAUNCH_LOCK_DIR to a folder you can write");
   }
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     ::close(fd);
-    throw ExecError(fmt::format("the lock file {} is not a regular file", path),
-                    fmt::format("remove it (rm {}); raylaunch makes the lock file itself", path));
+    throw ExecError(fmt::format("the lock file {} is not a regular file", path), remove_it);
   }
   return fd;
 }

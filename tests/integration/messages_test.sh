@@ -8,7 +8,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 scenario=$2
-cd "$WORK"
+cd "$WORK" || exit 1
 
 # msg_project NAME: sets P to a project name of this run (msg..., as the
 # shared engine's naming rule asks); finish() takes it down and checks it.
@@ -27,6 +27,19 @@ up_err() {
   sed -E 's/[0-9a-f]{64}/ID/g; s/\b[0-9a-f]{12}\b/ID/g; s/  [0-9.]+s$//' err
 }
 
+# worker_refused DESCRIPTION LINE SAID: c.yml with LINE added to its cpu
+# worker, whose `docker run` docker refuses with SAID while the head runs on.
+worker_refused() {
+  cp c.yml worker.yml
+  printf '%s\n' "$2" >>worker.yml
+  check "$1" "1
+ Container $p-head  Running
+ Container $p-cpu-1  Creating
+ Container $p-cpu-1  Error  docker run: $3
+raylaunch: error: cannot start $p-cpu-1: docker run: $3
+hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err worker.yml)"
+}
+
 # A head and one cpu worker on host ports from $3.
 small_spec() {
   spec "$1" "$2" "$3" cpu 1
@@ -39,6 +52,8 @@ conflict)
   msg_project conflict; p=$P
   small_spec c.yml "$p" 18500
   docker run -d --name "$p-cpu-1" "$STANDIN_IMAGE" sleep 300 >/dev/null
+  # It has no label, so lib.sh's cleanup would not find it.
+  trap 'docker rm -f "$p-cpu-1" >/dev/null 2>&1; cleanup' EXIT
   check "a plain container's name: whole stderr" "1
  Network ${p}_net  Creating
  Network ${p}_net  Created
@@ -61,9 +76,15 @@ hint: container ID is not raylaunch's (it has no io.raylaunch.project label), so
 $ova-head running" "$(containers_of "$ova")"
   spec b.yml "$ov" 18520 a-b 1
   check "another project's container: named with its project" "1
+ Network ${ov}_net  Creating
+ Network ${ov}_net  Created
+ Container $ov-head  Creating
+ Container $ov-head  Started
+ Container $ov-a-b-1  Creating
+ Container $ov-a-b-1  Error  docker run: Error response from daemon: Conflict. The container name \"/$ov-a-b-1\" is already in use by container \"ID\". You have to remove (or rename) that container to be able to reuse that name.
 raylaunch: error: cannot start $ov-a-b-1: docker run: Error response from daemon: Conflict. The container name \"/$ov-a-b-1\" is already in use by container \"ID\". You have to remove (or rename) that container to be able to reuse that name.
 hint: container ID belongs to raylaunch project \"$ova\", whose names overlap this one's: take it down (\`raylaunch down -p $ova\`), or give this project another name with -p" \
-    "$(up_err b.yml | grep -v '^ ')"
+    "$(up_err b.yml)"
   ;;
 
 refused)
@@ -74,24 +95,28 @@ refused)
   cp c.yml label.yml
   printf '    labels: {"bad key": x}\n' >>label.yml
   check "a label key with a space" "1
+ Network ${p}_net  Creating
+ Network ${p}_net  Created
+ Container $p-head  Creating
+ Container $p-head  Started
+ Container $p-cpu-1  Creating
+ Container $p-cpu-1  Error  docker run: invalid argument \"bad key=x\" for \"-l, --label\" flag: label 'bad key' contains whitespaces
 raylaunch: error: cannot start $p-cpu-1: docker run: invalid argument \"bad key=x\" for \"-l, --label\" flag: label 'bad key' contains whitespaces
-hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err label.yml | grep -v '^ ')"
-  cp c.yml image.yml
-  printf '    image: Raylaunch/Standin:test\n' >>image.yml
-  check "an image reference with capitals" "1
-raylaunch: error: cannot start $p-cpu-1: docker run: invalid reference format: repository name (Standin) must be lowercase
-hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err image.yml | grep -v '^ ')"
-  cp c.yml volume.yml
-  printf '    volumes: ["./data:/"]\n' >>volume.yml
-  check "a volume target of /" "1
-raylaunch: error: cannot start $p-cpu-1: docker run: Error response from daemon: invalid volume specification: '$WORK/data:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'
-hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err volume.yml | grep -v '^ ')"
+hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err label.yml)"
+  worker_refused "an image reference with capitals" '    image: Raylaunch/Standin:test' \
+    "invalid reference format: repository name (Standin) must be lowercase"
+  worker_refused "a volume target of /" '    volumes: ["./data:/"]' \
+    "Error response from daemon: invalid volume specification: '$WORK/data:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'"
   "$RAYLAUNCH" down -p "$p" --progress plain >/dev/null 2>&1
   sed 's/^  num_cpus: 0$/  num_cpus: 0\n  bind: 10.255.255.1/' c.yml >bind.yml
   check "a bind address the host does not have" "1
+ Network ${p}_net  Creating
+ Network ${p}_net  Created
+ Container $p-head  Creating
+ Container $p-head  Error  docker run: Error response from daemon: driver failed programming external connectivity on endpoint $p-head (ID): Error starting userland proxy: listen tcp4 10.255.255.1:18532: bind: cannot assign requested address
 raylaunch: error: cannot start $p-head: docker run: Error response from daemon: driver failed programming external connectivity on endpoint $p-head (ID): Error starting userland proxy: listen tcp4 10.255.255.1:18532: bind: cannot assign requested address
 hint: head.bind must be an address of the engine's host (127.0.0.1, 0.0.0.0 or one of its interfaces'); the container is left created: fix bind, then \`raylaunch up\`" \
-    "$(up_err bind.yml | grep -v '^ ')"
+    "$(up_err bind.yml)"
   check "what is left: the head, created" "$p-head created" "$(containers_of "$p")"
   up_err c.yml >/dev/null
   check "with bind fixed up converges" "$p-cpu-1 running

@@ -9,7 +9,7 @@ set -uo pipefail
 raylaunch=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$work"
+cd "$work" || exit 1
 passed=0
 failed=0
 export SECRET=hunter2-in-the-spec OPAQUE=opaque-value-77 RAYLAUNCH_LOCK_DIR=$work/locks

@@ -88,6 +88,12 @@ TEST(Executor, UpWaitsUntilRayCountsEveryNode) {
   EXPECT_EQ(f.out.str().substr(0, 41), "Ray cluster \"demo\" is up: 3 of 3 nodes al");
 }
 
+// `error` says `message`, then `hint`.
+void expect_told(const ExecError& error, const std::string& message, const std::string& hint) {
+  EXPECT_EQ(error.message(), message);
+  EXPECT_EQ(error.hint(), hint);
+}
+
 // A run refused because `holder_label` is the io.raylaunch.project of the
 // container that holds demo-cpu-1 ("none": it has no such label).
 ExecError conflict_error(const std::string& holder_label, test::RecordingRunner* runner = nullptr) {
@@ -120,15 +126,14 @@ ExecError conflict_error(const std::string& holder_label, test::RecordingRunner*
 
 TEST(Executor, StopsStartingWorkAfterAFailedRun) {
   test::RecordingRunner ran;
-  ExecError e = conflict_error("none", &ran);
-  EXPECT_EQ(e.message(),
-            "cannot start demo-cpu-1: docker run: Error response from daemon: Conflict. The "
-            "container name \"/demo-cpu-1\" is already in use by container \"1f2e3d4c5b6a7f8e\". "
-            "You have to remove (or rename) that container to be able to reuse that name.");
-  EXPECT_EQ(e.hint(),
-            "container 1f2e3d4c5b6a is not raylaunch's (it has no io.raylaunch.project label), so "
-            "raylaunch leaves it alone: remove or rename it (`docker rm -f 1f2e3d4c5b6a`), or "
-            "give this project another name with -p");
+  expect_told(
+      conflict_error("none", &ran),
+      "cannot start demo-cpu-1: docker run: Error response from daemon: Conflict. The container "
+      "name \"/demo-cpu-1\" is already in use by container \"1f2e3d4c5b6a7f8e\". You have to "
+      "remove (or rename) that container to be able to reuse that name.",
+      "container 1f2e3d4c5b6a is not raylaunch's (it has no io.raylaunch.project label), so "
+      "raylaunch leaves it alone: remove or rename it (`docker rm -f 1f2e3d4c5b6a`), or give this "
+      "project another name with -p");
   // demo-cpu-2 was never started; the holder was asked for its label.
   EXPECT_EQ(std::count_if(ran.argvs.begin(), ran.argvs.end(),
                           [](const Argv& argv) { return is(argv, "run"); }),
@@ -162,41 +167,33 @@ ExecError engine_error(const std::string& err, DockerEndpoint endpoint = {}) {
 }
 
 TEST(Executor, EngineNotAnsweringNamesTheEndpoint) {
-  ExecError e = engine_error(
-      "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon "
-      "running?\n");
-  EXPECT_EQ(e.message(),
-            "the Docker engine at unix:///var/run/docker.sock does not answer: Cannot connect "
-            "to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
-  EXPECT_EQ(e.hint(),
-            "start it (as root: `dockerd &`, or `systemctl start docker`), or point DOCKER_HOST "
-            "or --context at one that runs");
+  expect_told(engine_error("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+                           "Is the docker daemon running?\n"),
+              "the Docker engine at unix:///var/run/docker.sock does not answer: Cannot connect "
+              "to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+              "start it (as root: `dockerd &`, or `systemctl start docker`), or point DOCKER_HOST "
+              "or --context at one that runs");
 }
 
 TEST(Executor, AMissingContextAndARemoteEngineGetHintsOfTheirOwn) {
   DockerEndpoint context;
   context.context = "nope";
-  ExecError missing = engine_error(
-      "Failed to initialize: unable to resolve docker endpoint: context \"nope\": context not "
-      "found: open /root/.docker/contexts/meta/ca37/meta.json: no such file or directory\n",
-      context);
-  EXPECT_EQ(missing.message(),
-            "the Docker context \"nope\" does not exist: Failed to initialize: unable to resolve "
-            "docker endpoint: context \"nope\": context not found: open "
-            "/root/.docker/contexts/meta/ca37/meta.json: no such file or directory");
-  EXPECT_EQ(missing.hint(),
-            "`docker context ls` lists the contexts: pass one with --context, or unset "
-            "DOCKER_CONTEXT for the default engine");
-  ExecError remote = engine_error(
-      "Cannot connect to the Docker daemon at tcp://127.0.0.1:18999. Is the docker daemon "
-      "running?\n",
-      context);
-  EXPECT_EQ(remote.message(),
-            "the remote Docker engine at context \"nope\" does not answer: Cannot connect to the "
-            "Docker daemon at tcp://127.0.0.1:18999. Is the docker daemon running?");
-  EXPECT_EQ(remote.hint(),
-            "check on that machine that dockerd runs and listens there, and that this one "
-            "reaches it (address, port, firewall, TLS settings)");
+  expect_told(engine_error("Failed to initialize: unable to resolve docker endpoint: context "
+                           "\"nope\": context not found: open "
+                           "/root/.docker/contexts/meta/ca37/meta.json: no such file or directory\n",
+                           context),
+              "the Docker context \"nope\" does not exist: Failed to initialize: unable to "
+              "resolve docker endpoint: context \"nope\": context not found: open "
+              "/root/.docker/contexts/meta/ca37/meta.json: no such file or directory",
+              "`docker context ls` lists the contexts: pass one with --context, or unset "
+              "DOCKER_CONTEXT for the default engine");
+  expect_told(engine_error("Cannot connect to the Docker daemon at tcp://127.0.0.1:18999. Is the "
+                           "docker daemon running?\n",
+                           context),
+              "the remote Docker engine at context \"nope\" does not answer: Cannot connect to "
+              "the Docker daemon at tcp://127.0.0.1:18999. Is the docker daemon running?",
+              "check on that machine that dockerd runs and listens there, and that this one "
+              "reaches it (address, port, firewall, TLS settings)");
 }
 
 TEST(Executor, DownStopsAndRemovesInOneCallEachThenTheNetwork) {
