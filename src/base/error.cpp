@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
 namespace raylaunch {
 
 Error::Error(std::string message, std::string hint, std::optional<SourceLocation> where)
@@ -65,6 +69,49 @@ std::string format_diagnostic(const Diagnostic& diagnostic, const std::string& s
 
 std::string format_error(const Error& error, const std::string& source) {
   return format_diagnostic({Severity::error, error.message(), error.hint(), error.where()}, source);
+}
+
+}  // namespace raylaunch
+
+namespace raylaunch {
+
+namespace {
+
+std::string internal_error(const std::string& what) {
+  return fmt::format(
+      "raylaunch: internal error: {}\n"
+      "raylaunch: this is a bug in raylaunch; please report it with the command you ran and "
+      "this message\n",
+      what);
+}
+
+std::string what_of(const std::exception_ptr& escaped) {
+  try {
+    std::rethrow_exception(escaped);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+[[noreturn]] void on_terminate() {
+  std::exception_ptr escaped = std::current_exception();
+  std::string text = internal_error(escaped ? what_of(escaped) : "std::terminate was called");
+  std::fputs(text.c_str(), stderr);
+  std::_Exit(k_internal_error_exit);
+}
+
+}  // namespace
+
+int run_guarded(const std::function<int()>& body, std::ostream& err) {
+  std::set_terminate(on_terminate);
+  try {
+    return body();
+  } catch (...) {
+    err << internal_error(what_of(std::current_exception())) << std::flush;
+    return k_internal_error_exit;
+  }
 }
 
 }  // namespace raylaunch

@@ -323,7 +323,7 @@ int dispatch(const Commands& commands, const Options& o) {
 }
 
 // The one place errors become exit codes: 1 failed, 2 bad spec or usage, 130
-// interrupted, 70 a bug.
+// interrupted. Anything else is a bug: main's run_guarded() makes it exit 70.
 int run_catching(const Commands& commands, const Options& o) {
   auto say = [](const Error& e) {
     print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
@@ -343,9 +343,6 @@ int run_catching(const Commands& commands, const Options& o) {
   } catch (const Error& e) {
     say(e);
     return 1;
-  } catch (const std::exception& e) {
-    std::cerr << fmt::format("raylaunch: internal error: {}\n", e.what());
-    return 70;
   }
 }
 

@@ -290,8 +290,9 @@ int run_export(const CommonOptions& common, const ExportCommand& options) {
     std::cout << result.text;
     return 0;
   }
+  // A file does not pass the redactor on stdout: mask secrets here.
   std::ofstream out(options.output, std::ios::binary | std::ios::trunc);
-  if (!(out << result.text) || !out.flush()) {
+  if (!(out << redact(result.text)) || !out.flush()) {
     throw ExecError(fmt::format("cannot write \"{}\": {}", options.output, std::strerror(errno)),
                     "check that its folder exists and is writable");
   }

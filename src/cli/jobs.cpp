@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <raylaunch/base/error.hpp>
+#include <raylaunch/base/redact.hpp>
 #include <raylaunch/engine/lock.hpp>
 
 #include <chrono>
@@ -135,18 +136,20 @@ void write_junit(const std::string& path, const RunReport& run) {
   std::string system_out = run.job.log.empty() ? "" : fmt::format("      <system-out>{}</system-out>\n",
                                                                     xml_escaped(tail_of(run.job.log, 200)));
   double total = run.up_seconds + run.job_seconds;
+  std::ostringstream report;
+  report << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         << fmt::format("<testsuites name=\"raylaunch run\" tests=\"2\" failures=\"{}\" "
+                        "errors=\"0\" skipped=\"{}\" time=\"{:.3f}\">\n",
+                        failures, skipped, total)
+         << fmt::format("  <testsuite name=\"raylaunch run {}\" tests=\"2\" failures=\"{}\" "
+                        "errors=\"0\" skipped=\"{}\" time=\"{:.3f}\">\n",
+                        xml_escaped(run.project), failures, skipped, total)
+         << testcase(run, "bring-up", run.up_seconds, up_case)
+         << testcase(run, "job: " + run.entrypoint, run.job_seconds, job_case + system_out)
+         << "  </testsuite>\n</testsuites>\n";
+  // A file does not pass the redactor on stdout: mask secrets here.
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << fmt::format("<testsuites name=\"raylaunch run\" tests=\"2\" failures=\"{}\" errors=\"0\" "
-                     "skipped=\"{}\" time=\"{:.3f}\">\n",
-                     failures, skipped, total)
-      << fmt::format("  <testsuite name=\"raylaunch run {}\" tests=\"2\" failures=\"{}\" "
-                     "errors=\"0\" skipped=\"{}\" time=\"{:.3f}\">\n",
-                     xml_escaped(run.project), failures, skipped, total)
-      << testcase(run, "bring-up", run.up_seconds, up_case)
-      << testcase(run, "job: " + run.entrypoint, run.job_seconds, job_case + system_out)
-      << "  </testsuite>\n</testsuites>\n";
-  if (!out) {
+  if (!(out << redact(report.str())) || !out.flush()) {
     throw ExecError(fmt::format("cannot write the JUnit report {}", path),
                     "check that its folder exists and may be written");
   }

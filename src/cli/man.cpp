@@ -115,7 +115,9 @@ keeps, creates, re\-creates, starts or removes each container; \fBwarn\fR; \fBof
 Seconds \fBup\fR waits for the Docker engine to answer.
 .TP
 \fBRAYLAUNCH_LOCK_DIR\fR
-Where the per\-project locks of \fBup\fR and \fBdown\fR are kept.
+Where the per\-project locks of \fBup\fR and \fBdown\fR are kept (else
+\fB$XDG_RUNTIME_DIR/raylaunch\fR, else \fB/tmp/raylaunch\-<uid>\fR): a folder of the user's own
+with mode 0700, made so when missing; a symbolic link or a folder others may write is refused.
 .TP
 \fBDOCKER_HOST\fR, \fBDOCKER_CONTEXT\fR
 The Docker engine, as for docker itself; \fB\-\-context\fR overrides them.

@@ -8,6 +8,7 @@
 
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/base/log.hpp>
+#include <raylaunch/engine/docker_said.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -153,29 +154,61 @@ CommandResult DockerEngine::docker(std::vector<std::string> args,
 }
 
 Outcome DockerEngine::change(std::vector<std::string> args,
-                             std::optional<std::chrono::milliseconds> timeout) {
-  CommandResult result = docker(std::move(args), timeout);
-  return {result.exit_code == 0, last_line(result.err)};
+                             std::optional<std::chrono::milliseconds> timeout,
+                             std::map<std::string, std::string> env) {
+  std::string verb = docker_verb(args);
+  try {
+    CommandResult result = docker(std::move(args), timeout, std::move(env));
+    if (result.exit_code == 0) {
+      return {};
+    }
+    std::string said = docker_message(result.err);
+    if (said.empty()) {
+      said = result.timed_out ? "no answer in time"
+                              : fmt::format("exit {} and no message", result.exit_code);
+    }
+    return {false, fmt::format("{}: {}", verb, said), ""};
+  } catch (const ExecError& e) {
+    // docker itself could not start (e.g. an argument too long for the kernel).
+    return {false, fmt::format("{}: {}", verb, e.message()), e.hint()};
+  }
 }
 
 void DockerEngine::engine_failed(const CommandResult& result) const {
+  std::string where = m_endpoint.describe();
   if (result.timed_out) {
-    throw ExecError(fmt::format("the Docker engine at {} does not answer (no reply in {} s)",
-                                m_endpoint.describe(), k_quick_timeout.count() / 1000),
-                    "check that dockerd runs and is not stuck: `docker info`");
+    throw ExecError(
+        fmt::format("the Docker engine at {} does not answer (no reply in {} s)", where,
+                    k_quick_timeout.count() / 1000),
+        m_endpoint.is_local()
+            ? "check that dockerd runs and is not stuck: `docker info`"
+            : "check that its dockerd runs and that this machine reaches it: `docker info`");
   }
-  std::string said = last_line(result.err);
-  if (said.find("Cannot connect") != std::string::npos ||
-      said.find("connection refused") != std::string::npos ||
-      said.find("no such file") != std::string::npos ||
-      said.find("error during connect") != std::string::npos) {
-    throw ExecError(fmt::format("the Docker engine at {} does not answer: {}",
-                                m_endpoint.describe(), said),
-                    "start it (as root: `dockerd &`, or `systemctl start docker`), or point "
-                    "DOCKER_HOST or --context at one that runs");
+  std::string said = docker_message(result.err);
+  switch (engine_trouble(said)) {
+    case EngineTrouble::no_context:
+      throw ExecError(fmt::format("the Docker {} does not exist: {}",
+                                  where.rfind("context", 0) == 0 ? where : "context in use",
+                                  said),
+                      "`docker context ls` lists the contexts: pass one with --context, or "
+                      "unset DOCKER_CONTEXT for the default engine");
+    case EngineTrouble::permission:
+      throw ExecError(fmt::format("the Docker engine at {} refuses this user: {}", where, said),
+                      "run as a member of the docker group (or root), or use rootless Docker");
+    case EngineTrouble::down_local:
+      throw ExecError(fmt::format("the Docker engine at {} does not answer: {}", where, said),
+                      "start it (as root: `dockerd &`, or `systemctl start docker`), or point "
+                      "DOCKER_HOST or --context at one that runs");
+    case EngineTrouble::down_remote:
+      throw ExecError(fmt::format("the remote Docker engine at {} does not answer: {}", where,
+                                  said),
+                      "check on that machine that dockerd runs and listens there, and that "
+                      "this one reaches it (address, port, firewall, TLS settings)");
+    case EngineTrouble::other:
+      break;
   }
-  throw ExecError(fmt::format("docker failed: {}", said.empty() ? "no message" : said),
-                  "run the command shown by --dry-run by hand to see more");
+  throw ExecError(fmt::format("docker ps failed: {}", said.empty() ? "no message" : said),
+                  "run the command shown by --verbose by hand to see more");
 }
 
 std::vector<ObservedContainer> DockerEngine::containers(const std::string& project) {
@@ -209,7 +242,7 @@ ImageFacts DockerEngine::inspect_images(const std::vector<std::string>& images) 
 UserLookup DockerEngine::user_ids_of(const std::string& image) {
   CommandResult probe = docker(user_probe_args(image), k_quick_timeout);
   std::optional<UserIds> ids = probe.exit_code == 0 ? parse_id(probe.out) : std::nullopt;
-  std::string said = last_line(probe.err);
+  std::string said = docker_message(probe.err);
   if (!ids && said.empty()) {
     said = fmt::format("`id` printed \"{}\"", last_line(probe.out));
   }
@@ -267,6 +300,17 @@ std::string DockerEngine::environment_value(const std::string& container,
   return {};
 }
 
+std::optional<std::string> DockerEngine::project_label(const std::string& container) {
+  CommandResult inspected = docker(
+      {"inspect", "--type", "container", "--format",
+       "{{index .Config.Labels \"io.raylaunch.project\"}}", container},
+      k_quick_timeout);
+  if (inspected.exit_code != 0) {
+    return std::nullopt;
+  }
+  return last_line(inspected.out);
+}
+
 std::string DockerEngine::container_ip(const std::string& container) {
   CommandResult inspected = docker(
       {"inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container},
@@ -296,13 +340,15 @@ Outcome DockerEngine::load_from(DockerEngine& source, const std::string& image,
   log_debug(fmt::format("{} | {}", quote_for_display(save.argv), quote_for_display(load.argv)));
   PipeResult piped = m_runner.pipe(save, load, on_bytes);
   if (piped.from.exit_code != 0) {
-    return {false, fmt::format("docker save on {}: {}", source.endpoint().describe(),
-                               last_line(piped.from.err))};
+    return {false,
+            fmt::format("docker save on {}: {}", source.endpoint().describe(),
+                        docker_message(piped.from.err)),
+            ""};
   }
   if (piped.to.exit_code != 0) {
-    return {false, fmt::format("docker load: {}", last_line(piped.to.err))};
+    return {false, fmt::format("docker load: {}", docker_message(piped.to.err)), ""};
   }
-  return {true, ""};
+  return {true, "", ""};
 }
 
 Outcome DockerEngine::pull(const std::string& image) { return change({"pull", image}); }
@@ -316,8 +362,7 @@ Outcome DockerEngine::create_volume(const std::string& project, const std::strin
 }
 
 Outcome DockerEngine::run(const Plan& plan, const PlannedContainer& container) {
-  CommandResult result = docker(run_args(plan, container), std::nullopt, run_env(container));
-  return {result.exit_code == 0, last_line(result.err)};
+  return change(run_args(plan, container), std::nullopt, run_env(container));
 }
 
 Outcome DockerEngine::start(const std::string& id) { return change({"start", id}); }

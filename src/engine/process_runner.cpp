@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <future>
@@ -22,6 +23,53 @@ namespace raylaunch {
 namespace {
 
 namespace bp = boost::process;
+
+
+[[noreturn]] void failed_to_start(const Command& command, const std::error_code& error) {
+  if (error == std::errc::argument_list_too_long) {
+    size_t per_value = 32 * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    throw ExecError(fmt::format("the kernel refuses so long a command line (E2BIG): {}",
+                                too_long_reason(command, per_value)),
+                    "shorten that value; give a node big data in a file through volumes:");
+  }
+  throw ExecError(fmt::format("cannot run \"{}\": {}", command.argv[0], error.message()),
+                  "check that the program exists and may be executed");
+}
+
+// The longest argv element or variable, and what it is the value of.
+struct Longest {
+  std::string what;
+  size_t size = 0;
+};
+
+Longest longest_value(const Command& command) {
+  Longest longest;
+  for (size_t i = 1; i < command.argv.size(); ++i) {
+    const std::string& arg = command.argv[i];
+    if (arg.size() <= longest.size) {
+      continue;
+    }
+    bool pair = arg.find('=') != std::string::npos;
+    std::string name = arg.substr(0, arg.find('='));
+    const std::string& before = command.argv[i - 1];
+    if (arg.rfind("--", 0) == 0) {
+      longest.what = fmt::format("the value of {}", name);  // --temp-dir=...
+    } else if (before.size() > 1 && before[0] == '-' && before != "--") {
+      // --env BIG=..., --label k=..., --volume SRC:DST
+      longest.what = fmt::format("the value of {}{}", before, pair ? " " + name : "");
+    } else {
+      longest.what = fmt::format("argument {} of {}", i, command.argv[0]);
+    }
+    longest.size = arg.size();
+  }
+  for (const auto& [name, value] : command.env) {
+    if (name.size() + 1 + value.size() > longest.size) {
+      longest = {fmt::format("the environment variable {}", name), name.size() + 1 + value.size()};
+    }
+  }
+  return longest;
+}
+
 
 boost::filesystem::path program_of(const Command& command) {
   boost::filesystem::path program = command.argv.at(0);
@@ -45,8 +93,7 @@ bp::environment environment_of(const Command& command) {
 
 void check_started(const Command& command, const std::error_code& start_error) {
   if (start_error) {
-    throw ExecError(fmt::format("cannot run \"{}\": {}", command.argv[0], start_error.message()),
-                    "check that the program exists and may be executed");
+    failed_to_start(command, start_error);
   }
 }
 
@@ -208,6 +255,17 @@ bool is_read_only_docker_command(const std::vector<std::string>& argv) {
                                                         "none", "--entrypoint", "id"};
   return argv.size() == at + k_user_probe.size() + 1 &&
          std::equal(k_user_probe.begin(), k_user_probe.end(), argv.begin() + at);
+}
+
+std::string too_long_reason(const Command& command, size_t per_value_limit) {
+  Longest longest = longest_value(command);
+  if (longest.size > per_value_limit) {
+    return fmt::format("{} is {} bytes, more than the {} Linux takes in one value", longest.what,
+                       longest.size, per_value_limit);
+  }
+  return fmt::format("its arguments and environment are more than Linux takes in all; the "
+                     "longest is {} ({} bytes)",
+                     longest.what, longest.size);
 }
 
 std::string quote_for_display(const std::vector<std::string>& argv) {

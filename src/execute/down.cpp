@@ -65,6 +65,9 @@ int Executor::down(const std::string& project, const DownOptions& options) {
           shares[i].volumes = on->volumes(project);
         }
       } catch (const ExecError& error) {
+        if (m_hosts.empty()) {
+          throw;  // one engine: its error, with its hint, is the whole answer
+        }
         shares[i].unreachable = error.message();
       }
     });

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <raylaunch/base/error.hpp>
+#include <raylaunch/engine/docker_said.hpp>
 #include <raylaunch/execute/decisions.hpp>
 #include <raylaunch/execute/observed.hpp>
 #include <raylaunch/execute/parallel.hpp>
@@ -39,6 +40,42 @@ std::vector<std::string> images_of(const Plan& plan, const std::string& host) {
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Whose container holds a name we planned: `label` is its io.raylaunch.project
+// (nullopt: gone by now).
+std::string name_holder_hint(const std::string& id, const std::optional<std::string>& label) {
+  std::string shown = id.substr(0, 12);
+  if (!label) {
+    return fmt::format("container {} held the name and is gone now: run `raylaunch up` again",
+                       shown);
+  }
+  if (label->empty()) {
+    return fmt::format("container {} is not raylaunch's (it has no io.raylaunch.project label), "
+                       "so raylaunch leaves it alone: remove or rename it (`docker rm -f {}`), "
+                       "or give this project another name with -p",
+                       shown, shown);
+  }
+  return fmt::format("container {} belongs to raylaunch project \"{}\", whose names overlap "
+                     "this one's: take it down (`raylaunch down -p {}`), or give this project "
+                     "another name with -p",
+                     shown, *label, *label);
+}
+
+// What to do after a failed container step: advice for what raylaunch
+// recognises, else to converge from here.
+std::string failure_hint(DockerEngine& engine, const Outcome& outcome) {
+  if (!outcome.hint.empty()) {
+    return outcome.hint;
+  }
+  if (std::string holder = conflicting_container(outcome.said); !holder.empty()) {
+    return name_holder_hint(holder, engine.project_label(holder));
+  }
+  if (outcome.said.find("cannot assign requested address") != std::string::npos) {
+    return "head.bind must be an address of the engine's host (127.0.0.1, 0.0.0.0 or one of "
+           "its interfaces'); the container is left created: fix bind, then `raylaunch up`";
+  }
+  return "fix the cause and run `raylaunch up` again; it converges from here";
 }
 
 }  // namespace
@@ -288,13 +325,10 @@ bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& 
   std::string id = "Container " + action.target;
   auto fail = [&](const std::string& what, const Outcome& outcome) {
     m_progress.event(id, "Error", EventState::error, outcome.said);
+    std::string hint = failure_hint(
+        engine(action.container != nullptr ? action.container->host : action.host), outcome);
     std::lock_guard<std::mutex> lock(failure.mutex);
     if (!failure.error) {
-      std::string hint = "fix the cause and run `raylaunch up` again; it converges from here";
-      if (outcome.said.find("is already in use") != std::string::npos) {
-        hint = "a container of that name exists without this project's label; raylaunch does "
-               "not touch it: remove or rename it";
-      }
       std::string host = action.container != nullptr && !action.container->host.empty()
                              ? fmt::format(" on host \"{}\"", action.container->host)
                              : "";

@@ -264,19 +264,6 @@ class Planner {
 
 }  // namespace
 
-bool is_secret_name(const std::string& name) {
-  std::string upper;
-  for (char c : name) {
-    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  for (const char* word : {"PASSWORD", "TOKEN", "SECRET", "KEY"}) {
-    if (upper.find(word) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string restart_to_string(const RestartPolicy& restart) {
   switch (restart.kind) {
     case RestartPolicy::Kind::no:

@@ -97,6 +97,7 @@ ClusterSpec load_cluster(const ValueReader& reader, const std::string& source,
                     SourceLocation{reader.file(), 1, 1});
   }
   reader.expect_map(root, "the spec");
+  remember_env_secrets(reader, root);
   reader.check_keys(root, KeySection::top, "at the top of the spec");
   load_sections(reader, root, spec, project_name);
   check_auth_env(spec);

@@ -74,7 +74,7 @@ void add_env(const ValueReader& reader, NodeSpec& out, const std::string& key,
   static const std::regex k_env_name(std::string(node_key("env").pattern));
   if (!std::regex_match(key, k_env_name)) {
     reader.fail(where, fmt::format("invalid environment variable name \"{}\"", key),
-                "names are letters, digits and \"_\", not starting with a digit");
+                "names are letters, digits, \"_\" and \".\", not starting with a digit");
   }
   if (key.rfind("RAYLAUNCH_", 0) == 0 || key == "RAY_ADDRESS") {
     reader.fail(where, fmt::format("env {} is set by raylaunch", key),

@@ -38,6 +38,11 @@ void load_placement(const ValueReader& reader, const YamlNode& node, bool spread
                     std::vector<Located<std::string>>& hosts);
 void check_hosts(ClusterSpec& spec);
 
+/// Tells the redactor every secret env value of the spec (by name or
+/// `secret: true`, interpolated) and the token auth.token_env names, before
+/// any field is read, so no message can print them (env_secrets.cpp).
+void remember_env_secrets(const ValueReader& reader, const YamlNode& root);
+
 /// The node fields of `node`, a map whose keys were checked already;
 /// relative volume paths are under `spec_dir`.
 void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,

@@ -217,6 +217,28 @@ expect docker-is-a-folder 1 'raylaunch: error: docker program "./not-a-program" 
 hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH' -- \
   "$raylaunch" status -p demo --docker ./not-a-program
 
+# The lock folder cannot be taken over: a link in its place, a folder others
+# can write, a link as the lock file are refused before any docker command.
+mkdir -p lock-target lock-open lock-ours
+chmod 700 lock-target lock-ours
+chmod 777 lock-open
+ln -s "$work/lock-target" lock-link
+ln -s "$work/lock-target/x" lock-ours/msglock.lock
+: >"$work/lock.log"
+FAKE_DOCKER_LOG="$work/lock.log" RAYLAUNCH_LOCK_DIR=$work/lock-link expect lock-folder-link 1 \
+  "raylaunch: error: the lock folder $work/lock-link is a symbolic link (to $work/lock-target), not a folder
+hint: remove it (rm $work/lock-link) and raylaunch makes the folder itself, or set RAYLAUNCH_LOCK_DIR to a folder of yours" -- \
+  "$raylaunch" down -p msglock --docker ./fake-docker
+FAKE_DOCKER_LOG="$work/lock.log" RAYLAUNCH_LOCK_DIR=$work/lock-open expect lock-folder-0777 1 \
+  "raylaunch: error: the lock folder $work/lock-open has mode 0777; it must be 0700, so no other user can replace the locks in it
+hint: check that nobody else put files in it, then chmod 700 $work/lock-open" -- \
+  "$raylaunch" down -p msglock --docker ./fake-docker
+FAKE_DOCKER_LOG="$work/lock.log" RAYLAUNCH_LOCK_DIR=$work/lock-ours expect lock-file-link 1 \
+  "raylaunch: error: the lock file $work/lock-ours/msglock.lock is a symbolic link; raylaunch does not follow it
+hint: remove it (rm $work/lock-ours/msglock.lock); raylaunch makes the lock file itself" -- \
+  "$raylaunch" down -p msglock --docker ./fake-docker
+if [[ ! -s lock.log && ! -e lock-target/x ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL a refused lock ran docker or made a file:\n%s\n' "$(cat lock.log)"; fi
+
 # Each command's --help ends with an example, then the rule for global options.
 # shellcheck disable=SC2016  # the backquotes are text
 rule='Global options go before or after the command: `raylaunch -f x.yml -p demo up`

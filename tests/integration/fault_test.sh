@@ -35,7 +35,7 @@ WRAPPER
   chmod +x faulty-docker
   "$RAYLAUNCH" up -f c.yml --docker ./faulty-docker --parallel 1 --progress plain >out 2>err
   check "up exits 1" 1 $?
-  check "names the node and Docker's message" "raylaunch: error: cannot start $p-cpu-2: docker: Error response from daemon: failed to create task for container: injected fault.
+  check "names the node, the command and Docker's message" "raylaunch: error: cannot start $p-cpu-2: docker run: Error response from daemon: failed to create task for container: injected fault.
 hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(sed -n '/^raylaunch: error/,$p' err)"
   check "no new work after the failure" "$p-cpu-1 running
 $p-head running" "$(containers_of "$p")"
@@ -56,7 +56,7 @@ missing-image)
   "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
   check "up exits 1" 1 $?
   check "names the image" "raylaunch: error: image raylaunch/does-not-exist:$$ is not here and cannot be pulled" \
-    "$(grep '^raylaunch: error' err | sed 's/: Error response from daemon.*//')"
+    "$(grep '^raylaunch: error' err | sed 's/: docker pull: .*//')"
   check "nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
   sed -i "s#raylaunch/does-not-exist:$$#$STANDIN_IMAGE#" c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1

@@ -88,52 +88,112 @@ TEST(Executor, UpWaitsUntilRayCountsEveryNode) {
   EXPECT_EQ(f.out.str().substr(0, 41), "Ray cluster \"demo\" is up: 3 of 3 nodes al");
 }
 
-TEST(Executor, StopsStartingWorkAfterAFailedRun) {
+// `error` says `message`, then `hint`.
+void expect_told(const ExecError& error, const std::string& message, const std::string& hint) {
+  EXPECT_EQ(error.message(), message);
+  EXPECT_EQ(error.hint(), hint);
+}
+
+// A run refused because `holder_label` is the io.raylaunch.project of the
+// container that holds demo-cpu-1 ("none": it has no such label).
+ExecError conflict_error(const std::string& holder_label, test::RecordingRunner* runner = nullptr) {
   Fixture f;
   Plan plan = test::plan_text(k_spec);
-  f.runner.answer_with([](const Argv& argv) {
+  f.runner.answer_with([&](const Argv& argv) {
     if (is(argv, "run") && std::find(argv.begin(), argv.end(), "demo-cpu-1") != argv.end()) {
       return CommandResult{125, "",
                            "docker: Error response from daemon: Conflict. The container name "
-                           "\"/demo-cpu-1\" is already in use by container \"1f2e\".\n",
+                           "\"/demo-cpu-1\" is already in use by container \"1f2e3d4c5b6a7f8e\". "
+                           "You have to remove (or rename) that container to be able to reuse "
+                           "that name.\n\nRun 'docker run --help' for more information\n",
                            false};
+    }
+    if (is(argv, "inspect")) {
+      return CommandResult{0, holder_label == "none" ? "\n" : holder_label + "\n", "", false};
     }
     return CommandResult{};
   });
   try {
     f.executor.up(plan, {false, std::chrono::seconds(5), 1, false});
-    FAIL() << "expected an ExecError";
   } catch (const ExecError& e) {
-    EXPECT_EQ(e.message(),
-              "cannot start demo-cpu-1: docker: Error response from daemon: Conflict. The "
-              "container name \"/demo-cpu-1\" is already in use by container \"1f2e\".");
-    EXPECT_EQ(e.hint(),
-              "a container of that name exists without this project's label; raylaunch does "
-              "not touch it: remove or rename it");
+    if (runner != nullptr) {
+      runner->argvs = f.runner.argvs;
+    }
+    return e;
   }
-  // demo-cpu-2 was never started.
-  EXPECT_EQ(std::count_if(f.runner.argvs.begin(), f.runner.argvs.end(),
+  throw std::logic_error("expected an ExecError");
+}
+
+TEST(Executor, StopsStartingWorkAfterAFailedRun) {
+  test::RecordingRunner ran;
+  expect_told(
+      conflict_error("none", &ran),
+      "cannot start demo-cpu-1: docker run: Error response from daemon: Conflict. The container "
+      "name \"/demo-cpu-1\" is already in use by container \"1f2e3d4c5b6a7f8e\". You have to "
+      "remove (or rename) that container to be able to reuse that name.",
+      "container 1f2e3d4c5b6a is not raylaunch's (it has no io.raylaunch.project label), so "
+      "raylaunch leaves it alone: remove or rename it (`docker rm -f 1f2e3d4c5b6a`), or give this "
+      "project another name with -p");
+  // demo-cpu-2 was never started; the holder was asked for its label.
+  EXPECT_EQ(std::count_if(ran.argvs.begin(), ran.argvs.end(),
                           [](const Argv& argv) { return is(argv, "run"); }),
             2);
+  EXPECT_EQ(ran.argvs.back(),
+            (Argv{"docker", "inspect", "--type", "container", "--format",
+                  "{{index .Config.Labels \"io.raylaunch.project\"}}", "1f2e3d4c5b6a7f8e"}));
+}
+
+TEST(Executor, NamesTheProjectThatHoldsAPlannedName) {
+  EXPECT_EQ(conflict_error("demo-cpu").hint(),
+            "container 1f2e3d4c5b6a belongs to raylaunch project \"demo-cpu\", whose names "
+            "overlap this one's: take it down (`raylaunch down -p demo-cpu`), or give this "
+            "project another name with -p");
+}
+
+// The error of `up` when every docker call says `err` (exit 1).
+ExecError engine_error(const std::string& err, DockerEndpoint endpoint = {}) {
+  test::RecordingRunner runner;
+  std::ostringstream progress_text;
+  std::ostringstream out;
+  Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
+  Executor executor{runner, std::move(endpoint), progress, out};
+  runner.answer_with([&](const Argv&) { return CommandResult{1, "", err, false}; });
+  try {
+    executor.up(test::plan_text(k_spec), {false, std::chrono::seconds(5), 1, false});
+  } catch (const ExecError& e) {
+    return e;
+  }
+  throw std::logic_error("expected an ExecError");
 }
 
 TEST(Executor, EngineNotAnsweringNamesTheEndpoint) {
-  Fixture f;
-  Plan plan = test::plan_text(k_spec);
-  f.runner.answer_with([](const Argv&) {
-    return CommandResult{1, "",
-                         "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is "
-                         "the docker daemon running?\n",
-                         false};
-  });
-  try {
-    f.executor.up(plan, {false, std::chrono::seconds(5), 1, false});
-    FAIL() << "expected an ExecError";
-  } catch (const ExecError& e) {
-    EXPECT_EQ(e.message(),
+  expect_told(engine_error("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+                           "Is the docker daemon running?\n"),
               "the Docker engine at unix:///var/run/docker.sock does not answer: Cannot connect "
-              "to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
-  }
+              "to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+              "start it (as root: `dockerd &`, or `systemctl start docker`), or point DOCKER_HOST "
+              "or --context at one that runs");
+}
+
+TEST(Executor, AMissingContextAndARemoteEngineGetHintsOfTheirOwn) {
+  DockerEndpoint context;
+  context.context = "nope";
+  expect_told(engine_error("Failed to initialize: unable to resolve docker endpoint: context "
+                           "\"nope\": context not found: open "
+                           "/root/.docker/contexts/meta/ca37/meta.json: no such file or directory\n",
+                           context),
+              "the Docker context \"nope\" does not exist: Failed to initialize: unable to "
+              "resolve docker endpoint: context \"nope\": context not found: open "
+              "/root/.docker/contexts/meta/ca37/meta.json: no such file or directory",
+              "`docker context ls` lists the contexts: pass one with --context, or unset "
+              "DOCKER_CONTEXT for the default engine");
+  expect_told(engine_error("Cannot connect to the Docker daemon at tcp://127.0.0.1:18999. Is the "
+                           "docker daemon running?\n",
+                           context),
+              "the remote Docker engine at context \"nope\" does not answer: Cannot connect to "
+              "the Docker daemon at tcp://127.0.0.1:18999. Is the docker daemon running?",
+              "check on that machine that dockerd runs and listens there, and that this one "
+              "reaches it (address, port, firewall, TLS settings)");
 }
 
 TEST(Executor, DownStopsAndRemovesInOneCallEachThenTheNetwork) {

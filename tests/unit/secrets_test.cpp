@@ -8,6 +8,8 @@
 #include <raylaunch/base/redact.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 
 #include "support/load_helpers.hpp"
 
@@ -63,6 +65,44 @@ TEST(Secrets, RedactMasksRememberedValues) {
   EXPECT_EQ(redact("docker: bad value s3cr3t-value in ab"), "docker: bad value ****** in ab");
 }
 
+// Given a secret env value that another field holds too, the loader's error
+// about that field is masked: the redactor knows the value before any field
+// is read. A value marked secret: false is not remembered.
+TEST(Secrets, KnownBeforeAnyFieldIsRead) {
+  const char* spec = R"(name: demo
+image: "bad!${SECRET}"
+head:
+  env:
+    KEY_COUNT: {value: "plain-but-named-key", secret: false}
+workers:
+  - group: cpu
+    env:
+      - API_TOKEN=${SECRET}
+      - PASSED_KEY
+)";
+  std::string error = redact(test::error_of(
+      spec, {{"SECRET", "in-image-and-env"}, {"PASSED_KEY", "passed-through-key"}}));
+  EXPECT_EQ(error,
+            "cluster.yml:2:8: error: invalid image reference \"bad!******\"\n"
+            "    2 | image: \"bad!${SECRET}\"\n"
+            "      |        ^\n"
+            "hint: write a reference such as rayproject/ray:2.52.1\n");
+  EXPECT_EQ(redact("passed-through-key plain-but-named-key"), "****** plain-but-named-key");
+}
+
+TEST(Secrets, OutputThroughARedactingBufferIsMaskedWhole) {
+  remember_secret("buffered-secret");
+  std::ostringstream target;
+  {
+    RedactingBuffer buffer(target.rdbuf());
+    std::ostream out(&buffer);
+    out << "a buffered-" << "secret and ";  // held until the flush, so masked whole
+    out.put('x');
+    out << std::flush << " then buffered-secret\n";
+  }
+  EXPECT_EQ(target.str(), "a ****** and x then ******\n");
+}
+
 TEST(Auth, TokenModeGivesEveryNodeTheTokenAsASecret) {
   ClusterSpec spec = test::load_text(
       "name: demo\nimage: ray:1\nauth: {mode: token}\nworkers:\n  - group: cpu\n");
@@ -85,7 +125,9 @@ TEST(Auth, TokenEnvMustBeAName) {
 }
 
 TEST(ProjectLock, SecondHolderWaitsThenFailsClearly) {
-  setenv("RAYLAUNCH_LOCK_DIR", (::testing::TempDir() + "/locks").c_str(), 1);
+  std::string dir = ::testing::TempDir() + "raylaunch-locks-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  setenv("RAYLAUNCH_LOCK_DIR", dir.c_str(), 1);
   ProjectLock first("demo", std::chrono::seconds(0), [](const std::string&) {});
   std::string waited_on;
   try {
@@ -96,8 +138,10 @@ TEST(ProjectLock, SecondHolderWaitsThenFailsClearly) {
     EXPECT_EQ(e.message(), "another raylaunch is still working on project \"demo\" after 0 s");
     EXPECT_EQ(e.hint(), "let it finish, or raise --lock-timeout; the lock is " + waited_on);
   }
-  EXPECT_EQ(waited_on, ::testing::TempDir() + "/locks/demo.lock");
-  ProjectLock other("other", std::chrono::seconds(0), [](const std::string&) {});
+  EXPECT_EQ(waited_on, dir + "/demo.lock");
+  { ProjectLock other("other", std::chrono::seconds(0), [](const std::string&) {}); }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 
@@ -60,5 +62,15 @@ std::string format_diagnostic(const Diagnostic& diagnostic, const std::string& s
 
 /// Renders an Error the same way.
 std::string format_error(const Error& error, const std::string& source);
+
+/// Exit code of a bug: an exception nobody expected (EX_SOFTWARE).
+inline constexpr int k_internal_error_exit = 70;
+
+/// Runs `body` (the whole program) and returns its exit code. An exception
+/// that escapes it is a bug, since run_cli() turns every Error into a
+/// message: it is printed on `err` as `raylaunch: internal error: <what>`
+/// with a request to report it, and the exit code is 70. The same happens,
+/// on stderr, when std::terminate is called (an exception leaving a thread).
+int run_guarded(const std::function<int()>& body, std::ostream& err);
 
 }  // namespace raylaunch

@@ -69,6 +69,13 @@ std::unique_ptr<CommandRunner> make_printing_runner(std::ostream& out,
 /// Whether `argv` (a docker command line) only reads the engine's state.
 bool is_read_only_docker_command(const std::vector<std::string>& argv);
 
+/// Why the kernel refused to start `command` with E2BIG, naming the longest
+/// value by where it goes (`--env BIG`, `--label k`, `--temp-dir`, or an
+/// environment variable), never by its text, which may be secret or huge:
+/// past `per_value_limit` (Linux takes at most 32 pages in one argument or
+/// variable), or else the longest of a command line too long in all.
+std::string too_long_reason(const Command& command, size_t per_value_limit);
+
 /// `argv` quoted so a reader could paste it into a shell (display only).
 std::string quote_for_display(const std::vector<std::string>& argv);
 

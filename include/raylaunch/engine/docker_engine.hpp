@@ -45,11 +45,14 @@ struct DockerEndpoint {
   DockerEndpoint for_host(const PlannedHost& machine) const;
 };
 
-/// How a docker command that changes something ended: `said` is what docker
-/// printed last on stderr, for messages.
+/// How a docker command that changes something ended. On failure `said` is
+/// the command and docker's whole message (docker_message), e.g. `docker run:
+/// Error response from daemon: ...`, and `hint` what to do when raylaunch
+/// knows better than the generic advice.
 struct Outcome {
   bool ok = true;
   std::string said;
+  std::string hint;
 };
 
 /// A command run in a container (`docker exec`), and what it printed.
@@ -114,6 +117,9 @@ class DockerEngine {
   /// The value of `name` in the environment a container was created with;
   /// "" when it has none (or the container does not exist).
   std::string environment_value(const std::string& container, const std::string& name);
+  /// The io.raylaunch.project label of any container (by name or id): "" when
+  /// it has none, nullopt when docker cannot inspect it.
+  std::optional<std::string> project_label(const std::string& container);
   /// The container's IP address on its network ("" with host networking).
   std::string container_ip(const std::string& container);
   /// The end of a container's log (stdout and stderr together).
@@ -160,7 +166,8 @@ class DockerEngine {
                        std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                        std::map<std::string, std::string> env = {});
   Outcome change(std::vector<std::string> args,
-                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+                 std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                 std::map<std::string, std::string> env = {});
   [[noreturn]] void replace_process(std::vector<std::string> args) const;
   [[noreturn]] void engine_failed(const CommandResult& result) const;
 

@@ -100,9 +100,6 @@ struct Plan {
 /// small, two nodes on one host port, a node without an image).
 Plan plan_cluster(const ClusterSpec& spec);
 
-/// Whether an env name looks like it holds a secret: it contains PASSWORD,
-/// TOKEN, SECRET or KEY, in any case.
-bool is_secret_name(const std::string& name);
 
 /// `restart` as Docker writes it: no, always, on-failure[:N], unless-stopped.
 std::string restart_to_string(const RestartPolicy& restart);

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""The docs say what the code does (issue 15).
+
+    docs_check.py RAYLAUNCH SOURCE_DIR
+
+1. Every error message docs/spec-reference.md quotes is tied to a spec of the
+   bad-input corpus that makes the loader print it. The convention: the
+   message (or its hint) is a link whose text is one code span and whose
+   target is the corpus spec,
+
+       [`memory must be at least 6m, Docker's smallest limit, got "<value>"`](../tests/data/bad/162-memory-below-6m.yml)
+
+   where `<anything>` stands for any text (even none). The spec's .expected (the whole
+   stderr, checked by bad_input_test.sh) must have a line
+   `FILE:LINE:COLUMN: error: MESSAGE`, `raylaunch: error: MESSAGE` or
+   `hint: HINT` that the template matches whole.
+2. In a table whose first column is "Message", every row's message is such a
+   link, so no quoted message is left unchecked; when the second column is
+   "Hint" and holds one code span, the spec prints that hint too.
+3. A fenced example of an error (`cluster.yml:2:13: error: ...` and its
+   `hint:` line) appears, up to the file name and place, in some .expected.
+   Warnings are not checked here (the corpus holds errors only).
+4. README.md names every option `raylaunch COMMAND --help` shows (by one of
+   its names): each command's own options in the row of its command table,
+   the global ones in the text around it.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+LINK = re.compile(r"\[`([^`]+)`\]\(\.\./tests/data/bad/([^)]+)\.yml\)")
+PLACEHOLDER = re.compile(r"<[^<>]+>")
+LOCATED = re.compile(r"^\S+:\d+:\d+: error: (.*)$")
+
+
+def template_regex(template):
+    parts = PLACEHOLDER.split(template)
+    return re.compile("^" + ".*?".join(re.escape(part) for part in parts) + "$")
+
+
+def printed_lines(expected):
+    """The messages and hints an .expected file holds."""
+    lines = []
+    for line in expected.read_text(errors="replace").splitlines():
+        located = LOCATED.match(line)
+        if located:
+            lines.append(located.group(1))
+        elif line.startswith("raylaunch: error: "):
+            lines.append(line[len("raylaunch: error: "):])
+        elif line.startswith("hint: "):
+            lines.append(line[len("hint: "):])
+    return lines
+
+
+def check_links(doc, bad, problems):
+    count = 0
+    for number, line in enumerate(doc.splitlines(), 1):
+        for template, name in LINK.findall(line):
+            count += 1
+            expected = bad / f"{name}.expected"
+            if not expected.is_file():
+                problems.append(f"spec-reference.md:{number}: no {expected.name} in tests/data/bad")
+                continue
+            pattern = template_regex(template)
+            if not any(pattern.match(printed) for printed in printed_lines(expected)):
+                problems.append(f"spec-reference.md:{number}: {name}.expected does not print "
+                                f"`{template}`:\n    " +
+                                "\n    ".join(printed_lines(expected)))
+    return count
+
+
+def check_message_tables(doc, bad, problems):
+    """Every row of a Message table is linked; a Hint that is one code span
+    is checked against the row's spec too."""
+    header = None
+    for number, line in enumerate(doc.splitlines(), 1):
+        line = line.strip()
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] == "Message":
+            header = cells
+            continue
+        if header is None or set(cells[0]) <= set("-: "):
+            continue
+        link = LINK.search(cells[0])
+        if not link:
+            problems.append(f"spec-reference.md:{number}: message not tied to a corpus spec: "
+                            f"{cells[0]}")
+            continue
+        hint = re.fullmatch(r"`([^`]+)`", cells[1]) if header[1:2] == ["Hint"] else None
+        expected = bad / f"{link.group(2)}.expected"
+        if hint and expected.is_file():
+            pattern = template_regex(hint.group(1))
+            if not any(pattern.match(printed) for printed in printed_lines(expected)):
+                problems.append(f"spec-reference.md:{number}: {expected.name} has no hint "
+                                f"`{hint.group(1)}`")
+
+
+def check_fenced_examples(doc, bad, problems):
+    goldens = {path.name: path.read_text(errors="replace") for path in sorted(bad.glob("*.expected"))}
+    lines = doc.splitlines()
+    fenced = False
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        located = LOCATED.match(line.strip()) if fenced else None
+        if not located:
+            continue
+        wanted = [f": error: {located.group(1)}"]
+        for after in lines[number:number + 4]:
+            if after.startswith("hint: "):
+                wanted.append(after)
+                break
+        if not any(all(part in text for part in wanted) for text in goldens.values()):
+            problems.append(f"spec-reference.md:{number}: no .expected prints this example: "
+                            + " / ".join(wanted))
+
+
+def help_options(raylaunch, command):
+    """Each option of the command's --help as the tuple of its names."""
+    text = subprocess.run([raylaunch, *command, "--help"], capture_output=True, text=True).stdout
+    options = set()
+    for line in text.splitlines():
+        found = re.match(r"^\s+(-[\w-]+(?:,--[\w-]+)?)", line)
+        if found and found.group(1) not in ("-h,--help", "--version"):
+            options.add(tuple(found.group(1).split(",")))
+    return options
+
+
+def readme_rows(readme):
+    rows = {}
+    for line in readme.splitlines():
+        found = re.match(r"^\| `raylaunch ([a-z]+(?: [a-z|]+)?)", line)
+        if found:
+            rows[found.group(1).split()[0]] = line
+    return rows
+
+
+def check_readme(raylaunch, readme, problems):
+    commands = ["config", "up", "down", "status", "logs", "exec", "submit", "job logs", "run",
+                "export kuberay", "init", "completion"]
+    global_options = help_options(raylaunch, [])
+    rows = readme_rows(readme)
+    outside_table = "\n".join(line for line in readme.splitlines() if not line.startswith("|"))
+    for names in sorted(global_options):
+        if not any(re.search(re.escape(name) + r"(?![\w-])", outside_table) for name in names):
+            problems.append(f"README.md does not name the global option {'/'.join(names)}")
+    for command in commands:
+        row = rows.get(command.split()[0])
+        if row is None:
+            problems.append(f"README.md has no row for raylaunch {command}")
+            continue
+        for names in sorted(help_options(raylaunch, command.split()) - global_options):
+            if not any(re.search(re.escape(name) + r"(?![\w-])", row) for name in names):
+                problems.append(f"README.md's row of {command} does not name {'/'.join(names)}")
+
+
+def main():
+    raylaunch, source = sys.argv[1], Path(sys.argv[2])
+    doc = (source / "docs/spec-reference.md").read_text()
+    bad = source / "tests/data/bad"
+    problems = []
+    count = check_links(doc, bad, problems)
+    check_message_tables(doc, bad, problems)
+    check_fenced_examples(doc, bad, problems)
+    check_readme(raylaunch, (source / "README.md").read_text(), problems)
+    for problem in problems:
+        print("FAIL -", problem)
+    print(f"{count} quoted messages checked against the corpus, {len(problems)} problems")
+    return 1 if problems or count == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
