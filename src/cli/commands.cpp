@@ -234,7 +234,11 @@ void print_diagnostic(const Diagnostic& diagnostic) {
 int run_config(const CommonOptions& common, const ConfigOptions& options) {
   Plan plan = load_and_plan(common);
   if (!options.quiet) {
-    std::cout << (options.format == "json" ? plan_to_json(plan) : plan_to_yaml(plan));
+    if (options.format == "json") {
+      write_plan_json(plan, std::cout);
+    } else {
+      write_plan_yaml(plan, std::cout);
+    }
   }
   return 0;
 }
