@@ -169,11 +169,13 @@ class Planner {
 
     const HeadSpec& head = m_spec.head;
     ResolvedNode head_node = resolve_node(m_spec, head.node, head.where, "the head");
+    check_ray_arg_ports(m_spec, head_node, true);
     plan.containers.push_back(make_container(plan, head_node, "head", 1, 0, head.where));
     size_t index = 1;
     for (const WorkerGroupSpec& group : m_spec.workers) {
       ResolvedNode node = resolve_node(m_spec, group.node, group.where,
                                        fmt::format("worker group \"{}\"", group.group.value));
+      check_ray_arg_ports(m_spec, node, false);
       check_group_gpus(m_spec, node, group, m_next_gpu);
       check_name_length(plan.project, group);
       for (int64_t replica = 1; replica <= group.replicas.value; ++replica) {
