@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 namespace raylaunch::cli {
 
@@ -61,13 +62,23 @@ std::string spec_path(const CommonOptions& common) {
 
 namespace {
 
-LoadResult load(const CommonOptions& common) {
+LoadOptions load_options(const CommonOptions& common) {
   LoadOptions options;
   options.on_warning = print_diagnostic;
   if (!common.project_name.empty()) {
     options.project_name = common.project_name;
   }
-  return load_spec(spec_path(common), options);
+  return options;
+}
+
+LoadResult load(const CommonOptions& common) {
+  return load_spec(spec_path(common), load_options(common));
+}
+
+// `hint`, then that `command` can do without the spec.
+std::string with_p_hint(const std::string& hint, std::string_view command) {
+  std::string p = fmt::format("or pass -p NAME: {} needs only the project's name", command);
+  return hint.empty() ? p : hint + "; " + p;
 }
 
 std::string random_token() {
@@ -132,8 +143,24 @@ Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint, 
   return plan;
 }
 
+std::string name_despite(const CommonOptions& common, const SpecError& error,
+                         std::string_view command) {
+  LoadOptions options = load_options(common);
+  options.on_warning = nullptr;  // the whole spec's load said them already
+  std::string name = common.project_name;
+  try {
+    name = name.empty() ? load_project_name(spec_path(common), options) : name;
+  } catch (const Error& e) {
+    throw SpecError(e.message(), with_p_hint(e.hint(), command), e.where());
+  }
+  std::string goes_on = fmt::format("{} needs only the project's name and goes on", command);
+  print_diagnostic({Severity::warning, error.message(),
+                    error.hint().empty() ? goes_on : error.hint() + "; " + goes_on, error.where()});
+  return name;
+}
+
 // `-p` when given, else the spec's name (from -f or raylaunch.yml here).
-std::string project_of(const CommonOptions& common) {
+std::string project_of(const CommonOptions& common, std::string_view command) {
   if (!common.project_name.empty()) {
     if (!is_valid_project_name(common.project_name)) {
       throw UsageError(fmt::format("invalid project name \"{}\"", common.project_name),
@@ -145,7 +172,13 @@ std::string project_of(const CommonOptions& common) {
     throw UsageError("no project: pass -p NAME or -f FILE, or run where raylaunch.yml is",
                      "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
   }
-  return load(common).spec.name.value;
+  try {
+    return load(common).spec.name.value;
+  } catch (const SpecError& e) {
+    return name_despite(common, e, command);
+  } catch (const UsageError& e) {
+    throw UsageError(e.message(), with_p_hint(e.hint(), command), e.where());
+  }
 }
 
 namespace {
@@ -223,7 +256,8 @@ std::function<void(const std::string&)> Session::on_lock_wait() {
 void print_diagnostic(const Diagnostic& diagnostic) {
   std::string source;
   if (diagnostic.where && !diagnostic.where->file.empty()) {
-    source = read_text(diagnostic.where->file);
+    std::shared_ptr<const std::string> spec = remembered_source(diagnostic.where->file);
+    source = spec ? *spec : read_text(diagnostic.where->file);
   }
   Diagnostic safe = diagnostic;
   safe.message = redact(diagnostic.message);
@@ -265,7 +299,7 @@ int run_export(const CommonOptions& common, const ExportCommand& options) {
 }
 
 int run_logs(const CommonOptions& common, const LogsOptions& options) {
-  std::string project = project_of(common);
+  std::string project = project_of(common, "logs");
   DockerEndpoint endpoint = endpoint_of(common);
   std::unique_ptr<CommandRunner> runner = make_process_runner();
   DockerEngine engine(*runner, endpoint);
@@ -287,7 +321,7 @@ int run_logs(const CommonOptions& common, const LogsOptions& options) {
 }
 
 int run_exec(const CommonOptions& common, const ExecOptions& options) {
-  std::string project = project_of(common);
+  std::string project = project_of(common, "exec");
   std::unique_ptr<CommandRunner> runner = make_process_runner();
   DockerEngine engine(*runner, endpoint_of(common));
   engine.attach_exec(container_of(project, options.node), options.command);
@@ -309,7 +343,7 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
 int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
-  std::string project = project_of(common);
+  std::string project = project_of(common, "down");
   ProjectLock lock(project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
   return session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
 }
@@ -318,10 +352,20 @@ int run_status(const CommonOptions& common, const EngineOptions& engine,
                const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
   std::optional<Plan> plan;
+  std::string project;
   if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
-    plan = load_and_plan(common, &session.endpoint, false);
+    try {
+      plan = load_and_plan(common, &session.endpoint, false);
+      project = plan->project;
+    } catch (const SpecError& e) {
+      // Without the plan, status shows what runs, not what should.
+      project = name_despite(common, e, "status");
+    } catch (const UsageError& e) {
+      throw UsageError(e.message(), with_p_hint(e.hint(), "status"), e.where());
+    }
+  } else {
+    project = project_of(common, "status");
   }
-  std::string project = plan ? plan->project : project_of(common);
   return session.executor.status(project, plan ? &*plan : nullptr, {engine.json});
 }
 

@@ -171,7 +171,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
   SubmitRequest request = request_of(options);
   Session session(common, EngineOptions{}, false, interrupted);
   std::optional<Plan> plan = plan_if_spec(common, session.endpoint);
-  std::string project = plan ? plan->project : project_of(common);
+  std::string project = plan ? plan->project : project_of(common, "submit");
   JobOutcome outcome = session.executor.submit(project, plan ? &*plan : nullptr, request);
   if (!request.wait) {
     std::cout << outcome.submission_id << '\n';
@@ -183,7 +183,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
 int run_job(const CommonOptions& common, const JobOptions& options,
             const std::atomic<bool>& interrupted) {
   Session session(common, EngineOptions{}, false, interrupted);
-  std::string project = project_of(common);
+  std::string project = project_of(common, "job");
   if (options.action == "status") {
     return session.executor.job_status(project, options.id);
   }
