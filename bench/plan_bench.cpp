@@ -1,6 +1,6 @@
 // How long load + plan take as the cluster grows: the work `config`, `up`
-// and `--dry-run` do before touching Docker. Target: 10,000 worker replicas
-// in under 100 ms (docs/performance.md).
+// and `--dry-run` do before touching Docker. Target: 10,000 nodes (the cap:
+// the head and 9,999 worker replicas) in under 100 ms (docs/performance.md).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -49,7 +49,7 @@ void BM_LoadAndPlan(benchmark::State& state) {
   }
   state.counters["containers"] = static_cast<double>(state.range(0) + 1);
 }
-BENCHMARK(BM_LoadAndPlan)->Arg(10)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadAndPlan)->Arg(10)->Arg(1000)->Arg(9999)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -10,7 +10,9 @@
 #include <raylaunch/spec/keys.hpp>
 
 #include "commands.hpp"
+#include "option_values.hpp"
 #include "parse_errors.hpp"
+#include "stdout_check.hpp"
 #include "tools.hpp"
 
 #include <algorithm>
@@ -60,6 +62,9 @@ struct Commands {
   CLI::App* job = nullptr;
   CLI::App* run = nullptr;
 };
+
+// The longest wait an option may ask for: a day.
+constexpr int64_t k_max_seconds = 86400;
 
 constexpr const char* k_global_rule =
     "Global options go before or after the command: `raylaunch -f x.yml -p demo up`\n"
@@ -121,8 +126,10 @@ CLI::App* subcommand(CLI::App& parent, Options& o, const char* name, const char*
 
 // The commands that change the cluster take the project's lock.
 void add_lock(CLI::App& command, EngineOptions& engine) {
-  command.add_option("--lock-timeout", engine.lock_timeout,
-                     "Seconds to wait for another raylaunch on this project (default 300)");
+  command
+      .add_option("--lock-timeout", engine.lock_timeout,
+                  "Seconds to wait for another raylaunch on this project (default 300)")
+      ->check(whole_number(0, k_max_seconds));
 }
 
 CLI::App* define_config(CLI::App& app, Options& o) {
@@ -136,10 +143,11 @@ CLI::App* define_config(CLI::App& app, Options& o) {
 
 // `up`'s options that `run` shares.
 void add_up_options(CLI::App& command, UpCommand& up, EngineOptions& engine) {
-  command.add_option("--timeout", up.timeout,
-                     "Seconds to wait for every node to join (default 180)");
+  command
+      .add_option("--timeout", up.timeout, "Seconds to wait for every node to join (default 180)")
+      ->check(whole_number(1, k_max_seconds));
   command.add_option("--parallel", up.parallel, "Docker commands at once (default 8)")
-      ->check(CLI::Range(1, 64));
+      ->check(whole_number(1, 64));
   add_lock(command, engine);
 }
 
@@ -159,7 +167,8 @@ CLI::App* define_up(CLI::App& app, Options& o) {
 
 CLI::App* define_down(CLI::App& app, Options& o) {
   CLI::App* down = subcommand(app, o, "down", "Remove the cluster's containers and network");
-  down->add_option("-t,--timeout", o.down.timeout, "Seconds to wait for Ray to stop (default 10)");
+  down->add_option("-t,--timeout", o.down.timeout, "Seconds to wait for Ray to stop (default 10)")
+      ->check(whole_number(0, 3600));
   down->add_flag("-v,--volumes", o.down.volumes, "Also remove the project's volumes");
   add_lock(*down, o.engine);
   with_example(*down, "raylaunch down -p demo -v");
@@ -178,7 +187,7 @@ CLI::App* define_logs(CLI::App& app, Options& o) {
   CLI::App* logs = subcommand(app, o, "logs", "Show a node's log (every node's without NODE)");
   logs->add_option("node", o.logs.node, "The node: head, GROUP-N, or a container name");
   logs->add_flag("-f,--follow", o.logs.follow, "Keep printing new lines");
-  logs->add_option("--tail", o.logs.tail, "Only the last N lines");
+  logs->add_option("--tail", o.logs.tail, "Only the last N lines (or all)")->check(tail_lines());
   with_example(*logs, "raylaunch -f cluster.yml logs cpu-2 -f --tail 100");
   return logs;
 }
@@ -202,11 +211,11 @@ void add_job_options(CLI::App& command, SubmitOptions& submit) {
   command
       .add_option("--entrypoint-num-cpus", submit.entrypoint_num_cpus,
                   "CPUs reserved for the entrypoint")
-      ->check(CLI::NonNegativeNumber);
+      ->check(decimal_number(0, 100000));
   command
       .add_option("--entrypoint-num-gpus", submit.entrypoint_num_gpus,
                   "GPUs reserved for the entrypoint")
-      ->check(CLI::NonNegativeNumber);
+      ->check(decimal_number(0, 64));
   command.add_option("--metadata", submit.metadata, "KEY=VALUE attached to the job; repeatable")
       ->allow_extra_args(false)
       ->check(CLI::Validator(
@@ -346,9 +355,7 @@ int run_catching(const Commands& commands, const Options& o) {
   }
 }
 
-}  // namespace
-
-int run_cli(int argc, char** argv) {
+int run_command_line(int argc, char** argv) {
   CLI::App app{"raylaunch: one YAML file to a Ray cluster in Docker", "raylaunch"};
   app.set_version_flag("--version", fmt::format("raylaunch {}", k_version));
   app.require_subcommand(1);
@@ -369,6 +376,9 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     wrong = given_twice(app);
+    if (!wrong) {
+      wrong = empty_value(app);
+    }
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
       return app.exit(e);
@@ -380,6 +390,13 @@ int run_cli(int argc, char** argv) {
     return 2;
   }
   return run_catching(commands, options);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  StdoutCheck output;
+  return output.checked(run_command_line(argc, argv));
 }
 
 }  // namespace raylaunch

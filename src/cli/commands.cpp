@@ -23,6 +23,7 @@
 #include <regex>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 namespace raylaunch::cli {
 
@@ -63,13 +64,23 @@ std::string spec_path(const CommonOptions& common) {
 
 namespace {
 
-LoadResult load(const CommonOptions& common) {
+LoadOptions load_options(const CommonOptions& common) {
   LoadOptions options;
   options.on_warning = print_diagnostic;
   if (!common.project_name.empty()) {
     options.project_name = common.project_name;
   }
-  return load_spec(spec_path(common), options);
+  return options;
+}
+
+LoadResult load(const CommonOptions& common) {
+  return load_spec(spec_path(common), load_options(common));
+}
+
+// `hint`, then that `command` can do without the spec.
+std::string with_p_hint(const std::string& hint, std::string_view command) {
+  std::string p = fmt::format("or pass -p NAME: {} needs only the project's name", command);
+  return hint.empty() ? p : hint + "; " + p;
 }
 
 std::string random_token() {
@@ -140,8 +151,24 @@ Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint, 
   return plan;
 }
 
+std::string name_despite(const CommonOptions& common, const SpecError& error,
+                         std::string_view command) {
+  LoadOptions options = load_options(common);
+  options.on_warning = nullptr;  // the whole spec's load said them already
+  std::string name = common.project_name;
+  try {
+    name = name.empty() ? load_project_name(spec_path(common), options) : name;
+  } catch (const Error& e) {
+    throw SpecError(e.message(), with_p_hint(e.hint(), command), e.where());
+  }
+  std::string goes_on = fmt::format("{} needs only the project's name and goes on", command);
+  print_diagnostic({Severity::warning, error.message(),
+                    error.hint().empty() ? goes_on : error.hint() + "; " + goes_on, error.where()});
+  return name;
+}
+
 // `-p` when given, else the spec's name (from -f or raylaunch.yml here).
-std::string project_of(const CommonOptions& common) {
+std::string project_of(const CommonOptions& common, std::string_view command) {
   if (!common.project_name.empty()) {
     if (!is_valid_project_name(common.project_name)) {
       throw UsageError(fmt::format("invalid project name \"{}\"", common.project_name),
@@ -153,7 +180,13 @@ std::string project_of(const CommonOptions& common) {
     throw UsageError("no project: pass -p NAME or -f FILE, or run where raylaunch.yml is",
                      "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
   }
-  return load(common).spec.name.value;
+  try {
+    return load(common).spec.name.value;
+  } catch (const SpecError& e) {
+    return name_despite(common, e, command);
+  } catch (const UsageError& e) {
+    throw UsageError(e.message(), with_p_hint(e.hint(), command), e.where());
+  }
 }
 
 namespace {
@@ -199,15 +232,24 @@ DockerEndpoint endpoint_of(const CommonOptions& common) {
   return endpoint;
 }
 
-Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint) {
+Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint,
+                 std::string_view command) {
   Target target;
   if (!common.file.empty() || (common.project_name.empty() && default_spec().has_value())) {
-    target.plan = load_and_plan(common, &endpoint, false);
-    target.project = target.plan->project;
-    target.hosts = target.plan->hosts;
-    return target;
+    try {
+      target.plan = load_and_plan(common, &endpoint, false);
+      target.project = target.plan->project;
+      target.hosts = target.plan->hosts;
+      return target;
+    } catch (const SpecError& e) {
+      // Without the plan, the command acts on what runs, found by the project's name.
+      target.project = name_despite(common, e, command);
+    } catch (const UsageError& e) {
+      throw UsageError(e.message(), with_p_hint(e.hint(), command), e.where());
+    }
+  } else {
+    target.project = project_of(common, command);
   }
-  target.project = project_of(common);
   if (!common.hosts.empty()) {
     target.hosts.push_back({"local", "", "", ""});
     for (const std::string& host : common.hosts) {
@@ -245,8 +287,8 @@ Session::Session(const CommonOptions& common, const EngineOptions& engine, bool 
       executor(dry_run ? *printing : *real, endpoint, progress, std::cout, &interrupted,
                http.get()) {}
 
-Target Session::aim(const CommonOptions& common) {
-  Target target = target_of(common, endpoint);
+Target Session::aim(const CommonOptions& common, std::string_view command) {
+  Target target = target_of(common, endpoint, command);
   executor.use_hosts(target.hosts);
   return target;
 }
@@ -261,7 +303,8 @@ std::function<void(const std::string&)> Session::on_lock_wait() {
 void print_diagnostic(const Diagnostic& diagnostic) {
   std::string source;
   if (diagnostic.where && !diagnostic.where->file.empty()) {
-    source = read_text(diagnostic.where->file);
+    std::shared_ptr<const std::string> spec = remembered_source(diagnostic.where->file);
+    source = spec ? *spec : read_text(diagnostic.where->file);
   }
   Diagnostic safe = diagnostic;
   safe.message = redact(diagnostic.message);
@@ -272,7 +315,11 @@ void print_diagnostic(const Diagnostic& diagnostic) {
 int run_config(const CommonOptions& common, const ConfigOptions& options) {
   Plan plan = load_and_plan(common);
   if (!options.quiet) {
-    std::cout << (options.format == "json" ? plan_to_json(plan) : plan_to_yaml(plan));
+    if (options.format == "json") {
+      write_plan_json(plan, std::cout);
+    } else {
+      write_plan_yaml(plan, std::cout);
+    }
   }
   return 0;
 }
@@ -339,7 +386,7 @@ DockerEndpoint endpoint_with(CommandRunner& runner, const std::vector<DockerEndp
 
 int run_logs(const CommonOptions& common, const LogsOptions& options) {
   DockerEndpoint endpoint = endpoint_of(common);
-  Target target = target_of(common, endpoint);
+  Target target = target_of(common, endpoint, "logs");
   std::vector<DockerEndpoint> endpoints = endpoints_of(endpoint, target);
   std::unique_ptr<CommandRunner> runner = make_process_runner();
   if (!options.node.empty()) {
@@ -368,7 +415,7 @@ int run_logs(const CommonOptions& common, const LogsOptions& options) {
 
 int run_exec(const CommonOptions& common, const ExecOptions& options) {
   DockerEndpoint endpoint = endpoint_of(common);
-  Target target = target_of(common, endpoint);
+  Target target = target_of(common, endpoint, "exec");
   std::unique_ptr<CommandRunner> runner = make_process_runner();
   std::string container = container_of(target.project, options.node);
   DockerEngine engine(*runner, endpoint_with(*runner, endpoints_of(endpoint, target),
@@ -393,7 +440,7 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
 int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
-  std::string project = session.aim(common).project;
+  std::string project = session.aim(common, "down").project;
   ProjectLock lock(project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
   return session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
 }
@@ -401,7 +448,7 @@ int run_down(const CommonOptions& common, const EngineOptions& engine,
 int run_status(const CommonOptions& common, const EngineOptions& engine,
                const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
-  Target target = session.aim(common);
+  Target target = session.aim(common, "status");
   return session.executor.status(target.project, target.plan ? &*target.plan : nullptr,
                                  {engine.json});
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace raylaunch::cli {
@@ -106,8 +107,16 @@ std::optional<std::string> default_spec();
 /// config does not). `spec`, when given, receives the loaded spec.
 Plan load_and_plan(const CommonOptions& common, const DockerEndpoint* endpoint = nullptr,
                    bool generate = false, ClusterSpec* spec = nullptr);
-/// `-p` when given, else the spec's name (from -f or raylaunch.yml here).
-std::string project_of(const CommonOptions& common);
+/// `-p` when given, else the spec's name (from -f or raylaunch.yml here), for
+/// `command`, which needs nothing else: when the spec does not load but its
+/// name can be read, the spec's error is said as a warning and the name
+/// serves; when not, the error's hint says to pass -p NAME.
+std::string project_of(const CommonOptions& common, std::string_view command);
+/// The spec's name alone, for `command` when loading the whole spec failed
+/// with `error`, which is said as a warning. Throws, with a hint to pass -p,
+/// when even the name cannot be read.
+std::string name_despite(const CommonOptions& common, const SpecError& error,
+                         std::string_view command);
 /// The docker program and context, checked to exist.
 DockerEndpoint endpoint_of(const CommonOptions& common);
 
@@ -118,7 +127,8 @@ struct Target {
   std::optional<Plan> plan;
   std::vector<PlannedHost> hosts;
 };
-Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint);
+Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint,
+                 std::string_view command);
 
 /// What the commands that reach the engine share: the engine, Ray's HTTP
 /// client, progress and the executor.
@@ -127,7 +137,7 @@ struct Session {
           const std::atomic<bool>& interrupted);
   std::function<void(const std::string&)> on_lock_wait();
   /// The project of `-p`/`-f` with its hosts given to the executor.
-  Target aim(const CommonOptions& common);
+  Target aim(const CommonOptions& common, std::string_view command);
 
   DockerEndpoint endpoint;
   std::unique_ptr<CommandRunner> real;

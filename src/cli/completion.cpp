@@ -138,7 +138,7 @@ std::vector<std::string> spec_files(const std::string& prefix) {
 std::vector<std::string> node_names(const CommonOptions& common) {
   std::vector<std::string> names;
   try {
-    std::string project = project_of(common);
+    std::string project = project_of(common, "completion");
     DockerEndpoint endpoint = endpoint_of(common);
     Command ps{endpoint.argv({"ps", "--filter", "label=io.raylaunch.project=" + project, "--format",
                               "{{.Label \"io.raylaunch.role\"}} {{.Label \"io.raylaunch.group\"}}-"

@@ -165,7 +165,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
                const std::atomic<bool>& interrupted) {
   SubmitRequest request = request_of(options);
   Session session(common, EngineOptions{}, false, interrupted);
-  Target target = session.aim(common);
+  Target target = session.aim(common, "submit");
   JobOutcome outcome = session.executor.submit(
       target.project, target.plan ? &*target.plan : nullptr, request);
   if (!request.wait) {
@@ -178,7 +178,7 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
 int run_job(const CommonOptions& common, const JobOptions& options,
             const std::atomic<bool>& interrupted) {
   Session session(common, EngineOptions{}, false, interrupted);
-  std::string project = session.aim(common).project;
+  std::string project = session.aim(common, "job").project;
   if (options.action == "status") {
     return session.executor.job_status(project, options.id);
   }

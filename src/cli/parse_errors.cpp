@@ -6,6 +6,7 @@
 #include <raylaunch/spec/keys.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,12 @@ std::string guess_or_help(const std::string& word, const std::vector<std::string
   std::optional<std::string> guess = closest(word, names);
   return guess ? fmt::format("did you mean \"{}\"?", *guess) : help;
 }
+
+// What to write instead of an empty value, by option.
+const std::map<std::string, std::string> k_empty_hints = {
+    {"--file", "give the spec's path, or - to read it from stdin"},
+    {"--project-name", "give the project's name, e.g. -p my-cluster"},
+};
 
 // The first two options of `command` given that exclude each other, as typed.
 std::optional<std::pair<std::string, std::string>> excluded_in_order(const CLI::App& command) {
@@ -136,6 +143,28 @@ std::optional<Diagnostic> given_twice(const CLI::App& app) {
                                         option->get_name(), chain_name(chain, true)),
                             "give it once, before or after the command",
                             {}};
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// An empty value would silently mean the option's default; say so instead.
+std::optional<Diagnostic> empty_value(const CLI::App& app) {
+  for (const CLI::App* command : parsed_chain(app)) {
+    for (const CLI::Option* option : command->get_options()) {
+      if (!option->nonpositional() || option->get_type_size() == 0) {
+        continue;  // a positional may well be empty (exec head -- echo ''); a flag has no value
+      }
+      for (const std::string& value : option->results()) {
+        if (value.empty()) {
+          auto hint = k_empty_hints.find(option->get_name());
+          return Diagnostic{
+              Severity::error,
+              fmt::format("{} is empty", option->get_name()),
+              hint != k_empty_hints.end() ? hint->second : "give it a value, or leave it out",
+              {}};
         }
       }
     }

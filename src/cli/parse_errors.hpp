@@ -18,4 +18,8 @@ Diagnostic parse_error(const CLI::App& app, const CLI::ParseError& error);
 /// A global option given both before and after a command, if one was.
 std::optional<Diagnostic> given_twice(const CLI::App& app);
 
+/// The first option of the parsed commands given with an empty value (`-f ''`,
+/// `-p ''`), if one was.
+std::optional<Diagnostic> empty_value(const CLI::App& app);
+
 }  // namespace raylaunch::cli

@@ -5,6 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <raylaunch/spec/keys.hpp>
+
+#include "option_values.hpp"
+
 #include <string_view>
 
 namespace raylaunch::cli {
@@ -13,7 +17,7 @@ void define_tools(CLI::App& app, ToolCommand& tool) {
   CLI::App* init = app.add_subcommand("init", "Write a commented starter raylaunch.yml here");
   init->add_option("--gpus", tool.init.gpus, "The GPU devices this host may hand out, e.g. 0,2");
   init->add_option("--workers", tool.init.workers, "CPU workers (default 2)")
-      ->check(CLI::Range(0, 100000));
+      ->check(whole_number(0, k_max_nodes - 1));
   init->add_option("--image", tool.init.image,
                    "The image (default: $RAY_IMAGE, else rayproject/ray:2.52.1)");
   init->footer("Example:\n  raylaunch init --gpus 0,2 --workers 3");

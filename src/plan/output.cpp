@@ -5,13 +5,32 @@
 
 #include <nlohmann/json.hpp>
 
-#include <regex>
+#include <cctype>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <string>
 
 namespace raylaunch {
 
 namespace {
 
 using nlohmann::ordered_json;
+
+// An object of `map`'s entries, values through `value_of`. ordered_json's
+// operator[] looks for the key one entry at a time, so filling an object of
+// 1,000 entries with it costs half a million comparisons; a std::map's keys
+// are unique and sorted already, so they are appended as they are.
+template <class ValueOf>
+ordered_json object_of(const std::map<std::string, std::string>& map, ValueOf value_of) {
+  ordered_json out = ordered_json::object();
+  auto& entries = out.get_ref<ordered_json::object_t&>();
+  entries.reserve(map.size());
+  for (const auto& [key, value] : map) {
+    entries.ordered_json::object_t::Container::emplace_back(key, value_of(key, value));
+  }
+  return out;
+}
 
 ordered_json container_json(const PlannedContainer& c) {
   ordered_json ports = ordered_json::array();
@@ -33,14 +52,11 @@ ordered_json container_json(const PlannedContainer& c) {
                       {"target", mount.target},
                       {"read_only", mount.read_only}});
   }
-  ordered_json env = ordered_json::object();
-  for (const auto& [key, value] : c.env) {
-    env[key] = c.secret_env.count(key) ? std::string(k_masked) : value;
-  }
-  ordered_json labels = ordered_json::object();
-  for (const auto& [key, value] : c.labels) {
-    labels[key] = value;
-  }
+  ordered_json env = object_of(c.env, [&](const std::string& key, const std::string& value) {
+    return c.secret_env.count(key) ? std::string(k_masked) : value;
+  });
+  ordered_json labels =
+      object_of(c.labels, [](const std::string&, const std::string& value) { return value; });
   ordered_json out = {{"name", c.name}};
   if (!c.host.empty()) {
     out["host"] = c.host;
@@ -65,7 +81,10 @@ ordered_json container_json(const PlannedContainer& c) {
   return out;
 }
 
-ordered_json plan_json(const Plan& plan) {
+// The document without its containers, which come last and are written one
+// at a time: a plan of 10,000 containers as one JSON value would take
+// gigabytes.
+ordered_json plan_head_json(const Plan& plan) {
   ordered_json network = {{"mode", plan.network.mode == NetworkMode::host ? "host" : "bridge"}};
   if (plan.network.mode == NetworkMode::bridge) {
     network["name"] = plan.network.name;
@@ -76,17 +95,13 @@ ordered_json plan_json(const Plan& plan) {
     }
     network["labels"] = labels;
   }
-  ordered_json containers = ordered_json::array();
-  for (const PlannedContainer& c : plan.containers) {
-    containers.push_back(container_json(c));
-  }
   ordered_json out = {{"schema_version", k_plan_schema_version}, {"project", plan.project}};
   if (!plan.hosts.empty()) {
+    auto or_null = [](const std::string& text) {
+      return text.empty() ? ordered_json(nullptr) : ordered_json(text);
+    };
     ordered_json hosts = ordered_json::array();
     for (const PlannedHost& host : plan.hosts) {
-      auto or_null = [](const std::string& text) {
-        return text.empty() ? ordered_json(nullptr) : ordered_json(text);
-      };
       hosts.push_back({{"name", host.name},
                        {"docker", or_null(host.docker)},
                        {"context", or_null(host.context)},
@@ -96,16 +111,26 @@ ordered_json plan_json(const Plan& plan) {
   }
   out.update(ordered_json{{"gcs_address", plan.gcs_address},
                           {"network", network},
-                          {"volumes", plan.volumes},
-                          {"containers", containers}});
+                          {"volumes", plan.volumes}});
   return out;
+}
+
+std::string dumped(const ordered_json& value, int indent) {
+  return value.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 // JSON's double-quoted strings are YAML double-quoted scalars too, so strings
 // are written that way and never need YAML's plain-scalar quoting rules.
 std::string yaml_key(const std::string& key) {
-  static const std::regex k_plain("[A-Za-z_][A-Za-z0-9_.-]*");
-  return std::regex_match(key, k_plain) ? key : ordered_json(key).dump();
+  auto plain = [](char c, bool first) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+           (!first && (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'));
+  };
+  bool is_plain = !key.empty();
+  for (size_t i = 0; i < key.size() && is_plain; ++i) {
+    is_plain = plain(key[i], i == 0);
+  }
+  return is_plain ? key : ordered_json(key).dump();
 }
 
 void write_yaml(const ordered_json& value, int indent, std::string& out);
@@ -147,20 +172,50 @@ void write_yaml(const ordered_json& value, int indent, std::string& out) {
   } else if (value.is_array()) {
     out += "[]";
   } else {
-    out += value.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+    out += dumped(value, -1);
   }
 }
 
 }  // namespace
 
+void write_plan_json(const Plan& plan, std::ostream& out) {
+  std::string head = dumped(plan_head_json(plan), 2);
+  head.resize(head.size() - 2);  // the closing "\n}": the containers go before it
+  out << head << ",\n  \"containers\": [";
+  const char* separator = "\n";
+  for (const PlannedContainer& c : plan.containers) {
+    // Each container as the whole document's dump would indent it: four spaces deeper.
+    std::string text = "    " + dumped(container_json(c), 2);
+    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 5)) {
+      text.insert(at + 1, "    ");
+    }
+    out << separator << text;
+    separator = ",\n";
+  }
+  out << (plan.containers.empty() ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+void write_plan_yaml(const Plan& plan, std::ostream& out) {
+  std::string text;
+  write_yaml(plan_head_json(plan), 0, text);
+  out << text << (plan.containers.empty() ? "containers: []\n" : "containers:\n");
+  for (const PlannedContainer& c : plan.containers) {
+    text.clear();
+    write_yaml(ordered_json::array({container_json(c)}), 2, text);
+    out << text;
+  }
+}
+
 std::string plan_to_json(const Plan& plan) {
-  return plan_json(plan).dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+  std::ostringstream out;
+  write_plan_json(plan, out);
+  return out.str();
 }
 
 std::string plan_to_yaml(const Plan& plan) {
-  std::string out;
-  write_yaml(plan_json(plan), 0, out);
-  return out;
+  std::ostringstream out;
+  write_plan_yaml(plan, out);
+  return out.str();
 }
 
 }  // namespace raylaunch

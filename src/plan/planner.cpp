@@ -171,11 +171,13 @@ class Planner {
 
     const HeadSpec& head = m_spec.head;
     ResolvedNode head_node = resolve_node(m_spec, head.node, head.where, "the head");
+    check_ray_arg_ports(m_spec, head_node, true);
     plan.containers.push_back(
         make_container(plan, head_node, "head", 1, m_placer.head(), head.where));
     for (const WorkerGroupSpec& group : m_spec.workers) {
       ResolvedNode node = resolve_node(m_spec, group.node, group.where,
                                        fmt::format("worker group \"{}\"", group.group.value));
+      check_ray_arg_ports(m_spec, node, false);
       if (m_spec.hosts.empty()) {
         check_group_gpus(m_spec, node, group, m_next_gpu[""]);
       }

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <raylaunch/spec/ray_flags.hpp>
+
+#include <charconv>
 #include <cstdint>
 #include <iterator>
 #include <utility>
@@ -31,7 +34,56 @@ std::vector<std::pair<const char*, const Located<int>*>> head_ports(const HeadSp
   return ports;
 }
 
+// The node's `ray_args` that set one port, with the port; 0 (Ray picks) is left out.
+std::vector<std::pair<const RayArg*, int>> ray_arg_ports(const ResolvedNode& node) {
+  std::vector<std::pair<const RayArg*, int>> ports;
+  for (const RayArg& arg : node.ray_args) {
+    std::optional<RayFlag> flag = find_ray_flag(arg.key);
+    int port = 0;
+    if (flag && flag->kind == RayFlagKind::port) {
+      std::from_chars(arg.value.data(), arg.value.data() + arg.value.size(), port);
+    }
+    if (port != 0) {
+      ports.emplace_back(&arg, port);  // the loader read the value as a port
+    }
+  }
+  return ports;
+}
+
+// min-worker-port and max-worker-port may be one port: a range of one.
+bool may_share(const RayArg& a, const RayArg& b) {
+  return (a.key == "min-worker-port" && b.key == "max-worker-port") ||
+         (a.key == "max-worker-port" && b.key == "min-worker-port");
+}
+
+[[noreturn]] void both_use(const std::string& first, const std::string& second, int port,
+                           const SourceLocation& where) {
+  throw SpecError(fmt::format("{} and {} both use port {}", first, second, port),
+                  "give each port its own number", where);
+}
+
 }  // namespace
+
+void check_ray_arg_ports(const ClusterSpec& spec, const ResolvedNode& node, bool is_head) {
+  std::vector<std::pair<const RayArg*, int>> ports = ray_arg_ports(node);
+  std::vector<std::pair<const char*, const Located<int>*>> published;
+  if (is_head) {
+    published = head_ports(spec.head);
+  }
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const auto& [arg, port] = ports[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (ports[j].second == port && !may_share(*ports[j].first, *arg)) {
+        both_use("ray_args." + ports[j].first->key, "ray_args." + arg->key, port, arg->where);
+      }
+    }
+    for (const auto& [name, head_port] : published) {
+      if (head_port->value == port) {
+        both_use("ray_args." + arg->key, fmt::format("ports.{}", name), port, arg->where);
+      }
+    }
+  }
+}
 
 std::optional<Diagnostic> check_head_ports(const ClusterSpec& spec) {
   const HeadSpec& head = spec.head;

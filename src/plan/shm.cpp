@@ -4,11 +4,11 @@
 #include <raylaunch/plan/shm.hpp>
 
 #include <raylaunch/plan/planner.hpp>
+#include <raylaunch/spec/numbers.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 namespace raylaunch {
@@ -28,19 +28,24 @@ std::string format_bytes(int64_t bytes) {
   return fmt::format("{:.0f}MiB", bytes / (1024.0 * 1024.0));
 }
 
+// A number by the spec's one rule; one past any machine is out of range, not "no number".
 int64_t object_store_bytes(const ResolvedNode& node, const std::string& text) {
-  int64_t bytes = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bytes);
   constexpr int64_t k_max_object_store = int64_t(1) << 50;  // 1 PiB, past any machine
-  if (error != std::errc() || end != text.data() + text.size() || bytes <= 0 ||
-      bytes > k_max_object_store) {
-    auto arg = std::find_if(node.ray_args.begin(), node.ray_args.end(),
-                            [](const RayArg& a) { return a.key == "object-store-memory"; });
+  std::optional<double> bytes = read_decimal(text, false);
+  auto arg = std::find_if(node.ray_args.begin(), node.ray_args.end(),
+                          [](const RayArg& a) { return a.key == "object-store-memory"; });
+  SourceLocation where = arg == node.ray_args.end() ? SourceLocation{} : arg->where;
+  const char* hint = "Ray takes bytes here, e.g. object-store-memory: \"2000000000\"";
+  if (!bytes) {
     throw SpecError(fmt::format("object-store-memory must be a number of bytes, got \"{}\"", text),
-                    "Ray takes bytes here, e.g. object-store-memory: \"2000000000\"",
-                    arg == node.ray_args.end() ? SourceLocation{} : arg->where);
+                    hint, where);
   }
-  return bytes;
+  if (*bytes < 1 || *bytes > static_cast<double>(k_max_object_store)) {
+    throw SpecError(fmt::format("object-store-memory must be between 1 and {} bytes, got {}",
+                                k_max_object_store, text),
+                    hint, where);
+  }
+  return static_cast<int64_t>(*bytes);
 }
 
 }  // namespace

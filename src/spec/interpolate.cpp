@@ -1,13 +1,10 @@
 // Compose users write `${VAR:-default}` in their files and expect it to work
-// the same here; this file implements that grammar, `.env` files and sizes.
+// the same here; this file implements that grammar and `.env` files.
 #include <raylaunch/spec/interpolate.hpp>
 
 #include <fmt/format.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstdlib>
-#include <cmath>
 
 namespace raylaunch {
 
@@ -34,8 +31,8 @@ size_t find_closing_brace(std::string_view text, size_t from) {
 
 class Interpolator {
  public:
-  Interpolator(const VariableLookup& lookup, std::vector<std::string>* unset)
-      : m_lookup(lookup), m_unset(unset) {}
+  Interpolator(const VariableLookup& lookup, std::vector<std::string>* unset, size_t max_size)
+      : m_lookup(lookup), m_unset(unset), m_max_size(max_size) {}
 
   // `base` is where `text` starts in the caller's string, for error offsets.
   std::string expand(std::string_view text, size_t base) {
@@ -61,6 +58,7 @@ class Interpolator {
                                      base + i};
         }
         out += expand_braced(text.substr(i + 2, close - i - 2), base + i + 2, base + i);
+        check_size(out, base + i);
         i = close;
       } else if (is_name_start(next)) {
         size_t end = i + 1;
@@ -68,16 +66,29 @@ class Interpolator {
           ++end;
         }
         out += value_or_empty(std::string(text.substr(i + 1, end - i - 1)));
+        check_size(out, base + i);
         i = end - 1;
       } else {
         // A lone `$` before something that is no variable stays as written.
         out += '$';
       }
     }
+    check_size(out, base);
     return out;
   }
 
  private:
+  // Variables may hold anything (a 1 MB .env line, a value used 1,000 times),
+  // so the value is bounded as it grows, not after.
+  void check_size(const std::string& out, size_t at) const {
+    if (out.size() > m_max_size) {
+      throw InterpolationFailure{
+          fmt::format("interpolation makes the value longer than the {} characters allowed",
+                      m_max_size),
+          "check the variables used here; long data belongs in a file mounted with volumes:", at};
+    }
+  }
+
   std::string value_or_empty(const std::string& name) {
     std::optional<std::string> value = m_lookup(name);
     if (!value) {
@@ -137,6 +148,7 @@ class Interpolator {
 
   const VariableLookup& m_lookup;
   std::vector<std::string>* m_unset;
+  size_t m_max_size;
 };
 
 std::string_view trim(std::string_view text) {
@@ -152,14 +164,15 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 std::string interpolate(std::string_view text, const VariableLookup& lookup,
-                        std::vector<std::string>* unset) {
-  Interpolator interpolator(lookup, unset);
+                        std::vector<std::string>* unset, size_t max_size) {
+  Interpolator interpolator(lookup, unset, max_size);
   return interpolator.expand(text, 0);
 }
 
 std::map<std::string, std::string> parse_env_file(std::string_view text) {
   std::map<std::string, std::string> values;
-  size_t start = 0;
+  // Editors on Windows start UTF-8 files with a byte order mark; it is no part of the first key.
+  size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   while (start <= text.size()) {
     size_t newline = text.find('\n', start);
     std::string_view line =
@@ -191,41 +204,6 @@ std::map<std::string, std::string> parse_env_file(std::string_view text) {
     start = newline + 1;
   }
   return values;
-}
-
-std::optional<int64_t> parse_size(std::string_view text) {
-  text = trim(text);
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-    ++i;
-  }
-  std::string number(text.substr(0, i));
-  if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
-    return std::nullopt;
-  }
-  std::string unit;
-  for (char c : text.substr(i)) {
-    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  static const std::map<std::string, double> k_units = {
-      {"", 1.0},          {"b", 1.0},          {"k", 1024.0},      {"kb", 1024.0},
-      {"kib", 1024.0},    {"m", 1048576.0},    {"mb", 1048576.0},  {"mib", 1048576.0},
-      {"g", 1073741824.0}, {"gb", 1073741824.0}, {"gib", 1073741824.0},
-      {"t", 1099511627776.0}, {"tb", 1099511627776.0}, {"tib", 1099511627776.0}};
-  auto found = k_units.find(unit);
-  if (found == k_units.end()) {
-    return std::nullopt;
-  }
-  errno = 0;
-  double value = std::strtod(number.c_str(), nullptr);
-  if (errno == ERANGE || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  double bytes = value * found->second;
-  if (bytes > 9.0e18) {
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(std::llround(bytes));
 }
 
 std::string format_size(int64_t bytes) {

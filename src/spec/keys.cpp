@@ -10,7 +10,14 @@ namespace raylaunch {
 
 namespace {
 
-constexpr std::string_view k_image_pattern = "[a-zA-Z0-9][a-zA-Z0-9._/:@+-]*";
+// Docker's grammar of an image reference: [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST].
+// HOST is DNS labels joined by "."; PATH is lowercase components joined by "/",
+// each letters and digits with ".", "_", "__" or dashes between them.
+constexpr std::string_view k_image_pattern =
+    "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+    "(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?"
+    "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?";
 constexpr double k_max_port = 65535;
 constexpr std::string_view k_host_name_pattern = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
 
@@ -37,13 +44,13 @@ SpecKey integer(std::string_view name, double min, double max, std::string_view 
           .example = example};
 }
 
-// A size in bytes, at least `min` (more than `min` when `exclusive`).
+// A size in bytes, at least `min` (more than `min` when `exclusive`), at most 1024t.
 SpecKey size(std::string_view name, double min, bool exclusive, std::string_view example,
              std::string_view meaning) {
   return {.name = name,
           .type = KeyType::size,
           .meaning = meaning,
-          .range = KeyRange{.min = min, .min_exclusive = exclusive},
+          .range = KeyRange{.min = min, .max = 0x1p50, .min_exclusive = exclusive},
           .example = example};
 }
 
@@ -202,22 +209,25 @@ SpecSection head_section() {
 }
 
 SpecSection worker_group_section() {
-  return section(KeySection::worker_group, "workers[]",
-                 "a worker group: every node field, plus its name and size",
-                 {
-                     text("group",
-                          "the group's name, unique and not head, at most 30 characters; part of "
-                          "container and DNS names",
-                          "[a-z0-9]([a-z0-9-]*[a-z0-9])?", "gpu-a10"),
-                     integer("replicas", 0, 100000, "1", "3", "how many containers the group has"),
-                     text("host", "the machine of hosts: every replica runs on",
-                          k_host_name_pattern, "gpu-1"),
-                     list_of("hosts", KeyType::string,
-                             "machines of hosts: the replicas are spread over, replica i on "
-                             "hosts[(i-1) mod n]",
-                             k_host_name_pattern, "gpu-1"),
-                 },
-                 KeySection::node);
+  return section(
+      KeySection::worker_group, "workers[]",
+      "a worker group: every node field, plus its name and size",
+      {
+          text("group",
+               "the group's name, unique and not head, at most 30 characters; part of "
+               "container and DNS names",
+               "[a-z0-9]([a-z0-9-]*[a-z0-9])?", "gpu-a10"),
+          integer("replicas", 0, k_max_nodes - 1, "1", "3",
+                  "how many containers the group has; a cluster has at most 10000 nodes, the "
+                  "head included"),
+          text("host", "the machine of hosts: every replica runs on", k_host_name_pattern,
+               "gpu-1"),
+          list_of("hosts", KeyType::string,
+                  "machines of hosts: the replicas are spread over, replica i on "
+                  "hosts[(i-1) mod n]",
+                  k_host_name_pattern, "gpu-1"),
+      },
+      KeySection::node);
 }
 
 SpecSection network_section() {

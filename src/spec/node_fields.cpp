@@ -40,6 +40,12 @@ const std::map<std::string, std::string> k_managed_ray_args = {
 
 const SpecKey& node_key(std::string_view name) { return declared_key(KeySection::node, name); }
 
+// A `ray start` option that takes one port: 0 lets Ray pick it.
+const SpecKey k_ray_port = {.name = "port",
+                            .type = KeyType::integer,
+                            .range = KeyRange{.min = 0, .max = 65535},
+                            .example = "8080"};
+
 // image, num_cpus, gpus, memory, cpus and shm_size.
 void load_limits(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
   if (const YamlNode* image = node.find("image")) {
@@ -69,7 +75,58 @@ void load_limits(const ValueReader& reader, const YamlNode& node, NodeSpec& out)
   }
 }
 
-void add_env(const ValueReader& reader, NodeSpec& out, const std::string& key,
+// How much env a node has so far: its own entries and those it inherits from
+// defaults (a name in both counts once, with the node's value).
+struct EnvTally {
+  const NodeSpec* defaults = nullptr;
+  size_t entries = 0;
+  size_t bytes = 0;
+};
+
+size_t entry_bytes(const std::string& key, const std::string& value) {
+  return key.size() + 1 + value.size();  // NAME=VALUE
+}
+
+EnvTally tally_of(const NodeSpec* defaults) {
+  EnvTally tally{defaults};
+  if (defaults != nullptr) {
+    tally.entries = defaults->env.size();
+    for (const auto& [key, value] : defaults->env) {
+      tally.bytes += entry_bytes(key, value.value);
+    }
+  }
+  return tally;
+}
+
+// Counts `key` = `value` into `tally`, and refuses it past a node's limits.
+void count_env(const ValueReader& reader, EnvTally& tally, const std::string& key,
+               const std::string& value, const YamlNode& where) {
+  bool inherited = false;
+  if (tally.defaults != nullptr) {
+    if (auto found = tally.defaults->env.find(key); found != tally.defaults->env.end()) {
+      tally.bytes -= entry_bytes(key, found->second.value);  // the node's value replaces it
+      inherited = true;
+    }
+  }
+  tally.entries += inherited ? 0 : 1;
+  tally.bytes += entry_bytes(key, value);
+  const char* hint =
+      "entries in defaults.env count for every node; put the rest in a file mounted with volumes:";
+  if (tally.entries > k_max_env_entries) {
+    reader.fail(where,
+                fmt::format("env {} makes {} env entries, more than the {} a node may have", key,
+                            tally.entries, k_max_env_entries),
+                hint);
+  }
+  if (tally.bytes > k_max_env_bytes) {
+    reader.fail(where,
+                fmt::format("env {} makes the node's env {} bytes, more than the {} allowed", key,
+                            tally.bytes, k_max_env_bytes),
+                hint);
+  }
+}
+
+void add_env(const ValueReader& reader, NodeSpec& out, EnvTally& tally, const std::string& key,
              Located<std::string> value, const YamlNode& where) {
   static const std::regex k_env_name(std::string(node_key("env").pattern));
   if (!std::regex_match(key, k_env_name)) {
@@ -81,11 +138,13 @@ void add_env(const ValueReader& reader, NodeSpec& out, const std::string& key,
                 "raylaunch sets RAYLAUNCH_PROJECT, RAYLAUNCH_GROUP, RAYLAUNCH_REPLICA and "
                 "RAY_ADDRESS");
   }
+  count_env(reader, tally, key, value.value, where);
   out.env[key] = std::move(value);
 }
 
 // compose's list form: - KEY=VALUE, or - KEY to pass the variable through.
-void load_env_list(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+void load_env_list(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
+                   EnvTally& tally) {
   std::set<std::string> seen_in_list;
   for (const YamlNode& item : node.items) {
     std::string text = reader.string_of(item, "env").value;
@@ -96,15 +155,15 @@ void load_env_list(const ValueReader& reader, const YamlNode& node, NodeSpec& ou
     }
     if (eq == std::string::npos) {
       if (std::optional<std::string> value = reader.lookup(key)) {
-        add_env(reader, out, key, {*value, item.where}, item);
+        add_env(reader, out, tally, key, {*value, item.where}, item);
       }
       continue;
     }
-    add_env(reader, out, key, {text.substr(eq + 1), item.where}, item);
+    add_env(reader, out, tally, key, {text.substr(eq + 1), item.where}, item);
   }
 }
 
-void load_env_map(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
+void load_env_map(const ValueReader& reader, const YamlNode& node, NodeSpec& out, EnvTally& tally) {
   reader.expect_map(node, "env");
   reader.check_unique_keys(node, "env");
   for (const YamlEntry& entry : node.entries) {
@@ -113,7 +172,7 @@ void load_env_map(const ValueReader& reader, const YamlNode& node, NodeSpec& out
     // when it is not set, as compose does.
     if (entry.value.is_null()) {
       if (std::optional<std::string> value = reader.lookup(key)) {
-        add_env(reader, out, key, {*value, entry.key.where}, entry.key);
+        add_env(reader, out, tally, key, {*value, entry.key.where}, entry.key);
       }
       continue;
     }
@@ -128,94 +187,42 @@ void load_env_map(const ValueReader& reader, const YamlNode& node, NodeSpec& out
       if (const YamlNode* secret = entry.value.find("secret")) {
         out.env_secret[key] = reader.bool_of(*secret, fmt::format("env.{}.secret", key));
       }
-      add_env(reader, out, key, {reader.text_of(*value, "env." + key), value->where}, entry.key);
+      add_env(reader, out, tally, key, {reader.text_of(*value, "env." + key), value->where},
+              entry.key);
       continue;
     }
-    add_env(reader, out, key, {reader.text_of(entry.value, "env." + key), entry.value.where},
+    add_env(reader, out, tally, key, {reader.text_of(entry.value, "env." + key), entry.value.where},
             entry.key);
   }
 }
 
-// A host path (/, ./, ~/) made absolute; else a named volume of the project.
-void resolve_volume_source(const ValueReader& reader, const YamlNode& item,
-                           const std::string& source, const std::string& spec_dir,
-                           VolumeSpec& volume) {
-  static const std::regex k_volume_name("[a-zA-Z0-9{][a-zA-Z0-9_.{}-]*");
-  if (source[0] == '/' || source[0] == '.' || source[0] == '~') {
-    fs::path path = source;
-    if (source[0] == '~') {
-      std::optional<std::string> home = reader.lookup("HOME");
-      if ((source.size() > 1 && source[1] != '/') || !home || home->empty()) {
-        reader.fail(item, fmt::format("cannot resolve \"{}\"", source),
-                    "only ~/ is understood, and HOME must be set; or write an absolute path");
-      }
-      path = fs::path(*home) / source.substr(source.size() > 1 ? 2 : 1);
-    } else if (source[0] == '.') {
-      path = fs::path(spec_dir) / source;
+// A key Docker or Ray would cut: each reads a label as KEY=VALUE, and Ray's
+// list of them is split at ","; whitespace and control bytes are no part of a key.
+void check_label_key(const ValueReader& reader, const YamlNode& key, const char* what,
+                     const char* separators, const char* hint, const char* example) {
+  if (key.text.find_first_of(separators) != std::string::npos) {
+    std::string said = separators[1] == '\0'
+                           ? fmt::format("\"{}\"", separators)
+                           : fmt::format("\"{}\" or \"{}\"", separators[0], separators[1]);
+    reader.fail(key, fmt::format("{} \"{}\" contains {}", what, key.text, said), hint);
+  }
+  for (char c : key.text) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
+      reader.fail(key, fmt::format("{} \"{}\" contains whitespace", what, key.text),
+                  fmt::format("write the key as one word, e.g. {}", example));
     }
-    volume.source = path.lexically_normal().string();
-    if (volume.source.size() > 1 && volume.source.back() == '/') {
-      volume.source.pop_back();
-    }
-  } else if (std::regex_match(source, k_volume_name)) {
-    volume.source = source;
-    volume.named = true;
-  } else {
-    reader.fail(item, fmt::format("invalid volume source \"{}\"", source),
-                "a host path starts with /, ./ or ~/; a named volume is letters, digits, _.-");
-  }
-}
-
-// One `SOURCE:TARGET[:ro|rw]` entry.
-VolumeSpec volume_of(const ValueReader& reader, const YamlNode& item, const std::string& spec_dir) {
-  if (item.is_null()) {
-    reader.fail(item, "a volume entry is empty",
-                "write SOURCE:TARGET after the dash, or remove the line");
-  }
-  std::string text = reader.string_of(item, "volumes").value;
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  for (std::string part; std::getline(stream, part, ':');) {
-    parts.push_back(part);
-  }
-  VolumeSpec volume;
-  volume.where = item.where;
-  if (parts.size() == 3 && (parts[2] == "ro" || parts[2] == "rw")) {
-    volume.read_only = parts[2] == "ro";
-    parts.pop_back();
-  }
-  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-    reader.fail(item, fmt::format("volume \"{}\" must be SOURCE:TARGET[:ro]", text),
-                "e.g. - ./logs:/tmp/ray or - /data/models:/models:ro");
-  }
-  volume.target = parts[1];
-  if (volume.target[0] != '/') {
-    reader.fail(item, fmt::format("volume target \"{}\" must be an absolute path", volume.target),
-                "e.g. - ./logs:/tmp/ray");
-  }
-  resolve_volume_source(reader, item, parts[0], spec_dir, volume);
-  return volume;
-}
-
-void load_volumes(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
-                  const std::string& spec_dir) {
-  reader.expect_sequence(node, "volumes", "write a list such as - ./logs:/tmp/ray");
-  out.volumes_where = node.where;
-  for (const YamlNode& item : node.items) {
-    VolumeSpec volume = volume_of(reader, item, spec_dir);
-    for (const VolumeSpec& earlier : out.volumes) {
-      if (earlier.target == volume.target) {
-        reader.fail(item, fmt::format("two volumes mount on {}", volume.target),
-                    "give each volume its own target");
-      }
-    }
-    out.volumes.push_back(std::move(volume));
   }
 }
 
 void load_labels(const ValueReader& reader, const YamlNode& node, NodeSpec& out) {
   if (const YamlNode* value = node.find("labels")) {
     out.labels = reader.string_map_of(*value, "labels");
+    for (const YamlEntry& entry : value->entries) {
+      check_label_key(reader, entry.key, "label", "=",
+                      "Docker reads a label as KEY=VALUE; write the key without \"=\", e.g. "
+                      "com.example.team",
+                      "com.example.team");
+    }
     for (const auto& [key, label] : out.labels) {
       if (key.rfind("io.raylaunch.", 0) == 0) {
         throw SpecError(fmt::format("label \"{}\" uses raylaunch's own prefix", key),
@@ -226,17 +233,15 @@ void load_labels(const ValueReader& reader, const YamlNode& node, NodeSpec& out)
   }
   if (const YamlNode* value = node.find("ray_labels")) {
     out.ray_labels = reader.string_map_of(*value, "ray_labels");
+    const char* hint = "Ray reads labels as key=value,key=value; leave those characters out";
     for (const YamlEntry& entry : value->entries) {
-      const std::string& key = entry.key.text;
-      const std::string& label = out.ray_labels.at(key).value;
-      bool key_bad = key.find_first_of("=,") != std::string::npos;
-      if (key_bad || label.find_first_of("=,") != std::string::npos) {
-        reader.fail(key_bad ? entry.key : entry.value,
-                    key_bad ? fmt::format("ray label \"{}\" contains \"=\" or \",\"", key)
-                            : fmt::format("the value \"{}\" of ray label \"{}\" contains \"=\" "
-                                          "or \",\"",
-                                          label, key),
-                    "Ray reads labels as key=value,key=value; leave those characters out");
+      check_label_key(reader, entry.key, "ray label", "=,", hint, "zone");
+      const std::string& label = out.ray_labels.at(entry.key.text).value;
+      if (label.find_first_of("=,") != std::string::npos) {
+        reader.fail(entry.value,
+                    fmt::format("the value \"{}\" of ray label \"{}\" contains \"=\" or \",\"",
+                                label, entry.key.text),
+                    hint);
       }
     }
   }
@@ -310,12 +315,15 @@ void load_ray_args(const ValueReader& reader, const YamlNode& node, NodeSpec& ou
                   "keep one of them");
     }
     arg.where = entry.value.is_null() ? entry.key.where : entry.value.where;
-    if (flag.kind == RayFlagKind::value) {
+    if (flag.kind == RayFlagKind::value || flag.kind == RayFlagKind::port) {
       if (entry.value.is_null()) {
         reader.fail(entry.key, fmt::format("--{} needs a value", arg.key),
                     fmt::format("write {}: VALUE", entry.key.text));
       }
-      arg.value = reader.text_of(entry.value, "ray_args." + arg.key);
+      arg.value =
+          flag.kind == RayFlagKind::port
+              ? std::to_string(reader.int_of(entry.value, "ray_args." + arg.key, k_ray_port).value)
+              : reader.text_of(entry.value, "ray_args." + arg.key);
     } else {
       arg.is_bool = true;
       arg.value = reader.bool_of(entry.value, "ray_args." + arg.key) ? "true" : "false";
@@ -374,13 +382,14 @@ Located<PullPolicy> pull_of(const ValueReader& reader, const YamlNode& node) {
 }  // namespace
 
 void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
-               const std::string& spec_dir) {
+               const std::string& spec_dir, const NodeSpec* defaults) {
   load_limits(reader, node, out);
   if (const YamlNode* value = node.find("env")) {
+    EnvTally tally = tally_of(defaults);
     if (value->is_sequence()) {
-      load_env_list(reader, *value, out);
+      load_env_list(reader, *value, out, tally);
     } else {
-      load_env_map(reader, *value, out);
+      load_env_map(reader, *value, out, tally);
     }
   }
   if (const YamlNode* value = node.find("volumes")) {

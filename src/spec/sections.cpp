@@ -285,14 +285,14 @@ void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec&
 }
 
 void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
-               const std::string& spec_dir) {
+               const std::string& spec_dir, const NodeSpec* defaults) {
   head.where = node.where;
   if (node.is_null()) {
     return;
   }
   reader.expect_map(node, "head");
   reader.check_keys(node, KeySection::head, "under head");
-  load_node(reader, node, head.node, spec_dir);
+  load_node(reader, node, head.node, spec_dir, defaults);
   std::vector<Located<std::string>> host;
   load_placement(reader, node, false, host);
   if (!host.empty()) {
@@ -319,18 +319,30 @@ void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& 
   reader.expect_sequence(node, "workers",
                          "write a list of groups, each starting with \"- group: NAME\"");
   std::map<std::string, SourceLocation> names;
+  int64_t nodes = 1;  // the head
   for (const YamlNode& item : node.items) {
     reader.expect_map(item, "a worker group");
     WorkerGroupSpec group;
     group.where = item.where;
     load_group_name(reader, item, group, names);
-    if (const YamlNode* replicas = item.find("replicas")) {
+    const YamlNode* replicas = item.find("replicas");
+    if (replicas) {
       group.replicas =
           reader.int_of(*replicas, "replicas", declared_key(KeySection::worker_group, "replicas"));
     } else {
       group.replicas.where = group.group.where;
     }
-    load_node(reader, item, group.node, spec_dir);
+    nodes += group.replicas.value;
+    if (nodes > k_max_nodes) {
+      reader.fail(replicas ? *replicas : *item.find("group"),
+                  fmt::format("worker group \"{}\" makes the cluster {} nodes, more than the {} "
+                              "allowed",
+                              group.group.value, nodes, k_max_nodes),
+                  fmt::format("the head and all replicas together are at most {}; lower replicas, "
+                              "or split the cluster into several projects",
+                              k_max_nodes));
+    }
+    load_node(reader, item, group.node, spec_dir, &spec.defaults);
     load_placement(reader, item, true, group.hosts);
     spec.workers.push_back(std::move(group));
   }

@@ -26,8 +26,9 @@ void load_gpu_list(const ValueReader& reader, const YamlNode& node, const std::s
                    std::vector<Located<std::string>>& pool, std::optional<SourceLocation>& where);
 /// The top-level `gpus:` list.
 void load_gpu_pool(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
+/// The head; `defaults` is what it inherits, for the limits that count both.
 void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
-               const std::string& spec_dir);
+               const std::string& spec_dir, const NodeSpec* defaults);
 void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec,
                   const std::string& spec_dir);
 
@@ -44,8 +45,13 @@ void check_hosts(ClusterSpec& spec);
 void remember_env_secrets(const ValueReader& reader, const YamlNode& root);
 
 /// The node fields of `node`, a map whose keys were checked already;
-/// relative volume paths are under `spec_dir`.
+/// relative volume paths are under `spec_dir`. `defaults`, when given, is
+/// what the node inherits: its env entries count towards the node's limit.
 void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
-               const std::string& spec_dir);
+               const std::string& spec_dir, const NodeSpec* defaults = nullptr);
+
+/// The `volumes:` list of a node.
+void load_volumes(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
+                  const std::string& spec_dir);
 
 }  // namespace raylaunch

@@ -4,17 +4,21 @@
 
 #include <fmt/format.h>
 
+#include <raylaunch/base/text.hpp>
+#include <raylaunch/spec/numbers.hpp>
+
 #include <algorithm>
 #include <cassert>
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <regex>
 #include <set>
 
 namespace raylaunch {
 
 namespace {
+
+// Docker refuses longer image names (the part before the tag and digest).
+constexpr size_t k_max_image_name = 255;
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
@@ -160,16 +164,35 @@ std::string ValueReader::text_of(const YamlNode& node, const std::string& what) 
   check_closed_quote(node);
   const std::string& raw = node.text;
   std::vector<std::string> unset;
+  std::string value;
   try {
-    std::string value = interpolate(raw, m_lookup, &unset);
-    warn_unset(node, unset);
-    return value;
+    value = interpolate(raw, m_lookup, &unset, k_max_value_length);
   } catch (const InterpolationFailure& failure) {
     SourceLocation where = node.where;
     if (raw.find('\n') == std::string::npos) {
       where.column += static_cast<int>(failure.offset) + (node.quote != 0 ? 1 : 0);
     }
     throw SpecError(fmt::format("{}: {}", what, failure.message), failure.hint, where);
+  }
+  warn_unset(node, unset);
+  check_bytes(node, what, value);
+  return value;
+}
+
+// Values end up in docker's argv (C strings, cut at a NUL) and in JSON (UTF-8
+// only). The spec itself was checked as read; a variable or a YAML escape
+// ("\0", "\xff") can still bring such bytes in.
+void ValueReader::check_bytes(const YamlNode& node, const std::string& what,
+                              const std::string& value) const {
+  if (value.find('\0') != std::string::npos) {
+    fail(node, fmt::format("{} contains a NUL byte", what),
+         "Docker takes values as C strings, which end at a NUL byte; remove it");
+  }
+  if (size_t bad = first_invalid_utf8(value); bad != std::string::npos) {
+    fail(node,
+         fmt::format("{} is not valid UTF-8 (byte 0x{:02X})", what,
+                     static_cast<unsigned char>(value[bad])),
+         "a variable brings the byte in; save .env as UTF-8, or set the variable to UTF-8 text");
   }
 }
 
@@ -184,27 +207,37 @@ Located<std::string> ValueReader::string_of(const YamlNode& node, const std::str
 Located<std::string> ValueReader::image_of(const YamlNode& node, const std::string& what) const {
   Located<std::string> image = string_of(node, what);
   static const std::regex k_image(std::string(declared_key(KeySection::top, "image").pattern));
-  if (!std::regex_match(image.value, k_image)) {
+  // Docker's limit on the name, the part before the tag and the digest.
+  size_t name_end = std::min(image.value.find('@'), image.value.size());
+  size_t tag = image.value.rfind(':', name_end);
+  if (tag != std::string::npos && image.value.find('/', tag) == std::string::npos) {
+    name_end = tag;
+  }
+  if (name_end > k_max_image_name || !std::regex_match(image.value, k_image)) {
     fail(node, fmt::format("invalid image reference \"{}\"", image.value),
-         "write a reference such as rayproject/ray:2.52.1");
+         "write [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]: PATH is lowercase letters and digits "
+         "with \".\", \"_\", \"__\" or \"-\" between them and \"/\" between parts, at most 255 "
+         "characters with HOST; TAG is at most 128 letters, digits, \"_\", \".\" and \"-\", not "
+         "starting with \".\" or \"-\"; e.g. rayproject/ray:2.52.1");
   }
   return image;
 }
 
+// Every number of the spec is read here, by read_decimal's one rule; a number
+// too large to hold is out of the range like any other.
 Located<int64_t> ValueReader::int_of(const YamlNode& node, const std::string& what, int64_t min,
                                      int64_t max, const std::string& example) const {
   std::string text = node.is_null() ? std::string() : text_of(node, what);
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+  std::optional<double> value = read_decimal(text, false);
+  if (!value) {
     fail(node, fmt::format("{} must be an integer, got {}", what, got(node, text)),
          fmt::format("write a whole number, e.g. {}: {}", what, example));
   }
-  if (value < min || value > max) {
-    fail(node, fmt::format("{} must be between {} and {}, got {}", what, min, max, value),
+  if (*value < static_cast<double>(min) || *value > static_cast<double>(max)) {
+    fail(node, fmt::format("{} must be between {} and {}, got {}", what, min, max, text),
          fmt::format("e.g. {}: {}", what, example));
   }
-  return {value, node.where};
+  return {static_cast<int64_t>(*value), node.where};
 }
 
 Located<int64_t> ValueReader::int_of(const YamlNode& node, const std::string& what,
@@ -218,23 +251,22 @@ Located<double> ValueReader::number_of(const YamlNode& node, const std::string& 
                                        const std::string& example, bool min_inclusive,
                                        double max) const {
   std::string text = node.is_null() ? std::string() : text_of(node, what);
-  char* end = nullptr;
-  double value = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value)) {
+  std::optional<double> value = read_decimal(text, true);
+  if (!value) {
     fail(node, fmt::format("{} must be a number, got {}", what, got(node, text)),
          fmt::format("e.g. {}: {}", what, example));
   }
-  if (min_inclusive ? value < min : value <= min) {
+  if (min_inclusive ? *value < min : *value <= min) {
     fail(node,
          fmt::format("{} must be {} {}, got {}", what, min_inclusive ? "at least" : "more than",
                      min, text),
          fmt::format("e.g. {}: {}", what, example));
   }
-  if (value > max) {
+  if (*value > max) {
     fail(node, fmt::format("{} must be at most {}, got {}", what, max, text),
          fmt::format("e.g. {}: {}", what, example));
   }
-  return {value, node.where};
+  return {*value, node.where};
 }
 
 Located<double> ValueReader::number_of(const YamlNode& node, const std::string& what,
@@ -246,9 +278,10 @@ Located<double> ValueReader::number_of(const YamlNode& node, const std::string& 
 
 Located<int64_t> ValueReader::size_of(const YamlNode& node, const std::string& what,
                                       const SpecKey& key) const {
+  assert(key.range && key.range->max);
   const std::string example(key.example);
   std::string text = node.is_null() ? std::string() : text_of(node, what);
-  std::optional<int64_t> bytes = parse_size(text);
+  std::optional<double> bytes = read_size(text);
   if (!bytes) {
     fail(node, fmt::format("{} must be a size, got {}", what, got(node, text)),
          fmt::format("write bytes or a number with a unit (k, m, g, t), e.g. {}: {}", what,
@@ -258,7 +291,13 @@ Located<int64_t> ValueReader::size_of(const YamlNode& node, const std::string& w
     fail(node, fmt::format("{} must be more than 0, got \"{}\"", what, text),
          fmt::format("e.g. {}: {}", what, example));
   }
-  return {*bytes, node.where};
+  if (*bytes > *key.range->max) {
+    fail(node,
+         fmt::format("{} must be at most {}, got \"{}\"", what,
+                     format_size(static_cast<int64_t>(*key.range->max)), text),
+         fmt::format("e.g. {}: {}", what, example));
+  }
+  return {static_cast<int64_t>(std::llround(*bytes)), node.where};
 }
 
 bool ValueReader::bool_of(const YamlNode& node, const std::string& what) const {

@@ -72,6 +72,8 @@ class ValueReader {
   void refuse_repeated_key(std::set<std::string>& seen, const YamlNode& key,
                            const std::string& what) const;
   void warn_unset(const YamlNode& node, const std::vector<std::string>& unset) const;
+  /// Refuses a NUL byte and bytes that are not UTF-8 in `value`, read from `node`.
+  void check_bytes(const YamlNode& node, const std::string& what, const std::string& value) const;
 
   std::string m_file;
   VariableLookup m_lookup;

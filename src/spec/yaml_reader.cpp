@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <raylaunch/base/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -15,33 +17,7 @@ namespace raylaunch {
 
 namespace {
 
-// No value in a spec is anywhere near this long; refusing longer ones keeps
-// every later check (std::regex recurses per character) cheap and safe.
-constexpr size_t k_max_scalar = 4096;
 constexpr size_t k_max_key = 256;
-
-// The offset of the first byte that is not part of well-formed UTF-8, or npos.
-size_t first_invalid_utf8(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t length = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xe  ? 3
-                    : (c >> 3) == 0x1e ? 4
-                                       : 0;
-    if (length == 0 || i + length > text.size() || (length == 2 && c < 0xc2)) {
-      return i;
-    }
-    for (size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
-        return i;
-      }
-    }
-    i += length;
-  }
-  return std::string::npos;
-}
 
 class YamlReader {
  public:
@@ -61,13 +37,14 @@ class YamlReader {
                                   static_cast<unsigned char>(m_source[bad])),
                       "save the file as UTF-8", location_of(bad));
     }
-    YAML::Node root;
+    std::vector<YAML::Node> documents;
     try {
-      root = YAML::Load(m_source);
+      documents = YAML::LoadAll(m_source);
     } catch (const YAML::ParserException& e) {
       throw syntax_error(e);
     }
-    YamlNode tree = convert(root);
+    check_one_document(documents);
+    YamlNode tree = convert(documents.empty() ? YAML::Node() : documents.front());
     check_lengths(tree);
     return tree;
   }
@@ -163,6 +140,36 @@ class YamlReader {
     return false;
   }
 
+  // yaml-cpp reads only the first document of a file and drops the rest
+  // unsaid; a spec is one document, so a second one with anything in it is
+  // refused at its "---" (or at its first value, after a "..." end marker).
+  void check_one_document(const std::vector<YAML::Node>& documents) const {
+    for (size_t i = 1; i < documents.size(); ++i) {
+      if (documents[i].IsNull()) {
+        continue;
+      }
+      SourceLocation where = at(documents[i]);
+      auto offset = [&](const YAML::Node& node) {
+        return std::min(static_cast<size_t>(std::max(node.Mark().pos, 0)), m_source.size());
+      };
+      size_t floor = offset(documents[i - 1]);  // the "---" is after the document before
+      for (size_t line = m_source.rfind('\n', offset(documents[i]));
+           line != std::string::npos && line >= floor; line = m_source.rfind('\n', line - 1)) {
+        if (m_source.compare(line + 1, 3, "---") == 0) {
+          where = location_of(line + 1);
+          break;
+        }
+        if (line == 0) {
+          break;
+        }
+      }
+      throw SpecError("the spec holds a second YAML document",
+                      "raylaunch reads one document a file; remove this \"---\" and what follows "
+                      "it, or merge it into the first",
+                      where);
+    }
+  }
+
   // yaml-cpp reports an unclosed `{` or `[` where it gave up looking, at the
   // end; the mistake is the bracket, so find it. Tabs get their own words.
   SpecError syntax_error(const YAML::ParserException& e) const {
@@ -234,9 +241,9 @@ class YamlReader {
   }
 
   void check_lengths(const YamlNode& node) const {
-    if (node.is_scalar() && node.text.size() > k_max_scalar) {
+    if (node.is_scalar() && node.text.size() > k_max_value_length) {
       throw SpecError(fmt::format("a value of {} characters is longer than the {} allowed",
-                                  node.text.size(), k_max_scalar),
+                                  node.text.size(), k_max_value_length),
                       "shorten it; long data belongs in a file mounted with volumes:", node.where);
     }
     for (const YamlNode& item : node.items) {

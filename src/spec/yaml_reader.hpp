@@ -12,6 +12,11 @@
 
 namespace raylaunch {
 
+/// The longest scalar a spec may hold, as written and after interpolation: no
+/// value is anywhere near it, and every later check (std::regex recurses per
+/// character) stays cheap and safe.
+inline constexpr size_t k_max_value_length = 4096;
+
 struct YamlEntry;
 
 /// One node of the spec as YAML read it, before interpolation. An alias is a

@@ -239,6 +239,104 @@ hint: remove it (rm $work/lock-ours/msglock.lock); raylaunch makes the lock file
   "$raylaunch" down -p msglock --docker ./fake-docker
 if [[ ! -s lock.log && ! -e lock-target/x ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL a refused lock ran docker or made a file:\n%s\n' "$(cat lock.log)"; fi
 
+# Issue 15: loose input made strict. The spec on stdin, as with `docker compose -f -`:
+# messages name <stdin>, relative paths are the current folder's.
+printf 'name: demo\nimage: ray:1\nhead:\n  volumes: ["./logs:/tmp/ray"]\n' >stdin-good.yml
+expect stdin-spec 0 '' -- "$raylaunch" config -f - --format json <stdin-good.yml
+if grep -qF "\"source\": \"$work/logs\"" <<<"$LAST_OUT"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL -f - did not resolve ./logs from here"; fi
+printf 'name: demo\nimage: "repo:"\n' >stdin-bad.yml
+expect stdin-error 2 '<stdin>:2:8: error: invalid image reference "repo:"
+    2 | image: "repo:"
+      |        ^
+hint: write [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]: PATH is lowercase letters and digits with ".", "_", "__" or "-" between them and "/" between parts, at most 255 characters with HOST; TAG is at most 128 letters, digits, "_", "." and "-", not starting with "." or "-"; e.g. rayproject/ray:2.52.1' -- "$raylaunch" config -f - <stdin-bad.yml
+expect empty-file-flag 2 'raylaunch: error: --file is empty
+hint: give the spec'"'"'s path, or - to read it from stdin' -- "$raylaunch" config -f ''
+expect empty-project-flag 2 'raylaunch: error: --project-name is empty
+hint: give the project'"'"'s name, e.g. -p my-cluster' -- "$raylaunch" down -p ''
+mkdir -p specs
+expect spec-is-a-folder 2 'raylaunch: error: cannot read spec "specs": is a directory
+hint: pass the spec file in it, e.g. -f specs/raylaunch.yml' -- "$raylaunch" config -f specs
+
+# .env beside the spec: a byte order mark is no part of the first name; a
+# .env that cannot be read is an error, not a file of no variables.
+mkdir -p bom envdir
+printf '\xef\xbb\xbfTAG=2.52.1\n' >bom/.env
+printf 'name: demo\nimage: ray:${TAG:?set TAG}\n' | tee bom/c.yml envdir/c.yml >/dev/null
+expect dotenv-bom 0 '' -- "$raylaunch" config -f bom/c.yml --format json
+if grep -qF '"image": "ray:2.52.1"' <<<"$LAST_OUT"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL the BOM hid TAG"; fi
+mkdir -p envdir/.env
+expect dotenv-folder 2 'raylaunch: error: cannot read "envdir/.env": is a directory
+hint: raylaunch reads KEY=VALUE lines from the file .env beside the spec; fix or remove it' -- \
+  "$raylaunch" config -f envdir/c.yml
+mkdir -p locked
+cp bom/c.yml locked/c.yml
+echo TAG=1 >locked/.env
+chmod 000 locked/.env
+as_user=()
+if [[ $(id -u) == 0 ]]; then
+  # root reads any file: run as nobody (setpriv changes no file under /etc).
+  chmod 755 "$work" locked
+  command -v setpriv >/dev/null && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+if [[ $(id -u) != 0 || ${#as_user[@]} -gt 0 ]]; then
+  expect dotenv-unreadable 2 'raylaunch: error: cannot read "locked/.env": permission denied
+hint: raylaunch reads KEY=VALUE lines from the file .env beside the spec; fix or remove it' -- \
+    "${as_user[@]}" "$raylaunch" config -f locked/c.yml
+else
+  echo "SKIP dotenv-unreadable: root without setpriv reads every file"
+fi
+
+# Numbers on the command line follow the spec's rule, within a range.
+expect timeout-negative 2 'raylaunch: error: --timeout: must be a whole number from 1 to 86400, got "-5"
+hint: see raylaunch up --help' -- "$raylaunch" up --timeout -5
+expect down-timeout-negative 2 'raylaunch: error: --timeout: must be a whole number from 0 to 3600, got "-1"
+hint: see raylaunch down --help' -- "$raylaunch" down -p demo -t -1
+expect lock-timeout-hex 2 'raylaunch: error: --lock-timeout: must be a whole number from 0 to 86400, got "0x10"
+hint: see raylaunch down --help' -- "$raylaunch" down -p demo --lock-timeout 0x10
+expect parallel-overflow 2 'raylaunch: error: --parallel: must be a whole number from 1 to 64, got "99999999999999999999"
+hint: see raylaunch run --help' -- "$raylaunch" run --parallel 99999999999999999999 -- python job.py
+expect tail-negative 2 'raylaunch: error: --tail: must be a whole number of lines or all, got "-5"
+hint: see raylaunch logs --help' -- "$raylaunch" logs head -p demo --tail -5
+expect entrypoint-cpus-inf 2 'raylaunch: error: --entrypoint-num-cpus: must be a number from 0 to 100000, got "inf"
+hint: see raylaunch submit --help' -- "$raylaunch" submit --entrypoint-num-cpus inf -- python job.py
+expect init-workers-past-cap 2 'raylaunch: error: --workers: must be a whole number from 0 to 9999, got "10000"
+hint: see raylaunch init --help' -- "$raylaunch" init --workers 10000
+
+# A full disk on stdout is an error, not a silent success.
+expect stdout-full 1 'raylaunch: error: cannot write the output: No space left on device
+hint: stdout goes to a full disk or a closed pipe; send it elsewhere' -- \
+  sh -c '"$1" config -f "$2" >/dev/full' sh "$raylaunch" "$root/examples/quickstart.yml"
+expect help-stdout-full 1 'raylaunch: error: cannot write the output: No space left on device
+hint: stdout goes to a full disk or a closed pipe; send it elsewhere' -- \
+  sh -c '"$1" --help >/dev/full' sh "$raylaunch"
+
+# down and exec need only the project's name: a variable the rest of the spec
+# wants is a warning for them; a name that cannot be read says to pass -p.
+printf 'name: demo\nimage: ${RAYLAUNCH_TEST_IMAGE:?set RAYLAUNCH_TEST_IMAGE}\n' >day2.yml
+: >"$work/day2.log"
+FAKE_DOCKER_LOG="$work/day2.log" expect down-despite-unset 0 'day2.yml:2:8: warning: image: required variable RAYLAUNCH_TEST_IMAGE is missing a value: set RAYLAUNCH_TEST_IMAGE
+    2 | image: ${RAYLAUNCH_TEST_IMAGE:?set RAYLAUNCH_TEST_IMAGE}
+      |        ^
+hint: set RAYLAUNCH_TEST_IMAGE in the environment or in the .env file beside the spec; down needs only the project'"'"'s name and goes on
+nothing to remove for project "demo"' -- "$raylaunch" down -f day2.yml --docker ./fake-docker
+FAKE_DOCKER_LOG="$work/day2.log" expect exec-despite-unset 0 'day2.yml:2:8: warning: image: required variable RAYLAUNCH_TEST_IMAGE is missing a value: set RAYLAUNCH_TEST_IMAGE
+    2 | image: ${RAYLAUNCH_TEST_IMAGE:?set RAYLAUNCH_TEST_IMAGE}
+      |        ^
+hint: set RAYLAUNCH_TEST_IMAGE in the environment or in the .env file beside the spec; exec needs only the project'"'"'s name and goes on' -- \
+  "$raylaunch" exec head -f day2.yml --docker ./fake-docker -- true </dev/null
+if [[ $(tail -1 day2.log) == 'exec --interactive demo-head true' ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL exec despite unset:\n%s\n' "$(cat day2.log)"; fi
+expect up-still-errs 2 'day2.yml:2:8: error: image: required variable RAYLAUNCH_TEST_IMAGE is missing a value: set RAYLAUNCH_TEST_IMAGE
+    2 | image: ${RAYLAUNCH_TEST_IMAGE:?set RAYLAUNCH_TEST_IMAGE}
+      |        ^
+hint: set RAYLAUNCH_TEST_IMAGE in the environment or in the .env file beside the spec' -- \
+  "$raylaunch" up -f day2.yml --docker ./fake-docker
+printf 'name: ${RAYLAUNCH_TEST_PROJECT:?}\nimage: ray:1\n' >noname.yml
+expect down-needs-p 2 'noname.yml:1:7: error: name: required variable RAYLAUNCH_TEST_PROJECT is missing a value
+    1 | name: ${RAYLAUNCH_TEST_PROJECT:?}
+      |       ^
+hint: set RAYLAUNCH_TEST_PROJECT in the environment or in the .env file beside the spec; or pass -p NAME: down needs only the project'"'"'s name' -- \
+  "$raylaunch" down -f noname.yml --docker ./fake-docker
+
 # Each command's --help ends with an example, then the rule for global options.
 # shellcheck disable=SC2016  # the backquotes are text
 rule='Global options go before or after the command: `raylaunch -f x.yml -p demo up`

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <raylaunch/spec/interpolate.hpp>
+#include <raylaunch/spec/numbers.hpp>
 
+#include <limits>
 #include <map>
+#include <string>
 
 namespace raylaunch {
 namespace {
@@ -61,18 +64,44 @@ TEST(EnvFile, ParsesLinesQuotesAndComments) {
 }
 
 TEST(Size, ParsesDockerUnits) {
-  EXPECT_EQ(parse_size("512m"), 512LL * 1024 * 1024);
-  EXPECT_EQ(parse_size("8g"), 8LL * 1024 * 1024 * 1024);
-  EXPECT_EQ(parse_size("1.5GiB"), 1536LL * 1024 * 1024);
-  EXPECT_EQ(parse_size("2GB"), 2LL * 1024 * 1024 * 1024);
-  EXPECT_EQ(parse_size("1024"), 1024);
-  EXPECT_EQ(parse_size("10k"), 10240);
-  EXPECT_EQ(parse_size("lots"), std::nullopt);
-  EXPECT_EQ(parse_size("5x"), std::nullopt);
-  EXPECT_EQ(parse_size("1.2.3g"), std::nullopt);
+  EXPECT_EQ(read_size("512m"), 512.0 * 1024 * 1024);
+  EXPECT_EQ(read_size("8g"), 8.0 * 1024 * 1024 * 1024);
+  EXPECT_EQ(read_size("1.5GiB"), 1536.0 * 1024 * 1024);
+  EXPECT_EQ(read_size("2GB"), 2.0 * 1024 * 1024 * 1024);
+  EXPECT_EQ(read_size("1024"), 1024);
+  EXPECT_EQ(read_size("10k"), 10240);
+  EXPECT_EQ(read_size("-1g"), -1.0 * 1024 * 1024 * 1024);  // a size, out of every range
+  EXPECT_EQ(read_size("lots"), std::nullopt);
+  EXPECT_EQ(read_size("5x"), std::nullopt);
+  EXPECT_EQ(read_size("1.2.3g"), std::nullopt);
+  EXPECT_EQ(read_size(" 8g"), std::nullopt);
+  EXPECT_EQ(read_size("8 g"), std::nullopt);
+  EXPECT_EQ(read_size("0x10"), std::nullopt);
   EXPECT_EQ(format_size(8LL * 1024 * 1024 * 1024), "8g");
   EXPECT_EQ(format_size(1536LL * 1024 * 1024), "1536m");
   EXPECT_EQ(format_size(1000), "1000b");
+}
+
+// The one rule for numbers: decimal digits, an optional "-", a fraction only
+// where one is allowed, nothing around them.
+TEST(Numbers, ReadOnlyDecimalDigits) {
+  EXPECT_EQ(read_decimal("42", false), 42);
+  EXPECT_EQ(read_decimal("-7", false), -7);
+  EXPECT_EQ(read_decimal("007", false), 7);
+  EXPECT_EQ(read_decimal("2.5", true), 2.5);
+  for (const char* text :
+       {"", "-", "+5", " 5", "5 ", "0x10", "1e3", "1_000", "5.", ".5", "inf", "nan", "1,5"}) {
+    EXPECT_EQ(read_decimal(text, true), std::nullopt) << text;
+  }
+  EXPECT_EQ(read_decimal("2.5", false), std::nullopt);
+  EXPECT_EQ(read_decimal(std::string(400, '9'), false), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(read_decimal("-" + std::string(400, '9'), true),
+            -std::numeric_limits<double>::infinity());
+}
+
+TEST(EnvFile, SkipsAByteOrderMark) {
+  EXPECT_EQ(parse_env_file("\xEF\xBB\xBFTAG=2.52.1\n"),
+            (std::map<std::string, std::string>{{"TAG", "2.52.1"}}));
 }
 
 }  // namespace

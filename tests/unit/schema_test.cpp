@@ -53,7 +53,7 @@ TEST(SchemaTest, AFewKeysByHand) {
   const json& workers = s.at("definitions").at("workers").at("properties");
   EXPECT_EQ(workers.at("replicas").at("type"), "integer");
   EXPECT_EQ(workers.at("replicas").at("minimum"), 0);
-  EXPECT_EQ(workers.at("replicas").at("maximum"), 100000);
+  EXPECT_EQ(workers.at("replicas").at("maximum"), 9999);
   EXPECT_TRUE(workers.contains("num_cpus"));  // a node key, inherited
   EXPECT_FALSE(workers.contains("replics"));
   EXPECT_EQ(workers.at("pull").at("enum"), json({"missing", "always", "never", "ship"}));

@@ -86,7 +86,10 @@ workers:
             "cluster.yml:2:8: error: invalid image reference \"bad!******\"\n"
             "    2 | image: \"bad!${SECRET}\"\n"
             "      |        ^\n"
-            "hint: write a reference such as rayproject/ray:2.52.1\n");
+            "hint: write [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]: PATH is lowercase letters and digits "
+            "with \".\", \"_\", \"__\" or \"-\" between them and \"/\" between parts, at most 255 "
+            "characters with HOST; TAG is at most 128 letters, digits, \"_\", \".\" and \"-\", not "
+            "starting with \".\" or \"-\"; e.g. rayproject/ray:2.52.1\n");
   EXPECT_EQ(redact("passed-through-key plain-but-named-key"), "****** plain-but-named-key");
 }
 

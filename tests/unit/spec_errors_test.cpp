@@ -174,10 +174,11 @@ TEST(SpecErrors, HostPortsPastTheEnd) {
 }
 
 // Found by the fuzzer: invalid UTF-8 used to reach the JSON writer and throw.
+// The byte is shown escaped, as every byte that is no text.
 TEST(SpecErrors, NotUtf8) {
   EXPECT_EQ(error_of("name: demo\nimage: ray:1\nhead:\n  env: {X: \"a\xff\"}\n"),
             "cluster.yml:4:14: error: the spec is not valid UTF-8 (byte 0xFF)\n"
-            "    4 |   env: {X: \"a\xff\"}\n"
+            "    4 |   env: {X: \"a\\xFF\"}\n"
             "      |              ^\n"
             "hint: save the file as UTF-8\n");
 }

@@ -26,7 +26,7 @@ TEST(SpecLoader, ProjectNameFlagWins) {
 
 TEST(SpecLoader, WarnsAboutUnsetVariables) {
   LoadResult result =
-      load_spec_from_string("name: demo\nimage: ray:${TAG}\n", "c.yml", test::options_with());
+      load_spec_from_string("name: demo\nimage: ray${TAG}\n", "c.yml", test::options_with());
   ASSERT_EQ(result.warnings.size(), 1u);
   EXPECT_EQ(result.warnings[0].message, "variable TAG is not set, using an empty string");
 }

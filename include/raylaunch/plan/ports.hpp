@@ -2,6 +2,7 @@
 
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/plan/planner.hpp>
+#include <raylaunch/plan/resolve.hpp>
 #include <raylaunch/spec/model.hpp>
 
 #include <cstddef>
@@ -15,6 +16,10 @@ namespace raylaunch {
 /// Throws SpecError when two of the head's published ports are one number.
 /// Returns the warning for a `bind: 0.0.0.0` written in the spec, if any.
 std::optional<Diagnostic> check_head_ports(const ClusterSpec& spec);
+
+/// Throws SpecError at a `ray_args` option of `node` that sets the same port
+/// as another of its options, or, for the head, as one of the head's ports.
+void check_ray_arg_ports(const ClusterSpec& spec, const ResolvedNode& node, bool is_head);
 
 /// Where ports are pinned (host networking, or across hosts), throws
 /// SpecError unless the blocks of pinned ports of `nodes` nodes on one host

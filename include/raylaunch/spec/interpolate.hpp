@@ -24,20 +24,18 @@ struct InterpolationFailure {
 /// `${VAR-default}`, `${VAR:?message}`, `${VAR?message}`, `${VAR:+alt}`,
 /// `${VAR+alt}` and `$$` for a literal `$`. Defaults may nest. An unset variable
 /// without a default expands to "" and its name is added to `unset` (compose
-/// warns about it). Throws InterpolationFailure on a malformed template or a
-/// required variable that is missing.
+/// warns about it). Throws InterpolationFailure on a malformed template, a
+/// required variable that is missing, or a result longer than `max_size`
+/// (offset: the `$` that made it so).
 std::string interpolate(std::string_view text, const VariableLookup& lookup,
-                        std::vector<std::string>* unset = nullptr);
+                        std::vector<std::string>* unset = nullptr,
+                        size_t max_size = std::string::npos);
 
 /// Reads a `.env` file's text: `KEY=VALUE` lines, `#` comments, an optional
-/// `export ` prefix, single or double quotes around the value. Throws
-/// InterpolationFailure (offset = byte of the bad line) on a line without `=`.
+/// `export ` prefix, single or double quotes around the value; a UTF-8 byte
+/// order mark at the start is skipped. Throws InterpolationFailure (offset =
+/// byte of the bad line) on a line without `=`.
 std::map<std::string, std::string> parse_env_file(std::string_view text);
-
-/// Parses a size as Docker does (`512m`, `8g`, `1.5GiB`, `1024`): the units
-/// b, k, m, g, t with optional `b`/`ib` are all powers of 1024. nullopt when
-/// the text is not a size.
-std::optional<int64_t> parse_size(std::string_view text);
 
 /// Formats bytes the short way Docker accepts back (`8g`, `1536m`, `123b`).
 std::string format_size(int64_t bytes);

@@ -5,12 +5,29 @@
 // from it, so a JSON schema, shell completion and docs/spec-reference.md can
 // be generated from (or checked against) what the loader really accepts.
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace raylaunch {
+
+/// The most nodes a cluster may have, the head included: far more than one
+/// Docker host runs, and few enough that a spec is read and planned in well
+/// under a second however it is written.
+inline constexpr int64_t k_max_nodes = 10000;
+
+/// The most env entries a node may have, its own and those from `defaults`
+/// (a name in both counts once).
+inline constexpr size_t k_max_env_entries = 1000;
+
+/// The most bytes of env a node may have, NAME=VALUE for every entry, its own
+/// and those from `defaults`: docker run takes the env in its arguments,
+/// which the kernel caps (2 MiB with the usual 8 MiB stack), and a spec
+/// multiplies it by up to 10,000 nodes.
+inline constexpr size_t k_max_env_bytes = 65536;
 
 /// The mappings of a spec, each with a fixed set of keys.
 enum class KeySection {

@@ -4,6 +4,7 @@
 #include <raylaunch/spec/model.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,9 +30,32 @@ struct LoadResult {
   std::vector<Diagnostic> warnings;
 };
 
-/// Reads and validates the spec at `path`. Throws SpecError pointing at the
-/// YAML (`file:line:column`) for anything wrong; UsageError for a bad `-p`.
+/// What messages call a spec read from standard input.
+inline constexpr const char* k_stdin_name = "<stdin>";
+
+/// Reads and validates the spec at `path` ("-": standard input, named
+/// `<stdin>`, its folder the current one). Throws SpecError pointing at the
+/// YAML (`file:line:column`) for anything wrong, and for a `.env` beside it
+/// that cannot be read; UsageError for a bad `-p` or a spec that cannot be
+/// read (missing, a folder, larger than 16 MiB).
 LoadResult load_spec(const std::string& path, const LoadOptions& options);
+
+/// Only the project's name from the spec at `path`, for the commands that
+/// need nothing else: `-p`, else `name:`, else the folder's name. Throws as
+/// load_spec does, but only for the file, its YAML and the name.
+std::string load_project_name(const std::string& path, const LoadOptions& options);
+
+/// The text of the spec at `path` ("-": standard input, read once: later
+/// calls return the same text). Throws UsageError as load_spec does.
+std::string read_spec_text(const std::string& path);
+
+/// Keeps `text` as the source of `file`, the name messages give a spec, so a
+/// message can quote its lines without reading the file again (and a spec
+/// from standard input can be quoted at all).
+void remember_source(const std::string& file, const std::string& text);
+
+/// The text remembered for `file`; nullptr when there is none.
+std::shared_ptr<const std::string> remembered_source(const std::string& file);
 
 /// The same for text already in memory; `file` names it in messages and
 /// `spec_dir` anchors relative volume paths.

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace raylaunch {
@@ -31,6 +32,11 @@ struct RestartPolicy {
   Kind kind = Kind::unless_stopped;
   int max_retries = 0;
 };
+
+/// What a volume's source may hold to differ per container; the planner
+/// expands them: the container's name, its group (`head` for the head) and
+/// its replica number.
+inline constexpr std::string_view k_volume_placeholders[] = {"{name}", "{group}", "{replica}"};
 
 /// One `volumes:` entry, compose's short syntax `source:target[:ro|rw]`.
 struct VolumeSpec {

@@ -7,8 +7,9 @@
 
 namespace raylaunch {
 
-/// How a `ray start` option takes its value (../shared/reference/ray-start-flags.tsv).
-enum class RayFlagKind { value, flag, boolean };
+/// How a `ray start` option takes its value (../shared/reference/ray-start-flags.tsv):
+/// any text, one port number (0: Ray picks one), nothing (a flag), or true/false.
+enum class RayFlagKind { value, port, flag, boolean };
 
 struct RayFlag {
   std::string_view name;  // without the leading dashes
