@@ -4,6 +4,7 @@
 // nodes in order; each kind of decision has a file of its own beside it.
 #include <raylaunch/plan/planner.hpp>
 
+#include <raylaunch/plan/budget.hpp>
 #include <raylaunch/plan/config_hash.hpp>
 #include <raylaunch/plan/gpus.hpp>
 #include <raylaunch/plan/placement.hpp>
@@ -163,6 +164,7 @@ class Planner {
     if (std::optional<Diagnostic> warning = check_head_ports(m_spec)) {
       m_warnings.push_back(std::move(*warning));
     }
+    check_plan_budget(m_spec);
     size_t total = 0;
     for (const auto& [host, nodes] : Placer::nodes_per_host(m_spec)) {
       total += nodes;
