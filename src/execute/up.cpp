@@ -97,6 +97,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   std::vector<Action> actions = reconcile(plan, seen.state);
   log_decisions(actions, seen.state);
   check_host_ports(actions, options);
+  check_names_and_sizes(plan, actions);
   prepare_host_folders(actions, seen, options);
   create_networks_and_volumes(plan, actions);
   apply_containers(plan, actions, options);

@@ -54,17 +54,13 @@ conflict)
   docker run -d --name "$p-cpu-1" "$STANDIN_IMAGE" sleep 300 >/dev/null
   # It has no label, so lib.sh's cleanup would not find it.
   trap 'docker rm -f "$p-cpu-1" >/dev/null 2>&1; cleanup' EXIT
-  check "a plain container's name: whole stderr" "1
- Network ${p}_net  Creating
- Network ${p}_net  Created
- Container $p-head  Creating
- Container $p-head  Started
- Container $p-cpu-1  Creating
- Container $p-cpu-1  Error  docker run: Error response from daemon: Conflict. The container name \"/$p-cpu-1\" is already in use by container \"ID\". You have to remove (or rename) that container to be able to reuse that name.
-raylaunch: error: cannot start $p-cpu-1: docker run: Error response from daemon: Conflict. The container name \"/$p-cpu-1\" is already in use by container \"ID\". You have to remove (or rename) that container to be able to reuse that name.
-hint: container ID is not raylaunch's (it has no io.raylaunch.project label), so raylaunch leaves it alone: remove or rename it (\`docker rm -f ID\`), or give this project another name with -p" \
+  # up sees it before creating anything (preflight), and says whose it is.
+  check "a plain container's name: refused before anything is made" "1
+raylaunch: error: the name $p-cpu-1 is taken by container ID, which is not raylaunch's
+hint: raylaunch never touches a container without its project label: remove or rename it (docker rm -f ID), or give this project another name with -p" \
     "$(up_err c.yml)"
   check "the other container is untouched" "running" "$(docker inspect -f '{{.State.Status}}' "$p-cpu-1")"
+  check "nothing of the project was made" "" "$(containers_of "$p")$(networks_of "$p")"
   docker rm -f "$p-cpu-1" >/dev/null
   # Two projects whose names overlap: msg...-ov with group a-b and
   # msg...-ov-a with group b both name a container msg...-ov-a-b-1.
@@ -75,16 +71,19 @@ hint: container ID is not raylaunch's (it has no io.raylaunch.project label), so
   check "the first project is up" "$ova-b-1 running
 $ova-head running" "$(containers_of "$ova")"
   spec b.yml "$ov" 18520 a-b 1
-  check "another project's container: named with its project" "1
- Network ${ov}_net  Creating
- Network ${ov}_net  Created
- Container $ov-head  Creating
- Container $ov-head  Started
- Container $ov-a-b-1  Creating
- Container $ov-a-b-1  Error  docker run: Error response from daemon: Conflict. The container name \"/$ov-a-b-1\" is already in use by container \"ID\". You have to remove (or rename) that container to be able to reuse that name.
-raylaunch: error: cannot start $ov-a-b-1: docker run: Error response from daemon: Conflict. The container name \"/$ov-a-b-1\" is already in use by container \"ID\". You have to remove (or rename) that container to be able to reuse that name.
-hint: container ID belongs to raylaunch project \"$ova\", whose names overlap this one's: take it down (\`raylaunch down -p $ova\`), or give this project another name with -p" \
+  check "another project's container: refused with both projects' names" "1
+raylaunch: error: the name $ov-a-b-1 is taken by container ID of raylaunch project \"$ova\"
+hint: the names of projects \"$ov\" and \"$ova\" overlap (containers are named <project>-<group>-<replica>): take \"$ova\" down (raylaunch down -p $ova), or give this project another name with -p" \
     "$(up_err b.yml)"
+  check "nothing of the second project was made" "" "$(containers_of "$ov")$(networks_of "$ov")"
+  # A node that asks for more than the machine has is refused up front too.
+  msg_project big; big=$P
+  spec big.yml "$big" 18530 cpu 1
+  sed -i 's/^    num_cpus: 1$/    num_cpus: 1\n    cpus: 4096\n    memory: 1000t/' big.yml
+  check "more CPUs than the engine has: refused before anything is made" "1
+raylaunch: error: $big-cpu-1 asks for cpus: 4096, but the engine at unix:///var/run/docker.sock has $(docker info -f '{{.NCPU}}') CPUs
+hint: lower cpus: Docker refuses a limit above the machine's CPUs" "$(up_err big.yml)"
+  check "nothing of it was made" "" "$(containers_of "$big")$(networks_of "$big")"
   ;;
 
 refused)

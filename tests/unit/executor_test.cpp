@@ -55,12 +55,16 @@ TEST(Executor, UpOnAnEmptyEngineCreatesNetworkHeadThenWorkers) {
                                        {"docker", "ps", "-a", "--no-trunc", "--filter",
                                         "label=io.raylaunch.project=demo", "--format",
                                         ps_args("demo").back()}}));
-  std::vector<Argv> expected = {DockerEndpoint{}.argv(network_create_args(plan.network))};
+  // Preflight: who holds the names about to be used (by name, whoever made them).
+  std::vector<Argv> expected = {
+      {"docker", "ps", "-a", "--no-trunc", "--filter", "name=^demo-", "--format",
+       "{{.ID}}\t{{.Names}}\t{{.Label \"io.raylaunch.project\"}}"},
+      DockerEndpoint{}.argv(network_create_args(plan.network))};
   for (const PlannedContainer& c : plan.containers) {
     expected.push_back(DockerEndpoint{}.argv(run_args(plan, c)));
   }
   EXPECT_EQ(f.after_probes(), expected);
-  EXPECT_EQ(f.executor.commands_run(), 7);
+  EXPECT_EQ(f.executor.commands_run(), 8);
   EXPECT_EQ(f.out.str(),
             "Ray cluster \"demo\": 3 containers running (not waiting for Ray)\n"
             "  dashboard    http://127.0.0.1:8265\n"

@@ -75,6 +75,19 @@ struct ImageFacts {
   std::map<std::string, std::string> users;
 };
 
+/// A container whose name starts with a project's prefix, whoever made it.
+struct NamedContainer {
+  std::string id;
+  std::string name;
+  std::string project;  // its io.raylaunch.project label; "" when it has none
+};
+
+/// What the engine's machine has (`docker info`); 0 when it does not say.
+struct EngineSize {
+  int cpus = 0;
+  int64_t memory = 0;  // bytes
+};
+
 /// The uid and gid an image's containers run as, or docker's words on why not.
 struct UserLookup {
   std::optional<UserIds> ids;
@@ -107,6 +120,11 @@ class DockerEngine {
   /// throwaway container without network (a user name needs the image's
   /// /etc/passwd). Empty `ids` when it cannot run there.
   UserLookup user_ids_of(const std::string& image);
+  /// Every container whose name starts with `prefix`, with or without a
+  /// project label (src/engine/probes.cpp); for preflight only, never acted on.
+  std::vector<NamedContainer> containers_named(const std::string& prefix);
+  /// The engine's CPUs and memory.
+  EngineSize size();
   /// Whether the engine has the NVIDIA runtime that `--gpus` needs.
   bool has_nvidia_runtime();
   /// The container that publishes host port `port`, or "".

@@ -120,6 +120,8 @@ class Executor {
   void pull_image(const std::string& image, const std::string& host, bool absent, bool ship);
   void check_gpu_runtime(const Plan& plan, const UpOptions& options);
   void check_host_ports(const std::vector<Action>& actions, const UpOptions& options);
+  // src/execute/preflight.cpp: names held outside the project, CPUs and memory.
+  void check_names_and_sizes(const Plan& plan, const std::vector<Action>& actions);
   // src/execute/host_folders.cpp; `users` is each image's Config.User.
   void prepare_host_folders(const std::vector<Action>& actions, const Observation& seen,
                             const UpOptions& options);

@@ -1,0 +1,48 @@
+// Look-ups `up` makes before it creates anything: who holds the names it is
+// about to use, and how big the engine's machine is. They only read.
+#include <raylaunch/engine/docker_engine.hpp>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace raylaunch {
+
+namespace {
+
+// As the engine's other look-ups: bounded by RAYLAUNCH_ENGINE_TIMEOUT.
+std::chrono::milliseconds quick_timeout() {
+  const char* seconds = std::getenv("RAYLAUNCH_ENGINE_TIMEOUT");
+  int value = seconds != nullptr ? std::atoi(seconds) : 0;
+  return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
+}
+
+}  // namespace
+
+std::vector<NamedContainer> DockerEngine::containers_named(const std::string& prefix) {
+  CommandResult ps = docker({"ps", "-a", "--no-trunc", "--filter", "name=^" + prefix, "--format",
+                             "{{.ID}}\t{{.Names}}\t{{.Label \"io.raylaunch.project\"}}"},
+                            quick_timeout());
+  std::vector<NamedContainer> found;
+  std::istringstream lines(ps.exit_code == 0 ? ps.out : "");
+  for (std::string line; std::getline(lines, line);) {
+    size_t first = line.find('\t');
+    size_t second = first == std::string::npos ? first : line.find('\t', first + 1);
+    if (second != std::string::npos) {
+      found.push_back({line.substr(0, first), line.substr(first + 1, second - first - 1),
+                       line.substr(second + 1)});
+    }
+  }
+  return found;
+}
+
+EngineSize DockerEngine::size() {
+  CommandResult info = docker({"info", "--format", "{{.NCPU}}\t{{.MemTotal}}"}, quick_timeout());
+  EngineSize size;
+  if (info.exit_code == 0) {
+    std::istringstream fields(info.out);
+    fields >> size.cpus >> size.memory;
+  }
+  return size;
+}
+
+}  // namespace raylaunch
