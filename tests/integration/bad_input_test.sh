@@ -5,9 +5,11 @@
 #
 # For each NNN-name.yml, `raylaunch config -f NNN-name.yml` is run from that
 # folder (so messages read `NNN-name.yml:4:5: error: ...`) in an empty
-# environment, and must exit 2, print nothing on stdout, and print on stderr
-# exactly the bytes of NNN-name.expected: the location, the source line, the
-# caret and the hint.
+# environment (PATH, and HOME=/nonexistent), and must exit 2, print nothing on
+# stdout, and print on stderr exactly the bytes of NNN-name.expected: the
+# location, the source line, the caret and the hint. The folder's .env, read
+# as the .env beside every spec, holds the variables no environment gives
+# (a value that is no UTF-8, for 322).
 #
 # Then, when a Docker engine answers, `raylaunch up` on a sample of the specs
 # must exit 2 and leave the engine's containers, networks and volumes as they

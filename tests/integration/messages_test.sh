@@ -27,17 +27,15 @@ up_err() {
   sed -E 's/[0-9a-f]{64}/ID/g; s/\b[0-9a-f]{12}\b/ID/g; s/  [0-9.]+s$//' err
 }
 
-# worker_refused DESCRIPTION LINE SAID: c.yml with LINE added to its cpu
-# worker, whose `docker run` docker refuses with SAID while the head runs on.
-worker_refused() {
+# loader_refused DESCRIPTION LINE STDERR: c.yml with LINE added to its cpu
+# worker (line 10 of worker.yml), which the loader refuses before Docker is
+# asked: exit 2, the whole STDERR, and nothing created.
+loader_refused() {
   cp c.yml worker.yml
   printf '%s\n' "$2" >>worker.yml
-  check "$1" "1
- Container $p-head  Running
- Container $p-cpu-1  Creating
- Container $p-cpu-1  Error  docker run: $3
-raylaunch: error: cannot start $p-cpu-1: docker run: $3
-hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err worker.yml)"
+  check "$1: exit 2 and the loader's whole message" "2
+$3" "$(up_err worker.yml)"
+  check "$1: nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
 }
 
 # A head and one cpu worker on host ports from $3.
@@ -87,26 +85,27 @@ hint: lower cpus: Docker refuses a limit above the machine's CPUs" "$(up_err big
   ;;
 
 refused)
-  # Values the loader passes but the docker CLI or the daemon refuses: the
-  # message is theirs, whole, without the usage boilerplate.
+  # A label key with a space, an image with capitals and a volume target of
+  # / once reached Docker, which refused them with the head already started;
+  # the loader refuses them now, before Docker is asked.
   msg_project refused; p=$P
   small_spec c.yml "$p" 18530
-  cp c.yml label.yml
-  printf '    labels: {"bad key": x}\n' >>label.yml
-  check "a label key with a space" "1
- Network ${p}_net  Creating
- Network ${p}_net  Created
- Container $p-head  Creating
- Container $p-head  Started
- Container $p-cpu-1  Creating
- Container $p-cpu-1  Error  docker run: invalid argument \"bad key=x\" for \"-l, --label\" flag: label 'bad key' contains whitespaces
-raylaunch: error: cannot start $p-cpu-1: docker run: invalid argument \"bad key=x\" for \"-l, --label\" flag: label 'bad key' contains whitespaces
-hint: fix the cause and run \`raylaunch up\` again; it converges from here" "$(up_err label.yml)"
-  worker_refused "an image reference with capitals" '    image: Raylaunch/Standin:test' \
-    "invalid reference format: repository name (Standin) must be lowercase"
-  worker_refused "a volume target of /" '    volumes: ["./data:/"]' \
-    "Error response from daemon: invalid volume specification: '$WORK/data:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'"
-  "$RAYLAUNCH" down -p "$p" --progress plain >/dev/null 2>&1
+  loader_refused "a label key with a space" '    labels: {"bad key": x}' \
+    'worker.yml:10:14: error: label "bad key" contains whitespace
+   10 |     labels: {"bad key": x}
+      |              ^
+hint: write the key as one word, e.g. com.example.team'
+  loader_refused "an image reference with capitals" '    image: Raylaunch/Standin:test' \
+    'worker.yml:10:12: error: invalid image reference "Raylaunch/Standin:test"
+   10 |     image: Raylaunch/Standin:test
+      |            ^
+hint: write [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]: PATH is lowercase letters and digits with ".", "_", "__" or "-" between them and "/" between parts, at most 255 characters with HOST; TAG is at most 128 letters, digits, "_", "." and "-", not starting with "." or "-"; e.g. rayproject/ray:2.52.1'
+  loader_refused "a volume target of /" '    volumes: ["./data:/"]' \
+    'worker.yml:10:15: error: volume target "/" would hide the container'"'"'s whole file system
+   10 |     volumes: ["./data:/"]
+      |               ^
+hint: mount on a folder of its own, e.g. - ./data:/data'
+  # What the loader cannot know: the engine's host has no such address.
   sed 's/^  num_cpus: 0$/  num_cpus: 0\n  bind: 10.255.255.1/' c.yml >bind.yml
   check "a bind address the host does not have" "1
  Network ${p}_net  Creating
@@ -123,23 +122,64 @@ $p-head running" "$(containers_of "$p")"
   ;;
 
 big-env)
-  # A 3 MB env value through .env: the kernel refuses docker's argv (E2BIG);
-  # the message names the value by its option, never prints it.
+  # A 3 MB env value through .env once reached docker run and the kernel
+  # refused its argv (E2BIG); the loader caps a value at 4096 characters after
+  # interpolation now, before Docker is asked.
   msg_project bigenv; p=$P
   mkdir big
   small_spec big/c.yml "$p" 18540
   printf '    env: {BIG: "${BIG}"}\n' >>big/c.yml
   { printf 'BIG='; head -c 3000000 /dev/zero | tr '\0' a; echo; } >big/.env
-  check "the value too long for the kernel, by its option" "1
+  check "a 3 MB env value: the loader's whole message" '2
+big/c.yml:10:17: error: env.BIG: interpolation makes the value longer than the 4096 characters allowed
+   10 |     env: {BIG: "${BIG}"}
+      |                 ^
+hint: check the variables used here; long data belongs in a file mounted with volumes:' \
+    "$(up_err big/c.yml)"
+  check "a 3 MB env value: nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
+
+  # What the loader still takes can make too long a command line: labels are
+  # not capped per node, only each value (4096 characters) and the spec (100,000
+  # values, 16 MiB). The kernel takes one argument of at most 32 pages (131072
+  # bytes) and all of them, with the environment, within a quarter of the stack
+  # limit: 2 MiB with `ulimit -s 8192`, set here so the case does not depend on
+  # the machine's stack limit (unlimited would allow 6 MiB). The message names
+  # the longest value by its option, never prints it.
+  a4000=$(head -c 4000 /dev/zero | tr '\0' a)
+  a4096=$(head -c 4096 /dev/zero | tr '\0' a)
+  # 40 ray labels of 4096 characters: ray start's one --labels= argument.
+  cp big/c.yml ray-labels.yml
+  sed -i '$d' ray-labels.yml
+  {
+    echo "    ray_labels:"
+    for i in $(seq -w 1 40); do echo "      r$i: $a4096"; done
+  } >>ray-labels.yml
+  check "ray labels past one argument's limit: named by the option" "1
  Network ${p}_net  Creating
  Network ${p}_net  Created
  Container $p-head  Creating
  Container $p-head  Started
  Container $p-cpu-1  Creating
- Container $p-cpu-1  Error  docker run: the kernel refuses so long a command line (E2BIG): the value of --env BIG is 3000004 bytes, more than the 131072 Linux takes in one value
-raylaunch: error: cannot start $p-cpu-1: docker run: the kernel refuses so long a command line (E2BIG): the value of --env BIG is 3000004 bytes, more than the 131072 Linux takes in one value
-hint: shorten that value; give a node big data in a file through volumes:" "$(up_err big/c.yml)"
+ Container $p-cpu-1  Error  docker run: the kernel refuses so long a command line (E2BIG): the value of --labels is 164048 bytes, more than the 131072 Linux takes in one value
+raylaunch: error: cannot start $p-cpu-1: docker run: the kernel refuses so long a command line (E2BIG): the value of --labels is 164048 bytes, more than the 131072 Linux takes in one value
+hint: shorten that value; give a node big data in a file through volumes:" "$(up_err ray-labels.yml)"
   check "what is left: the network and the head" "${p}_net
+$p-head running" "$(networks_of "$p"; containers_of "$p")"
+  # 600 labels of 4000 characters and one of 4096: 2.4 MB of arguments.
+  cp big/c.yml labels.yml
+  sed -i '$d' labels.yml
+  {
+    echo "    labels:"
+    echo "      big: $a4096"
+    for i in $(seq -w 1 600); do echo "      l$i: $a4000"; done
+  } >>labels.yml
+  check "labels past all arguments' limit: the longest named by its option" "1
+ Container $p-head  Running
+ Container $p-cpu-1  Creating
+ Container $p-cpu-1  Error  docker run: the kernel refuses so long a command line (E2BIG): its arguments and environment are more than Linux takes in all; the longest is the value of --label big (4100 bytes)
+raylaunch: error: cannot start $p-cpu-1: docker run: the kernel refuses so long a command line (E2BIG): its arguments and environment are more than Linux takes in all; the longest is the value of --label big (4100 bytes)
+hint: shorten that value; give a node big data in a file through volumes:" "$(ulimit -s 8192 2>/dev/null; up_err labels.yml)"
+  check "what is left: still the network and the head" "${p}_net
 $p-head running" "$(networks_of "$p"; containers_of "$p")"
   ;;
 

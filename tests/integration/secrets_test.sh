@@ -53,7 +53,7 @@ check "a secret in another field's message (image)" '2
 image.yml:2:8: error: invalid image reference "bad!******"
     2 | image: "bad!${SECRET}"
       |        ^
-hint: write a reference such as rayproject/ray:2.52.1' "$?
+hint: write [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]: PATH is lowercase letters and digits with ".", "_", "__" or "-" between them and "/" between parts, at most 255 characters with HOST; TAG is at most 128 letters, digits, "_", "." and "-", not starting with "." or "-"; e.g. rayproject/ray:2.52.1' "$?
 $(cat out err)"
 
 cat >cpus.yml <<'YAML'
