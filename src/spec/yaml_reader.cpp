@@ -37,6 +37,7 @@ class YamlReader {
                                   static_cast<unsigned char>(m_source[bad])),
                       "save the file as UTF-8", location_of(bad));
     }
+    refuse_leading_comma();
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(m_source);
@@ -50,6 +51,35 @@ class YamlReader {
   }
 
  private:
+  // yaml-cpp 0.7 loops, allocating without bound, on a document whose first
+  // token is a "," (a one-byte spec takes gigabytes; found by the fuzzer), so
+  // that is refused before it is asked.
+  void refuse_leading_comma() const {
+    bool at_start = true;  // the next content line starts a document
+    for (size_t line = 0; line < m_line_starts.size(); ++line) {
+      size_t begin = m_line_starts[line];
+      size_t end = line + 1 < m_line_starts.size() ? m_line_starts[line + 1] : m_source.size();
+      size_t first = m_source.find_first_not_of(" \t\r\n", begin);
+      if (first == std::string::npos || first >= end || m_source[first] == '#') {
+        continue;
+      }
+      if (m_source.compare(first, 3, "---") == 0) {
+        at_start = true;
+        first = m_source.find_first_not_of(" \t\r", first + 3);
+        if (first == std::string::npos || first >= end || m_source[first] == '\n' ||
+            m_source[first] == '#') {
+          continue;
+        }
+      }
+      if (at_start && m_source[first] == ',') {
+        throw SpecError("invalid YAML: \",\" before anything it could separate",
+                        "a comma separates items inside [ ] or { } only; remove it",
+                        location_of(first));
+      }
+      at_start = m_source[first] == '%';  // a directive: the document is still to come
+    }
+  }
+
   // Every empty value asks for a place, so the lines are found once, not by
   // counting newlines each time.
   SourceLocation location_of(size_t pos) const {
