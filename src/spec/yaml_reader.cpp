@@ -52,32 +52,45 @@ class YamlReader {
 
  private:
   // yaml-cpp 0.7 loops, allocating without bound, on a document whose first
-  // token is a "," (a one-byte spec takes gigabytes; found by the fuzzer), so
-  // that is refused before it is asked.
+  // token, after any tags and anchors, is a "," (a one-byte spec takes
+  // gigabytes; found by the fuzzer), so that is refused before it is asked.
   void refuse_leading_comma() const {
-    bool at_start = true;  // the next content line starts a document
-    for (size_t line = 0; line < m_line_starts.size(); ++line) {
-      size_t begin = m_line_starts[line];
-      size_t end = line + 1 < m_line_starts.size() ? m_line_starts[line + 1] : m_source.size();
-      size_t first = m_source.find_first_not_of(" \t\r\n", begin);
-      if (first == std::string::npos || first >= end || m_source[first] == '#') {
-        continue;
+    std::vector<size_t> starts = {0};
+    for (size_t line : m_line_starts) {
+      if (m_source.compare(line, 3, "---") == 0 &&
+          (line + 3 == m_source.size() || std::isspace(static_cast<unsigned char>(m_source[line + 3])))) {
+        starts.push_back(line + 3);
       }
-      if (m_source.compare(first, 3, "---") == 0) {
-        at_start = true;
-        first = m_source.find_first_not_of(" \t\r", first + 3);
-        if (first == std::string::npos || first >= end || m_source[first] == '\n' ||
-            m_source[first] == '#') {
-          continue;
-        }
-      }
-      if (at_start && m_source[first] == ',') {
+    }
+    for (size_t at : starts) {
+      size_t first = first_token(at);
+      if (first < m_source.size() && m_source[first] == ',') {
         throw SpecError("invalid YAML: \",\" before anything it could separate",
                         "a comma separates items inside [ ] or { } only; remove it",
                         location_of(first));
       }
-      at_start = m_source[first] == '%';  // a directive: the document is still to come
     }
+  }
+
+  // From `at`, the first character that is not space, a comment, a directive
+  // line, or a tag or anchor property.
+  size_t first_token(size_t at) const {
+    while (at < m_source.size()) {
+      char c = m_source[at];
+      bool line_start = at == 0 || m_source[at - 1] == '\n';
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        ++at;
+      } else if (c == '#' || (c == '%' && line_start)) {
+        at = m_source.find('\n', at);
+      } else if (c == '!' || c == '&') {
+        while (at < m_source.size() && !std::isspace(static_cast<unsigned char>(m_source[at]))) {
+          ++at;
+        }
+      } else {
+        return at;
+      }
+    }
+    return m_source.size();
   }
 
   // Every empty value asks for a place, so the lines are found once, not by
