@@ -160,6 +160,11 @@ CLI::App* define_up(CLI::App& app, Options& o) {
   up->add_flag("-d,--detach", o.up.no_wait,
                "Same as --no-wait (compose's habit; the nodes always run detached)");
   up->add_flag("--wait", o.up.wait, "Wait until Ray has every node (the default)");
+  CLI::Option* force = up->add_flag("--force-recreate", o.up.force_recreate,
+                                    "Re-create every container, changed or not");
+  up->add_flag("--no-recreate", o.up.no_recreate,
+               "Never re-create an existing container; only create missing ones")
+      ->excludes(force);
   add_up_options(*up, o.up, o.engine);
   with_example(*up, "raylaunch -f cluster.yml up --timeout 300");
   return up;

@@ -430,6 +430,9 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
   session.executor.use_hosts(plan.hosts);
   UpOptions up{!options.no_wait, std::chrono::seconds(options.timeout), options.parallel,
                options.dry_run};
+  up.recreate = options.force_recreate ? Recreate::always
+                : options.no_recreate  ? Recreate::never
+                                       : Recreate::changed;
   std::optional<ProjectLock> lock;
   if (!options.dry_run) {
     lock.emplace(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());

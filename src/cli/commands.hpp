@@ -38,6 +38,8 @@ struct UpCommand {
   bool wait = true;
   int timeout = 180;
   int parallel = 8;
+  bool force_recreate = false;
+  bool no_recreate = false;
 };
 
 struct DownCommand {

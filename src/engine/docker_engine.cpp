@@ -38,24 +38,9 @@ const std::chrono::milliseconds k_quick_timeout = [] {
   return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
 }();
 
-const char* k_ps_format =
-    "{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Label \"io.raylaunch.role\"}}\t"
-    "{{.Label \"io.raylaunch.group\"}}\t{{.Label \"io.raylaunch.replica\"}}\t"
-    "{{.Label \"io.raylaunch.config-hash\"}}\t{{.Label \"io.raylaunch.cpus\"}}\t"
-    "{{.Label \"io.raylaunch.gpus\"}}\t{{.Label \"io.raylaunch.dashboard\"}}\t"
-    "{{.Label \"io.raylaunch.hosts\"}}";
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream stream(text);
-  while (std::getline(stream, part, separator)) {
-    parts.push_back(part);
-  }
-  if (!text.empty() && text.back() == separator) {
-    parts.emplace_back();
-  }
-  return parts;
+// The engine's bound, or `within` when that is less.
+std::chrono::milliseconds quick(std::optional<std::chrono::milliseconds> within) {
+  return within ? std::min(*within, k_quick_timeout) : k_quick_timeout;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -84,56 +69,6 @@ std::string last_line(const std::string& text) {
   size_t newline = trimmed.rfind('\n');
   return newline == std::string::npos ? trimmed : trimmed.substr(newline + 1);
 }
-
-std::vector<std::string> DockerEndpoint::argv(std::vector<std::string> args) const {
-  std::vector<std::string> out = {program};
-  if (!host.empty()) {
-    out.push_back("--host");
-    out.push_back(host);
-  } else if (!context.empty()) {
-    out.push_back("--context");
-    out.push_back(context);
-  }
-  out.insert(out.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
-  return out;
-}
-
-std::string DockerEndpoint::describe() const {
-  return name.empty() ? address() : fmt::format("host \"{}\" ({})", name, address());
-}
-
-std::string DockerEndpoint::address() const {
-  if (!host.empty()) {
-    return host;
-  }
-  if (!context.empty()) {
-    return fmt::format("context \"{}\"", context);
-  }
-  if (const char* docker_host = std::getenv("DOCKER_HOST");
-      docker_host != nullptr && *docker_host != '\0') {
-    return docker_host;
-  }
-  if (const char* docker_context = std::getenv("DOCKER_CONTEXT");
-      docker_context != nullptr && *docker_context != '\0') {
-    return fmt::format("context \"{}\"", docker_context);
-  }
-  return "unix:///var/run/docker.sock";
-}
-
-DockerEndpoint DockerEndpoint::for_host(const PlannedHost& machine) const {
-  DockerEndpoint out = *this;
-  if (!machine.docker.empty()) {
-    out.host = machine.docker;
-    out.context.clear();
-  } else if (!machine.context.empty()) {
-    out.host.clear();
-    out.context = machine.context;
-  }
-  out.name = machine.name;
-  return out;
-}
-
-bool DockerEndpoint::is_local() const { return address().rfind("unix://", 0) == 0; }
 
 DockerEngine::DockerEngine(CommandRunner& runner, DockerEndpoint endpoint)
     : m_runner(runner), m_endpoint(std::move(endpoint)) {}
@@ -224,7 +159,15 @@ std::vector<ObservedContainer> DockerEngine::containers(const std::string& proje
 }
 
 std::vector<std::string> DockerEngine::networks(const std::string& project) {
-  return lines_of(docker(network_ls_args(project), k_quick_timeout).out);
+  std::vector<std::string> names;
+  for (const auto& [name, id] : network_ids(project)) {
+    names.push_back(name);
+  }
+  return names;
+}
+
+std::map<std::string, std::string> DockerEngine::network_ids(const std::string& project) {
+  return parse_network_ids(docker(network_ls_args(project), k_quick_timeout).out);
 }
 
 std::vector<std::string> DockerEngine::volumes(const std::string& project) {
@@ -235,6 +178,7 @@ ImageFacts DockerEngine::inspect_images(const std::vector<std::string>& images) 
   CommandResult inspected = docker(image_inspect_args(images), k_quick_timeout);
   ImageFacts facts;
   facts.missing = parse_missing_images(inspected.err, images);
+  facts.ids = parse_image_ids(inspected.out, images, facts.missing);
   facts.users = parse_image_users(inspected.out, images, facts.missing);
   return facts;
 }
@@ -311,14 +255,24 @@ std::optional<std::string> DockerEngine::project_label(const std::string& contai
   return last_line(inspected.out);
 }
 
-std::string DockerEngine::container_ip(const std::string& container) {
+std::string DockerEngine::container_ip(const std::string& container,
+                                       std::optional<std::chrono::milliseconds> within) {
   CommandResult inspected = docker(
       {"inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container},
-      k_quick_timeout);
+      quick(within));
   std::istringstream addresses(inspected.out);
   std::string first;
   addresses >> first;
   return inspected.exit_code == 0 ? first : std::string();
+}
+
+std::vector<ContainerFacts> DockerEngine::inspect_containers(
+    const std::vector<std::string>& containers, std::optional<std::chrono::milliseconds> within) {
+  if (containers.empty()) {
+    return {};
+  }
+  // Exit 1 when one is gone by now; the others are still printed.
+  return parse_container_facts(docker(container_inspect_args(containers), quick(within)).out);
 }
 
 std::string DockerEngine::log_tail(const std::string& container, int lines) {
@@ -327,8 +281,9 @@ std::string DockerEngine::log_tail(const std::string& container, int lines) {
 }
 
 ExecOutput DockerEngine::exec(const std::string& container,
-                              const std::vector<std::string>& command) {
-  CommandResult result = docker(with({"exec", container}, command), k_quick_timeout);
+                              const std::vector<std::string>& command,
+                              std::optional<std::chrono::milliseconds> within) {
+  CommandResult result = docker(with({"exec", container}, command), quick(within));
   return {result.exit_code, result.out};
 }
 
@@ -367,7 +322,12 @@ Outcome DockerEngine::run(const Plan& plan, const PlannedContainer& container) {
 
 Outcome DockerEngine::start(const std::string& id) { return change({"start", id}); }
 
-Outcome DockerEngine::remove(const std::string& id) { return change({"rm", "--force", id}); }
+Outcome DockerEngine::remove(const std::string& id, std::chrono::seconds grace) {
+  if (Outcome stopped = stop({id}, grace); !stopped.ok) {
+    return stopped;
+  }
+  return change({"rm", id}, k_quick_timeout);
+}
 
 Outcome DockerEngine::remove_all(const std::vector<std::string>& ids) {
   return change(with({"rm", "--force"}, ids), k_quick_timeout);
@@ -384,147 +344,6 @@ Outcome DockerEngine::remove_networks(const std::vector<std::string>& names) {
 
 Outcome DockerEngine::remove_volumes(const std::vector<std::string>& names) {
   return change(with({"volume", "rm"}, names), k_quick_timeout);
-}
-
-std::vector<std::string> ps_args(const std::string& project) {
-  return {"ps", "-a", "--no-trunc", "--filter", "label=io.raylaunch.project=" + project, "--format",
-          k_ps_format};
-}
-
-std::vector<ObservedContainer> parse_ps(const std::string& out) {
-  std::vector<ObservedContainer> containers;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) {
-      continue;
-    }
-    std::vector<std::string> fields = split(line, '\t');
-    fields.resize(11);
-    ObservedContainer c;
-    c.id = fields[0];
-    c.name = fields[1];
-    c.state = fields[2];
-    c.role = fields[3];
-    c.group = fields[4];
-    c.replica = std::atoi(fields[5].c_str());
-    c.config_hash = fields[6];
-    c.cpus = fields[7];
-    c.gpus = fields[8];
-    c.dashboard = fields[9];
-    c.spec_hosts = fields[10];
-    containers.push_back(std::move(c));
-  }
-  return containers;
-}
-
-std::vector<std::string> network_ls_args(const std::string& project) {
-  return {"network", "ls", "--filter", "label=io.raylaunch.project=" + project, "--format",
-          "{{.Name}}"};
-}
-
-std::vector<std::string> network_create_args(const PlannedNetwork& network) {
-  std::vector<std::string> args = {"network", "create", "--driver", "bridge"};
-  for (const auto& [key, value] : network.labels) {
-    args.push_back("--label");
-    args.push_back(key + "=" + value);
-  }
-  if (network.subnet) {
-    args.push_back("--subnet");
-    args.push_back(*network.subnet);
-  }
-  args.push_back(network.name);
-  return args;
-}
-
-std::vector<std::string> volume_ls_args(const std::string& project) {
-  return {"volume", "ls", "--filter", "label=io.raylaunch.project=" + project, "--format",
-          "{{.Name}}"};
-}
-
-std::vector<std::string> volume_create_args(const std::string& project, const std::string& name) {
-  return {"volume", "create", "--label", "io.raylaunch.project=" + project, name};
-}
-
-std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& c) {
-  std::vector<std::string> args = {"run", "--detach", "--init", "--name", c.name};
-  if (plan.network.mode == NetworkMode::host) {
-    args.insert(args.end(), {"--network", "host"});
-  } else {
-    args.insert(args.end(), {"--hostname", c.name, "--network", plan.network.name});
-  }
-  for (const auto& [key, value] : c.labels) {
-    args.push_back("--label");
-    args.push_back(key + "=" + value);
-  }
-  for (const auto& [key, value] : c.env) {
-    args.push_back("--env");
-    // A secret's value comes from docker's own environment (run_env).
-    args.push_back(c.secret_env.count(key) ? key : key + "=" + value);
-  }
-  args.push_back("--shm-size");
-  args.push_back(std::to_string(c.shm_size));
-  if (c.memory) {
-    args.push_back("--memory");
-    args.push_back(std::to_string(*c.memory));
-  }
-  if (c.cpus) {
-    args.push_back("--cpus");
-    args.push_back(fmt::format("{}", *c.cpus));
-  }
-  if (!c.gpus.empty()) {
-    // The quotes are part of the value: the CLI reads `--gpus` as CSV, and
-    // without them the comma in "device=0,2" would end the device list.
-    std::string devices;
-    for (const std::string& gpu : c.gpus) {
-      devices += (devices.empty() ? "" : ",") + gpu;
-    }
-    args.push_back("--gpus");
-    args.push_back("\"device=" + devices + "\"");
-  }
-  args.push_back("--restart");
-  args.push_back(restart_to_string(c.restart));
-  for (const PortBinding& port : c.ports) {
-    args.push_back("--publish");
-    args.push_back(port.count > 1 ? fmt::format("{}:{}-{}:{}-{}", port.host_ip, port.host_port,
-                                                port.host_port + port.count - 1,
-                                                port.container_port,
-                                                port.container_port + port.count - 1)
-                                  : fmt::format("{}:{}:{}", port.host_ip, port.host_port,
-                                                port.container_port));
-  }
-  for (const Mount& mount : c.mounts) {
-    args.push_back("--volume");
-    args.push_back(mount.source + ":" + mount.target + (mount.read_only ? ":ro" : ""));
-  }
-  args.push_back(c.image);
-  args.insert(args.end(), c.command.begin(), c.command.end());
-  return args;
-}
-
-std::map<std::string, std::string> run_env(const PlannedContainer& c) {
-  std::map<std::string, std::string> env;
-  for (const std::string& key : c.secret_env) {
-    env[key] = c.env.at(key);
-  }
-  return env;
-}
-
-std::vector<std::string> image_inspect_args(const std::vector<std::string>& images) {
-  std::vector<std::string> args = {"image", "inspect", "--format",
-                                   "{{.Id}}\t{{json .Config.User}}"};
-  args.insert(args.end(), images.begin(), images.end());
-  return args;
-}
-
-std::vector<std::string> parse_missing_images(const std::string& err,
-                                              const std::vector<std::string>& images) {
-  std::vector<std::string> missing;
-  for (const std::string& image : images) {
-    if (err.find("No such image: " + image) != std::string::npos) {
-      missing.push_back(image);
-    }
-  }
-  return missing;
 }
 
 }  // namespace raylaunch

@@ -12,6 +12,7 @@
 #include <raylaunch/base/redact.hpp>
 #include <raylaunch/execute/executor.hpp>
 
+#include <algorithm>
 
 namespace raylaunch {
 
@@ -44,6 +45,20 @@ HeadAccess head_access_of(const std::string& project,
   return head;
 }
 
+std::optional<std::chrono::milliseconds> HeadAccess::time_left() const {
+  if (!deadline) {
+    return std::nullopt;
+  }
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(100));
+}
+
+std::chrono::milliseconds HeadAccess::bound(std::chrono::milliseconds own) const {
+  std::optional<std::chrono::milliseconds> left = time_left();
+  return left ? std::min(own, *left) : own;
+}
+
 bool split_dashboard_url(const std::string& url, std::string& host, int& port) {
   const std::string scheme = "http://";
   size_t colon = url.rfind(':');
@@ -65,7 +80,7 @@ bool split_dashboard_url(const std::string& url, std::string& host, int& port) {
 // One try of the node list at `host:port`; nullopt with `why` when it fails.
 std::optional<std::vector<RayNode>> Executor::nodes_at(const std::string& host, int port,
                                                        HeadAccess& head, std::string& why) {
-  HttpRequest request{"GET", host, port, k_nodes_target, {}, "", 2s};
+  HttpRequest request{"GET", host, port, k_nodes_target, {}, "", head.bound(2s)};
   if (!head.token.empty()) {
     request.headers["Authorization"] = "Bearer " + head.token;
   }
@@ -114,7 +129,7 @@ bool Executor::ask_dashboard(HeadAccess& head, RayView& view) {
                           why));
     if (i == 0 && head.bridge && engine(head.host).endpoint().is_local()) {
       if (!head.container_ip) {
-        head.container_ip = engine(head.host).container_ip(head.container);
+        head.container_ip = engine(head.host).container_ip(head.container, head.time_left());
       }
       if (!head.container_ip->empty() && *head.container_ip != host) {
         hosts.push_back(*head.container_ip);
@@ -132,7 +147,8 @@ RayView Executor::ask_ray(HeadAccess& head, bool cli_fallback) {
   }
   log_debug(fmt::format("asking `ray status` in {} instead: the dashboard did not answer ({})",
                         head.container, view.dashboard_note));
-  ExecOutput status = engine(head.host).exec(head.container, {"ray", "status"});
+  ExecOutput status = engine(head.host).exec(head.container, {"ray", "status"},
+                                              head.time_left());
   view.counted = parse_ray_status(status.out);
   if (status.exit_code == 0 && view.counted.has_status) {
     view.source = RayView::Source::cli;

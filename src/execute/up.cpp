@@ -27,17 +27,6 @@ struct Executor::FirstFailure {
 
 namespace {
 
-// The images of the nodes on `host`, in plan order.
-std::vector<std::string> images_of(const Plan& plan, const std::string& host) {
-  std::vector<std::string> images;
-  for (const PlannedContainer& c : plan.containers) {
-    if (c.host == host && std::find(images.begin(), images.end(), c.image) == images.end()) {
-      images.push_back(c.image);
-    }
-  }
-  return images;
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
@@ -78,6 +67,19 @@ std::string failure_hint(DockerEngine& engine, const Outcome& outcome) {
   return "fix the cause and run `raylaunch up` again; it converges from here";
 }
 
+// The containers this `up` creates or starts: Docker counts their restarts
+// from 0.
+std::map<std::string, int> started_afresh(const std::vector<Action>& actions) {
+  std::map<std::string, int> restarts;
+  for (const Action& action : actions) {
+    if (action.kind == Action::Kind::create || action.kind == Action::Kind::recreate ||
+        action.kind == Action::Kind::start) {
+      restarts[action.target] = 0;
+    }
+  }
+  return restarts;
+}
+
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
@@ -94,7 +96,7 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   Observation seen = observe(plan);
   pull_images(plan, seen);
   check_gpu_runtime(plan, options);
-  std::vector<Action> actions = reconcile(plan, seen.state);
+  std::vector<Action> actions = reconcile(plan, seen.state, options.recreate);
   log_decisions(actions, seen.state);
   check_host_ports(actions, options);
   check_names_and_sizes(plan, actions);
@@ -103,109 +105,13 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   apply_containers(plan, actions, options);
   int alive = -1;
   if (options.wait && !options.dry_run) {
-    alive = wait_for_ray(plan, started + options.timeout, options.timeout);
+    alive = wait_for_ray(plan, started + options.timeout, options.timeout, started_afresh(actions));
   }
   m_progress.finish();
   if (!options.dry_run && options.report) {
     report_up(plan, alive);
   }
   return 0;
-}
-
-// What exists and which images are there, on every host, asked all at once.
-// A host whose engine does not answer stops `up` here, before anything is made.
-Executor::Observation Executor::observe(const Plan& plan) {
-  Observation seen;
-  std::vector<std::string> hosts = host_names();
-  std::vector<std::vector<ObservedContainer>> containers(hosts.size());
-  std::mutex mutex;
-  std::vector<std::function<void()>> probes;
-  for (size_t i = 0; i < hosts.size(); ++i) {
-    DockerEngine* on = &engine(hosts[i]);
-    std::string host = hosts[i];
-    probes.emplace_back([&, on, i] { containers[i] = on->containers(plan.project); });
-    if (std::vector<std::string> images = images_of(plan, host); !images.empty()) {
-      probes.emplace_back([&, on, host, images] {
-        ImageFacts facts = on->inspect_images(images);
-        std::lock_guard<std::mutex> lock(mutex);
-        seen.images[host] = std::move(facts);
-      });
-    }
-    if (plan.network.mode == NetworkMode::bridge) {
-      probes.emplace_back([&, on, host] {
-        bool found = contains(on->networks(plan.project), plan.network.name);
-        std::lock_guard<std::mutex> lock(mutex);
-        if (found) {
-          seen.state.network_on.insert(host);
-        }
-      });
-    }
-    if (!plan.volumes.empty()) {
-      probes.emplace_back([&, on, host] {
-        std::vector<std::string> volumes = on->volumes(plan.project);
-        std::lock_guard<std::mutex> lock(mutex);
-        seen.state.volumes[host] = std::move(volumes);
-      });
-    }
-  }
-  run_concurrently(probes);
-  for (std::vector<ObservedContainer>& found : containers) {
-    seen.state.containers.insert(seen.state.containers.end(), found.begin(), found.end());
-  }
-  return seen;
-}
-
-// Pulls (or ships) what the policy asks for, host by host; says clearly what
-// cannot be had.
-void Executor::pull_images(const Plan& plan, const Observation& seen) {
-  for (const auto& [host, facts] : seen.images) {
-    for (const std::string& image : images_of(plan, host)) {
-      bool always = false;
-      bool never = true;
-      bool ship = false;
-      for (const PlannedContainer& c : plan.containers) {
-        if (c.image == image && c.host == host) {
-          always = always || c.pull == PullPolicy::always;
-          never = never && c.pull == PullPolicy::never;
-          ship = ship || c.pull == PullPolicy::ship;
-        }
-      }
-      bool absent = contains(facts.missing, image);
-      if (absent && never) {
-        throw ExecError(fmt::format("image {} is not present{} and the spec says pull: never",
-                                    image, host.empty() ? "" : " on host \"" + host + "\""),
-                        "build or load it first (docker build, docker load, docker import), or "
-                        "set pull: missing");
-      }
-      if (absent || always) {
-        pull_image(image, host, absent, ship);
-      }
-    }
-  }
-}
-
-void Executor::pull_image(const std::string& image, const std::string& host, bool absent,
-                          bool ship) {
-  if (ship && absent && engine(host).endpoint().describe() != m_engine.endpoint().describe()) {
-    ship_image(image, host);
-    return;
-  }
-  std::string id = "Image " + image + (host.empty() ? "" : " on " + host);
-  m_progress.event(id, "Pulling");
-  Outcome pulled = engine(host).pull(image);
-  if (!pulled.ok) {
-    m_progress.event(id, "Error", EventState::error, pulled.said);
-    if (!absent) {
-      return;  // pull: always, and a copy is here: use it
-    }
-    throw ExecError(
-        fmt::format("image {} is not {} and cannot be pulled: {}", image,
-                    host.empty() ? "here" : "on host \"" + host + "\"", pulled.said),
-        host.empty() ? "check the name, log in to its registry, or build or load it locally"
-                     : "check the name and the host's registry, or set pull: ship to copy it "
-                       "from this machine");
-  }
-  m_progress.event(id, "Pulled", EventState::done);
 }
 
 // GPUs need the NVIDIA runtime; without it `docker run --gpus` fails late
@@ -352,7 +258,8 @@ bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& 
   }
   m_progress.event(id, words->second[0]);
   if (action.kind == Kind::remove || action.kind == Kind::recreate) {
-    if (Outcome removed = engine(action.host).remove(action.container_id); !removed.ok) {
+    Outcome removed = engine(action.host).remove(action.container_id, action.stop_grace);
+    if (!removed.ok) {
       return fail("cannot remove", removed);
     }
   }

@@ -9,7 +9,10 @@
 
 #include <raylaunch/base/error.hpp>
 
+#include <raylaunch/execute/parallel.hpp>
+
 #include <algorithm>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +28,12 @@ constexpr std::chrono::milliseconds k_cli_poll = 250ms;
 // then how often.
 constexpr std::chrono::seconds k_cli_after = 10s;
 constexpr std::chrono::seconds k_cli_every = 5s;
+// How often the containers are looked at for crashes while Ray is asked.
+constexpr std::chrono::milliseconds k_container_check = 500ms;
+// A node whose container Docker restarted this often since it started is in
+// a crash loop (one restart is a worker whose head was re-created: it
+// rejoins the new one).
+constexpr int k_crash_restarts = 2;
 
 std::string tail_lines(const std::string& text, int count) {
   std::vector<std::string> lines;
@@ -73,6 +82,13 @@ std::string progress_text(int alive, size_t planned, const std::vector<std::stri
 
 }  // namespace
 
+/// When the dashboard last answered (or the wait began) and `ray status` was
+/// last asked (long ago, so the first fallback is not held back).
+struct Executor::RayPolling {
+  Clock::time_point heard = Clock::now();
+  Clock::time_point cli_asked = heard - k_cli_every;
+};
+
 HeadAccess head_access_of(const Plan& plan) {
   const PlannedContainer& c = plan.containers.front();
   auto dashboard = c.labels.find("io.raylaunch.dashboard");
@@ -86,47 +102,55 @@ HeadAccess head_access_of(const Plan& plan) {
   return head;
 }
 
-// Polls Ray until it has every planned node alive; returns that count.
+// Polls Ray until it has every planned node alive; returns that count. Each
+// request waits at most the time left. A node whose container exits or keeps
+// restarting ends the wait at once: Ray will not have it, however long up
+// waits. `restarts` holds each container's restart count when it started
+// (0 for those this `up` started); the others' is taken at the first look.
 int Executor::wait_for_ray(const Plan& plan, Clock::time_point deadline,
-                           std::chrono::seconds timeout) {
+                           std::chrono::seconds timeout, std::map<std::string, int> restarts) {
   size_t planned = plan.containers.size();
   std::string id = "Ray cluster " + plan.project;
   m_progress.event(id, "Waiting", EventState::working, fmt::format("0/{} nodes alive", planned));
   HeadAccess head = head_access_of(plan);
-  Clock::time_point heard = Clock::now();  // the dashboard last answered (or the wait began)
-  Clock::time_point cli_asked = heard - k_cli_every;  // so the first fallback is not held back
+  head.deadline = deadline;
+  RayPolling polling;
+  Clock::time_point checked = Clock::now() - k_container_check;
   std::string shown;
-  RayView view;
   for (;;) {
-    Clock::time_point now = Clock::now();
-    bool cli_due = m_http == nullptr || (now - heard >= k_cli_after && now - cli_asked >= k_cli_every);
-    view = ask_ray(head, cli_due);
-    if (view.source == RayView::Source::dashboard) {
-      heard = Clock::now();
-    } else if (cli_due) {
-      cli_asked = Clock::now();
-    }
+    RayView view = poll_ray(head, polling);
     std::vector<std::string> waiting;
     int alive = view.source == RayView::Source::none ? -1 : count_alive(plan, view, waiting);
-    if (alive >= 0) {
-      std::string text = progress_text(alive, planned, waiting);
-      if (text != shown) {
-        shown = text;
-        m_progress.event(id, "Waiting", EventState::working, text);
-      }
-      if (alive >= static_cast<int>(planned)) {
-        m_progress.event(id, "Ready", EventState::done, fmt::format("{}/{} nodes alive", alive, planned));
-        return alive;
-      }
+    std::string text = progress_text(std::max(alive, 0), planned, waiting);
+    if (alive >= 0 && text != shown) {
+      shown = text;
+      m_progress.event(id, "Waiting", EventState::working, text);
+    }
+    if (alive >= static_cast<int>(planned)) {
+      m_progress.event(id, "Ready", EventState::done,
+                       fmt::format("{}/{} nodes alive", alive, planned));
+      return alive;
     }
     if (cancelled()) {
       throw ExecError("interrupted while waiting for Ray",
                       "the containers are up; `raylaunch status` shows whether Ray has them");
     }
-    auto poll = view.source == RayView::Source::cli || m_http == nullptr ? k_cli_poll : k_dashboard_poll;
-    if (Clock::now() + poll >= deadline) {
+    std::string crashed;
+    if (Clock::now() - checked >= k_container_check) {
+      checked = Clock::now();
+      crashed = crashed_nodes(plan, view.source == RayView::Source::dashboard ? &waiting : nullptr,
+                              restarts, head.time_left());
+    }
+    auto poll = view.source == RayView::Source::cli || m_http == nullptr ? k_cli_poll
+                                                                          : k_dashboard_poll;
+    if (!crashed.empty() || Clock::now() + poll >= deadline) {
       int last = std::max(alive, 0);
-      m_progress.event(id, "Error", EventState::error, fmt::format("{}/{} nodes alive", last, planned));
+      m_progress.event(id, "Error", EventState::error,
+                       fmt::format("{}/{} nodes alive", last, planned));
+      if (!crashed.empty()) {
+        throw ExecError(crashed, "fix what its log says, then `raylaunch up` again; "
+                                 "`raylaunch logs NODE` shows a node's whole log");
+      }
       throw ExecError(fmt::format("Ray counts {} of {} nodes alive after {} s\n{}", last, planned,
                                   timeout.count(), nodes_not_joined(plan, view)),
                       "`raylaunch logs NODE` shows a node's whole log; raise --timeout if the "
@@ -134,6 +158,69 @@ int Executor::wait_for_ray(const Plan& plan, Clock::time_point deadline,
     }
     std::this_thread::sleep_for(poll);
   }
+}
+
+// The dashboard every round; `ray status` in the head, which costs it seconds
+// of CPU, only once the dashboard has been silent for a while, and then
+// seldom (always without an HTTP client).
+RayView Executor::poll_ray(HeadAccess& head, RayPolling& polling) {
+  Clock::time_point now = Clock::now();
+  bool cli_due = m_http == nullptr || (now - polling.heard >= k_cli_after &&
+                                       now - polling.cli_asked >= k_cli_every);
+  RayView view = ask_ray(head, cli_due);
+  if (view.source == RayView::Source::dashboard) {
+    polling.heard = Clock::now();
+  } else if (cli_due) {
+    polling.cli_asked = Clock::now();
+  }
+  return view;
+}
+
+// The planned nodes (those in `names`, else all) whose container exited or
+// restarted k_crash_restarts times since it started, each with the end of
+// its log; "" when none did. One `docker inspect` per host, hosts at once.
+std::string Executor::crashed_nodes(const Plan& plan, const std::vector<std::string>* names,
+                                    std::map<std::string, int>& restarts,
+                                    std::optional<std::chrono::milliseconds> within) {
+  std::map<std::string, std::vector<std::string>> by_host;
+  for (const PlannedContainer& c : plan.containers) {
+    if (names == nullptr || std::find(names->begin(), names->end(), c.name) != names->end()) {
+      by_host[c.host].push_back(c.name);
+    }
+  }
+  std::map<std::string, std::vector<ContainerFacts>> facts;
+  std::mutex mutex;
+  std::vector<std::function<void()>> inspections;
+  for (const auto& [host, containers] : by_host) {
+    inspections.emplace_back([&, host = host, containers = containers] {
+      std::vector<ContainerFacts> found = engine(host).inspect_containers(containers, within);
+      std::lock_guard<std::mutex> lock(mutex);
+      facts[host] = std::move(found);
+    });
+  }
+  run_concurrently(inspections);
+  std::string report;
+  int count = 0;
+  for (const auto& [host, found] : facts) {
+    for (const ContainerFacts& c : found) {
+      int since = c.restart_count - restarts.emplace(c.name, c.restart_count).first->second;
+      bool stopped = c.state == "exited" || c.state == "dead";
+      if (!stopped && since < k_crash_restarts) {
+        continue;
+      }
+      ++count;
+      report += fmt::format(
+          "  {}{} {}; the end of its log:\n{}", c.name,
+          host.empty() ? "" : fmt::format(" on host \"{}\"", host),
+          stopped ? fmt::format("exited with code {}", c.exit_code)
+          : c.state == "running"
+              ? fmt::format("restarted {} times", since)
+              : fmt::format("restarted {} times ({}, exit code {})", since, c.state, c.exit_code),
+          tail_lines(engine(host).log_tail(c.name, 20), 5));
+    }
+  }
+  return count == 0 ? "" : fmt::format("{} of {} nodes crashed while up waited for Ray\n{}",
+                                       count, plan.containers.size(), report);
 }
 
 // Each node that did not join, with Ray's word on it and the end of its log.

@@ -133,6 +133,9 @@ Json service(const ClusterSpec& spec, const Plan& plan, const PlannedContainer& 
     s["cpus"] = *c.cpus;
   }
   s["restart"] = restart_to_string(c.restart);
+  if (c.stop_grace != k_default_stop_grace) {
+    s["stop_grace_period"] = fmt::format("{}s", c.stop_grace.count());
+  }
   if (!c.ports.empty()) {
     s["ports"] = Json::array();
     for (const PortBinding& port : c.ports) {

@@ -273,6 +273,9 @@ Json kuberay_pod_template(const ClusterSpec& spec, const ExportNode& node, const
   if (std::optional<std::string> restart = restart_policy(spec, node, warnings)) {
     pod["restartPolicy"] = *restart;
   }
+  if (node.node.stop_grace != k_default_stop_grace.count()) {
+    pod["terminationGracePeriodSeconds"] = node.node.stop_grace;  // Kubernetes' default: 30
+  }
   pod["volumes"] = volumes.volumes;
   return {{"metadata", pod_metadata(spec, node, warnings)}, {"spec", pod}};
 }

@@ -3,6 +3,8 @@
 // from one JSON document so the two formats cannot drift apart.
 #include <raylaunch/plan/output.hpp>
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -76,6 +78,7 @@ ordered_json container_json(const PlannedContainer& c) {
   out["env"] = env;
   out["mounts"] = mounts;
   out["restart"] = restart_to_string(c.restart);
+  out["stop_grace_period"] = fmt::format("{}s", c.stop_grace.count());
   out["labels"] = labels;
   out["config_hash"] = c.config_hash;
   return out;

@@ -161,6 +161,9 @@ class Planner {
     plan.hosts = planned_hosts(m_spec);
     plan.network = plan_network(m_spec, plan.project);
     plan.gcs_address = plan_gcs_address(m_spec, plan.project);
+    if (m_spec.defaults.stop_grace) {
+      plan.stop_grace = std::chrono::seconds(m_spec.defaults.stop_grace->value);
+    }
     if (std::optional<Diagnostic> warning = check_head_ports(m_spec)) {
       m_warnings.push_back(std::move(*warning));
     }
@@ -215,6 +218,7 @@ class Planner {
     c.memory = node.memory;
     c.cpus = node.cpus;
     c.restart = node.restart;
+    c.stop_grace = std::chrono::seconds(node.stop_grace);
     c.gpus = take_gpus(node, c, where);
 
     RayStartOptions options =

@@ -29,7 +29,7 @@ void add_networks_and_volumes(const Plan& plan, const ObservedState& observed,
     }
   }
   for (const std::string& host : hosts) {
-    if (plan.network.mode == NetworkMode::bridge && !observed.network_on.count(host)) {
+    if (plan.network.mode == NetworkMode::bridge && !observed.network_ids.count(host)) {
       actions.push_back({Kind::create_network, plan.network.name, "missing", nullptr, {}, host});
     }
     auto seen = observed.volumes.find(host);
@@ -42,9 +42,72 @@ void add_networks_and_volumes(const Plan& plan, const ObservedState& observed,
   }
 }
 
+// Why the container `seen` cannot stay as `c` plans it; "" when it can.
+// Docker can break what the hash does not see: a network removed (and maybe
+// made again, with a new ID) or detached, an image rebuilt under its tag.
+std::string change_of(const Plan& plan, const PlannedContainer& c, const ObservedContainer& seen,
+                      const ObservedState& observed) {
+  if (seen.config_hash != c.config_hash) {
+    return seen.host != c.host ? "moved from " + seen.host : "config changed";
+  }
+  if (!seen.inspected) {
+    return "";
+  }
+  if (plan.network.mode == NetworkMode::bridge) {
+    auto endpoint = seen.networks.find(plan.network.name);
+    if (endpoint == seen.networks.end()) {
+      return "network detached";
+    }
+    auto network = observed.network_ids.find(seen.host);
+    if (network == observed.network_ids.end() || network->second != endpoint->second) {
+      return "network gone";
+    }
+  }
+  auto images = observed.image_ids.find(seen.host);
+  if (images != observed.image_ids.end()) {
+    auto image = images->second.find(c.image);
+    if (image != images->second.end() && !seen.image_id.empty() &&
+        image->second != seen.image_id) {
+      return "image changed";
+    }
+  }
+  return "";
+}
+
+// The step for a planned container that exists.
+Action step_for(const Plan& plan, const PlannedContainer& c, const ObservedContainer& seen,
+                const ObservedState& observed, Recreate recreate) {
+  std::string change = change_of(plan, c, seen, observed);
+  if (recreate == Recreate::always || (recreate == Recreate::changed && !change.empty())) {
+    std::string why = change.empty() ? "--force-recreate" : change;
+    return {Kind::recreate, c.name, why, &c, seen.id, seen.host, c.stop_grace};
+  }
+  std::string note = change.empty() ? "" : "; " + change + ", not re-created: --no-recreate";
+  if (seen.state == "exited" || seen.state == "created") {
+    return {Kind::start, c.name, seen.state + note, &c, seen.id, seen.host};
+  }
+  if (seen.state == "running" || seen.state == "restarting" || recreate == Recreate::never) {
+    return {Kind::keep, c.name, seen.state + note, &c, seen.id, seen.host};
+  }
+  // paused, dead, removing: a fresh container is the dependable way back.
+  return {Kind::recreate, c.name, seen.state, &c, seen.id, seen.host, c.stop_grace};
+}
+
+// How long an unplanned container may take to stop: its group's grace while
+// the group is planned, else the plan's.
+std::chrono::seconds grace_of(const Plan& plan, const ObservedContainer& seen) {
+  for (const PlannedContainer& c : plan.containers) {
+    if (c.group == seen.group) {
+      return c.stop_grace;
+    }
+  }
+  return plan.stop_grace;
+}
+
 }  // namespace
 
-std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed) {
+std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed,
+                              Recreate recreate) {
   std::vector<Action> actions;
   add_networks_and_volumes(plan, observed, actions);
 
@@ -78,7 +141,8 @@ std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed) {
               return a->name != b->name ? a->name > b->name : a->host > b->host;
             });
   for (const ObservedContainer* c : unplanned) {
-    actions.push_back({Kind::remove, c->name, "not planned", nullptr, c->id, c->host});
+    actions.push_back(
+        {Kind::remove, c->name, "not planned", nullptr, c->id, c->host, grace_of(plan, *c)});
   }
 
   for (const PlannedContainer& c : plan.containers) {
@@ -87,18 +151,7 @@ std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed) {
       actions.push_back({Kind::create, c.name, "missing", &c, {}, c.host});
       continue;
     }
-    const ObservedContainer& seen = *found->second;
-    if (seen.config_hash != c.config_hash) {
-      std::string why = seen.host != c.host ? "moved from " + seen.host : "config changed";
-      actions.push_back({Kind::recreate, c.name, why, &c, seen.id, seen.host});
-    } else if (seen.state == "running" || seen.state == "restarting") {
-      actions.push_back({Kind::keep, c.name, seen.state, &c, seen.id, seen.host});
-    } else if (seen.state == "exited" || seen.state == "created") {
-      actions.push_back({Kind::start, c.name, seen.state, &c, seen.id, seen.host});
-    } else {
-      // paused, dead, removing: a fresh container is the dependable way back.
-      actions.push_back({Kind::recreate, c.name, seen.state, &c, seen.id, seen.host});
-    }
+    actions.push_back(step_for(plan, c, *found->second, observed, recreate));
   }
   return actions;
 }

@@ -81,6 +81,9 @@ ResolvedNode resolve_node(const ClusterSpec& spec, const NodeSpec& node,
   if (const auto& restart = pick(node.restart, defaults.restart)) {
     out.restart = restart->value;
   }
+  if (const auto& grace = pick(node.stop_grace, defaults.stop_grace)) {
+    out.stop_grace = grace->value;
+  }
   return out;
 }
 

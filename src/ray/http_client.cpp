@@ -1,6 +1,10 @@
 // The HTTP client behind HttpClient, on Boost.Beast: the only file that
 // includes it. One connection per request, as `curl` would, bounded by the
-// request's timeout from connect to the last byte.
+// request's timeout from name resolution to the last byte. Beast's stream
+// timeouts apply to asynchronous operations only (a blocking read on a peer
+// that accepted and never answers would wait forever), so the exchange is a
+// chain of asynchronous steps run on a private io_context for at most that
+// long.
 #include <raylaunch/ray/http.hpp>
 
 #include <boost/asio/connect.hpp>
@@ -18,6 +22,99 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// One request's steps, each started by the one before; the first error ends it.
+class Exchange {
+ public:
+  explicit Exchange(const HttpRequest& request) : m_request(request) {}
+
+  HttpResponse run() {
+    auto deadline = std::chrono::steady_clock::now() + m_request.timeout;
+    m_stream.expires_at(deadline);
+    m_resolver.async_resolve(m_request.host, std::to_string(m_request.port),
+                             [this](beast::error_code error, tcp::resolver::results_type found) {
+                               if (!failed(error, "resolve")) {
+                                 connect(found);
+                               }
+                             });
+    // The stream's timer covers connect, write and read; this bounds the
+    // name look-up too, which has no timer of its own: cancel what is left,
+    // and let the handlers end before the io_context goes.
+    m_io.run_until(deadline + std::chrono::milliseconds(50));
+    if (!m_done) {
+      m_resolver.cancel();
+      m_stream.close();
+      m_io.restart();
+      m_io.run();
+      m_response = {0, "", fmt::format("no answer within {} ms", m_request.timeout.count())};
+    }
+    return m_response;
+  }
+
+ private:
+  void connect(const tcp::resolver::results_type& found) {
+    m_stream.async_connect(found, [this](beast::error_code error, const tcp::endpoint&) {
+      if (!failed(error, "connect")) {
+        write();
+      }
+    });
+  }
+
+  void write() {
+    m_message = {http::string_to_verb(m_request.method), m_request.target, 11};
+    m_message.set(http::field::host, m_request.host + ":" + std::to_string(m_request.port));
+    // Ray refuses POSTs from browsers (a User-Agent starting with Mozilla).
+    m_message.set(http::field::user_agent, "raylaunch");
+    for (const auto& [name, value] : m_request.headers) {
+      m_message.set(name, value);
+    }
+    if (!m_request.body.empty() || m_request.method == "POST" || m_request.method == "PUT") {
+      m_message.body() = m_request.body;
+      m_message.prepare_payload();
+    }
+    http::async_write(m_stream, m_message, [this](beast::error_code error, size_t) {
+      if (!failed(error, "write")) {
+        read();
+      }
+    });
+  }
+
+  void read() {
+    m_parser.body_limit(64 * 1024 * 1024);
+    http::async_read(m_stream, m_buffer, m_parser, [this](beast::error_code error, size_t) {
+      if (!failed(error, "read")) {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        m_response = {static_cast<int>(m_parser.get().result_int()), m_parser.get().body(), ""};
+        m_done = true;
+      }
+    });
+  }
+
+  // Ends the exchange on `error`: a timeout says how long it waited.
+  bool failed(const beast::error_code& error, const char* step) {
+    if (!error) {
+      return false;
+    }
+    std::string why = error == beast::error::timeout
+                          ? fmt::format("no answer within {} ms", m_request.timeout.count())
+                          : error.message();
+    m_response = {0, "", fmt::format("{}: {}", step, why)};
+    m_done = true;
+    return true;
+  }
+
+  const HttpRequest& m_request;
+  asio::io_context m_io;
+  tcp::resolver m_resolver{m_io};
+  beast::tcp_stream m_stream{m_io};
+  http::request<http::string_body> m_message;
+  beast::flat_buffer m_buffer;
+  http::response_parser<http::string_body> m_parser;
+  HttpResponse m_response;
+  bool m_done = false;
+};
 
 class BeastClient final : public HttpClient {
  public:
@@ -25,7 +122,7 @@ class BeastClient final : public HttpClient {
     auto started = std::chrono::steady_clock::now();
     HttpResponse response;
     try {
-      response = exchange(request);
+      response = Exchange(request).run();
     } catch (const std::exception& e) {
       response = {0, "", e.what()};
     }
@@ -37,38 +134,6 @@ class BeastClient final : public HttpClient {
                             took.count()));
     }
     return response;
-  }
-
- private:
-  static HttpResponse exchange(const HttpRequest& request) {
-    asio::io_context io;
-    asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(request.timeout);
-    auto addresses = resolver.resolve(request.host, std::to_string(request.port));
-    stream.connect(addresses);
-
-    http::request<http::string_body> message{
-        http::string_to_verb(request.method), request.target, 11};
-    message.set(http::field::host, request.host + ":" + std::to_string(request.port));
-    // Ray refuses POSTs from browsers (a User-Agent starting with Mozilla).
-    message.set(http::field::user_agent, "raylaunch");
-    for (const auto& [name, value] : request.headers) {
-      message.set(name, value);
-    }
-    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-      message.body() = request.body;
-      message.prepare_payload();
-    }
-    http::write(stream, message);
-
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    http::read(stream, buffer, parser);
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    return {static_cast<int>(parser.get().result_int()), parser.get().body(), ""};
   }
 };
 

@@ -190,6 +190,10 @@ SpecSection node_section() {
           choice("pull", {"missing", "always", "never", "ship"},
                  "when up pulls the image: when it is missing, always or never; ship copies a "
                  "missing one from the local engine instead"),
+          text("stop_grace_period",
+               "how long up lets the container stop (SIGTERM, then SIGKILL) before removing "
+               "it when scaling down or re-creating, at most 1h; down uses its -t",
+               "0|(([0-9]+(\\.[0-9]+)?)(h|m|s|ms|us))+", "1m30s", "10s"),
       });
 }
 

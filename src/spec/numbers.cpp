@@ -72,6 +72,18 @@ std::optional<double> unit_factor(std::string_view unit) {
   return std::nullopt;
 }
 
+// Compose's duration units, longest first so "ms" is not read as "m".
+std::optional<std::pair<size_t, double>> duration_unit(std::string_view text) {
+  static const std::pair<std::string_view, double> k_units[] = {
+      {"ms", 1e-3}, {"us", 1e-6}, {"h", 3600}, {"m", 60}, {"s", 1}};
+  for (const auto& [unit, seconds] : k_units) {
+    if (text.substr(0, unit.size()) == unit) {
+      return std::pair(unit.size(), seconds);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<double> read_decimal(std::string_view text, bool fraction) {
@@ -91,6 +103,24 @@ std::optional<double> read_size(std::string_view text) {
     return std::nullopt;
   }
   return to_double(text.substr(0, length)) * *factor;
+}
+
+std::optional<double> read_duration(std::string_view text) {
+  if (text.empty() || text == "0") {
+    return text.empty() ? std::nullopt : std::optional(0.0);
+  }
+  double seconds = 0;
+  while (!text.empty()) {
+    size_t length = text[0] == '-' ? 0 : number_length(text, true);
+    std::optional<std::pair<size_t, double>> unit =
+        length == 0 ? std::nullopt : duration_unit(text.substr(length));
+    if (!unit) {
+      return std::nullopt;
+    }
+    seconds += to_double(text.substr(0, length)) * unit->second;
+    text.remove_prefix(length + unit->first);
+  }
+  return seconds;
 }
 
 }  // namespace raylaunch

@@ -124,6 +124,8 @@ expect global-given-twice 2 'raylaunch: error: --project-name is given both befo
 hint: give it once, before or after the command' -- "$raylaunch" -p one up -p two
 expect wait-and-no-wait 2 'raylaunch: error: --wait and --no-wait exclude each other
 hint: give one of them' -- "$raylaunch" submit --wait --no-wait -- python job.py
+expect force-and-no-recreate 2 'raylaunch: error: --force-recreate and --no-recreate exclude each other
+hint: give one of them' -- "$raylaunch" up --force-recreate --no-recreate
 expect metadata-needs-equals 2 'raylaunch: error: --metadata: expected KEY=VALUE, got "owner"
 hint: see raylaunch submit --help' -- "$raylaunch" submit --metadata owner -- python job.py
 expect run-needs-entrypoint 2 'raylaunch: error: entrypoint is required

@@ -35,10 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# project NAME: sets P to a project name unique to this run; finish() takes
-# it down and checks that nothing with its label is left.
+# project NAME [PREFIX]: sets P to a project name unique to this run
+# (PREFIX$$-NAME, PREFIX "it" by default); finish() takes it down and checks
+# that nothing with its label is left.
 project() {
-  P="it$$-$1"
+  P="${2:-it}$$-$1"
   PROJECTS+=("$P")
 }
 

@@ -25,7 +25,15 @@ PlannedContainer planned(const std::string& name, const std::string& group, int 
 ObservedContainer seen(const std::string& name, const std::string& group, int replica,
                        const std::string& state, const std::string& hash) {
   std::string role = group == "head" ? "head" : "worker";
-  return {"id-" + name, name, "", state, role, group, replica, hash, {}, {}, {}, {}};
+  ObservedContainer o;
+  o.id = "id-" + name;
+  o.name = name;
+  o.state = state;
+  o.role = role;
+  o.group = group;
+  o.replica = replica;
+  o.config_hash = hash;
+  return o;
 }
 
 TEST(DecisionsTest, EveryActionSaysWhy) {
@@ -60,6 +68,57 @@ TEST(DecisionsTest, EveryActionSaysWhy) {
             "raylaunch: info: reconcile: re-create demo-cpu-3: it is dead: a fresh container is "
             "the dependable way back\n"
             "raylaunch: info: reconcile: create demo-cpu-4: no container of that name exists\n");
+}
+
+// What Docker changed under a container, and the re-create flags.
+TEST(DecisionsTest, SaysWhatDockerChanged) {
+  Plan plan;
+  plan.containers = {planned("demo-head", "head", 1, "aaaaaaaaaaaaaaaa"),
+                     planned("demo-cpu-1", "cpu", 1, "bbbbbbbbbbbbbbbb"),
+                     planned("demo-cpu-2", "cpu", 2, "cccccccccccccccc")};
+  for (PlannedContainer& c : plan.containers) {
+    c.image = "ray:1";
+  }
+  plan.network.name = "demo_net";
+  ObservedState observed;
+  observed.network_ids[""] = "net-2";
+  observed.image_ids[""]["ray:1"] = "sha256:1111111111111111";
+  observed.containers = {seen("demo-head", "head", 1, "exited", "aaaaaaaaaaaaaaaa"),
+                         seen("demo-cpu-1", "cpu", 1, "running", "bbbbbbbbbbbbbbbb"),
+                         seen("demo-cpu-2", "cpu", 2, "running", "cccccccccccccccc")};
+  for (ObservedContainer& c : observed.containers) {
+    c.inspected = true;
+    c.image_id = "sha256:1111111111111111";
+    c.networks["demo_net"] = "net-2";
+  }
+  observed.containers[0].networks["demo_net"] = "net-1";
+  observed.containers[1].networks.clear();
+  observed.containers[2].image_id = "sha256:0000000000000000";
+  std::ostringstream log;
+  init_log("info", &log);
+  log_decisions(reconcile(plan, observed), observed);
+  log_decisions(reconcile(plan, observed, Recreate::never), observed);
+  observed.containers = {observed.containers[2]};
+  observed.containers[0].image_id = "sha256:1111111111111111";
+  log_decisions(reconcile(plan, observed, Recreate::always), observed);
+  init_log("off");
+  EXPECT_EQ(log.str(),
+            "raylaunch: info: reconcile: re-create demo-head: the network it was created on is "
+            "gone (removed, or removed and made again), so it cannot start on it\n"
+            "raylaunch: info: reconcile: re-create demo-cpu-1: it is not attached to the "
+            "project's network (docker network disconnect)\n"
+            "raylaunch: info: reconcile: re-create demo-cpu-2: it runs image 000000000000, but "
+            "ray:1 names 111111111111 now\n"
+            "raylaunch: info: reconcile: start demo-head: exited; network gone, not re-created: "
+            "--no-recreate: started again\n"
+            "raylaunch: info: reconcile: keep demo-cpu-1: running; network detached, not "
+            "re-created: --no-recreate\n"
+            "raylaunch: info: reconcile: keep demo-cpu-2: running; image changed, not "
+            "re-created: --no-recreate\n"
+            "raylaunch: info: reconcile: create demo-head: no container of that name exists\n"
+            "raylaunch: info: reconcile: create demo-cpu-1: no container of that name exists\n"
+            "raylaunch: info: reconcile: re-create demo-cpu-2: --force-recreate re-creates every "
+            "container\n");
 }
 
 TEST(DecisionsTest, QuietBelowInfoAndMasked) {

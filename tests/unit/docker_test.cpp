@@ -84,6 +84,47 @@ TEST(DockerImages, ReadsEachPresentImagesUser) {
             (std::map<std::string, std::string>{{"ray:1", "ray:users"}}));
 }
 
+TEST(DockerImages, ReadsEachPresentImagesId) {
+  EXPECT_EQ(parse_image_ids("sha256:a\t\"1000\"\nsha256:c\t\"\"\n", {"ray:1", "ray:2", "ray:3"},
+                            {"ray:2"}),
+            (std::map<std::string, std::string>{{"ray:1", "sha256:a"}, {"ray:3", "sha256:c"}}));
+}
+
+// `docker inspect` as Docker 20.10 prints it with the format's template:
+// the image ID, the state, the restarts and each network endpoint's network.
+TEST(DockerInspect, ReadsImageNetworksAndRestarts) {
+  EXPECT_EQ(container_inspect_args({"id1", "demo-cpu-1"}),
+            (std::vector<std::string>{
+                "inspect", "--type", "container", "--format",
+                "{{.Id}}\t{{.Name}}\t{{.Image}}\t{{.State.Status}}\t{{.RestartCount}}\t"
+                "{{.State.ExitCode}}\t{{range $name, $net := .NetworkSettings.Networks}}"
+                "{{$name}}={{$net.NetworkID}} {{end}}",
+                "id1", "demo-cpu-1"}));
+  std::vector<ContainerFacts> facts = parse_container_facts(
+      "id1\t/demo-head\tsha256:427d\trunning\t0\t0\tdemo_net=c410 \n"
+      "id2\t/demo-cpu-1\tsha256:427d\trestarting\t3\t2\t\n");
+  ASSERT_EQ(facts.size(), 2u);
+  EXPECT_EQ(facts[0].name, "demo-head");
+  EXPECT_EQ(facts[0].image_id, "sha256:427d");
+  EXPECT_EQ(facts[0].networks, (std::map<std::string, std::string>{{"demo_net", "c410"}}));
+  EXPECT_EQ(facts[1].state, "restarting");
+  EXPECT_EQ(facts[1].restart_count, 3);
+  EXPECT_EQ(facts[1].exit_code, 2);
+  EXPECT_TRUE(facts[1].networks.empty());  // detached
+  EXPECT_EQ(parse_network_ids("demo_net\tc410\n"),
+            (std::map<std::string, std::string>{{"demo_net", "c410"}}));
+}
+
+// Scale-down and re-create give the node its grace period: docker stop -t N,
+// then docker rm, never rm --force.
+TEST(DockerEngine, RemovesAContainerAfterStoppingItWithinItsGrace) {
+  test::RecordingRunner runner;
+  DockerEngine engine(runner, DockerEndpoint{});
+  EXPECT_TRUE(engine.remove("id1", std::chrono::seconds(90)).ok);
+  EXPECT_EQ(runner.argvs, (std::vector<std::vector<std::string>>{
+                              {"docker", "stop", "--time", "90", "id1"}, {"docker", "rm", "id1"}}));
+}
+
 TEST(DockerImages, ReadsTheUserIdFromId) {
   EXPECT_EQ(parse_id("uid=1000(ray) gid=100(users) groups=100(users)\n"), (UserIds{1000, 100}));
   EXPECT_EQ(parse_id("uid=1000 gid=0\n"), (UserIds{1000, 0}));

@@ -50,8 +50,9 @@ TEST(Executor, UpOnAnEmptyEngineCreatesNetworkHeadThenWorkers) {
   std::sort(probes.begin(), probes.end());
   EXPECT_EQ(probes, (std::vector<Argv>{{"docker", "image", "inspect", "--format",
                                         "{{.Id}}\t{{json .Config.User}}", "ray:1"},
-                                       {"docker", "network", "ls", "--filter",
-                                        "label=io.raylaunch.project=demo", "--format", "{{.Name}}"},
+                                       {"docker", "network", "ls", "--no-trunc", "--filter",
+                                        "label=io.raylaunch.project=demo", "--format",
+                                        "{{.Name}}\t{{.ID}}"},
                                        {"docker", "ps", "-a", "--no-trunc", "--filter",
                                         "label=io.raylaunch.project=demo", "--format",
                                         ps_args("demo").back()}}));

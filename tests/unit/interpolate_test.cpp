@@ -82,6 +82,24 @@ TEST(Size, ParsesDockerUnits) {
   EXPECT_EQ(format_size(1000), "1000b");
 }
 
+// Compose's durations, for stop_grace_period: numbers with units, in seconds.
+TEST(Duration, ParsesComposeDurations) {
+  EXPECT_EQ(read_duration("10s"), 10);
+  EXPECT_EQ(read_duration("1m30s"), 90);
+  EXPECT_EQ(read_duration("1h"), 3600);
+  EXPECT_EQ(read_duration("1.5s"), 1.5);
+  EXPECT_EQ(read_duration("500ms"), 0.5);
+  EXPECT_EQ(read_duration("2m500ms"), 120.5);
+  EXPECT_EQ(read_duration("0"), 0);
+  EXPECT_EQ(read_duration("10"), std::nullopt);  // no unit
+  EXPECT_EQ(read_duration("-5s"), std::nullopt);
+  EXPECT_EQ(read_duration("1m30"), std::nullopt);
+  EXPECT_EQ(read_duration("10 s"), std::nullopt);
+  EXPECT_EQ(read_duration("1d"), std::nullopt);
+  EXPECT_EQ(read_duration(""), std::nullopt);
+  EXPECT_EQ(read_duration("s"), std::nullopt);
+}
+
 // The one rule for numbers: decimal digits, an optional "-", a fraction only
 // where one is allowed, nothing around them.
 TEST(Numbers, ReadOnlyDecimalDigits) {

@@ -1,9 +1,11 @@
 #pragma once
 
-// One Docker engine, in the executor's terms. Each method builds its docker
-// argv, runs it through the CommandRunner and reads the answer, all in
-// src/engine/docker_engine.cpp, so following a call never leaves that file.
-// The argv builders are public too, so unit tests can assert exact commands.
+// One Docker engine, in the executor's terms. Each method runs its docker
+// command through the CommandRunner and reads the answer in
+// src/engine/docker_engine.cpp; the argv builders and the readers of longer
+// answers are the free functions below (src/engine/docker_args.cpp,
+// image_users.cpp), public so unit tests can assert exact commands and parse
+// Docker's real output. How an engine is reached: src/engine/endpoint.cpp.
 
 #include <raylaunch/engine/command_runner.hpp>
 #include <raylaunch/plan/planner.hpp>
@@ -71,6 +73,8 @@ struct UserIds {
 /// What `docker image inspect` says of the planned images.
 struct ImageFacts {
   std::vector<std::string> missing;
+  /// Each present image's ID (sha256:...).
+  std::map<std::string, std::string> ids;
   /// Each present image's `Config.User` as written ("" means root).
   std::map<std::string, std::string> users;
 };
@@ -86,6 +90,19 @@ struct NamedContainer {
 struct EngineSize {
   int cpus = 0;
   int64_t memory = 0;  // bytes
+};
+
+/// What `docker inspect` says of a container.
+struct ContainerFacts {
+  std::string id;
+  std::string name;  // without Docker's leading "/"
+  std::string image_id;  // the image it was created from: sha256:...
+  /// Each network it is attached to, by name, with the ID of the network its
+  /// endpoint refers to (a network removed and made again has a new ID).
+  std::map<std::string, std::string> networks;
+  std::string state;  // running, restarting, exited, ...
+  int restart_count = 0;  // how often Docker restarted it by its policy
+  int exit_code = 0;  // its main process's last exit code
 };
 
 /// The uid and gid an image's containers run as, or docker's words on why not.
@@ -138,12 +155,23 @@ class DockerEngine {
   /// The io.raylaunch.project label of any container (by name or id): "" when
   /// it has none, nullopt when docker cannot inspect it.
   std::optional<std::string> project_label(const std::string& container);
-  /// The container's IP address on its network ("" with host networking).
-  std::string container_ip(const std::string& container);
+  /// The container's IP address on its network ("" with host networking);
+  /// `within` shortens the engine's bound (a deadline of the caller's).
+  std::string container_ip(const std::string& container,
+                           std::optional<std::chrono::milliseconds> within = std::nullopt);
+  /// What `docker inspect` says of containers (by id or name) that `docker ps`
+  /// does not: image ID, networks, restarts. One call for all; a container
+  /// that is gone by now is left out.
+  std::vector<ContainerFacts> inspect_containers(
+      const std::vector<std::string>& containers,
+      std::optional<std::chrono::milliseconds> within = std::nullopt);
+  /// The project's networks by name, each with its ID; empty when docker fails.
+  std::map<std::string, std::string> network_ids(const std::string& project);
   /// The end of a container's log (stdout and stderr together).
   std::string log_tail(const std::string& container, int lines);
   /// Runs `command` in `container` and returns what it printed.
-  ExecOutput exec(const std::string& container, const std::vector<std::string>& command);
+  ExecOutput exec(const std::string& container, const std::vector<std::string>& command,
+                  std::optional<std::chrono::milliseconds> within = std::nullopt);
 
   // Changes.
 
@@ -158,8 +186,9 @@ class DockerEngine {
   /// docker's environment, never its argv.
   Outcome run(const Plan& plan, const PlannedContainer& container);
   Outcome start(const std::string& id);
-  /// Removes a container without a grace period (a step of `up`).
-  Outcome remove(const std::string& id);
+  /// Stops a container within `grace` (SIGTERM, then SIGKILL), then removes
+  /// it (a step of `up`: scale-down and re-create).
+  Outcome remove(const std::string& id, std::chrono::seconds grace);
   /// Removes containers in one call (`down`, after stop()).
   Outcome remove_all(const std::vector<std::string>& ids);
   /// Stops containers in one call: the engine stops them in parallel with one
@@ -200,8 +229,14 @@ class DockerEngine {
 std::vector<std::string> ps_args(const std::string& project);
 std::vector<ObservedContainer> parse_ps(const std::string& out);
 
-/// `docker network ls` of the project's networks (by label), one name a line.
+/// `docker network ls` of the project's networks (by label), `NAME<tab>ID` a
+/// line; parse_network_ids reads it.
 std::vector<std::string> network_ls_args(const std::string& project);
+std::map<std::string, std::string> parse_network_ids(const std::string& out);
+
+/// `docker inspect` of containers, one line each; parse_container_facts reads it.
+std::vector<std::string> container_inspect_args(const std::vector<std::string>& containers);
+std::vector<ContainerFacts> parse_container_facts(const std::string& out);
 std::vector<std::string> network_create_args(const PlannedNetwork& network);
 
 /// `docker volume ls` / `create` of the project's volumes (by label).
@@ -214,14 +249,17 @@ std::vector<std::string> run_args(const Plan& plan, const PlannedContainer& cont
 std::map<std::string, std::string> run_env(const PlannedContainer& container);
 
 /// `docker image inspect` of `images`, one `ID<tab>"USER"` line per present
-/// image; parse_missing_images reads which are absent, parse_image_users the
-/// present ones' `Config.User`, in order.
+/// image; parse_missing_images reads which are absent, parse_image_ids and
+/// parse_image_users the present ones' ID and `Config.User`, in order.
 std::vector<std::string> image_inspect_args(const std::vector<std::string>& images);
 std::vector<std::string> parse_missing_images(const std::string& err,
                                               const std::vector<std::string>& images);
 std::map<std::string, std::string> parse_image_users(const std::string& out,
                                                      const std::vector<std::string>& images,
                                                      const std::vector<std::string>& missing);
+std::map<std::string, std::string> parse_image_ids(const std::string& out,
+                                                   const std::vector<std::string>& images,
+                                                   const std::vector<std::string>& missing);
 
 /// `docker run --rm --network none --entrypoint id IMAGE`; parse_id reads
 /// `uid=1000(ray) gid=100(users) ...`.

@@ -28,6 +28,8 @@ struct UpOptions {
   /// Print the cluster's addresses on `out` at the end (`run` does not: its
   /// stdout is the job's log).
   bool report = true;
+  /// --force-recreate, --no-recreate; by default what changed.
+  Recreate recreate = Recreate::changed;
 };
 
 struct DownOptions {
@@ -114,9 +116,9 @@ class Executor {
   /// Copies `image` from the local engine to `host`'s (pull: ship).
   void ship_image(const std::string& image, const std::string& host);
 
-  // up's phases, in order (src/execute/up.cpp, wait.cpp).
+  // up's phases, in order (src/execute/observe.cpp, up.cpp, wait.cpp).
   Observation observe(const Plan& plan);
-  void pull_images(const Plan& plan, const Observation& seen);
+  void pull_images(const Plan& plan, Observation& seen);
   void pull_image(const std::string& image, const std::string& host, bool absent, bool ship);
   void check_gpu_runtime(const Plan& plan, const UpOptions& options);
   void check_host_ports(const std::vector<Action>& actions, const UpOptions& options);
@@ -130,7 +132,12 @@ class Executor {
                         const UpOptions& options);
   bool apply_step(const Plan& plan, const Action& action, FirstFailure& failure);
   int wait_for_ray(const Plan& plan, std::chrono::steady_clock::time_point deadline,
-                   std::chrono::seconds timeout);
+                   std::chrono::seconds timeout, std::map<std::string, int> restarts);
+  struct RayPolling;
+  RayView poll_ray(HeadAccess& head, RayPolling& polling);
+  std::string crashed_nodes(const Plan& plan, const std::vector<std::string>* names,
+                            std::map<std::string, int>& restarts,
+                            std::optional<std::chrono::milliseconds> within);
   std::string nodes_not_joined(const Plan& plan, const RayView& view);
   void report_up(const Plan& plan, int alive) const;
 

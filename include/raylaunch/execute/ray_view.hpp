@@ -7,6 +7,7 @@
 #include <raylaunch/ray/nodes.hpp>
 #include <raylaunch/ray/ray_status.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,15 @@ struct HeadAccess {
   bool bridge = true;     // on a project network, so the container has an IP of its own
   /// The head container's IP once looked up (one `docker inspect`, at most once).
   std::optional<std::string> container_ip;
+  /// When the answer is due (`up --timeout`): each request waits at most its
+  /// own bound or the time left, whichever is less. None: its own bound.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+
+  /// The time left before the deadline, at least 100 ms so one last try still
+  /// goes out; none without a deadline.
+  std::optional<std::chrono::milliseconds> time_left() const;
+  /// `own`, or the time left when that is less.
+  std::chrono::milliseconds bound(std::chrono::milliseconds own) const;
 };
 
 struct RayView {

@@ -3,6 +3,7 @@
 #include <raylaunch/base/redact.hpp>
 #include <raylaunch/spec/model.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +19,8 @@ inline constexpr int64_t k_default_shm_size = 2LL * 1024 * 1024 * 1024;
 /// Ray's share of memory for the object store, and Ray's margin on top.
 inline constexpr double k_object_store_share = 0.3;
 inline constexpr double k_shm_margin = 1.1;
+/// stop_grace_period when the spec sets none, as compose's and `docker stop`'s.
+inline constexpr std::chrono::seconds k_default_stop_grace{10};
 
 /// A host port a node publishes (`-p host_ip:host_port:container_port`), or
 /// `count` ports from there (`-p ip:a-b:a-b`).
@@ -59,6 +62,9 @@ struct PlannedContainer {
   std::set<std::string> secret_env;
   std::vector<Mount> mounts;
   RestartPolicy restart;
+  /// How long `up` lets it stop (SIGTERM, then SIGKILL) before removing it
+  /// when scaling down or re-creating (stop_grace_period). Not in the hash.
+  std::chrono::seconds stop_grace{k_default_stop_grace};
   std::map<std::string, std::string> labels;  // the user's and io.raylaunch.*
   std::string config_hash;
 };
@@ -88,6 +94,9 @@ struct Plan {
   std::vector<std::string> volumes;  // project volumes to create, full names
   std::string gcs_address;  // host:port the workers join
   std::vector<PlannedContainer> containers;  // the head first, then groups in order
+  /// The stop grace of a container the plan no longer has (its group is gone):
+  /// `defaults`' stop_grace_period, else 10 s.
+  std::chrono::seconds stop_grace{k_default_stop_grace};
   std::vector<Diagnostic> warnings;
 
   /// One line per container, for golden tests and `--dry-run` summaries.

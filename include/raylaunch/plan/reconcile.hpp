@@ -2,6 +2,7 @@
 
 #include <raylaunch/plan/planner.hpp>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -25,15 +26,32 @@ struct ObservedContainer {
   /// The io.raylaunch.hosts label: every host of a cluster that spans several, by
   /// the spec's names, comma-separated; "" otherwise.
   std::string spec_hosts;
+  /// What `docker inspect` added (when `inspected`): the ID of the image it
+  /// was created from, and the networks it is attached to, by name, each with
+  /// the ID of the network its endpoint refers to.
+  bool inspected = false;
+  std::string image_id;
+  std::map<std::string, std::string> networks;
 };
 
 /// What `up` finds before it acts.
 struct ObservedState {
   std::vector<ObservedContainer> containers;
-  /// The hosts whose engine has the project's network ("" without hosts:).
-  std::set<std::string> network_on;
+  /// The hosts whose engine has the project's network ("" without hosts:),
+  /// each with the network's ID.
+  std::map<std::string, std::string> network_ids;
   /// Each host's project volumes.
   std::map<std::string, std::vector<std::string>> volumes;
+  /// Per host, the ID each planned image's name stands for there now (the
+  /// images present).
+  std::map<std::string, std::map<std::string, std::string>> image_ids;
+};
+
+/// When `up` re-creates an existing container.
+enum class Recreate {
+  changed,  // when its config, host, network or image changed, or it is paused or dead
+  always,   // every one (--force-recreate)
+  never,    // none: only missing ones are created (--no-recreate)
 };
 
 /// One step towards the plan; each maps to one docker command (recreate to two).
@@ -48,12 +66,16 @@ struct Action {
   /// container to remove, start or keep is (for recreate, the old one's; the
   /// new one goes to container->host). "" without hosts:.
   std::string host;
+  /// remove, recreate: how long the old container may take to stop.
+  std::chrono::seconds stop_grace{0};
 };
 
 /// Compares the plan with what exists and returns the steps, in order: the
 /// network and volumes on each host that gets nodes, removals (highest
-/// replica first), then the head, then the workers. Pure: `up` twice in a row yields only `keep`s the second time.
-std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed);
+/// replica first), then the head, then the workers. Pure: `up` twice in a row
+/// yields only `keep`s the second time.
+std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed,
+                              Recreate recreate = Recreate::changed);
 
 /// One line per action, for golden tests and `--dry-run`.
 std::string actions_to_text(const std::vector<Action>& actions);

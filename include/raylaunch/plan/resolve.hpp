@@ -28,6 +28,7 @@ struct ResolvedNode {
   std::map<std::string, double> resources;
   std::vector<RayArg> ray_args;
   RestartPolicy restart;
+  int64_t stop_grace = 10;  // seconds
 };
 
 /// Resolves `node` (the head's or a worker group's) against `spec.defaults`

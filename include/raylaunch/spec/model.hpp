@@ -77,6 +77,8 @@ struct NodeSpec {
   std::vector<RayArg> ray_args;
   std::optional<Located<RestartPolicy>> restart;
   std::optional<Located<PullPolicy>> pull;
+  /// stop_grace_period, in whole seconds (rounded up).
+  std::optional<Located<int64_t>> stop_grace;
 };
 
 /// Host ports the head publishes (bridge) or listens on (host networking).

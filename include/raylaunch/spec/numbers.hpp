@@ -24,4 +24,10 @@ std::optional<double> read_decimal(std::string_view text, bool fraction);
 /// refuses those); nullopt when `text` is not written so.
 std::optional<double> read_size(std::string_view text);
 
+/// Reads a duration as compose writes one: numbers by read_decimal's rule
+/// (fractions allowed, no sign), each followed at once by a unit h, m, s, ms
+/// or us, e.g. 10s, 1m30s, 1.5s, 500ms; or a bare 0. Returns seconds;
+/// nullopt when `text` is not written so.
+std::optional<double> read_duration(std::string_view text);
+
 }  // namespace raylaunch
