@@ -29,11 +29,25 @@ namespace {
 
 using namespace cli;
 
-// Set by SIGINT and SIGTERM: work under way finishes, no new work starts,
-// and the command exits 130.
+// Set by SIGINT, SIGTERM and SIGHUP: work under way finishes, no new work
+// starts, and the command exits 128 + the signal (130, 143, 129).
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
-extern "C" void on_interrupt(int) { g_interrupted = true; }
+extern "C" void on_interrupt(int signal) {
+  g_signal = signal;
+  g_interrupted = true;
+}
+
+void catch_signals() {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    std::signal(signal, on_interrupt);
+  }
+}
+
+// `exec`'s exit code is the command's: raylaunch's own failures there are
+// 125, as docker's own are, so that 1 and 2 stay the command's.
+constexpr int k_exec_failed = 125;
 
 // Everything the command line can say, filled in by the parser.
 struct Options {
@@ -191,8 +205,12 @@ CLI::App* define_status(CLI::App& app, Options& o) {
 CLI::App* define_logs(CLI::App& app, Options& o) {
   CLI::App* logs = subcommand(app, o, "logs", "Show a node's log (every node's without NODE)");
   logs->add_option("node", o.logs.node, "The node: head, GROUP-N, or a container name");
-  logs->add_flag("-f,--follow", o.logs.follow, "Keep printing new lines");
+  logs->add_flag("-f,--follow", o.logs.follow,
+                 "Keep printing new lines (of every node without NODE), until Ctrl-C");
   logs->add_option("--tail", o.logs.tail, "Only the last N lines (or all)")->check(tail_lines());
+  logs->add_flag("-t,--timestamps", o.logs.timestamps, "Docker's RFC 3339 time before each line");
+  logs->add_option("--since", o.logs.since,
+                   "Only lines since a time (2025-01-02T13:23:37Z) or a while (42m), as docker");
   with_example(*logs, "raylaunch -f cluster.yml logs cpu-2 -f --tail 100");
   return logs;
 }
@@ -200,6 +218,22 @@ CLI::App* define_logs(CLI::App& app, Options& o) {
 CLI::App* define_exec(CLI::App& app, Options& o) {
   CLI::App* exec = subcommand(app, o, "exec", "Run a command in a node: exec NODE -- CMD...");
   exec->add_option("node", o.exec.node, "The node: head, GROUP-N, or a container name")->required();
+  exec->add_flag("-T,--no-TTY", o.exec.no_tty,
+                 "No tty, even on a terminal (the default only when stdin and stdout are one)");
+  exec->add_flag("-i,--interactive", o.exec.interactive,
+                 "Pass stdin on (always done, as with docker compose exec)");
+  exec->add_option("-e,--env", o.exec.env, "KEY=VALUE (or KEY, from here) in the command's "
+                                           "environment; repeatable")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            return value.empty() || value.front() == '='
+                       ? fmt::format("expected KEY=VALUE or KEY, got \"{}\"", value)
+                       : std::string();
+          },
+          "KEY=VALUE"));
+  exec->add_option("-w,--workdir", o.exec.workdir, "The folder to run the command in");
+  exec->add_option("-u,--user", o.exec.user, "The user to run as: NAME or UID[:GID]");
   exec->add_option("command", o.exec.command, "The command and its arguments")->required();
   with_example(*exec, "raylaunch exec head -- ray status");
   return exec;
@@ -309,14 +343,13 @@ int dispatch(const Commands& commands, const Options& o) {
   if (commands.config->parsed()) {
     return run_config(o.common, o.config);
   }
+  catch_signals();
   if (commands.logs->parsed()) {
-    return run_logs(o.common, o.logs);
+    return run_logs(o.common, o.logs, g_signal);
   }
   if (commands.exec->parsed()) {
-    return run_exec(o.common, o.exec);
+    return run_exec(o.common, o.exec, g_signal);
   }
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
   int code = 0;
   if (commands.up->parsed()) {
     code = run_up(o.common, o.engine, o.up, g_interrupted);
@@ -333,30 +366,53 @@ int dispatch(const Commands& commands, const Options& o) {
   } else {
     code = run_status(o.common, o.engine, g_interrupted);
   }
-  return g_interrupted ? 130 : code;
+  if (g_interrupted) {
+    print_interrupted(g_signal, "");
+    return 128 + g_signal;
+  }
+  return code;
 }
 
-// The one place errors become exit codes: 1 failed, 2 bad spec or usage, 130
-// interrupted. Anything else is a bug: main's run_guarded() makes it exit 70.
+// The one place errors become exit codes: 1 failed, 2 bad spec or usage,
+// 128 + the signal when one stopped the command (130 SIGINT, 143 SIGTERM,
+// 129 SIGHUP), and for `exec` 125 whatever raylaunch's own failure. Anything
+// else is a bug: main's run_guarded() makes it exit 70.
 int run_catching(const Commands& commands, const Options& o) {
   auto say = [](const Error& e) {
     print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
   };
+  bool exec = commands.exec->parsed();
   try {
     init_log(o.common.verbose ? "debug" : o.common.log_level);
     return dispatch(commands, o);
-  } catch (const ExecError& e) {
-    say(e);
-    return g_interrupted ? 130 : 1;
-  } catch (const SpecError& e) {
-    say(e);
-    return 2;
-  } catch (const UsageError& e) {
-    say(e);
-    return 2;
+  } catch (const Interrupted& e) {
+    print_interrupted(g_signal, e.message());
+    return 128 + g_signal;
   } catch (const Error& e) {
     say(e);
-    return 1;
+    if (g_interrupted) {
+      print_interrupted(g_signal, "");
+      return 128 + g_signal;
+    }
+    bool usage = dynamic_cast<const SpecError*>(&e) != nullptr ||
+                 dynamic_cast<const UsageError*>(&e) != nullptr;
+    return exec ? k_exec_failed : usage ? 2 : 1;
+  }
+}
+
+// Under `--progress json` every line on stderr is JSON, a parse error's too,
+// so the command line is read for it here, also when CLI11 could not parse it.
+void diagnostics_as_asked(int argc, char** argv, const std::string& command) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") {
+      return;
+    }
+    if (arg == "--progress=json" || (arg == "--progress" && i + 1 < argc &&
+                                     std::string_view(argv[i + 1]) == "json")) {
+      json_diagnostics(command.empty() ? "raylaunch" : "raylaunch " + command);
+      return;
+    }
   }
 }
 
@@ -390,9 +446,11 @@ int run_command_line(int argc, char** argv) {
     }
     wrong = parse_error(app, e);
   }
+  const std::vector<CLI::App*> chosen = app.get_subcommands();
+  diagnostics_as_asked(argc, argv, chosen.empty() ? "" : chosen.front()->get_name());
   if (wrong) {
     print_diagnostic(*wrong);
-    return 2;
+    return commands.exec->parsed() ? k_exec_failed : 2;
   }
   return run_catching(commands, options);
 }

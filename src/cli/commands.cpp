@@ -31,13 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 }  // namespace
 
 // raylaunch.yml (or .yaml) in the current folder, when there is one.
@@ -265,18 +258,6 @@ Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint,
   return target;
 }
 
-namespace {
-
-// A node as the user names it (`head`, `cpu-2`, or a container name) to its container.
-std::string container_of(const std::string& project, const std::string& node) {
-  if (node == "head") {
-    return project + "-head";
-  }
-  return node.rfind(project + "-", 0) == 0 ? node : project + "-" + node;
-}
-
-}  // namespace
-
 Session::Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
                  const std::atomic<bool>& interrupted)
     : endpoint(endpoint_of(common)),
@@ -298,18 +279,6 @@ std::function<void(const std::string&)> Session::on_lock_wait() {
     progress.message(
         fmt::format("waiting for another raylaunch working on this project (lock: {})", path));
   };
-}
-
-void print_diagnostic(const Diagnostic& diagnostic) {
-  std::string source;
-  if (diagnostic.where && !diagnostic.where->file.empty()) {
-    std::shared_ptr<const std::string> spec = remembered_source(diagnostic.where->file);
-    source = spec ? *spec : read_text(diagnostic.where->file);
-  }
-  Diagnostic safe = diagnostic;
-  safe.message = redact(diagnostic.message);
-  safe.hint = redact(diagnostic.hint);
-  std::cerr << format_diagnostic(safe, redact(source));
 }
 
 int run_config(const CommonOptions& common, const ConfigOptions& options) {
@@ -348,84 +317,21 @@ int run_export(const CommonOptions& common, const ExportCommand& options) {
 
 namespace {
 
-// Each engine the project may have nodes on: the one given, or its hosts'.
-std::vector<DockerEndpoint> endpoints_of(const DockerEndpoint& endpoint, const Target& target) {
-  std::vector<DockerEndpoint> out;
-  for (const PlannedHost& host : target.hosts) {
-    out.push_back(endpoint.for_host(host));
-  }
-  return out.empty() ? std::vector<DockerEndpoint>{endpoint} : out;
-}
-
-// The endpoint whose engine has `container`: with one engine that one, as
-// docker names the missing container itself; else the host that lists it.
-DockerEndpoint endpoint_with(CommandRunner& runner, const std::vector<DockerEndpoint>& endpoints,
-                             const std::string& project, const std::string& container) {
-  if (endpoints.size() == 1) {
-    return endpoints.front();
-  }
-  std::string unreachable;
-  for (const DockerEndpoint& endpoint : endpoints) {
-    try {
-      DockerEngine engine(runner, endpoint);
-      for (const ObservedContainer& c : engine.containers(project)) {
-        if (c.name == container) {
-          return endpoint;
-        }
-      }
-    } catch (const ExecError& error) {
-      unreachable += fmt::format("\n  {}", error.message());
-    }
-  }
-  throw ExecError(fmt::format("no host has container {} of project \"{}\"{}", container, project,
-                              unreachable.empty() ? "" : "; not asked:" + unreachable),
-                  "`raylaunch status` lists the project's nodes and their hosts");
+// What an interrupted `up` left: the planned containers that run.
+std::string left_by_up(Progress& progress, const Plan& plan) {
+  progress.finish();
+  size_t running = progress.count_done("Container ", {"Started", "Running", "Recreated"});
+  return fmt::format("{} of {} planned containers are running; run `raylaunch up` to converge, "
+                     "or `raylaunch down`",
+                     running, plan.containers.size());
 }
 
 }  // namespace
 
-int run_logs(const CommonOptions& common, const LogsOptions& options) {
-  DockerEndpoint endpoint = endpoint_of(common);
-  Target target = target_of(common, endpoint, "logs");
-  std::vector<DockerEndpoint> endpoints = endpoints_of(endpoint, target);
-  std::unique_ptr<CommandRunner> runner = make_process_runner();
-  if (!options.node.empty()) {
-    std::string container = container_of(target.project, options.node);
-    DockerEngine engine(*runner, endpoint_with(*runner, endpoints, target.project, container));
-    engine.attach_logs(container, options.follow, options.tail);
-  }
-  if (options.follow) {
-    throw UsageError("logs --follow needs a node", "e.g. raylaunch logs head -f");
-  }
-  size_t printed = 0;
-  for (const DockerEndpoint& each : endpoints) {
-    DockerEngine engine(*runner, each);
-    std::vector<ObservedContainer> containers = engine.containers(target.project);
-    std::sort(containers.begin(), containers.end(),
-              [](const ObservedContainer& a, const ObservedContainer& b) { return a.name < b.name; });
-    engine.print_logs(containers, options.tail, std::cout);
-    printed += containers.size();
-  }
-  if (printed == 0) {
-    throw ExecError(fmt::format("project \"{}\" has no containers", target.project),
-                    "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
-  }
-  return 0;
-}
-
-int run_exec(const CommonOptions& common, const ExecOptions& options) {
-  DockerEndpoint endpoint = endpoint_of(common);
-  Target target = target_of(common, endpoint, "exec");
-  std::unique_ptr<CommandRunner> runner = make_process_runner();
-  std::string container = container_of(target.project, options.node);
-  DockerEngine engine(*runner, endpoint_with(*runner, endpoints_of(endpoint, target),
-                                             target.project, container));
-  engine.attach_exec(container, options.command);
-}
-
 int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCommand& options,
            const std::atomic<bool>& interrupted) {
   Session session(common, engine, options.dry_run, interrupted);
+  session.progress.set_dry_run(options.dry_run);
   Plan plan = load_and_plan(common, &session.endpoint, true);
   session.executor.use_hosts(plan.hosts);
   UpOptions up{!options.no_wait, std::chrono::seconds(options.timeout), options.parallel,
@@ -437,7 +343,20 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
   if (!options.dry_run) {
     lock.emplace(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
   }
-  return session.executor.up(plan, up);
+  try {
+    int code = session.executor.up(plan, up);
+    if (options.dry_run) {
+      session.progress.message(fmt::format(
+          "dry run: nothing was changed; stdout has the docker commands up would run for \"{}\"",
+          plan.project));
+    }
+    return code;
+  } catch (const ExecError&) {
+    if (!interrupted) {
+      throw;
+    }
+    throw Interrupted(left_by_up(session.progress, plan));
+  }
 }
 
 int run_down(const CommonOptions& common, const EngineOptions& engine,
@@ -445,15 +364,14 @@ int run_down(const CommonOptions& common, const EngineOptions& engine,
   Session session(common, engine, false, interrupted);
   std::string project = session.aim(common, "down").project;
   ProjectLock lock(project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
-  return session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
-}
-
-int run_status(const CommonOptions& common, const EngineOptions& engine,
-               const std::atomic<bool>& interrupted) {
-  Session session(common, engine, false, interrupted);
-  Target target = session.aim(common, "status");
-  return session.executor.status(target.project, target.plan ? &*target.plan : nullptr,
-                                 {engine.json});
+  int code =
+      session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
+  if (interrupted && code == 0) {
+    // down does not stop half way: what it started, it finished.
+    throw Interrupted(fmt::format("down went on to the end; nothing of project \"{}\" is left",
+                                  project));
+  }
+  return code;
 }
 
 }  // namespace raylaunch::cli

@@ -51,11 +51,19 @@ struct LogsOptions {
   std::string node;
   bool follow = false;
   std::string tail;
+  bool timestamps = false;  // -t, --timestamps
+  std::string since;        // --since, docker's syntax
 };
 
+/// `exec`, with `docker exec`'s options.
 struct ExecOptions {
   std::string node;
   std::vector<std::string> command;
+  bool no_tty = false;       // -T, --no-TTY
+  bool interactive = false;  // -i: stdin is always passed on; accepted as docker's habit
+  std::vector<std::string> env;  // -e KEY=VALUE, repeatable
+  std::string workdir;       // -w DIR
+  std::string user;          // -u USER
 };
 
 /// Options of the commands that change the cluster or show it.
@@ -149,24 +157,48 @@ struct Session {
   Executor executor;
 };
 
-/// Prints a diagnostic on stderr with its source line, secrets masked.
+/// A command stopped by a signal: the message says what it left (one line
+/// after "raylaunch: interrupted by SIGxxx: "); the exit code is 128 + the signal.
+class Interrupted : public Error {
+  using Error::Error;
+};
+
+// Messages on stderr (src/cli/diagnostics.cpp).
+
+/// Prints a diagnostic on stderr with its source line, secrets masked; under
+/// json_diagnostics() one JSON line instead.
 void print_diagnostic(const Diagnostic& diagnostic);
+/// From now on diagnostics are JSON lines (`--progress json`), each an event
+/// of `id`: {"id", "status": "Error"|"Warning", "state", "error"|"warning",
+/// "hint", "where"}.
+void json_diagnostics(const std::string& id);
+/// The one line of a command that `signal` stopped, and what it `left` ("" if
+/// nothing to say).
+void print_interrupted(int signal, const std::string& left);
 
 int run_config(const CommonOptions& common, const ConfigOptions& options);
 /// Loads and plans the spec as `config` does, then writes it for KubeRay or
 /// compose; what the target cannot express is a warning on stderr.
 int run_export(const CommonOptions& common, const ExportCommand& options);
-/// `logs` and `exec` hand the terminal to docker itself (streaming, a tty for
-/// exec), so raylaunch replaces itself with the docker process.
-int run_logs(const CommonOptions& common, const LogsOptions& options);
-int run_exec(const CommonOptions& common, const ExecOptions& options);
-/// `up`, `down` and `status`; `interrupted` is set by SIGINT and SIGTERM.
+// The day-2 commands (src/cli/day2.cpp): `signal` is the signal caught, 0 before.
+
+/// A node's log through docker itself (raylaunch replaces itself with it);
+/// every node's, each line after the node's name, and with -f followed.
+int run_logs(const CommonOptions& common, const LogsOptions& options,
+             const std::atomic<int>& signal);
+/// docker exec on this terminal: the command's exit code, or docker's 125,
+/// 126, 127; raylaunch's own failures before it are 125 too (cli.cpp).
+int run_exec(const CommonOptions& common, const ExecOptions& options,
+             const std::atomic<int>& signal);
+/// `status`; with --json one document on stdout whatever fails.
+int run_status(const CommonOptions& common, const EngineOptions& engine,
+               const std::atomic<bool>& interrupted);
+
+/// `up` and `down`; `interrupted` is set by SIGINT, SIGTERM and SIGHUP.
 int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCommand& options,
            const std::atomic<bool>& interrupted);
 int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted);
-int run_status(const CommonOptions& common, const EngineOptions& engine,
-               const std::atomic<bool>& interrupted);
 /// `submit`, `job` and `run` (src/cli/jobs.cpp).
 int run_submit(const CommonOptions& common, const SubmitOptions& options,
                const std::atomic<bool>& interrupted);

@@ -55,12 +55,12 @@ SubmitRequest request_of(const SubmitOptions& options) {
 }
 
 // The job's end on stderr; its exit code: 0 SUCCEEDED, 130 stopped by
-// Ctrl-C, 1 otherwise.
+// Ctrl-C (run_cli makes it 128 + the signal caught), 1 otherwise.
 int report_job(const JobOutcome& outcome, Progress& progress) {
   progress.finish();
   std::string said = outcome.message.empty() ? "" : ": " + outcome.message;
   if (outcome.status == "SUCCEEDED") {
-    std::cerr << fmt::format("raylaunch: job {} SUCCEEDED{}\n", outcome.submission_id, said);
+    progress.message(fmt::format("raylaunch: job {} SUCCEEDED{}", outcome.submission_id, said));
     return 0;
   }
   print_diagnostic({Severity::error,
@@ -190,8 +190,8 @@ int run_job(const CommonOptions& common, const JobOptions& options,
 
 // up (waiting for every node), the job with its log followed, then down,
 // which also runs after a failed job and after Ctrl-C. Exit codes: 0 the job
-// succeeded, 1 it failed or was stopped, 3 the cluster did not come up, 130
-// interrupted (run_cli makes that so).
+// succeeded, 1 it failed or was stopped, 3 the cluster did not come up, 128
+// + the signal when interrupted (run_cli makes that so).
 int run_run(const CommonOptions& common, const EngineOptions& engine, const RunOptions& options,
             const std::atomic<bool>& interrupted) {
   SubmitRequest request = request_of(options.submit);
@@ -228,8 +228,8 @@ int run_run(const CommonOptions& common, const EngineOptions& engine, const RunO
     write_junit(options.junit, run);
   }
   if (options.keep || (!run.up_ok && options.keep_on_failure)) {
-    std::cerr << fmt::format("raylaunch: the cluster stays up: `raylaunch down -p {}` removes it\n",
-                             plan.project);
+    session.progress.message(fmt::format(
+        "raylaunch: the cluster stays up: `raylaunch down -p {}` removes it", plan.project));
     return code;
   }
   int down = session.executor.down(plan.project, {std::chrono::seconds(10), false});

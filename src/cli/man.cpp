@@ -99,8 +99,12 @@ A bad spec or bad usage; nothing was created.
 \fB70\fR
 An internal error (a bug in raylaunch).
 .TP
-\fB130\fR
-Interrupted by SIGINT or SIGTERM.
+\fB125\fR, \fB126\fR, \fB127\fR
+\fBexec\fR only, whose other codes are the command's own: docker or raylaunch failed before the
+command ran (125), the command cannot be run (126), or it was not found (127).
+.TP
+\fB130\fR, \fB143\fR, \fB129\fR
+Interrupted by SIGINT, SIGTERM or SIGHUP (128 + the signal); stderr ends with a line of what is left.
 .SH ENVIRONMENT
 .TP
 \fBRAYLAUNCH_DOCKER\fR

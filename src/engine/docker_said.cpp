@@ -94,4 +94,24 @@ EngineTrouble engine_trouble(const std::string& said) {
   return remote ? EngineTrouble::down_remote : EngineTrouble::down_local;
 }
 
+int exec_exit_code(int code, const std::string& out, const std::string& err) {
+  std::string said = trimmed(err.substr(0, err.find('\n')));
+  if (code == 1 && starts_with(said, "Error response from daemon:")) {
+    return 125;
+  }
+  // `OCI runtime exec failed: exec failed: unable to start container process:
+  // exec: "nosuch": executable file not found in $PATH: unknown` (on stdout,
+  // from engines before 23); a missing path says `exec: "/no/such": stat
+  // /no/such: no such file or directory`.
+  for (const std::string& first : {said, trimmed(out.substr(0, out.find('\n')))}) {
+    bool not_found = contains(first, "executable file not found") ||
+                     contains(first, "no such file or directory");
+    if (code == 126 && starts_with(first, "OCI runtime exec failed") &&
+        contains(first, "exec: \"") && not_found) {
+      return 127;
+    }
+  }
+  return code;
+}
+
 }  // namespace raylaunch

@@ -1,5 +1,6 @@
-// The one place raylaunch starts processes; the only file that includes
-// Boost.Process. stdout and stderr are read concurrently through asio so a
+// Where raylaunch runs the commands whose output it reads whole; the only
+// file that includes Boost.Process. (Those that share the terminal, `exec`
+// and `logs -f`, are started in child.cpp.) stdout and stderr are read concurrently through asio so a
 // child that fills one pipe while we read the other cannot deadlock us.
 #include <raylaunch/engine/command_runner.hpp>
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -104,6 +105,18 @@ std::string plain_message(const std::string& text) {
   return text + "\n";
 }
 
+// What a step of `up --dry-run` would do, from the word it began with
+// (`working`) or, for a step without one, the word it ended with.
+std::string would(const std::string& working, const std::string& done) {
+  static const std::map<std::string, std::string> k_would = {
+      {"Creating", "Would create"}, {"Created", "Would create"},   {"Starting", "Would start"},
+      {"Started", "Would start"},   {"Recreate", "Would recreate"}, {"Recreated", "Would recreate"},
+      {"Removing", "Would remove"}, {"Removed", "Would remove"},   {"Pulling", "Would pull"},
+      {"Pulled", "Would pull"},     {"Shipping", "Would ship"},    {"Shipped", "Would ship"}};
+  auto found = k_would.find(working.empty() ? done : working);
+  return found == k_would.end() ? done : found->second;
+}
+
 std::string json_line(const ordered_json& document) {
   // Docker's messages may hold bytes that are not UTF-8; printing them badly
   // beats throwing away the event.
@@ -152,11 +165,20 @@ void Progress::event(const std::string& id, const std::string& status, EventStat
   const std::string text = redact(raw_text);
   std::lock_guard<std::mutex> lock(m_mutex);
   double now = m_clock();
-  const Item& item = update_item(id, status, state, text, now);
+  auto known = m_index.find(id);
+  std::string began = known == m_index.end() || m_items[known->second].state != EventState::working
+                          ? std::string()
+                          : m_items[known->second].status;
+  const Item& item = update_item(id, m_dry_run && state == EventState::done ? would(began, status)
+                                                                           : status,
+                                 state, text, now);
+  if (m_dry_run && state == EventState::working) {
+    return;  // nothing is under way under --dry-run
+  }
   double elapsed = std::max(0.0, now - item.first_seen);
   if (m_mode == ProgressMode::json) {
     ordered_json document = {{"id", id},
-                             {"status", status},
+                             {"status", item.status},
                              {"state", state_name(state)},
                              {"text", text},
                              {"elapsed", std::round(elapsed * 10) / 10}};
@@ -165,7 +187,7 @@ void Progress::event(const std::string& id, const std::string& status, EventStat
     m_dirty = true;
     draw_block("");
   } else {
-    write(plain_line(id, status, state, text, elapsed));
+    write(plain_line(id, item.status, state, text, elapsed));
   }
 }
 
@@ -207,6 +229,20 @@ void Progress::finish() {
     m_cursor_hidden = false;
   }
   m_finished = true;
+}
+
+void Progress::set_dry_run(bool dry_run) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_dry_run = dry_run;
+}
+
+std::size_t Progress::count_done(const std::string& prefix,
+                                 const std::vector<std::string>& statuses) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return static_cast<std::size_t>(std::count_if(m_items.begin(), m_items.end(), [&](const Item& item) {
+    return item.state == EventState::done && item.id.starts_with(prefix) &&
+           std::find(statuses.begin(), statuses.end(), item.status) != statuses.end();
+  }));
 }
 
 Progress::Item& Progress::update_item(const std::string& id, const std::string& status,

@@ -105,6 +105,8 @@ struct Summary {
   int alive = 0;
   bool healthy = false;
   int counted = 0;  // Source::cli: Ray's count of live nodes
+  /// What kept status from seeing the whole cluster; "" when nothing did.
+  std::string error;
 
   // Ray's view of the row's node: alive, dead, absent (running but not in
   // Ray's list), "-" (not running, nothing alive in Ray) or unknown (only a
@@ -159,8 +161,11 @@ void print_json(std::ostream& out, const Summary& summary, const std::vector<Row
                                                                     : nullptr;
   nlohmann::ordered_json doc = {
       {"schema_version", 2},
-      {"project", summary.project},
+      {"project", summary.project.empty() ? nlohmann::ordered_json(nullptr)
+                                          : nlohmann::ordered_json(summary.project)},
       {"healthy", summary.healthy},
+      {"error", summary.error.empty() ? nlohmann::ordered_json(nullptr)
+                                      : nlohmann::ordered_json(summary.error)},
       {"nodes_planned", summary.planned},
       {"nodes_running", summary.running},
       {"nodes_alive", summary.alive},
@@ -221,7 +226,10 @@ void print_table(std::ostream& out, const Summary& summary, const std::vector<Ro
 
 Summary summarize(const std::string& project, const std::vector<Row>& rows, const RayView& ray,
                   const std::string& dashboard) {
-  Summary summary{project, dashboard, {}, ray.source};
+  Summary summary;
+  summary.project = project;
+  summary.dashboard = dashboard;
+  summary.source = ray.source;
   summary.counted = ray.source == RayView::Source::cli ? ray.counted.alive : 0;
   int alive_by_name = 0;
   for (const Row& row : rows) {
@@ -241,7 +249,38 @@ Summary summarize(const std::string& project, const std::vector<Row>& rows, cons
   return summary;
 }
 
+// Why the document cannot tell the whole cluster: no containers, a host
+// that did not answer, or Ray silent while nodes run; "" when it can.
+std::string status_error(const Summary& summary, const std::vector<Row>& rows,
+                         const HeadAccess& head, const RayView& ray) {
+  if (rows.empty()) {
+    return fmt::format("project \"{}\" has no containers", summary.project);
+  }
+  if (!summary.unreachable.empty()) {
+    return fmt::format("host \"{}\" did not answer: {}", summary.unreachable.front().first,
+                       summary.unreachable.front().second);
+  }
+  if (summary.source == RayView::Source::none && summary.running > 0) {
+    return fmt::format("neither Ray's dashboard{} nor `ray status` in {} answered",
+                       head.dashboard.empty()
+                           ? std::string()
+                           : fmt::format(" at {} ({})", head.dashboard, ray.dashboard_note),
+                       head.container);
+  }
+  return "";
+}
+
 }  // namespace
+
+void write_status_error(std::ostream& out, const std::string& project, const Plan* plan,
+                        const std::string& error) {
+  Summary summary;
+  summary.project = project;
+  summary.dashboard = plan != nullptr ? head_access_of(*plan).dashboard : "";
+  summary.planned = plan != nullptr ? static_cast<int>(plan->containers.size()) : 0;
+  summary.error = error;
+  print_json(out, summary, {});
+}
 
 int Executor::status(const std::string& project, const Plan* plan, const StatusOptions& options) {
   Found found = find_everywhere(project);
@@ -259,7 +298,11 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
   summary.unreachable = found.unreachable;
   summary.healthy = summary.healthy && found.unreachable.empty();
   if (options.json) {
+    summary.error = status_error(summary, rows, head, ray);
     print_json(m_out, summary, rows);
+    if (!summary.error.empty() && options.on_error) {
+      options.on_error(summary.error);
+    }
     return summary.healthy ? 0 : 1;
   }
   if (rows.empty()) {

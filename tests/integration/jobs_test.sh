@@ -121,7 +121,7 @@ run-signals)
   poll 30 bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
   kill -TERM $pid
   wait $pid
-  check "SIGTERM: run exits 130" 130 $?
+  check "SIGTERM: run exits 143 (128 + 15)" 143 $?
   check "down ran anyway: nothing left" "" "$(containers_of "$p")$(networks_of "$p")"
   "$RAYLAUNCH" run -f c.yml --timeout 60 -- 'exec sleep 600' >out 2>err &
   pid=$!

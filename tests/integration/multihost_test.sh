@@ -109,6 +109,33 @@ exit 0" "$(status_of h.yml)"
   check "down across two engines exits 0" 0 $?
   nothing_left "$p"
   ;;
+day2)
+  # logs -f and exec of a cluster over both engines (issue 15, part 6): each
+  # container's docker command goes to its host's engine. A dy... project on
+  # host ports 17620 and 17700 up, as this work's share of the engine asks.
+  P="dy$$-hosts"; PROJECTS+=("$P"); p=$P
+  two_host_spec d.yml "$p" host 17620 "a, b" 2
+  sed -i 's/port_base: 25000/port_base: 17700/' d.yml
+  "$RAYLAUNCH" up -f d.yml --progress plain --timeout 60 >/dev/null 2>err
+  check "up across two engines exits 0" 0 $?
+  "$RAYLAUNCH" logs --file d.yml -f >follow.out 2>follow.err &
+  pid=$!
+  poll 30 bash -c "grep -q '^$p-cpu-2  | Local node IP: 10.231.0.2' follow.out &&
+    grep -q '^$p-cpu-1  | Local node IP: 10.231.0.1' follow.out && grep -q '^$p-head   | ' follow.out"
+  kill -TERM "$pid"
+  wait "$pid"
+  check "logs -f over two engines ends with 143 on SIGTERM, stderr empty" "143 " "$? $(cat follow.err)"
+  check "logs -f: replica 2's lines, from the second engine" \
+    "$(docker -H "$E2" logs "$p-cpu-2" 2>&1 | sed "s/^/$p-cpu-2  | /")" "$(grep "^$p-cpu-2  | " follow.out)"
+  check "logs -f: the head's lines, from this engine" \
+    "$(docker logs "$p-head" 2>&1 | sed "s/^/$p-head   | /")" "$(grep "^$p-head   | " follow.out)"
+  check "exec -e reaches the node on the second engine" "2 b" \
+    "$("$RAYLAUNCH" exec -f d.yml -e WHERE=b cpu-2 -- sh -c 'echo $RAYLAUNCH_REPLICA $WHERE' </dev/null)"
+  "$RAYLAUNCH" down -f d.yml --progress plain >/dev/null 2>&1
+  check "down exits 0" 0 $?
+  nothing_left "$p"
+  ;;
+
 bridge)
   # Docker Desktop's way: a project network per host, every Ray port of
   # every node pinned and published 1:1 on its host's address.

@@ -308,11 +308,12 @@ TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
   f.http.answer_with([](const HttpRequest&) {
     return HttpResponse{200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
   });
-  EXPECT_EQ(f.with_api.status("demo", &plan, {true}), 0);
+  EXPECT_EQ(f.with_api.status("demo", &plan, {true, {}}), 0);
   EXPECT_EQ(f.out.str(), R"({
   "schema_version": 2,
   "project": "demo",
   "healthy": true,
+  "error": null,
   "nodes_planned": 1,
   "nodes_running": 1,
   "nodes_alive": 1,

@@ -38,7 +38,9 @@ struct PipeResult {
   uint64_t bytes = 0;  // what went through
 };
 
-/// CommandRunner is the only way raylaunch starts a process. The executor
+/// CommandRunner is how raylaunch runs a command whose output it reads (the
+/// terminal's commands, `exec` and `logs -f`, go through src/engine/child.cpp,
+/// also from an argv, never a shell). The executor
 /// depends on it so unit tests can record commands instead of running Docker,
 /// and `--dry-run` can print them. Implementations must allow run() from
 /// several threads at once.

@@ -63,6 +63,30 @@ struct ExecOutput {
   std::string out;
 };
 
+/// What `docker logs` is asked for (`logs`, `logs -f`).
+struct LogOptions {
+  bool follow = false;
+  std::string tail;        // --tail: a number of lines or "all"; "" for all
+  bool timestamps = false;  // --timestamps: docker's RFC 3339 time before each line
+  std::string since;       // --since, in docker's own syntax (passed on as is)
+};
+
+/// One container's log: the name its lines are prefixed with and the
+/// `docker logs` argv, for the engine that has the container.
+struct LogSource {
+  std::string name;
+  std::vector<std::string> argv;
+};
+
+/// What `exec` runs in a node, as `docker exec` takes it.
+struct ExecRequest {
+  std::vector<std::string> command;
+  std::vector<std::string> env;  // --env KEY=VALUE (or KEY: the value of this environment)
+  std::string workdir;           // --workdir, "" for the image's
+  std::string user;              // --user, "" for the image's
+  bool tty = false;              // --tty; stdin is always passed on (--interactive)
+};
+
 /// A user as numbers, as a container process runs as it.
 struct UserIds {
   uint32_t uid = 0;
@@ -197,16 +221,21 @@ class DockerEngine {
   Outcome remove_networks(const std::vector<std::string>& names);
   Outcome remove_volumes(const std::vector<std::string>& names);
 
-  // Handing the terminal to docker (`logs -f`, `exec`): these replace this
-  // process with the docker CLI, so streaming and a tty work as with docker.
+  // Handing the terminal to docker (`logs`, `exec`; src/engine/attach.cpp).
 
-  /// Prints every container's log, each line prefixed with its name.
-  void print_logs(const std::vector<ObservedContainer>& containers, const std::string& tail,
-                  std::ostream& out);
-  [[noreturn]] void attach_logs(const std::string& container, bool follow,
-                                const std::string& tail);
-  [[noreturn]] void attach_exec(const std::string& container,
-                                const std::vector<std::string>& command);
+  /// `docker logs` of `container` on this engine, for follow_logs().
+  LogSource log_source(const std::string& container, const LogOptions& options) const;
+  /// Prints `container`'s log (not followed), each line after log_prefix();
+  /// false when docker failed (what it said is among the lines).
+  bool print_log(const std::string& container, const LogOptions& options, size_t width,
+                 std::ostream& out);
+  /// Replaces this process with `docker logs`, so streaming works as with docker.
+  [[noreturn]] void attach_logs(const std::string& container, const LogOptions& options);
+  /// Runs `docker exec` on this terminal (stdin and stdout are docker's) and
+  /// returns its exit code as exec_exit_code() tells it; docker's stderr is
+  /// passed on as it comes. A signal set in `signal` is passed on to docker.
+  int attach_exec(const std::string& container, const ExecRequest& request,
+                  const std::atomic<int>& signal);
 
  private:
   CommandResult docker(std::vector<std::string> args,
@@ -215,7 +244,6 @@ class DockerEngine {
   Outcome change(std::vector<std::string> args,
                  std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                  std::map<std::string, std::string> env = {});
-  [[noreturn]] void replace_process(std::vector<std::string> args) const;
   [[noreturn]] void engine_failed(const CommandResult& result) const;
 
   CommandRunner& m_runner;
@@ -265,6 +293,11 @@ std::map<std::string, std::string> parse_image_ids(const std::string& out,
 /// `uid=1000(ray) gid=100(users) ...`.
 std::vector<std::string> user_probe_args(const std::string& image);
 std::optional<UserIds> parse_id(const std::string& out);
+
+/// `docker logs [--follow] [--tail N] [--timestamps] [--since S] CONTAINER`.
+std::vector<std::string> logs_args(const std::string& container, const LogOptions& options);
+/// `docker exec --interactive [--tty] [--env E]... [--workdir D] [--user U] CONTAINER CMD...`.
+std::vector<std::string> exec_args(const std::string& container, const ExecRequest& request);
 
 /// The last line of `text`, without its line ending: what docker said last.
 std::string last_line(const std::string& text);

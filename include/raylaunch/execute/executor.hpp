@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <utility>
@@ -39,7 +40,16 @@ struct DownOptions {
 
 struct StatusOptions {
   bool json = false;
+  /// With `json`: told the document's `error` (what kept status from seeing
+  /// the whole cluster), when it has one.
+  std::function<void(const std::string&)> on_error;
 };
+
+/// The `status --json` document when status could not run (the engine did
+/// not answer, the spec is wrong): `error` is the message, `healthy` false,
+/// the counts 0 but `nodes_planned` (the plan's, when there is one), `nodes` [].
+void write_status_error(std::ostream& out, const std::string& project, const Plan* plan,
+                        const std::string& error);
 
 /// `submit`: a job for Ray's Jobs API, and what to do while it runs.
 struct SubmitRequest {

@@ -56,6 +56,16 @@ class Progress {
   /// redraw thread; later calls print plain lines. Safe to call more than once.
   void finish();
 
+  /// `up --dry-run`: nothing happens, so work under way is not shown, and a
+  /// step's end says what it would do, by the word it began with: "Creating"
+  /// then "Started" shows "Would create", "Starting" "Would start", and
+  /// "Removing", "Recreate", "Pulling", "Shipping" alike.
+  void set_dry_run(bool dry_run);
+
+  /// How many resources whose id starts with `prefix` (e.g. "Container ")
+  /// last reported a `done` event with one of `statuses`.
+  std::size_t count_done(const std::string& prefix, const std::vector<std::string>& statuses);
+
  private:
   struct Item {
     std::string id;
@@ -79,6 +89,7 @@ class Progress {
   ProgressMode m_mode;
   std::function<double()> m_clock;
   bool m_colour = true;
+  bool m_dry_run = false;
 
   std::mutex m_mutex;         // guards everything below and every write to m_out
   std::vector<Item> m_items;  // in first-seen order

@@ -1,0 +1,159 @@
+// The day-2 commands: `logs`, `exec` and `status`. They need only the
+// project's name, and find each node on the engine of its host (the spec's
+// hosts, or --host without a spec).
+#include "commands.hpp"
+
+#include <fmt/format.h>
+
+#include <raylaunch/engine/follow.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+namespace raylaunch::cli {
+
+namespace {
+
+// A node as the user names it (`head`, `cpu-2`, or a container name) to its container.
+std::string container_of(const std::string& project, const std::string& node) {
+  if (node == "head") {
+    return project + "-head";
+  }
+  return node.rfind(project + "-", 0) == 0 ? node : project + "-" + node;
+}
+
+// Each engine the project may have nodes on: the one given, or its hosts'.
+std::vector<DockerEndpoint> endpoints_of(const DockerEndpoint& endpoint, const Target& target) {
+  std::vector<DockerEndpoint> out;
+  for (const PlannedHost& host : target.hosts) {
+    out.push_back(endpoint.for_host(host));
+  }
+  return out.empty() ? std::vector<DockerEndpoint>{endpoint} : out;
+}
+
+// The endpoint whose engine has `container`: with one engine that one, as
+// docker names the missing container itself; else the host that lists it.
+DockerEndpoint endpoint_with(CommandRunner& runner, const std::vector<DockerEndpoint>& endpoints,
+                             const std::string& project, const std::string& container) {
+  if (endpoints.size() == 1) {
+    return endpoints.front();
+  }
+  std::string unreachable;
+  for (const DockerEndpoint& endpoint : endpoints) {
+    try {
+      DockerEngine engine(runner, endpoint);
+      for (const ObservedContainer& c : engine.containers(project)) {
+        if (c.name == container) {
+          return endpoint;
+        }
+      }
+    } catch (const ExecError& error) {
+      unreachable += fmt::format("\n  {}", error.message());
+    }
+  }
+  throw ExecError(fmt::format("no host has container {} of project \"{}\"{}", container, project,
+                              unreachable.empty() ? "" : "; not asked:" + unreachable),
+                  "`raylaunch status` lists the project's nodes and their hosts");
+}
+
+// Every container of the project, by name, each with the engine of its host.
+struct Nodes {
+  std::vector<std::unique_ptr<DockerEngine>> engines;
+  std::vector<std::pair<DockerEngine*, std::string>> containers;
+  size_t width = 0;  // the longest name
+};
+
+Nodes nodes_of(CommandRunner& runner, const std::vector<DockerEndpoint>& endpoints,
+               const std::string& project) {
+  Nodes nodes;
+  for (const DockerEndpoint& each : endpoints) {
+    nodes.engines.push_back(std::make_unique<DockerEngine>(runner, each));
+    for (const ObservedContainer& c : nodes.engines.back()->containers(project)) {
+      nodes.containers.emplace_back(nodes.engines.back().get(), c.name);
+      nodes.width = std::max(nodes.width, c.name.size());
+    }
+  }
+  std::sort(nodes.containers.begin(), nodes.containers.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (nodes.containers.empty()) {
+    throw ExecError(fmt::format("project \"{}\" has no containers", project),
+                    "`docker ps --filter label=io.raylaunch.project` lists raylaunch's containers");
+  }
+  return nodes;
+}
+
+}  // namespace
+
+int run_logs(const CommonOptions& common, const LogsOptions& options,
+             const std::atomic<int>& signal) {
+  DockerEndpoint endpoint = endpoint_of(common);
+  Target target = target_of(common, endpoint, "logs");
+  std::vector<DockerEndpoint> endpoints = endpoints_of(endpoint, target);
+  std::unique_ptr<CommandRunner> runner = make_process_runner();
+  LogOptions wanted{options.follow, options.tail, options.timestamps, options.since};
+  if (!options.node.empty()) {
+    std::string container = container_of(target.project, options.node);
+    DockerEngine engine(*runner, endpoint_with(*runner, endpoints, target.project, container));
+    engine.attach_logs(container, wanted);
+  }
+  Nodes nodes = nodes_of(*runner, endpoints, target.project);
+  if (options.follow) {
+    std::vector<LogSource> sources;
+    for (const auto& [engine, container] : nodes.containers) {
+      sources.push_back(engine->log_source(container, wanted));
+    }
+    return follow_logs(sources, std::cout, signal);
+  }
+  bool printed = true;
+  for (const auto& [engine, container] : nodes.containers) {
+    printed = engine->print_log(container, wanted, nodes.width, std::cout) && printed;
+  }
+  return printed ? 0 : 1;
+}
+
+int run_exec(const CommonOptions& common, const ExecOptions& options,
+             const std::atomic<int>& signal) {
+  DockerEndpoint endpoint = endpoint_of(common);
+  Target target = target_of(common, endpoint, "exec");
+  std::unique_ptr<CommandRunner> runner = make_process_runner();
+  std::string container = container_of(target.project, options.node);
+  DockerEngine engine(*runner, endpoint_with(*runner, endpoints_of(endpoint, target),
+                                             target.project, container));
+  // A tty only when both ends are terminals, and -T not given, as compose does.
+  bool tty = !options.no_tty && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+  ExecRequest request{options.command, options.env, options.workdir, options.user, tty};
+  int code = engine.attach_exec(container, request, signal);
+  if (signal != 0) {
+    // docker exec leaves the command running in the node when it is stopped.
+    throw Interrupted(fmt::format("docker exec was stopped; the command may still run in {}: "
+                                  "`raylaunch exec {} -- ps` lists its processes",
+                                  container, options.node));
+  }
+  return code;
+}
+
+int run_status(const CommonOptions& common, const EngineOptions& engine,
+               const std::atomic<bool>& interrupted) {
+  Target target{common.project_name, std::nullopt, {}};
+  try {
+    Session session(common, engine, false, interrupted);
+    target = session.aim(common, "status");
+    StatusOptions options{engine.json, [](const std::string& error) {
+                            print_diagnostic({Severity::error, error, "", std::nullopt});
+                          }};
+    return session.executor.status(target.project, target.plan ? &*target.plan : nullptr,
+                                   options);
+  } catch (const Error& e) {
+    if (engine.json) {
+      // One document on stdout whatever failed; the message goes to stderr too.
+      write_status_error(std::cout, target.project, target.plan ? &*target.plan : nullptr,
+                         e.message());
+    }
+    throw;
+  }
+}
+
+}  // namespace raylaunch::cli
