@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 #include <optional>
 
 namespace raylaunch {
@@ -83,7 +84,10 @@ class YamlReader {
       } else if (c == '#' || (c == '%' && line_start)) {
         at = m_source.find('\n', at);
       } else if (c == '!' || c == '&') {
-        while (at < m_source.size() && !std::isspace(static_cast<unsigned char>(m_source[at]))) {
+        // A property ends at a space or a flow indicator, as yaml-cpp reads it.
+        ++at;
+        while (at < m_source.size() && !std::isspace(static_cast<unsigned char>(m_source[at])) &&
+               std::string_view(",[]{}").find(m_source[at]) == std::string_view::npos) {
           ++at;
         }
       } else {
