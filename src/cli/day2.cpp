@@ -85,6 +85,27 @@ Nodes nodes_of(CommandRunner& runner, const std::vector<DockerEndpoint>& endpoin
   return nodes;
 }
 
+// A node named on the command line must be the project's own container: a
+// name of ours may be held by a container made by hand or by another
+// project whose names overlap, and raylaunch acts only on its own.
+void check_ours(DockerEngine& engine, const std::string& project, const std::string& container) {
+  std::optional<std::string> owner = engine.owner_of(container);
+  if (!owner || *owner == project) {
+    return;  // ours, or missing: docker says so itself
+  }
+  if (owner->empty()) {
+    throw ExecError(fmt::format("container {} is not raylaunch's (it has no io.raylaunch.project "
+                                "label)",
+                                container),
+                    fmt::format("raylaunch acts only on project \"{}\"'s own containers; use "
+                                "docker itself for this one",
+                                project));
+  }
+  throw ExecError(fmt::format("container {} belongs to raylaunch project \"{}\", not \"{}\"",
+                              container, *owner, project),
+                  fmt::format("the two projects' names overlap; pass -p {} to reach it", *owner));
+}
+
 }  // namespace
 
 int run_logs(const CommonOptions& common, const LogsOptions& options,
@@ -97,6 +118,7 @@ int run_logs(const CommonOptions& common, const LogsOptions& options,
   if (!options.node.empty()) {
     std::string container = container_of(target.project, options.node);
     DockerEngine engine(*runner, endpoint_with(*runner, endpoints, target.project, container));
+    check_ours(engine, target.project, container);
     engine.attach_logs(container, wanted);
   }
   Nodes nodes = nodes_of(*runner, endpoints, target.project);
@@ -122,6 +144,7 @@ int run_exec(const CommonOptions& common, const ExecOptions& options,
   std::string container = container_of(target.project, options.node);
   DockerEngine engine(*runner, endpoint_with(*runner, endpoints_of(endpoint, target),
                                              target.project, container));
+  check_ours(engine, target.project, container);
   // A tty only when both ends are terminals, and -T not given, as compose does.
   bool tty = !options.no_tty && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
   ExecRequest request{options.command, options.env, options.workdir, options.user, tty};

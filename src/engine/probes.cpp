@@ -45,4 +45,20 @@ EngineSize DockerEngine::size() {
   return size;
 }
 
+std::optional<std::string> DockerEngine::owner_of(const std::string& container) {
+  CommandResult inspected =
+      docker({"inspect", "--type", "container", "--format",
+              "{{.Id}}\t{{index .Config.Labels \"io.raylaunch.project\"}}", container},
+             quick_timeout());
+  size_t tab = inspected.out.find('\t');
+  if (inspected.exit_code != 0 || tab == std::string::npos) {
+    return std::nullopt;
+  }
+  std::string label = inspected.out.substr(tab + 1);
+  while (!label.empty() && (label.back() == '\n' || label.back() == '\r')) {
+    label.pop_back();
+  }
+  return label == "<no value>" ? std::string() : label;  // Go's word for a missing key
+}
+
 }  // namespace raylaunch

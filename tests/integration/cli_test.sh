@@ -178,7 +178,7 @@ want_stderr='{"id":"Network cli-fake_net","status":"Creating","state":"working",
 {"id":"Container cli-fake-head","status":"Creating","state":"working","text":"","elapsed":0}
 {"id":"Container cli-fake-head","status":"Started","state":"done","text":"","elapsed":0}'
 if [[ $(head -1 before.out) == "exit 0" && $(tail -4 before.out) == "$want_stderr" &&
-      $(grep -c '^--context ctx ' before.log) == 5 && $(wc -l <before.log) == 5 ]] &&
+      $(grep -c '^--context ctx ' before.log) == 6 && $(wc -l <before.log) == 6 ]] &&
    grep -qx -- '--context ctx network create --driver bridge --label io.raylaunch.project=cli-fake --label io.raylaunch.version=0.1.0 cli-fake_net' before.log &&
    cmp -s before.out after.out && cmp -s before.out no-wait.out &&
    cmp -s <(sort before.log) <(sort after.log) && cmp -s <(sort before.log) <(sort no-wait.log); then
@@ -202,7 +202,10 @@ fi
 # -f is the spec before `logs` and --follow after it.
 FAKE_DOCKER_LOG="$work/logs.log" expect logs-follow 0 '' -- "$raylaunch" -f ports.yml --docker ./fake-docker logs head -f --tail 5
 FAKE_DOCKER_LOG="$work/logs.log" expect logs-file 0 '' -- "$raylaunch" --docker ./fake-docker logs head --file ports.yml -p other
-want='logs --follow --tail 5 demo-head
+# A named node is first checked to be the project's own (docker inspect of its label).
+want='inspect --type container --format {{.Id}}	{{index .Config.Labels "io.raylaunch.project"}} demo-head
+logs --follow --tail 5 demo-head
+inspect --type container --format {{.Id}}	{{index .Config.Labels "io.raylaunch.project"}} other-head
 logs other-head'
 if [[ $(cat logs.log) == "$want" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL logs argv:\n%s\n' "$(cat logs.log)"; fi
 
@@ -210,7 +213,8 @@ if [[ $(cat logs.log) == "$want" ]]; then passed=$((passed + 1)); else failed=$(
 # containers is an error, not silence; a folder is no docker program.
 : >"$work/exec.log"
 echo hi | FAKE_DOCKER_LOG="$work/exec.log" expect exec-stdin 0 '' -- "$raylaunch" exec head -p demo --docker ./fake-docker -- wc -c
-if [[ $(cat exec.log) == 'exec --interactive demo-head wc -c' ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL exec argv:\n%s\n' "$(cat exec.log)"; fi
+if [[ $(cat exec.log) == 'inspect --type container --format {{.Id}}	{{index .Config.Labels "io.raylaunch.project"}} demo-head
+exec --interactive demo-head wc -c' ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL exec argv:\n%s\n' "$(cat exec.log)"; fi
 FAKE_DOCKER_LOG="$work/exec.log" expect logs-no-project 1 'raylaunch: error: project "nosuch" has no containers
 hint: `docker ps --filter label=io.raylaunch.project` lists raylaunch'"'"'s containers' -- \
   "$raylaunch" logs -p nosuch --docker ./fake-docker

@@ -237,7 +237,8 @@ expect exec-options 0 '' '' -- "$raylaunch" exec -p dyexec --docker ./fake-docke
 check_log() {  # check_log NAME WANT: the fake docker's argv lines, whole
   if [[ $(cat docker.log) == "$2" ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); printf 'FAIL %s argv:\n%s\n--- want\n%s\n' "$1" "$(cat docker.log)" "$2"; fi
 }
-check_log exec-options 'exec --interactive --env A=1 --env TOKEN --workdir /tmp --user 1000:100 dyexec-head sh -c echo $A'
+check_log exec-options 'inspect --type container --format {{.Id}}	{{index .Config.Labels "io.raylaunch.project"}} dyexec-head
+exec --interactive --env A=1 --env TOKEN --workdir /tmp --user 1000:100 dyexec-head sh -c echo $A'
 
 # logs: every node's, from the engine of its host; -f follows them all, each
 # line after its node's name padded as compose pads it; --timestamps and

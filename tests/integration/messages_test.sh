@@ -59,6 +59,12 @@ hint: raylaunch never touches a container without its project label: remove or r
     "$(up_err c.yml)"
   check "the other container is untouched" "running" "$(docker inspect -f '{{.State.Status}}' "$p-cpu-1")"
   check "nothing of the project was made" "" "$(containers_of "$p")$(networks_of "$p")"
+  "$RAYLAUNCH" exec -p "$p" -T cpu-1 -- true >out 2>err
+  check "exec refuses a container that only has the project's name" "125 raylaunch: error: container $p-cpu-1 is not raylaunch's (it has no io.raylaunch.project label)
+hint: raylaunch acts only on project \"$p\"'s own containers; use docker itself for this one" "$? $(cat err)"
+  "$RAYLAUNCH" logs -p "$p" cpu-1 >out 2>err
+  check "logs refuses it too" "1 raylaunch: error: container $p-cpu-1 is not raylaunch's (it has no io.raylaunch.project label)
+hint: raylaunch acts only on project \"$p\"'s own containers; use docker itself for this one" "$? $(cat err)"
   docker rm -f "$p-cpu-1" >/dev/null
   # Two projects whose names overlap: msg...-ov with group a-b and
   # msg...-ov-a with group b both name a container msg...-ov-a-b-1.

@@ -166,6 +166,9 @@ class DockerEngine {
   std::vector<NamedContainer> containers_named(const std::string& prefix);
   /// The engine's CPUs and memory.
   EngineSize size();
+  /// The io.raylaunch.project label of an existing container ("" when it has
+  /// none); nullopt when docker cannot say (no such container).
+  std::optional<std::string> owner_of(const std::string& container);
   /// Whether the engine has the NVIDIA runtime that `--gpus` needs.
   bool has_nvidia_runtime();
   /// The container that publishes host port `port`, or "".
