@@ -38,6 +38,7 @@ class YamlReader {
                                   static_cast<unsigned char>(m_source[bad])),
                       "save the file as UTF-8", location_of(bad));
     }
+    refuse_control_characters();
     refuse_leading_comma();
     std::vector<YAML::Node> documents;
     try {
@@ -52,6 +53,21 @@ class YamlReader {
   }
 
  private:
+  // YAML allows no control characters but tab, line feed and carriage
+  // return (and yaml-cpp reads a NUL as the end of a token, which let the
+  // fuzzer slip a comma past the guard below).
+  void refuse_control_characters() const {
+    for (size_t at = 0; at < m_source.size(); ++at) {
+      unsigned char c = static_cast<unsigned char>(m_source[at]);
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+        throw SpecError(fmt::format("the spec holds a control character (byte 0x{:02X})", c),
+                        "YAML allows no control characters but tab and line breaks; remove it, "
+                        "or write it as an escape (\"\\x01\") in a double-quoted value",
+                        location_of(at));
+      }
+    }
+  }
+
   // yaml-cpp 0.7 loops, allocating without bound, on a document whose first
   // token, after any tags and anchors, is a "," (a one-byte spec takes
   // gigabytes; found by the fuzzer), so that is refused before it is asked.
@@ -81,6 +97,8 @@ class YamlReader {
       bool line_start = at == 0 || m_source[at - 1] == '\n';
       if (std::isspace(static_cast<unsigned char>(c))) {
         ++at;
+      } else if (m_source.compare(at, 3, "\xEF\xBB\xBF") == 0) {
+        at += 3;  // a byte order mark
       } else if (c == '#' || (c == '%' && line_start)) {
         at = m_source.find('\n', at);
       } else if (c == '!' || c == '&') {
