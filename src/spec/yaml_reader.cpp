@@ -72,11 +72,16 @@ class YamlReader {
   // token, after any tags and anchors, is a "," (a one-byte spec takes
   // gigabytes; found by the fuzzer), so that is refused before it is asked.
   void refuse_leading_comma() const {
+    // Where yaml-cpp may start a document: the top, after `---` or `...`, and
+    // after a directive line (`%...`), which it takes as a document's start.
     std::vector<size_t> starts = {0};
     for (size_t line : m_line_starts) {
-      if (m_source.compare(line, 3, "---") == 0 &&
-          (line + 3 == m_source.size() || std::isspace(static_cast<unsigned char>(m_source[line + 3])))) {
+      bool marker = m_source.compare(line, 3, "---") == 0 || m_source.compare(line, 3, "...") == 0;
+      if (marker && (line + 3 == m_source.size() ||
+                     std::isspace(static_cast<unsigned char>(m_source[line + 3])))) {
         starts.push_back(line + 3);
+      } else if (line < m_source.size() && m_source[line] == '%') {
+        starts.push_back(line);
       }
     }
     for (size_t at : starts) {
