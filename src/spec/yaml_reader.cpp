@@ -5,6 +5,7 @@
 #include "yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <raylaunch/base/text.hpp>
@@ -13,12 +14,57 @@
 #include <cctype>
 #include <string_view>
 #include <optional>
+#include <sstream>
 
 namespace raylaunch {
 
 namespace {
 
 constexpr size_t k_max_key = 256;
+
+// Counts the parser's events and stops it past a bound. yaml-cpp 0.7 loops
+// on some malformed streams, making nodes without end (the fuzzer found
+// several: a stray "," where a document starts, in many disguises); a first
+// pass through this handler, which keeps nothing, proves the parse ends
+// before the real one builds nodes.
+class EventBudget final : public YAML::EventHandler {
+ public:
+  struct Spent {
+    YAML::Mark mark;
+  };
+  explicit EventBudget(size_t events) : m_left(events) {}
+  void OnDocumentStart(const YAML::Mark& mark) override { spend(mark); }
+  void OnDocumentEnd() override { spend(m_mark); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { spend(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { spend(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    spend(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    spend(mark);
+  }
+  void OnSequenceEnd() override { spend(m_mark); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    spend(mark);
+  }
+  void OnMapEnd() override { spend(m_mark); }
+
+ private:
+  void spend(const YAML::Mark& mark) {
+    m_mark = mark;
+    if (m_left-- == 0) {
+      throw Spent{mark};
+    }
+  }
+  size_t m_left;
+  YAML::Mark m_mark = YAML::Mark::null_mark();
+};
+
+// More events than the 100,000 values a spec may hold could ever need.
+constexpr size_t k_max_parser_events = 1'000'000;
 
 class YamlReader {
  public:
@@ -40,6 +86,7 @@ class YamlReader {
     }
     refuse_control_characters();
     refuse_leading_comma();
+    prove_parse_ends();
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(m_source);
@@ -53,6 +100,24 @@ class YamlReader {
   }
 
  private:
+  void prove_parse_ends() const {
+    std::istringstream in(m_source);
+    YAML::Parser parser(in);
+    EventBudget budget(k_max_parser_events);
+    try {
+      while (parser.HandleNextDocument(budget)) {
+      }
+    } catch (const EventBudget::Spent& spent) {
+      throw SpecError(fmt::format("invalid YAML: the parser does not get past this place (more "
+                                  "than {} events)",
+                                  k_max_parser_events),
+                      "check the indentation and the commas and brackets around this place",
+                      location_of(static_cast<size_t>(std::max(spent.mark.pos, 0))));
+    } catch (const YAML::Exception&) {
+      // The real parse below reports it, at its place.
+    }
+  }
+
   // YAML allows no control characters but tab, line feed and carriage
   // return (and yaml-cpp reads a NUL as the end of a token, which let the
   // fuzzer slip a comma past the guard below).
