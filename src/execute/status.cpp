@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 namespace raylaunch {
@@ -125,6 +126,18 @@ struct Summary {
   }
 };
 
+// CPUs as a number, as Ray counts them; null when the plan sets none.
+nlohmann::ordered_json cpus_json(const std::string& cpus) {
+  char* end = nullptr;
+  double value = std::strtod(cpus.c_str(), &end);
+  if (cpus.empty() || end == nullptr || *end != '\0') {
+    return nullptr;
+  }
+  return value == static_cast<double>(static_cast<int64_t>(value))
+             ? nlohmann::ordered_json(static_cast<int64_t>(value))
+             : nlohmann::ordered_json(value);
+}
+
 nlohmann::ordered_json node_json(const Summary& summary, const Row& row) {
   using json = nlohmann::ordered_json;
   std::string word = summary.ray_word(row);
@@ -133,7 +146,7 @@ nlohmann::ordered_json node_json(const Summary& summary, const Row& row) {
                {"role", row.role},   {"group", row.group},
                {"replica", row.replica}, {"state", row.state}, {"ray_alive", alive},
                {"ray_state", nullptr}, {"ray_message", nullptr}, {"node_id", nullptr},
-               {"node_ip", nullptr}, {"resources", nullptr}, {"cpus", row.cpus},
+               {"node_ip", nullptr}, {"resources", nullptr}, {"cpus", cpus_json(row.cpus)},
                {"gpus", row.gpus}};
   if (row.ray != nullptr) {
     node["ray_state"] = row.ray->alive ? "ALIVE" : "DEAD";
@@ -160,7 +173,7 @@ void print_json(std::ostream& out, const Summary& summary, const std::vector<Row
                        : summary.source == RayView::Source::cli     ? "ray status"
                                                                     : nullptr;
   nlohmann::ordered_json doc = {
-      {"schema_version", 2},
+      {"schema_version", 3},
       {"project", summary.project.empty() ? nlohmann::ordered_json(nullptr)
                                           : nlohmann::ordered_json(summary.project)},
       {"healthy", summary.healthy},

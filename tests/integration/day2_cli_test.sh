@@ -72,7 +72,7 @@ export DEAD_PORT
 # message on stderr as well, exit 1; with -f the plan's node count.
 engine_down='the Docker engine at unix:///var/run/docker.sock does not answer: Cannot connect to the Docker daemon at unix:///nope.sock. Is the docker daemon running?'
 status_doc() {  # status_doc PROJECT ERROR PLANNED RUNNING DASHBOARD [NODES]
-  printf '{\n  "schema_version": 2,\n  "project": %s,\n  "healthy": false,\n  "error": "%s",\n  "nodes_planned": %s,\n  "nodes_running": %s,\n  "nodes_alive": 0,\n  "ray_reachable": false,\n  "ray_source": null,\n  "dashboard": "%s",\n  "hosts_unreachable": [],\n  "nodes": %s\n}' \
+  printf '{\n  "schema_version": 3,\n  "project": %s,\n  "healthy": false,\n  "error": "%s",\n  "nodes_planned": %s,\n  "nodes_running": %s,\n  "nodes_alive": 0,\n  "ray_reachable": false,\n  "ray_source": null,\n  "dashboard": "%s",\n  "hosts_unreachable": [],\n  "nodes": %s\n}' \
     "$1" "$2" "$3" "$4" "$5" "${6:-[]}"
 }
 engine_hint='hint: start it (as root: `dockerd &`, or `systemctl start docker`), or point DOCKER_HOST or --context at one that runs'
@@ -107,7 +107,7 @@ head_node='[
       "node_id": null,
       "node_ip": null,
       "resources": null,
-      "cpus": "0",
+      "cpus": 0,
       "gpus": ""
     }
   ]'

@@ -124,7 +124,7 @@ TEST(StatusJson, RaySilentIsAnErrorInTheDocument) {
   EXPECT_EQ(told, std::vector<std::string>{error});
   std::string text = f.out.str();
   EXPECT_EQ(text.substr(0, text.find("\"nodes\"")), R"({
-  "schema_version": 2,
+  "schema_version": 3,
   "project": "demo",
   "healthy": false,
   "error": ")" + error + R"(",
@@ -143,7 +143,7 @@ TEST(StatusJson, TheDocumentWhenStatusCannotRun) {
   Plan plan = test::plan_text("name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n");
   write_status_error(out, "demo", &plan, "the Docker engine at unix:///x.sock does not answer");
   EXPECT_EQ(out.str(), R"({
-  "schema_version": 2,
+  "schema_version": 3,
   "project": "demo",
   "healthy": false,
   "error": "the Docker engine at unix:///x.sock does not answer",

@@ -310,7 +310,7 @@ TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
   });
   EXPECT_EQ(f.with_api.status("demo", &plan, {true, {}}), 0);
   EXPECT_EQ(f.out.str(), R"({
-  "schema_version": 2,
+  "schema_version": 3,
   "project": "demo",
   "healthy": true,
   "error": null,
@@ -338,7 +338,7 @@ TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
         "CPU": 2.0,
         "memory": 1073741824.0
       },
-      "cpus": "",
+      "cpus": null,
       "gpus": ""
     }
   ]
