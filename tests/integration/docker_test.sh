@@ -198,7 +198,7 @@ hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH"
   "$RAYLAUNCH" up -f noimage.yml --progress plain >out 2>err
   check "image that cannot be had" "1" "$?"
   # Docker's own reason varies (no registry here, denied there); ours is exact.
-  check "says which image cannot be had, and what to do" "raylaunch: error: image raylaunch/no-such-image:$$ is not here and cannot be pulled: Error response from daemon:
+  check "says which image cannot be had, and what to do" "raylaunch: error: image raylaunch/no-such-image:$$ is not here and cannot be pulled: docker pull: Error response from daemon:
 hint: check the name, log in to its registry, or build or load it locally" \
     "$(sed '1s/\(Error response from daemon:\).*/\1/' <(grep -A1 '^raylaunch: error' err))"
   printf 'name: %s\nimage: %s\ngpus: [0]\nworkers:\n  - group: gpu\n    gpus: 1\n' "$p" "$STANDIN_IMAGE" >gpu.yml

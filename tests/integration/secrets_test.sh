@@ -125,6 +125,7 @@ raylaunch: debug: ./fake-docker network ls --no-trunc --filter label=io.raylaunc
 raylaunch: debug: ./fake-docker ps -a --no-trunc --filter label=io.raylaunch.project=msgsecret --format '{{.ID}}	{{.Names}}	{{.State}}	{{.Label \"io.raylaunch.role\"}}	{{.Label \"io.raylaunch.group\"}}	{{.Label \"io.raylaunch.replica\"}}	{{.Label \"io.raylaunch.config-hash\"}}	{{.Label \"io.raylaunch.cpus\"}}	{{.Label \"io.raylaunch.gpus\"}}	{{.Label \"io.raylaunch.dashboard\"}}	{{.Label \"io.raylaunch.hosts\"}}' (exit 0, T s)
 raylaunch: info: reconcile: create network msgsecret_net: it does not exist
 raylaunch: info: reconcile: create msgsecret-head: no container of that name exists
+raylaunch: debug: ./fake-docker ps -a --no-trunc --filter 'name=^msgsecret-' --format '{{.ID}}	{{.Names}}	{{.Label \"io.raylaunch.project\"}}' (exit 0, T s)
  Network msgsecret_net  Creating
 raylaunch: debug: ./fake-docker network create --driver bridge --label io.raylaunch.project=msgsecret --label io.raylaunch.version=0.1.0 msgsecret_net (exit 0, T s)
  Network msgsecret_net  Created
