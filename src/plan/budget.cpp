@@ -28,6 +28,24 @@ NodeSize size_of(const ResolvedNode& node) {
   return size;
 }
 
+// Each limit: what it counts, its bound, and what the message and hint say.
+struct Limit {
+  int64_t NodeSize::*field;
+  int64_t max;
+  const char* what;
+  const char* hint;
+};
+
+constexpr Limit k_limits[] = {
+    {&NodeSize::settings, k_max_plan_settings,
+     "the cluster's nodes to {} settings (env entries, labels, resources, ray_args, volumes)",
+     "each replica repeats its group's settings: lower replicas, or move what many nodes share "
+     "into a file mounted with volumes:"},
+    {&NodeSize::bytes, k_max_plan_bytes, "the env and labels of the cluster's nodes to {} bytes",
+     "each replica repeats its group's env and labels: lower replicas, or move long values into "
+     "a file mounted with volumes:"},
+};
+
 }  // namespace
 
 void check_plan_budget(const ClusterSpec& spec) {
@@ -38,23 +56,13 @@ void check_plan_budget(const ClusterSpec& spec) {
     NodeSize one = size_of(resolve_node(spec, node, at, who));
     total.settings += one.settings * replicas;
     total.bytes += one.bytes * replicas;
-    if (total.settings > k_max_plan_settings) {
-      throw SpecError(
-          fmt::format("{} brings the cluster's nodes to {} settings (env entries, labels, "
-                      "resources, ray_args, volumes) in all, more than the {} allowed",
-                      who, total.settings, k_max_plan_settings),
-          "each replica repeats its group's settings: lower replicas, or move what many "
-          "nodes share into a file mounted with volumes:",
-          where);
-    }
-    if (total.bytes > k_max_plan_bytes) {
-      throw SpecError(
-          fmt::format("{} brings the env and labels of the cluster's nodes to {} bytes in all, "
-                      "more than the {} allowed",
-                      who, total.bytes, k_max_plan_bytes),
-          "each replica repeats its group's env and labels: lower replicas, or move long "
-          "values into a file mounted with volumes:",
-          where);
+    for (const Limit& limit : k_limits) {
+      if (total.*limit.field > limit.max) {
+        throw SpecError(fmt::format("{} brings {} in all, more than the {} allowed", who,
+                                    fmt::format(fmt::runtime(limit.what), total.*limit.field),
+                                    limit.max),
+                        limit.hint, where);
+      }
     }
   };
   add(spec.head.node, 1, "the head", spec.head.where, spec.head.where);
