@@ -1,7 +1,7 @@
-// `down`: everything with the project's label goes, on every host: the
-// workers stop first (so none restarts by policy while the head goes), then
-// the head, then one rm for all containers of a host, then the network (and
-// volumes). Nothing without the label is ever touched, because every look-up
+// `down`: everything with the project's label goes, on every host: one
+// `docker stop` of every node at once (workers outlive their head for Ray's
+// reconnect window, so none restarts by policy meanwhile), then one rm for
+// all containers of a host, then the network (and volumes). Nothing without the label is ever touched, because every look-up
 // is by label. A host that does not answer is named, and a second `down`
 // once it is back removes the rest.
 #include <raylaunch/execute/executor.hpp>
@@ -93,23 +93,23 @@ int Executor::down(const std::string& project, const DownOptions& options) {
       m_progress.event("Container " + c.name, "Stopping");
     }
   }
-  // The workers of every host first, then the head, each stop in parallel.
-  for (bool heads : {false, true}) {
-    std::vector<std::function<void()>> stops;
-    for (const HostShare& share : shares) {
-      std::vector<std::string> running;
-      for (const ObservedContainer& c : share.containers) {
-        if (is_running(c) && (c.role == "head") == heads) {
-          running.push_back(c.id);
-        }
-      }
-      if (!running.empty()) {
-        DockerEngine* on = &engine(share.host);
-        stops.emplace_back([on, running, &options] { on->stop(running, options.timeout); });
+  // Every node of every host stops at once, each within the grace period. A
+  // worker outlives its head for Ray's reconnect window (60 s), so none
+  // exits and restarts by its policy while the head goes first.
+  std::vector<std::function<void()>> stops;
+  for (const HostShare& share : shares) {
+    std::vector<std::string> running;
+    for (const ObservedContainer& c : share.containers) {
+      if (is_running(c)) {
+        running.push_back(c.id);
       }
     }
-    run_concurrently(stops);
+    if (!running.empty()) {
+      DockerEngine* on = &engine(share.host);
+      stops.emplace_back([on, running, &options] { on->stop(running, options.timeout); });
+    }
   }
+  run_concurrently(stops);
   std::vector<std::function<void()>> removals;
   for (const HostShare& share : shares) {
     removals.emplace_back([&, share] {

@@ -289,6 +289,14 @@ void Executor::report_up(const Plan& plan, int alive) const {
       client_port = arg.substr(25);
     }
   }
+  // Where they are published, when they are: the host side of the port.
+  for (const PortBinding& port : head_container.ports) {
+    if (port.name == "gcs") {
+      gcs_port = std::to_string(port.host_port);
+    } else if (port.name == "client") {
+      client_port = std::to_string(port.host_port);
+    }
+  }
   if (alive >= 0) {
     m_out << fmt::format("Ray cluster \"{}\" is up: {} of {} nodes alive\n", plan.project, alive,
                          planned);

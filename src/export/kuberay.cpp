@@ -4,6 +4,7 @@
 // resources; this file gives it what raylaunch decided and leaves out what
 // KubeRay decides (docs/moving-on.md has the table).
 #include <raylaunch/export/export.hpp>
+#include <raylaunch/plan/ports.hpp>
 
 #include "kuberay_pod.hpp"
 #include "support.hpp"
@@ -58,8 +59,20 @@ bool pinned_for_host_network(const std::string& key) {
 // rayStartParams are strings; a bare flag is "true", as KubeRay renders it.
 Json ray_start_params(const ClusterSpec& spec, const ExportNode& node) {
   Json params = Json::object();
+  // In its pod the head listens where it would on one bridge network.
+  std::map<std::string, std::string> inside;
+  if (node.head) {
+    for (const HeadPort& port : head_ports_inside(spec, false)) {
+      inside[port.name] = std::to_string(port.container);
+    }
+  }
+  static const std::map<std::string, std::string> k_head_options = {
+      {"port", "gcs"}, {"dashboard-port", "dashboard"}, {"ray-client-server-port", "client"}};
   for (const auto& [key, value] : node.options) {
     std::string text = value ? *value : "true";
+    if (auto port = k_head_options.find(key); node.head && port != k_head_options.end()) {
+      text = inside.at(port->second);
+    }
     bool host = spec.network.mode == NetworkMode::host;
     if (left_to_kuberay(key, text, node) || (host && pinned_for_host_network(key))) {
       continue;

@@ -4,6 +4,7 @@
 #include "kuberay_pod.hpp"
 
 #include <raylaunch/plan/planner.hpp>
+#include <raylaunch/plan/ports.hpp>
 #include <raylaunch/plan/ray_start.hpp>
 
 #include <fmt/format.h>
@@ -127,12 +128,14 @@ Json container_resources(const ExportNode& node) {
   return {{"limits", amounts}, {"requests", amounts}};
 }
 
-Json head_ports(const HeadPorts& ports) {
-  Json out = Json::array({{{"containerPort", ports.gcs.value}, {"name", "gcs-server"}},
-                          {{"containerPort", ports.dashboard.value}, {"name", "dashboard"}},
-                          {{"containerPort", ports.client.value}, {"name", "client"}}});
-  if (ports.serve) {
-    out.push_back({{"containerPort", ports.serve->value}, {"name", "serve"}});
+// Where Ray listens in the head's pod: a pod has a network of its own, as a
+// container on one bridge network does.
+Json head_ports(const ClusterSpec& spec) {
+  static const std::map<std::string, std::string> k_names = {
+      {"gcs", "gcs-server"}, {"dashboard", "dashboard"}, {"client", "client"}, {"serve", "serve"}};
+  Json out = Json::array();
+  for (const HeadPort& port : head_ports_inside(spec, false)) {
+    out.push_back({{"containerPort", port.container}, {"name", k_names.at(port.name)}});
   }
   return out;
 }
@@ -263,7 +266,7 @@ Json kuberay_pod_template(const ClusterSpec& spec, const ExportNode& node, const
                     {"imagePullPolicy", pull_policy(node.node.pull)},
                     {"env", container_env(spec, node, names, volumes.pod_name)}};
   if (node.head) {
-    container["ports"] = head_ports(spec.head.ports);
+    container["ports"] = head_ports(spec);
   }
   if (Json resources = container_resources(node); !resources.empty()) {
     container["resources"] = resources;

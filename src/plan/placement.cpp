@@ -58,7 +58,8 @@ std::vector<PlannedHost> planned_hosts(const ClusterSpec& spec) {
 std::string plan_gcs_address(const ClusterSpec& spec, const std::string& project) {
   int port = spec.head.ports.gcs.value;
   if (spec.network.mode != NetworkMode::host && !spans_hosts(spec)) {
-    return fmt::format("{}-head:{}", project, port);
+    // Inside the project network, at the port Ray listens on in the head.
+    return fmt::format("{}-head:{}", project, head_port_inside(spec, false, "gcs"));
   }
   std::string ip = "127.0.0.1";
   if (spec.hosts.empty()) {
@@ -123,7 +124,7 @@ std::vector<PortBinding> published_ports(const ClusterSpec& spec, const NodePlac
                                          bool is_head) {
   std::vector<PortBinding> out;
   if (is_head && spec.network.mode != NetworkMode::host) {
-    out = head_port_bindings(spec.head, place.bind);
+    out = head_port_bindings(spec, place.bind, place.pinned);
   }
   if (!place.published) {
     return out;

@@ -160,7 +160,6 @@ class Planner {
     plan.project = m_spec.name.value;
     plan.hosts = planned_hosts(m_spec);
     plan.network = plan_network(m_spec, plan.project);
-    plan.gcs_address = plan_gcs_address(m_spec, plan.project);
     if (m_spec.defaults.stop_grace) {
       plan.stop_grace = std::chrono::seconds(m_spec.defaults.stop_grace->value);
     }
@@ -177,6 +176,7 @@ class Planner {
     const HeadSpec& head = m_spec.head;
     ResolvedNode head_node = resolve_node(m_spec, head.node, head.where, "the head");
     check_ray_arg_ports(m_spec, head_node, true);
+    plan.gcs_address = plan_gcs_address(m_spec, plan.project);
     plan.containers.push_back(
         make_container(plan, head_node, "head", 1, m_placer.head(), head.where));
     for (const WorkerGroupSpec& group : m_spec.workers) {

@@ -5,6 +5,7 @@
 
 #include <raylaunch/plan/ports.hpp>
 #include <raylaunch/spec/ray_flags.hpp>
+#include <raylaunch/base/error.hpp>
 
 #include <fmt/format.h>
 
@@ -57,7 +58,8 @@ RayStartOptions node_options(const ResolvedNode& node, const std::string& name, 
 void apply_ray_args(const ClusterSpec& spec, const std::vector<RayArg>& ray_args, bool pinned,
                     RayStartOptions& options) {
   for (const RayArg& arg : ray_args) {
-    if (pinned && options.count(arg.key) && arg.key != "node-name") {
+    // A worker-port-list would replace the pinned range.
+    if (pinned && (options.count(arg.key) || arg.key == "worker-port-list")) {
       throw SpecError(
           fmt::format("--{} is set by raylaunch in {}", arg.key,
                       spec.network.mode == NetworkMode::host ? "host networking"
@@ -80,24 +82,61 @@ void apply_ray_args(const ClusterSpec& spec, const std::vector<RayArg>& ray_args
   }
 }
 
+// Ray's raylet refuses more GPUs than CUDA_VISIBLE_DEVICES lists, when the
+// node's environment sets it (resource_spec.py); Docker's --gpus sets only
+// NVIDIA_VISIBLE_DEVICES.
+void check_visible_devices(const ResolvedNode& node, size_t gpus, const std::string& who) {
+  auto visible = node.env.find("CUDA_VISIBLE_DEVICES");
+  if (visible == node.env.end()) {
+    return;
+  }
+  size_t listed = 0;
+  if (!visible->second.empty() && visible->second != "NoDevFiles") {
+    listed = static_cast<size_t>(std::count(visible->second.begin(), visible->second.end(), ',')) + 1;
+  }
+  if (gpus > listed) {
+    auto where = node.env_where.find("CUDA_VISIBLE_DEVICES");
+    throw SpecError(
+        fmt::format("{} gets {} GPU{}, but its env CUDA_VISIBLE_DEVICES lists {}{}", who, gpus,
+                    gpus == 1 ? "" : "s", listed,
+                    node.env_secret.count("CUDA_VISIBLE_DEVICES") != 0
+                        ? ""
+                        : fmt::format(" (\"{}\")", visible->second)),
+        "Ray refuses to start a raylet with more GPUs than CUDA_VISIBLE_DEVICES lists; leave "
+        "CUDA_VISIBLE_DEVICES out of env (Docker's --gpus already picks the devices)",
+        where == node.env_where.end() ? SourceLocation{} : where->second);
+  }
+}
+
 }  // namespace
 
 RayStartOptions ray_start_options(const ClusterSpec& spec, const ResolvedNode& node,
                                   const std::string& name, size_t gpus, bool is_head,
                                   const NodePlace& place, const std::string& gcs_address) {
   bool host = spec.network.mode == NetworkMode::host;
-  const HeadSpec& head = spec.head;
   RayStartOptions options = node_options(node, name, gpus);
   if (is_head) {
     options["head"] = std::nullopt;
-    options["port"] = std::to_string(head.ports.gcs.value);
-    options["dashboard-port"] = std::to_string(head.ports.dashboard.value);
-    options["ray-client-server-port"] = std::to_string(head.ports.client.value);
+    for (const HeadPort& port : head_ports_inside(spec, place.pinned)) {
+      static const std::map<std::string, std::string> k_options = {
+          {"gcs", "port"}, {"dashboard", "dashboard-port"}, {"client", "ray-client-server-port"}};
+      if (auto option = k_options.find(port.name); option != k_options.end()) {
+        options[option->second] = std::to_string(port.container);
+      }
+    }
     // On a bridge network the dashboard must listen on the container's
     // interface to be published at all; the publication binds to `bind`.
     options["dashboard-host"] = host ? place.bind : "0.0.0.0";
   } else {
     options["address"] = gcs_address;
+    for (const RayArg& arg : node.ray_args) {
+      if (std::optional<RayFlag> flag = find_ray_flag(arg.key); flag && flag->head_only) {
+        throw SpecError(fmt::format("--{} is for the head only: ray start refuses it on a worker",
+                                    arg.key),
+                        "set it under head.ray_args, not under defaults or a worker group",
+                        arg.where);
+      }
+    }
   }
   if (place.pinned) {
     for (const auto& [key, port] : pinned_node_ports(spec.network, place.index)) {
@@ -108,6 +147,21 @@ RayStartOptions ray_start_options(const ClusterSpec& spec, const ResolvedNode& n
     options["node-ip-address"] = place.node_ip;
   }
   apply_ray_args(spec, node.ray_args, place.pinned, options);
+  // Ray's ResourceIsolationConfig refuses these without isolation turned on.
+  for (const RayArg& arg : node.ray_args) {
+    if ((arg.key == "system-reserved-cpu" || arg.key == "system-reserved-memory" ||
+         arg.key == "cgroup-path") &&
+        options.count("enable-resource-isolation") == 0) {
+      throw SpecError(fmt::format("--{} needs --enable-resource-isolation: ray start refuses it "
+                                  "without",
+                                  arg.key),
+                      "add enable-resource-isolation: true to ray_args, or leave it out",
+                      arg.where);
+    }
+  }
+  check_visible_devices(node, gpus, is_head ? std::string("the head") : fmt::format("node {}", name));
+  check_reserved_ports(spec, node, options, is_head, place.pinned,
+                       is_head ? std::string("the head") : fmt::format("node {}", name));
   return options;
 }
 

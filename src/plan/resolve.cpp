@@ -60,6 +60,11 @@ ResolvedNode resolve_node(const ClusterSpec& spec, const NodeSpec& node,
   }
   out.shm_size = pick(node.shm_size, defaults.shm_size);
   out.env = merge(defaults.env, node.env);
+  for (const auto* level : {&defaults.env, &node.env}) {
+    for (const auto& [key, value] : *level) {
+      out.env_where[key] = value.where;
+    }
+  }
   out.env_secret = defaults.env_secret;
   for (const auto& [key, secret] : node.env_secret) {
     out.env_secret[key] = secret;

@@ -71,6 +71,24 @@ ShmDecision plan_shm(const ResolvedNode& node, const RayStartOptions& options,
   if (!wanted || shm >= *wanted) {
     return {shm, std::nullopt};
   }
+  // Ray falls back to disk for an object store up to 10 GB that /dev/shm
+  // cannot hold, and refuses a larger one unless told to allow slow storage
+  // (REQUIRE_SHM_SIZE_THRESHOLD in Ray's ray_constants.py).
+  constexpr double k_require_shm = 1e10;
+  auto allow = node.env.find("RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE");
+  bool allowed = allow != node.env.end() && (allow->second == "1" || allow->second == "true" ||
+                                             allow->second == "True");
+  if (object_store != options.end() && object_store->second && *wanted > k_require_shm &&
+      !allowed) {
+    throw SpecError(
+        fmt::format("the object store of {} ({:.2f} GB) is larger than its /dev/shm ({:.2f} GB, "
+                    "shm_size), and ray start refuses one over 10 GB that does not fit there",
+                    who, *wanted / 1e9, shm / 1e9),
+        fmt::format("raise shm_size to at least {}, leave shm_size out and raylaunch sizes it, or "
+                    "set env RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE: \"1\" to accept a slow store",
+                    format_bytes(sized)),
+        node.shm_size->where);
+  }
   return {shm, Diagnostic{Severity::warning,
                           fmt::format("shm_size {} of {} is below the {} Ray's object store "
                                       "will want ({})",

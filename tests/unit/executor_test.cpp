@@ -222,6 +222,26 @@ TEST(Executor, DownStopsAndRemovesInOneCallEachThenTheNetwork) {
                                {"docker", "network", "rm", "demo_net"}}));
 }
 
+// Workers outlive their head for Ray's reconnect window, so one stop of
+// every node at once cannot make a worker exit and restart by its policy.
+TEST(Executor, DownStopsEveryRunningNodeInOneCall) {
+  Fixture f;
+  f.runner.answer_with([](const Argv& argv) {
+    if (is(argv, "ps")) {
+      return CommandResult{0,
+                           "id1\tdemo-head\trunning\thead\thead\t1\th\t\t\t\n"
+                           "id2\tdemo-cpu-1\trunning\tworker\tcpu\t1\th\t\t\t\n"
+                           "id3\tdemo-cpu-2\trestarting\tworker\tcpu\t2\th\t\t\t\n",
+                           "", false};
+    }
+    return CommandResult{};
+  });
+  EXPECT_EQ(f.executor.down("demo", {std::chrono::seconds(7), false}), 0);
+  EXPECT_EQ(std::vector<Argv>(f.runner.argvs.begin() + 2, f.runner.argvs.end()),
+            (std::vector<Argv>{{"docker", "stop", "--time", "7", "id1", "id2", "id3"},
+                               {"docker", "rm", "--force", "id1", "id2", "id3"}}));
+}
+
 TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
   Fixture f;
   Plan plan = test::plan_text(k_spec);

@@ -44,6 +44,49 @@ TEST(Planner, ExpandsReplicasAfterTheHeadWithDistinctGpus) {
             "--num-gpus=2 --resources={\"accelerator_a10\": 1}\n");
 }
 
+// On one bridge network the host side of a head port is free; inside, Ray
+// listens outside its worker port range (10002-19999), on its default when
+// the published number lies in it, and workers join that port.
+TEST(Planner, HeadPortsInTheWorkerRangeListenOnRaysDefaultsInside) {
+  Plan plan = plan_text(
+      "name: demo\nimage: ray:1\nhead:\n"
+      "  ports: {gcs: 16379, dashboard: 18265, client: 10501, serve: 18000}\n"
+      "workers:\n  - group: cpu\n");
+  EXPECT_EQ(plan.to_text(),
+            "demo-head  image=ray:1  gpus=-  ports=127.0.0.1:16379->6379,127.0.0.1:18265->8265,"
+            "127.0.0.1:10501->10001,127.0.0.1:18000->8000  shm=2147483648  ray start --block "
+            "--dashboard-host=0.0.0.0 --dashboard-port=8265 --head --node-name=demo-head "
+            "--num-gpus=0 --port=6379 --ray-client-server-port=10001\n"
+            "demo-cpu-1  image=ray:1  gpus=-  ports=-  shm=2147483648  ray start "
+            "--address=demo-head:6379 --block --node-name=demo-cpu-1 --num-gpus=0\n");
+  EXPECT_EQ(plan.gcs_address, "demo-head:6379");
+  // raylaunch reaches the dashboard where it is published.
+  EXPECT_EQ(plan.containers[0].labels.at("io.raylaunch.dashboard"), "http://127.0.0.1:18265");
+}
+
+// A number Ray takes inside stays the same inside (seed 000's 6380), and so
+// does one outside a worker range the head's ray_args move.
+TEST(Planner, HeadPortsOutsideTheWorkerRangeKeepTheirNumberInside) {
+  Plan plan = plan_text(
+      "name: demo\nimage: ray:1\nhead:\n  ports: {gcs: 6380, dashboard: 18265}\n"
+      "  ray_args: {min-worker-port: 20000, max-worker-port: 20999}\n");
+  EXPECT_EQ(plan.to_text(),
+            "demo-head  image=ray:1  gpus=-  ports=127.0.0.1:6380->6380,127.0.0.1:18265->18265,"
+            "127.0.0.1:10001->10001  shm=2147483648  ray start --block "
+            "--dashboard-host=0.0.0.0 --dashboard-port=18265 --head --max-worker-port=20999 "
+            "--min-worker-port=20000 --node-name=demo-head --num-gpus=0 --port=6380 "
+            "--ray-client-server-port=10001\n");
+}
+
+// Host networking translates nothing: the pinned worker range keeps the
+// head's ports clear of it.
+TEST(Planner, HostNetworkingKeepsHeadPortsAsWritten) {
+  Plan plan = plan_text(
+      "name: h\nimage: ray:1\nnetwork: {mode: host}\nhead:\n  ports: {gcs: 16379}\n");
+  EXPECT_NE(plan.to_text().find("--port=16379"), std::string::npos) << plan.to_text();
+  EXPECT_EQ(plan.gcs_address, "127.0.0.1:16379");
+}
+
 TEST(Planner, LabelsEveryContainerForDownAndStatus) {
   Plan plan = plan_text(k_two_groups);
   const PlannedContainer& worker = plan.containers[4];

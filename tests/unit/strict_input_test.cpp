@@ -114,13 +114,27 @@ TEST(StrictInput, RayArgPortIsTheServePort) {
             "hint: give each port its own number\n");
 }
 
-// Only the head publishes; a worker may use the dashboard's number, and
-// min-worker-port may equal max-worker-port (a range of one).
+// Only the head publishes; a worker may use the number the head's dashboard
+// is published on, with a worker range of its own outside it.
 TEST(StrictInput, RayArgPortsThatDoNotCollide) {
-  EXPECT_EQ(error_of("name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    ray_args:\n"
-                     "      metrics-export-port: 8265\n      min-worker-port: 12000\n"
-                     "      max-worker-port: 12000\n"),
+  EXPECT_EQ(error_of("name: demo\nimage: ray:1\nhead:\n  ports: {dashboard: 18265}\n"
+                     "workers:\n  - group: cpu\n    ray_args:\n"
+                     "      metrics-export-port: 18265\n      min-worker-port: 20000\n"
+                     "      max-worker-port: 20001\n"),
             "");
+}
+
+// Ray wants the range's end above its start: one port is no range
+// (parameter.py, _check_usage).
+TEST(StrictInput, AWorkerRangeOfOnePortIsRefused) {
+  EXPECT_EQ(error_of("name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    ray_args:\n"
+                     "      min-worker-port: 20000\n      max-worker-port: 20000\n"),
+            "cluster.yml:7:24: error: the worker port range of node demo-cpu-1 ends before it "
+            "starts: ray_args.min-worker-port is 20000, ray_args.max-worker-port is 20000\n"
+            "    7 |       max-worker-port: 20000\n"
+            "      |                        ^\n"
+            "hint: Ray wants --max-worker-port higher than --min-worker-port; set both in "
+            "ray_args, e.g. min-worker-port: 20000 and max-worker-port: 20099\n");
 }
 
 TEST(StrictInput, ImageReferencesDockerAccepts) {

@@ -21,6 +21,7 @@ struct ResolvedNode {
   std::optional<double> cpus;
   std::optional<Located<int64_t>> shm_size;
   std::map<std::string, std::string> env;
+  std::map<std::string, SourceLocation> env_where;  // where each entry was written
   std::map<std::string, bool> env_secret;
   std::vector<VolumeSpec> volumes;
   std::map<std::string, std::string> labels;
