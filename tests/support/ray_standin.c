@@ -23,6 +23,10 @@
  * Every node listens on its node and object manager ports, as Ray's
  * raylet, and the head health-checks each worker at the address it
  * advertises, as Ray's GCS: when it joins and then periodically.
+ * `ray start` refuses what Ray's refuses (option types, reserved ports,
+ * worker ranges, head-only options, labels, GPUs, /dev/shm) with Ray's
+ * words and exit status, and a worker that loses its head retries for
+ * RAY_gcs_rpc_server_reconnect_timeout_s before it exits, as Ray's raylet.
  * Nodes talk a tiny line protocol over TCP; tests/support/README.md
  * describes it and lists what is imitated and what is not.
  *
@@ -48,6 +52,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -192,6 +197,120 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
+/* Python's str.isspace() for ASCII, which int() and float() strip. */
+static int py_space(int c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* Copies the digits of s (at *p) into out, as Python's numeric literals
+ * allow them: single underscores between digits. Returns how many digits
+ * were copied (0 when none, or -1 for a misplaced underscore); *p moves
+ * past them. */
+static int py_digits(const char **p, char *out, size_t cap, size_t *len)
+{
+    const char *s = *p;
+    int n = 0;
+    while (isdigit((unsigned char)*s) || *s == '_') {
+        if (*s == '_') {
+            if (n == 0 || !isdigit((unsigned char)s[1]))
+                return -1;
+        } else {
+            if (*len + 1 < cap)
+                out[(*len)++] = *s;
+            n++;
+        }
+        s++;
+    }
+    *p = s;
+    return n;
+}
+
+/* Python's int(s) of a str, which Click's type=int applies: surrounding
+ * whitespace, a sign, decimal digits with single underscores between
+ * them. The value saturates at the long long range (Python's has none).
+ * Returns 0 when Python would accept s. */
+static int parse_py_int(const char *s, long long *out)
+{
+    char scratch[32]; /* py_digits checks the underscores; the value is summed here */
+    size_t len = 0;
+    long long v = 0;
+    int neg = 0;
+    const char *p = s, *end;
+    while (py_space((unsigned char)*p))
+        p++;
+    if (*p == '+' || *p == '-')
+        neg = *p++ == '-';
+    end = p;
+    if (py_digits(&end, scratch, sizeof scratch, &len) <= 0)
+        return -1;
+    for (; p < end; p++) {
+        if (*p == '_')
+            continue;
+        v = v > (LLONG_MAX - (*p - '0')) / 10 ? LLONG_MAX : v * 10 + (*p - '0');
+    }
+    while (py_space((unsigned char)*p))
+        p++;
+    if (*p != '\0')
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* Python's float(s) of a str, which Click's type=float applies: surrounding
+ * whitespace, a sign, digits (single underscores between them) with an
+ * optional point and exponent, or inf, infinity, nan in any case. Returns
+ * 0 when Python would accept s. */
+static int parse_py_float(const char *s, double *out)
+{
+    char buf[512];
+    size_t len = 0;
+    const char *p = s, *word;
+    int n, m = 0;
+    while (py_space((unsigned char)*p))
+        p++;
+    if (*p == '+' || *p == '-')
+        buf[len++] = *p++;
+    word = p;
+    if (strncasecmp(word, "infinity", 8) == 0 || strncasecmp(word, "inf", 3) == 0 ||
+        strncasecmp(word, "nan", 3) == 0) {
+        p += strncasecmp(word, "infinity", 8) == 0 ? 8 : 3;
+        while (py_space((unsigned char)*p))
+            p++;
+        if (*p != '\0')
+            return -1;
+        *out = tolower((unsigned char)*word) == 'n' ? NAN
+               : (len && buf[0] == '-')            ? -INFINITY
+                                                   : INFINITY;
+        return 0;
+    }
+    n = py_digits(&p, buf, sizeof buf, &len);
+    if (n < 0)
+        return -1;
+    if (*p == '.') {
+        buf[len++] = *p++;
+        m = py_digits(&p, buf, sizeof buf, &len);
+        if (m < 0)
+            return -1;
+    }
+    if (n + m == 0)
+        return -1;
+    if (*p == 'e' || *p == 'E') {
+        buf[len++] = *p++;
+        if (*p == '+' || *p == '-')
+            buf[len++] = *p++;
+        if (py_digits(&p, buf, sizeof buf, &len) <= 0)
+            return -1;
+    }
+    while (py_space((unsigned char)*p))
+        p++;
+    if (*p != '\0' || len >= sizeof buf - 1)
+        return -1;
+    buf[len] = '\0';
+    *out = strtod(buf, NULL);
+    return 0;
+}
+
 /* A non-negative integer from the environment, or `dflt`. */
 static long env_ms(const char *name, long dflt)
 {
@@ -288,6 +407,31 @@ static int read_small_file(const char *path, char *buf, size_t cap)
     fclose(f);
     buf[strcspn(buf, "\r\n")] = '\0';
     return 0;
+}
+
+/* Python's repr() of a str: single quotes, unless it has a single quote
+ * and no double quote; backslashes, the quote and control characters
+ * escaped. Bytes from 0x80 are copied (Python would show the characters). */
+static void py_repr(struct sbuf *b, const char *s)
+{
+    char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+    sbuf_add(b, &q, 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\\' || c == (unsigned char)q)
+            sbuf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            sbuf_adds(b, "\\n");
+        else if (c == '\r')
+            sbuf_adds(b, "\\r");
+        else if (c == '\t')
+            sbuf_adds(b, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            sbuf_printf(b, "\\x%02x", c);
+        else
+            sbuf_add(b, s, 1);
+    }
+    sbuf_add(b, &q, 1);
 }
 
 /* Percent-encodes everything but [A-Za-z0-9._~-], for protocol words. */
@@ -946,17 +1090,28 @@ static void install_signal_handlers(void)
 /* ------------------------------------------------------------------ */
 
 enum opt_kind {
-    OPT_VALUE, /* --opt=value or --opt value */
-    OPT_INT,   /* like OPT_VALUE, must be an integer (Click's type=int) */
-    OPT_FLOAT, /* like OPT_VALUE, must be a number (Click's type=float) */
-    OPT_BOOL,  /* takes true/false */
-    OPT_FLAG,  /* takes no value */
+    OPT_VALUE,  /* --opt=value or --opt value */
+    OPT_INT,    /* like OPT_VALUE, must be an integer (Click's type=int) */
+    OPT_FLOAT,  /* like OPT_VALUE, must be a number (Click's type=float) */
+    OPT_BOOL,   /* takes true/false */
+    OPT_FLAG,   /* takes no value */
+    OPT_CHOICE, /* one of `choices`, any case (Click's Choice, case_sensitive=False) */
+    OPT_JSON,   /* a JSON document (Click's type=json.loads) */
 };
 
 struct opt_spec {
     const char *name;
     enum opt_kind kind;
 };
+
+/* The words of an OPT_CHOICE option (NULL-terminated): Ray's
+ * add_click_logging_options has the only two. */
+static const char *const *choices_of(const char *name)
+{
+    static const char *const styles[] = {"auto", "record", "pretty", NULL};
+    static const char *const colors[] = {"auto", "false", "true", NULL};
+    return strcmp(name, "--log-style") == 0 ? styles : colors;
+}
 
 struct command {
     const char *name;            /* "start", "job submit" */
@@ -1003,7 +1158,7 @@ static const struct opt_spec START_OPTS[] = {
     {"--autoscaling-config", OPT_VALUE},
     {"--no-redirect-output", OPT_FLAG},
     {"--temp-dir", OPT_VALUE},
-    {"--system-config", OPT_VALUE},
+    {"--system-config", OPT_JSON},
     {"--enable-object-reconstruction", OPT_FLAG},
     {"--metrics-export-port", OPT_INT},
     {"--no-monitor", OPT_FLAG},
@@ -1014,11 +1169,11 @@ static const struct opt_spec START_OPTS[] = {
     {"--labels-file", OPT_VALUE},
     {"--include-log-monitor", OPT_BOOL},
     {"--enable-resource-isolation", OPT_FLAG},
-    {"--system-reserved-cpu", OPT_VALUE},
-    {"--system-reserved-memory", OPT_VALUE},
+    {"--system-reserved-cpu", OPT_FLOAT},
+    {"--system-reserved-memory", OPT_INT},
     {"--cgroup-path", OPT_VALUE},
-    {"--log-style", OPT_VALUE},
-    {"--log-color", OPT_VALUE},
+    {"--log-style", OPT_CHOICE},
+    {"--log-color", OPT_CHOICE},
     {"-v", OPT_FLAG},
     {"--verbose", OPT_FLAG},
 };
@@ -1042,7 +1197,8 @@ static const struct opt_spec STOP_OPTS[] = {
  * knows. The last five are common to every job command. */
 #define JOB_COMMON_OPTS                                                     \
     {"--headers", OPT_VALUE}, {"--verify", OPT_VALUE},                      \
-    {"--log-style", OPT_VALUE}, {"--log-color", OPT_VALUE}, {"-v", OPT_FLAG}
+    {"--log-style", OPT_CHOICE}, {"--log-color", OPT_CHOICE}, \
+    {"-v", OPT_FLAG}
 static const struct opt_spec JOB_SUBMIT_OPTS[] = {
     {"--address", OPT_VALUE},
     {"--job-id", OPT_VALUE},
@@ -1108,6 +1264,11 @@ static void print_command_help(const struct command *cmd)
         case OPT_FLOAT: arg = " FLOAT"; break;
         case OPT_BOOL: arg = " BOOLEAN"; break;
         case OPT_FLAG: break;
+        case OPT_CHOICE:
+            arg = choices_of(cmd->opts[i].name)[1][0] == 'r' ? " [auto|record|pretty]"
+                                                             : " [auto|false|true]";
+            break;
+        case OPT_JSON: arg = " LOADS"; break;
         }
         printf("  %s%s\n", cmd->opts[i].name, arg);
     }
@@ -1140,26 +1301,78 @@ static const char *parse_bool(const char *s)
     return NULL;
 }
 
-static void set_value(const struct command *cmd, int idx, const char *value)
+/* Converts the value given to option idx as Click would, in the order
+ * the options came on the command line, once every option is parsed (so
+ * an unknown option is reported first, as Click's parser does). Returns
+ * the value the stand-in keeps: numbers in plain decimal, a choice in
+ * its canonical case, a boolean as "true"/"false". */
+static const char *convert_value(const struct command *cmd, int idx, const char *value)
 {
     const struct opt_spec *o = &cmd->opts[idx];
-    long n;
+    struct sbuf r = {NULL, 0, 0};
+    long long n;
     double d;
-    if (o->kind == OPT_INT && parse_long(value, &n) != 0)
-        usage_error(cmd, "Invalid value for '%s': '%s' is not a valid integer.",
-                    o->name, value);
-    if (o->kind == OPT_FLOAT && parse_double(value, &d) != 0)
-        usage_error(cmd, "Invalid value for '%s': '%s' is not a valid float.",
-                    o->name, value);
-    if (o->kind == OPT_BOOL) {
-        const char *b = parse_bool(value);
-        if (b == NULL)
-            usage_error(cmd,
-                        "Invalid value for '%s': '%s' is not a valid boolean.",
-                        o->name, value);
-        value = b;
+    size_t i;
+
+    switch (o->kind) {
+    case OPT_INT:
+        if (parse_py_int(value, &n) != 0) {
+            py_repr(&r, value);
+            usage_error(cmd, "Invalid value for '%s': %s is not a valid integer.", o->name,
+                        r.data);
+        }
+        sbuf_printf(&r, "%lld", n);
+        return r.data;
+    case OPT_FLOAT:
+        if (parse_py_float(value, &d) != 0) {
+            py_repr(&r, value);
+            usage_error(cmd, "Invalid value for '%s': %s is not a valid float.", o->name,
+                        r.data);
+        }
+        return value;
+    case OPT_BOOL: {
+        /* Click strips and lowers the word, but shows it as given */
+        char word[16];
+        size_t len;
+        const char *b, *p = value;
+        while (py_space((unsigned char)*p))
+            p++;
+        len = strlen(p);
+        while (len > 0 && py_space((unsigned char)p[len - 1]))
+            len--;
+        snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word ? len : 0), p);
+        b = len < sizeof word ? parse_bool(word) : NULL;
+        if (b == NULL) {
+            py_repr(&r, value);
+            usage_error(cmd, "Invalid value for '%s': %s is not a valid boolean.", o->name,
+                        r.data);
+        }
+        return b;
     }
-    cmd->values[idx] = value; /* the last occurrence wins, as in Click */
+    case OPT_CHOICE: {
+        const char *const *choices = choices_of(o->name);
+        for (i = 0; choices[i]; i++)
+            if (strcasecmp(value, choices[i]) == 0)
+                return choices[i];
+        py_repr(&r, value);
+        sbuf_printf(&r, " is not one of ");
+        for (i = 0; choices[i]; i++)
+            sbuf_printf(&r, "%s'%s'", i ? ", " : "", choices[i]);
+        usage_error(cmd, "Invalid value for '%s': %s.", o->name, r.data);
+        return NULL;
+    }
+    case OPT_JSON: {
+        /* Click's FuncParamType: a ValueError from json.loads shows the value */
+        struct jv v;
+        char err[200];
+        if (json_parse(value, strlen(value), &v, err, sizeof err) != 0)
+            usage_error(cmd, "Invalid value for '%s': %s", o->name, value);
+        jv_free(&v);
+        return value;
+    }
+    default:
+        return value;
+    }
 }
 
 /* Parses argv (the arguments after the subcommand) into cmd->values and
@@ -1167,9 +1380,21 @@ static void set_value(const struct command *cmd, int idx, const char *value)
  * an argument. */
 static void parse_options(struct command *cmd, int argc, char **argv)
 {
-    int i, only_args = 0;
+    int i, only_args = 0, norder = 0;
+    int *order = xmalloc((cmd->nopts + 1) * sizeof *order); /* first seen first */
     cmd->args = xmalloc((size_t)(argc + 1) * sizeof *cmd->args);
     cmd->nargs = 0;
+
+#define GIVE(idx, value)                                                        \
+    do {                                                                        \
+        int k_, seen_ = 0;                                                      \
+        for (k_ = 0; k_ < norder; k_++)                                         \
+            seen_ |= order[k_] == (idx);                                        \
+        if (!seen_)                                                             \
+            order[norder++] = (idx);                                            \
+        cmd->values[idx] = (value); /* the last occurrence wins, as in Click */ \
+    } while (0)
+
     for (i = 0; i < argc; i++) {
         const char *arg = argv[i];
 
@@ -1197,11 +1422,11 @@ static void parse_options(struct command *cmd, int argc, char **argv)
                 if (eq)
                     usage_error(cmd, "Option '%s' does not take a value.",
                                 cmd->opts[idx].name);
-                cmd->values[idx] = "true";
+                GIVE(idx, "true");
             } else if (eq) {
-                set_value(cmd, idx, eq + 1);
+                GIVE(idx, eq + 1);
             } else if (i + 1 < argc) {
-                set_value(cmd, idx, argv[++i]);
+                GIVE(idx, argv[++i]);
             } else {
                 usage_error(cmd, "Option '%s' requires an argument.",
                             cmd->opts[idx].name);
@@ -1215,21 +1440,25 @@ static void parse_options(struct command *cmd, int argc, char **argv)
                 if (idx < 0)
                     usage_error(cmd, "No such option: %s", name);
                 if (cmd->opts[idx].kind == OPT_FLAG) {
-                    cmd->values[idx] = "true";
+                    GIVE(idx, "true");
                     continue;
                 }
                 if (p[1] != '\0')
-                    set_value(cmd, idx, p + 1);
+                    GIVE(idx, p + 1);
                 else if (i + 1 < argc)
-                    set_value(cmd, idx, argv[++i]);
+                    GIVE(idx, argv[++i]);
                 else
                     usage_error(cmd, "Option '%s' requires an argument.", name);
                 break;
             }
         }
     }
+#undef GIVE
     if (cmd->nargs < cmd->min_args)
         usage_error(cmd, "Missing argument '%s'.", cmd->args_name);
+    for (i = 0; i < norder; i++)
+        cmd->values[order[i]] = convert_value(cmd, order[i], cmd->values[order[i]]);
+    free(order);
 }
 
 /* The parsed value of option `name`, or NULL when it was not given. */
@@ -1488,6 +1717,8 @@ static void create_session(const char *gcs_address)
 
 /* One attempt to connect to host:port, each resolved address in turn.
  * Returns a blocking socket, or -1 with a reason in err. */
+static int g_connect_timeout_ms = CONNECT_TIMEOUT_MS; /* one attempt, at most */
+
 static int connect_once(const char *host, const char *port, char *err,
                         size_t errcap)
 {
@@ -1520,7 +1751,7 @@ static int connect_once(const char *host, const char *port, char *err,
             } else {
                 pfd.fd = fd;
                 pfd.events = POLLOUT;
-                rc = poll(&pfd, 1, CONNECT_TIMEOUT_MS);
+                rc = poll(&pfd, 1, g_connect_timeout_ms);
                 if (rc == 0)
                     soerr = ETIMEDOUT;
                 else if (rc < 0)
@@ -1731,13 +1962,15 @@ static void node_detached(int fd)
         remove_node_at((size_t)(n - g_nodes));
 }
 
-static int node_known(const char *id)
+/* The table's entry for node `id` (an ALIVE one first), or NULL. */
+static struct node *node_by_id(const char *id)
 {
+    struct node *found = NULL;
     size_t i;
     for (i = 0; i < g_nnodes; i++)
-        if (strcmp(g_nodes[i].id, id) == 0)
-            return 1;
-    return 0;
+        if (strcmp(g_nodes[i].id, id) == 0 && (found == NULL || g_nodes[i].alive))
+            found = &g_nodes[i];
+    return found;
 }
 
 /* Checks a JSON object whose values are all numbers (`numbers`) or all
@@ -2532,8 +2765,43 @@ static struct conn *start_probe(const char *ip, int port, char *err, size_t errc
  * its health checks failed, and the worker is told why. */
 static void join_checked(struct conn *c, const char *failure)
 {
-    struct node *n = c->pending, *added;
+    struct node *n = c->pending, *added, *old = node_by_id(n->id);
     c->pending = NULL;
+    if (old != NULL && old->is_head)
+        old = NULL; /* cannot happen: the id was checked */
+    if (old != NULL && old->alive) {
+        /* The same node joins again on a new connection (it lost the old
+         * one and reconnected before this head noticed): one entry, on
+         * the new connection; the old one closes without a death. */
+        struct conn *oc = conn_of_fd(old->fd);
+        if (oc != NULL) {
+            oc->joined = 0;
+            close_conn(oc);
+        }
+        if (failure == NULL) {
+            int64_t start = old->start_ms;
+            free_node(old);
+            *old = *n;
+            old->start_ms = start;
+            old->fd = c->fd;
+            old->hc_next = now_ms() + g_health_period_ms;
+            c->joined = 1;
+            c->deadline = 0;
+            queue_reply(c, xstrdup("OK\n"), 3, 0);
+            free(n);
+            return;
+        }
+        old->alive = 0;
+        old->fd = -1;
+        old->end_ms = wall_ms();
+        old->state_message = HEARTBEAT_DEATH;
+        fprintf(stderr, "Health check of node %s failed (%s): the node is DEAD.\n",
+                n->id + 5, failure);
+        free_node(n);
+        free(n);
+        queue_error(c, "ERR dead\n");
+        return;
+    }
     if (failure == NULL) {
         n->fd = c->fd;
         added = append_node(n);
@@ -2748,10 +3016,19 @@ static void handle_join(struct conn *c, char **words, int n)
             goto bad;
         }
     }
-    if (node_known(words[1]) || join_pending(words[1])) {
+    if (join_pending(words[1]) || (node_by_id(words[1]) && node_by_id(words[1])->is_head)) {
         free(res);
         free(labels);
         queue_error(c, "ERR duplicate node id\n");
+        return;
+    }
+    if (node_by_id(words[1]) && !node_by_id(words[1])->alive) {
+        /* A node this head has marked DEAD comes back (its connection
+         * dropped, then it reconnected): as Ray's GCS, the head tells it
+         * it is dead, and the raylet exits. */
+        free(res);
+        free(labels);
+        queue_error(c, "ERR dead\n");
         return;
     }
     init_node(&node, words[1], cpus, gpus, words[4], c->fd);
@@ -4288,6 +4565,699 @@ static void write_pid_file(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* ray start: the checks Ray makes before it starts anything. Each     */
+/* refuses what Ray 2.52's `ray start` refuses, in Ray's order, with   */
+/* Ray's words and exit status: Click's usage errors (exit 2) are made */
+/* by parse_options; here come the CLI logger's aborts and the Python  */
+/* exceptions that end `ray start` with a traceback (both exit 1).      */
+/* ------------------------------------------------------------------ */
+
+#define REQUIRE_SHM_SIZE_THRESHOLD 10000000000.0 /* Ray's ray_constants, bytes */
+#define OBJECT_STORE_MAX_DEFAULT 200000000000.0 /* DEFAULT_OBJECT_STORE_MAX_MEMORY_BYTES */
+#define DEFAULT_CLIENT_SERVER_PORT 10001           /* with ray[client], as Ray's images */
+#define DEFAULT_MIN_WORKER_PORT 10002
+#define DEFAULT_MAX_WORKER_PORT 19999
+#define DEFAULT_RECONNECT_S 60 /* Ray's gcs_rpc_server_reconnect_timeout_s */
+
+/* Ray's cli_logger: "pretty" prints bare lines; "record" (the default when
+ * stdin is not a TTY, so under `docker run` without -t) prints each as a
+ * log record: "<time>\t<LEVEL> scripts.py:<line> -- <message>". */
+static int g_log_pretty;
+
+static void set_log_style(const struct command *cmd)
+{
+    const char *style = opt(cmd, "--log-style");
+    if (style != NULL && strcmp(style, "pretty") == 0)
+        g_log_pretty = 1;
+    else if (style != NULL && strcmp(style, "record") == 0)
+        g_log_pretty = 0;
+    else
+        g_log_pretty = isatty(STDIN_FILENO);
+}
+
+/* One line as Python's logging writes it with Ray's LOGGER_FORMAT
+ * ("%(asctime)s\t%(levelname)s %(filename)s:%(lineno)s -- %(message)s").
+ * The line numbers are the stand-in's guesses, not Ray 2.52's. */
+static void log_record(FILE *stream, const char *level, const char *file, int line,
+                       const char *msg)
+{
+    struct timespec ts;
+    struct tm tm;
+    char when[32];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    fprintf(stream, "%s,%03ld\t%s %s:%d -- %s\n", when, ts.tv_nsec / 1000000, level, file,
+            line, msg);
+}
+
+/* A line of the CLI logger at `level` (PANIC and ERR go to stderr). */
+static void cli_line(const char *level, int line, const char *msg)
+{
+    FILE *stream = strcmp(level, "INFO") == 0 ? stdout : stderr;
+    fflush(stdout);
+    if (g_log_pretty)
+        fprintf(stream, "%s\n", msg);
+    else if (*msg != '\0') /* record style skips empty lines */
+        log_record(stream, level, "scripts.py", line, msg);
+}
+
+/* Ray's cli_logger.abort(template, args...): the message at PANIC, then a
+ * ClickException carrying the template itself, {} and all, that Click
+ * prints as "Error: <template>" (not in pretty style: a silent one).
+ * Exit status 1. `message` is the template with its {} filled in. */
+static void cli_abort(int line, const char *tmpl, const char *message)
+{
+    cli_line("PANIC", line, message);
+    if (!g_log_pretty)
+        fprintf(stderr, "Error: %s\n", tmpl);
+    exit(1);
+}
+
+/* An exception `ray start` does not catch: Python prints a traceback and
+ * exits 1. `where` says where Ray raises it. */
+static void python_raise(const char *where, const char *cls, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr,
+            "Traceback (most recent call last):\n"
+            "  File \"/usr/local/bin/ray\", in <module>  (raylaunch's ray stand-in: "
+            "Ray raises this in %s)\n"
+            "%s: ",
+            where, cls);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* An integer option as Click gave it (already checked), or `dflt`. */
+static long long opt_ll(const struct command *cmd, const char *name, long long dflt)
+{
+    const char *s = opt(cmd, name);
+    long long v;
+    if (s == NULL || parse_py_int(s, &v) != 0)
+        return dflt;
+    return v;
+}
+
+/* ---- --labels, as Ray's label_utils ---- */
+
+static int label_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+/* re.fullmatch of Ray's LABEL_REGEX, [a-zA-Z0-9]([a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?,
+ * on s[0..n). */
+static int label_name_ok(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) ||
+        !isalnum((unsigned char)s[n - 1]))
+        return 0;
+    for (i = 1; i + 1 < n; i++)
+        if (!label_char((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* re.fullmatch of Ray's LABEL_PREFIX_REGEX, ^(L?(\.L?)*)$ with L the name
+ * pattern, and at most 253 characters: dot-separated pieces, each empty
+ * or a name. can_start[i]: a piece may begin at i. */
+static int label_prefix_ok(const char *s, size_t n)
+{
+    char can_start[256];
+    size_t i, j;
+    if (n > 253)
+        return 0;
+    memset(can_start, 0, sizeof can_start);
+    can_start[0] = 1;
+    for (i = 0; i <= n; i++) {
+        if (!can_start[i])
+            continue;
+        if (i == n)
+            return 1; /* an empty last piece */
+        if (s[i] == '.')
+            can_start[i + 1] = 1; /* an empty piece */
+        for (j = i + 1; j <= n && j - i <= 63; j++) {
+            if (!label_name_ok(s + i, j - i))
+                continue;
+            if (j == n)
+                return 1;
+            if (s[j] == '.')
+                can_start[j + 1] = 1;
+        }
+    }
+    return 0;
+}
+
+/* Python's str.strip() of s[0..n) into out. */
+static char *py_strip(const char *s, size_t n)
+{
+    while (n > 0 && py_space((unsigned char)*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && py_space((unsigned char)s[n - 1]))
+        n--;
+    {
+        char *out = xmalloc(n + 1);
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return out;
+    }
+}
+
+/* Why a label is refused (Ray's words), or NULL. */
+static char *label_problem(const char *key, const char *value)
+{
+    struct sbuf b = {NULL, 0, 0};
+    const char *slash = strrchr(key, '/'), *name = slash ? slash + 1 : key;
+    if (slash != NULL && !label_prefix_ok(key, (size_t)(slash - key))) {
+        sbuf_printf(&b, "Invalid label key prefix `%.*s`. Prefix must be a series of DNS "
+                        "labels separated by dots (.), not longer than 253 characters in "
+                        "total.",
+                    (int)(slash - key), key);
+        return b.data;
+    }
+    if (!label_name_ok(name, strlen(name))) {
+        sbuf_printf(&b, "Invalid label key name `%s`. Name must be 63 chars or less beginning "
+                        "and ending with an alphanumeric character ([a-z0-9A-Z]) with dashes "
+                        "(-), underscores (_),dots (.), and alphanumerics between.",
+                    name);
+        return b.data;
+    }
+    if (*value != '\0' && !label_name_ok(value, strlen(value))) {
+        sbuf_printf(&b, "Invalid label key value `%s`. Value must be 63 chars or less "
+                        "beginning and ending with an alphanumeric character ([a-z0-9A-Z]) "
+                        "with dashes (-), underscores (_),dots (.), and alphanumerics between.",
+                    value);
+        return b.data;
+    }
+    return NULL;
+}
+
+/* --labels refused: the CLI logger's abort, with Ray's detail. */
+static void labels_refused(const char *given, const char *detail)
+{
+    struct sbuf m = {NULL, 0, 0};
+    sbuf_printf(&m, "`--labels=%s` is not a valid string of key-value pairs, detail error:%s"
+                    "Valid values look like this: `--labels=\"key1=val1,key2=val2\"`",
+                given, detail);
+    cli_abort(872, "`{}` is not a valid string of key-value pairs, detail error:{}"
+                   "Valid values look like this: `{}`",
+              m.data);
+}
+
+/* --labels: Ray's "k1=v1,k2=v2" (or its deprecated JSON object of strings,
+ * taken when it parses as one and names no ray.io/ key). Returns the labels
+ * as a canonical JSON object, or NULL for none. Refuses, as Ray: a pair
+ * without exactly one '=', a key whose optional DNS-subdomain prefix (before
+ * the last '/') or name (at most 63 characters, alphanumeric at both ends,
+ * - _ . between) is malformed, a non-empty value of that same form, and a
+ * key in Ray's own ray.io/ namespace. */
+static char *labels_option(const char *given)
+{
+    struct sbuf b = {NULL, 0, 0};
+    char err[200], *frag, *copy, **keys = NULL, **values = NULL, *p;
+    size_t n = 0, len, i, j;
+    struct jv v;
+
+    if (json_parse(given, strlen(given), &v, err, sizeof err) == 0) {
+        int ok = v.t == J_OBJ;
+        for (i = 0; ok && i < v.n; i++)
+            ok = v.kids[i].t == J_STR && strncmp(v.keys[i].s, "ray.io/", 7) != 0;
+        jv_free(&v);
+        if (ok && object_fragment(given, 0, &frag, err, sizeof err) == 0) {
+            sbuf_printf(&b, "{%s}", frag);
+            free(frag);
+            return b.data;
+        }
+    }
+    len = strlen(given);
+    copy = xstrdup(given);
+    if (len > 1 && copy[0] == '"' && copy[len - 1] == '"') { /* Ray drops such quotes */
+        memmove(copy, copy + 1, len - 2);
+        copy[len - 2] = '\0';
+    }
+    if (*copy == '\0') {
+        free(copy);
+        return NULL;
+    }
+    for (p = copy;;) { /* Python's split(","): empty pieces too */
+        char *comma = strchr(p, ','), *eq, *key, *value;
+        size_t plen = comma ? (size_t)(comma - p) : strlen(p);
+        eq = memchr(p, '=', plen);
+        if (eq == NULL || memchr(eq + 1, '=', plen - (size_t)(eq + 1 - p)) != NULL)
+            labels_refused(given, "Label string is not a key-value pair.");
+        key = py_strip(p, (size_t)(eq - p));
+        value = py_strip(eq + 1, plen - (size_t)(eq + 1 - p));
+        for (j = 0; j < n && strcmp(keys[j], key) != 0; j++) {
+        }
+        if (j < n) { /* a dict: the later value, the first place */
+            free(values[j]);
+            values[j] = value;
+            free(key);
+        } else {
+            keys = xrealloc(keys, (n + 1) * sizeof *keys);
+            values = xrealloc(values, (n + 1) * sizeof *values);
+            keys[n] = key;
+            values[n++] = value;
+        }
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    for (i = 0; i < n; i++) {
+        char *why = label_problem(keys[i], values[i]);
+        if (why != NULL)
+            labels_refused(given, why);
+    }
+    for (i = 0; i < n; i++)
+        if (strncmp(keys[i], "ray.io/", 7) == 0) {
+            struct sbuf why = {NULL, 0, 0};
+            sbuf_printf(&why, "Custom label keys `%s` cannot start with the prefix `ray.io/`. "
+                              "This is reserved for Ray defined labels.",
+                        keys[i]);
+            labels_refused(given, why.data);
+        }
+    sbuf_adds(&b, "{");
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            sbuf_adds(&b, ", ");
+        json_strz(&b, keys[i]);
+        sbuf_adds(&b, ": ");
+        json_strz(&b, values[i]);
+        free(keys[i]);
+        free(values[i]);
+    }
+    sbuf_adds(&b, "}");
+    free(keys);
+    free(values);
+    free(copy);
+    return b.data;
+}
+
+/* ---- ResourceIsolationConfig and RayParams._check_usage ---- */
+
+/* Without --enable-resource-isolation, Ray's ResourceIsolationConfig
+ * refuses its three settings (a set --cgroup-path, a non-zero reserve). */
+static void check_resource_isolation(const struct command *cmd)
+{
+    static const char tail[] =
+        " cannot be set when resource isolation is not enabled. Set "
+        "enable_resource_isolation to True if you're using ray.init or use the "
+        "--enable-resource-isolation flag if you're using the ray cli.";
+    const char *cg = opt(cmd, "--cgroup-path"), *cpu = opt(cmd, "--system-reserved-cpu");
+    double reserved_cpu = 0;
+    const char *where = "ResourceIsolationConfig.__init__";
+
+    if (opt(cmd, "--enable-resource-isolation") != NULL)
+        return; /* the stand-in has no cgroups: the values are not checked further */
+    if (cg != NULL && *cg != '\0')
+        python_raise(where, "ValueError", "cgroup_path%s", tail);
+    if (cpu != NULL && parse_py_float(cpu, &reserved_cpu) == 0 && reserved_cpu != 0)
+        python_raise(where, "ValueError", "system_reserved_cpu%s", tail);
+    if (opt_ll(cmd, "--system-reserved-memory", 0) != 0)
+        python_raise(where, "ValueError", "system_reserved_memory%s", tail);
+}
+
+/* RayParams._check_usage: worker ports, the client server and runtime env
+ * agent ports, --temp-dir. A ValueError, so a traceback and exit 1. */
+static void check_usage(const struct command *cmd)
+{
+    const char *where = "RayParams._check_usage";
+    const char *list = opt(cmd, "--worker-port-list"), *temp = opt(cmd, "--temp-dir");
+    long long min = opt_ll(cmd, "--min-worker-port", DEFAULT_MIN_WORKER_PORT);
+    long long max = opt_ll(cmd, "--max-worker-port", DEFAULT_MAX_WORKER_PORT);
+    long long client = opt_ll(cmd, "--ray-client-server-port", DEFAULT_CLIENT_SERVER_PORT);
+
+    if (list != NULL) {
+        const char *p = list;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            char *piece = xmalloc(len + 1);
+            long long port;
+            memcpy(piece, p, len);
+            piece[len] = '\0';
+            if (parse_py_int(piece, &port) != 0) {
+                struct sbuf r = {NULL, 0, 0};
+                py_repr(&r, piece);
+                python_raise(where, "ValueError",
+                             "worker_port_list must be a comma-separated list of integers: "
+                             "invalid literal for int() with base 10: %s",
+                             r.data);
+            }
+            if (port < 1024 || port > 65535)
+                python_raise(where, "ValueError",
+                             "Ports in worker_port_list must be between 1024 and 65535. Got: %lld",
+                             port);
+            free(piece);
+            if (comma == NULL)
+                break;
+            p = comma + 1;
+        }
+    }
+    if (min != 0 && (min < 1024 || min > 65535))
+        python_raise(where, "ValueError",
+                     "min_worker_port must be 0 or an integer between 1024 and 65535.");
+    if (max != 0) {
+        if (max < 1024 || max > 65535)
+            python_raise(where, "ValueError",
+                         "max_worker_port must be 0 or an integer between 1024 and 65535.");
+        if (max <= min)
+            python_raise(where, "ValueError",
+                         "max_worker_port must be higher than min_worker_port.");
+    }
+    if (client < 1024 || client > 65535)
+        python_raise(where, "ValueError",
+                     "ray_client_server_port must be an integer between 1024 and 65535.");
+    if (opt(cmd, "--runtime-env-agent-port") != NULL) {
+        long long rt = opt_ll(cmd, "--runtime-env-agent-port", 0);
+        if (rt < 1024 || rt > 65535)
+            python_raise(where, "ValueError",
+                         "runtime_env_agent_port must be an integer between 1024 and 65535.");
+    }
+    if (temp != NULL && temp[0] != '/')
+        python_raise(where, "ValueError", "temp_dir must be absolute path or None.");
+}
+
+/* A worker: Ray's scripts.py wants --address and no head-only option. */
+static void check_worker_options(const struct command *cmd)
+{
+    static const char *const head_only[] = {"--port", "--redis-shard-ports",
+                                            "--include-dashboard"};
+    size_t i;
+    if (opt(cmd, "--address") == NULL)
+        cli_abort(1118, "`{}` is a required flag unless starting a head node with `{}`.",
+                  "`--address` is a required flag unless starting a head node with `--head`.");
+    for (i = 0; i < COUNT(head_only); i++)
+        if (opt(cmd, head_only[i]) != NULL) {
+            struct sbuf m = {NULL, 0, 0};
+            sbuf_printf(&m, "`%s` should only be specified when starting head node with "
+                            "`--head`.",
+                        head_only[i]);
+            cli_abort(1131, "`{}` should only be specified when starting head node with `{}`.",
+                      m.data);
+        }
+}
+
+/* ---- RayParams.update_pre_selected_port ---- */
+
+struct component {
+    const char *name;
+    long long *ports; /* 0 or unset ("random") gives none */
+    size_t n, cap;
+    char **words;     /* redis_shards: Ray keeps the split strings */
+};
+
+static void component_add(struct component *c, long long port)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 4;
+        c->ports = xrealloc(c->ports, c->cap * sizeof *c->ports);
+    }
+    c->ports[c->n++] = port;
+}
+
+/* A port option: 0 or unset is random, so nothing. */
+static void component_option(struct component *c, const struct command *cmd, const char *name,
+                             long long dflt)
+{
+    long long v = opt_ll(cmd, name, dflt);
+    if (v != 0)
+        component_add(c, v);
+}
+
+/* Python's repr of Ray's _format_ports(...): the components in order,
+ * "random" for none, the port for one, "N ports [...]" or "N ports from A
+ * to B" (50 or more) for worker ports. */
+static void format_ports(struct sbuf *b, const struct component *cs, size_t ncs)
+{
+    size_t i, j;
+    sbuf_adds(b, "{");
+    for (i = 0; i < ncs; i++) {
+        const struct component *c = &cs[i];
+        size_t n = c->n;
+        sbuf_printf(b, "%s'%s': ", i ? ", " : "", c->name);
+        if (n == 0) {
+            sbuf_adds(b, "'random'");
+        } else if (c->words != NULL) { /* strings: one, or a list of them */
+            if (n > 1)
+                sbuf_adds(b, "[");
+            for (j = 0; j < n; j++) {
+                if (j > 0)
+                    sbuf_adds(b, ", ");
+                py_repr(b, c->words[j]);
+            }
+            if (n > 1)
+                sbuf_adds(b, "]");
+        } else if (n == 1) {
+            sbuf_printf(b, "%lld", c->ports[0]);
+        } else if (n < 50) {
+            sbuf_printf(b, "'%zu ports [", n);
+            for (j = 0; j < n; j++)
+                sbuf_printf(b, "%s%lld", j ? ", " : "", c->ports[j]);
+            sbuf_adds(b, "]'");
+        } else {
+            sbuf_printf(b, "'%zu ports from %lld to %lld'", n, c->ports[0], c->ports[n - 1]);
+        }
+    }
+    sbuf_adds(b, "}");
+}
+
+/* Every pre-selected port of this node is reserved once, in Ray's order of
+ * components; a port met again fails `ray start` with Ray's ValueError
+ * naming the component that met it second. gcs_port: the head's GCS port
+ * (Ray's gcs_server), -1 on a worker. */
+static void check_ports(const struct command *cmd, long gcs_port)
+{
+    enum { GCS, OM, NM, GCS_SERVER, CLIENT, DASH, AGENT_GRPC, AGENT_HTTP, RUNTIME_ENV,
+           METRICS, REDIS, WORKERS, NCOMP };
+    static const char *const names[NCOMP] = {
+        "gcs", "object_manager", "node_manager", "gcs_server", "client_server", "dashboard",
+        "dashboard_agent_grpc", "dashboard_agent_http", "runtime_env_agent", "metrics_export",
+        "redis_shards", "worker_ports"};
+    struct component cs[NCOMP];
+    unsigned char *taken = calloc(65536, 1); /* 0..65535; other numbers in `odd` */
+    long long *odd = NULL;
+    size_t nodd = 0, i, j, k;
+    const char *list = opt(cmd, "--worker-port-list"), *shards = opt(cmd, "--redis-shard-ports");
+    char **words = NULL;
+    size_t nwords = 0;
+
+    if (taken == NULL)
+        abort();
+    memset(cs, 0, sizeof cs);
+    for (i = 0; i < NCOMP; i++)
+        cs[i].name = names[i];
+    /* gcs (Ray's redis_port) stays unset: the head's port is gcs_server */
+    component_option(&cs[OM], cmd, "--object-manager-port", 0);
+    component_option(&cs[NM], cmd, "--node-manager-port", 0);
+    if (gcs_port > 0)
+        component_add(&cs[GCS_SERVER], gcs_port);
+    component_option(&cs[CLIENT], cmd, "--ray-client-server-port", DEFAULT_CLIENT_SERVER_PORT);
+    component_option(&cs[DASH], cmd, "--dashboard-port", DEFAULT_DASHBOARD_PORT);
+    component_option(&cs[AGENT_GRPC], cmd, "--dashboard-agent-grpc-port", 0);
+    component_option(&cs[AGENT_HTTP], cmd, "--dashboard-agent-listen-port", DEFAULT_AGENT_PORT);
+    component_option(&cs[RUNTIME_ENV], cmd, "--runtime-env-agent-port", 0);
+    component_option(&cs[METRICS], cmd, "--metrics-export-port", 0);
+    if (gcs_port >= 0 && shards != NULL) {
+        /* Ray's head splits them and keeps strings: they never equal a
+         * number, only each other */
+        const char *p = shards;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            words = xrealloc(words, (nwords + 1) * sizeof *words);
+            words[nwords] = xmalloc(len + 1);
+            memcpy(words[nwords], p, len);
+            words[nwords++][len] = '\0';
+            if (comma == NULL)
+                break;
+            p = comma + 1;
+        }
+        cs[REDIS].words = words;
+        cs[REDIS].n = nwords;
+    }
+    if (list != NULL) {
+        const char *p = list;
+        for (;;) { /* each piece an integer: check_usage saw to it */
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            char piece[64];
+            long long port = 0;
+            snprintf(piece, sizeof piece, "%.*s", (int)(len < 63 ? len : 63), p);
+            parse_py_int(piece, &port);
+            component_add(&cs[WORKERS], port);
+            if (comma == NULL)
+                break;
+            p = comma + 1;
+        }
+    } else {
+        long long min = opt_ll(cmd, "--min-worker-port", DEFAULT_MIN_WORKER_PORT);
+        long long max = opt_ll(cmd, "--max-worker-port", DEFAULT_MAX_WORKER_PORT);
+        long long port;
+        for (port = min; port <= max; port++) /* Ray's range(min, max + 1) */
+            component_add(&cs[WORKERS], port);
+    }
+
+    for (i = 0; i < NCOMP; i++) {
+        for (j = 0; j < cs[i].n; j++) {
+            int seen = 0;
+            if (cs[i].words != NULL) {
+                for (k = 0; k < j; k++)
+                    seen |= strcmp(cs[i].words[k], cs[i].words[j]) == 0;
+            } else {
+                long long port = cs[i].ports[j];
+                if (port >= 0 && port <= 65535) {
+                    seen = taken[port];
+                    taken[port] = 1;
+                } else {
+                    for (k = 0; k < nodd; k++)
+                        seen |= odd[k] == port;
+                    odd = xrealloc(odd, (nodd + 1) * sizeof *odd);
+                    odd[nodd++] = port;
+                }
+            }
+            if (seen) {
+                struct sbuf info = {NULL, 0, 0};
+                format_ports(&info, cs, NCOMP);
+                if (cs[i].words != NULL)
+                    python_raise("Node.__init__ (RayParams.update_pre_selected_port)",
+                                 "ValueError",
+                                 "Ray component %s is trying to use a port number %s that is "
+                                 "used by other components.\nPort information: %s\nIf you "
+                                 "allocate ports, please make sure the same port is not used "
+                                 "by multiple components.",
+                                 cs[i].name, cs[i].words[j], info.data);
+                python_raise("Node.__init__ (RayParams.update_pre_selected_port)", "ValueError",
+                             "Ray component %s is trying to use a port number %lld that is "
+                             "used by other components.\nPort information: %s\nIf you "
+                             "allocate ports, please make sure the same port is not used by "
+                             "multiple components.",
+                             cs[i].name, cs[i].ports[j], info.data);
+            }
+        }
+    }
+    for (i = 0; i < NCOMP; i++)
+        free(cs[i].ports);
+    for (i = 0; i < nwords; i++)
+        free(words[i]);
+    free(words);
+    free(odd);
+    free(taken);
+}
+
+/* ---- the raylet's resources: GPUs, the object store ---- */
+
+/* --num-gpus beyond the devices CUDA_VISIBLE_DEVICES names (when it is
+ * set): Ray's ValueError. */
+static void check_gpus(const struct command *cmd)
+{
+    const char *env = getenv("CUDA_VISIBLE_DEVICES");
+    struct sbuf ids = {NULL, 0, 0};
+    long long want;
+    size_t n = 0;
+
+    if (opt(cmd, "--num-gpus") == NULL || env == NULL)
+        return;
+    want = opt_ll(cmd, "--num-gpus", 0);
+    sbuf_adds(&ids, "[");
+    if (*env != '\0' && strcmp(env, "NoDevFiles") != 0) {
+        const char *p = env;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            char *id = xmalloc(len + 1);
+            memcpy(id, p, len);
+            id[len] = '\0';
+            if (n++ > 0)
+                sbuf_adds(&ids, ", ");
+            py_repr(&ids, id);
+            free(id);
+            if (comma == NULL)
+                break;
+            p = comma + 1;
+        }
+    }
+    sbuf_adds(&ids, "]");
+    if (want > (long long)n)
+        python_raise("ResourceAndLabelSpec.resolve", "ValueError",
+                     "Attempting to start raylet with %lld GPU, but CUDA_VISIBLE_DEVICES "
+                     "contains %s.",
+                     want, ids.data);
+    free(ids.data);
+}
+
+/* Bytes free in /dev/shm, as Ray's get_shared_memory_bytes (statvfs's
+ * f_bsize * f_bavail); -1 when there is none. */
+static double shm_bytes(void)
+{
+    struct statvfs st;
+    if (statvfs("/dev/shm", &st) != 0)
+        return -1;
+    return (double)st.f_bsize * (double)st.f_bavail;
+}
+
+/* Ray's default object store: 30% of the available memory, at most 200 GB
+ * and (on Linux) at most max(10 GB, 95% of /dev/shm). */
+static double default_object_store(double avail)
+{
+    double osm = (double)(long long)(avail * 0.3), cap = OBJECT_STORE_MAX_DEFAULT;
+    double shm = shm_bytes();
+    if (shm >= 0) {
+        double shm_cap = shm * 0.95 > REQUIRE_SHM_SIZE_THRESHOLD ? shm * 0.95
+                                                                 : REQUIRE_SHM_SIZE_THRESHOLD;
+        if (shm_cap < cap)
+            cap = shm_cap;
+    }
+    return osm > cap ? (double)(long long)cap : osm;
+}
+
+/* Ray's determine_plasma_store_config: an object store /dev/shm cannot
+ * hold goes to the temp dir with a warning, but one over 10 GB fails
+ * (unless RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE is set, to anything). */
+static void check_object_store(double osm)
+{
+    double shm = shm_bytes();
+    const char *slow = getenv("RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE");
+    const char *tmp = getenv("RAY_TMPDIR") ? getenv("RAY_TMPDIR")
+                      : getenv("TMPDIR")   ? getenv("TMPDIR")
+                                           : "/tmp";
+    struct sbuf m = {NULL, 0, 0};
+
+    if (shm < 0 || shm >= osm)
+        return;
+    if ((slow == NULL || *slow == '\0') && osm > REQUIRE_SHM_SIZE_THRESHOLD) {
+        struct sbuf a = {NULL, 0, 0}, b = {NULL, 0, 0};
+        py_float(&a, osm / 1e9);
+        py_float(&b, shm / 1e9);
+        python_raise("services.determine_plasma_store_config", "ValueError",
+                     "The configured object store size (%s GB) exceeds /dev/shm size (%s GB). "
+                     "This will harm performance. Consider deleting files in /dev/shm or "
+                     "increasing its size with --shm-size in Docker. To ignore this warning, "
+                     "set RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE=1.",
+                     a.data, b.data);
+    }
+    sbuf_printf(&m, "WARNING: The object store is using %s instead of /dev/shm because "
+                    "/dev/shm has only %.0f bytes available. This will harm performance! You "
+                    "may be able to free up space by deleting files in /dev/shm. If you are "
+                    "inside a Docker container, you can increase /dev/shm size by passing "
+                    "'--shm-size=%.2fgb' to 'docker run' (or add it to the run_options list in "
+                    "a Ray cluster config). Make sure to set this to more than 30%% of "
+                    "available RAM.",
+                tmp, shm, osm * 1.1 / 1073741824.0);
+    fflush(stdout);
+    log_record(stderr, "WARNING", "services.py", 2175, m.data); /* Python's logging */
+    free(m.data);
+}
+
+/* ------------------------------------------------------------------ */
 /* ray start: what a node has (both kinds)                             */
 /* ------------------------------------------------------------------ */
 
@@ -4330,40 +5300,6 @@ static double available_memory(void)
     return avail;
 }
 
-/* --labels: a JSON object of strings, or Ray's "k1=v1,k2=v2". */
-static char *labels_option(const char *s)
-{
-    struct sbuf b = {NULL, 0, 0};
-    char err[200], *frag, *copy, *save = NULL, *pair;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (*s == '{') {
-        if (object_fragment(s, 0, &frag, err, sizeof err) != 0)
-            fail(1, "--labels must be a JSON object of strings or 'key=value,...', "
-                    "got '%s' (%s).", s, err);
-        sbuf_printf(&b, "{%s}", frag);
-        free(frag);
-        return b.data;
-    }
-    copy = xstrdup(s);
-    sbuf_adds(&b, "{");
-    for (pair = strtok_r(copy, ",", &save); pair; pair = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(pair, '=');
-        if (eq == NULL || eq == pair)
-            fail(1, "--labels must be a JSON object of strings or 'key=value,...', "
-                    "got '%s'.", s);
-        *eq = '\0';
-        if (b.len > 1)
-            sbuf_adds(&b, ", ");
-        json_strz(&b, pair);
-        sbuf_adds(&b, ": ");
-        json_strz(&b, eq + 1);
-    }
-    sbuf_adds(&b, "}");
-    free(copy);
-    return b.data;
-}
-
 static void read_node_spec(const struct command *cmd, struct node_spec *s)
 {
     const char *res = opt(cmd, "--resources");
@@ -4389,10 +5325,10 @@ static void read_node_spec(const struct command *cmd, struct node_spec *s)
         s->labels_json = labels_option(opt(cmd, "--labels"));
     mem = opt_count(cmd, "--memory", -1);
     osm = opt_count(cmd, "--object-store-memory", -1);
-    /* Ray's defaults: 30% of the available memory for the object store,
-     * the rest for tasks. */
+    /* Ray's defaults: 30% of the available memory for the object store
+     * (capped: default_object_store), the rest for tasks. */
     avail = (mem < 0 || osm < 0) ? available_memory() : 0;
-    s->object_store_memory = osm >= 0 ? (double)osm : (double)(long long)(avail * 0.3);
+    s->object_store_memory = osm >= 0 ? (double)osm : default_object_store(avail);
     if (mem >= 0)
         s->memory = (double)mem;
     else if (avail > s->object_store_memory)
@@ -4416,8 +5352,8 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
         fail(1, "--address cannot be used with --head (the ray stand-in has "
                 "no external GCS); use --port to choose the head's port.");
     if (opt(cmd, "--port") != NULL &&
-        (parse_long(opt(cmd, "--port"), &port) != 0 || port < 1 || port > 65535))
-        fail(1, "--port must be between 1 and 65535, got '%s'.", opt(cmd, "--port"));
+        (parse_long(opt(cmd, "--port"), &port) != 0 || port < 0 || port > 65535))
+        fail(1, "--port must be between 0 and 65535, got '%s'.", opt(cmd, "--port"));
     if (opt(cmd, "--dashboard-port") != NULL &&
         (parse_long(opt(cmd, "--dashboard-port"), &dport) != 0 || dport < 1 || dport > 65535))
         fail(1, "--dashboard-port must be between 1 and 65535, got '%s'.",
@@ -4438,14 +5374,28 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
         snprintf(g_head_ip, sizeof g_head_ip, "%s", given_ip);
     else
         detect_node_ip(g_head_ip, sizeof g_head_ip);
-    snprintf(gcs, sizeof gcs, "%s:%ld", g_head_ip, port);
-    new_session_name();
-    create_session(gcs);
+    printf("Local node IP: %s\n", g_head_ip); /* Ray prints it before its Node starts */
+
+    /* Ray's Node: the pre-selected ports, then the raylet's GPUs and
+     * object store (the stand-in checks them before it makes anything). */
+    check_ports(cmd, port);
+    check_gpus(cmd);
+    check_object_store(spec->object_store_memory);
 
     raise_fd_limit();
     lfd = listen_on(NULL, (int)port);
     if (lfd < 0)
         fail(1, "cannot listen on port %ld: %s", port, strerror(errno));
+    if (port == 0) { /* Ray's --port=0: a port the system picks */
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockname(lfd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        g_gcs_port = port;
+    }
+    snprintf(gcs, sizeof gcs, "%s:%ld", g_head_ip, port);
+    new_session_name();
+    create_session(gcs);
     head_nm = bind_node_ports(nm, om); /* the head's raylet, after its GCS */
     if (block && want_dashboard) {
         hfd = listen_on(dhost, (int)dport);
@@ -4461,7 +5411,7 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
                  any ? g_head_ip : dhost, dport);
     }
 
-    printf("Local node IP: %s\n\n"
+    printf("\n"
            "--------------------\n"
            "Ray runtime started.\n"
            "--------------------\n\n"
@@ -4471,7 +5421,7 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
            "  To connect to this Ray cluster:\n"
            "    import ray\n"
            "    ray.init()\n\n",
-           g_head_ip, g_head_ip, port);
+           g_head_ip, port);
     if (g_webui[0])
         printf("  To submit a Ray job using the Ray Jobs CLI:\n"
                "    RAY_ADDRESS='http://%s' ray job submit --working-dir . -- python "
@@ -4607,22 +5557,71 @@ static void auth_failed(void)
             "(set RAY_AUTH_TOKEN to the cluster's token).");
 }
 
+/* Sends the JOIN line on fd and returns the head's one-line answer ("" when
+ * the connection ended, NULL when none came in time), answering health
+ * checks meanwhile: the head checks a JOIN before it answers, within
+ * RAY_STANDIN_HEALTH_TIMEOUT_MS (the head's; the same variable here). */
+static char *send_join(int fd, const struct sbuf *line)
+{
+    long check_ms = env_ms("RAY_STANDIN_HEALTH_TIMEOUT_MS", DEFAULT_HEALTH_TIMEOUT_MS);
+    if (write_all(fd, line->data, line->len) != 0)
+        return xstrdup("");
+    return read_reply_serving(fd, REPLY_TIMEOUT_MS + (int)(check_ms < 600000 ? check_ms
+                                                                              : 600000));
+}
+
+/* Ray's raylet, told by the GCS that it was marked dead: it exits. */
+static void marked_dead(void)
+{
+    g_leave_fd = -1;
+    fprintf(stderr, "[Timeout] Exiting because this node manager has mistakenly been "
+                    "marked as dead by the GCS: GCS failed to check the health of this "
+                    "node for %d times. This is likely because the machine or raylet "
+                    "has become overloaded.\n",
+            HEALTH_FAILURE_THRESHOLD);
+    exit(1);
+}
+
+/* The raylet gave up on its GCS after the reconnect window: Ray's raylet
+ * line (in Ray it goes to logs/raylet.out; the stand-in writes it there and
+ * to stderr), then what `ray start --block` prints when its raylet dies. */
+static void gcs_gone(long window_s)
+{
+    struct sbuf m = {NULL, 0, 0};
+    char path[PATH_MAX];
+    FILE *f;
+    sbuf_printf(&m, "Failed to connect to GCS within %ld seconds. GCS may have been killed. "
+                    "It's either GCS is terminated by `ray stop` or is killed unexpectedly. "
+                    "If it is killed unexpectedly, see the log file gcs_server.out. "
+                    "https://docs.ray.io/en/master/ray-observability/user-guides/"
+                    "configure-logging.html#logging-directory-structure. The program will "
+                    "terminate.",
+                window_s);
+    snprintf(path, sizeof path, "%s/logs/raylet.out", g_session_dir);
+    if ((f = fopen(path, "a")) != NULL) {
+        fprintf(f, "%s\n", m.data);
+        fclose(f);
+    }
+    fprintf(stderr, "%s\n", m.data);
+    cli_line("ERR", 1254, "Some Ray subprocesses exited unexpectedly:");
+    cli_line("ERR", 1258, g_log_pretty ? "  raylet [exit code=1]" : "raylet [exit code=1]");
+    cli_line("ERR", 1263, "Remaining processes will be killed.");
+    exit(1);
+}
+
 static int start_worker(const struct command *cmd, const struct node_spec *spec, int block)
 {
     const char *address = opt(cmd, "--address");
     const char *token = client_token();
     char host[256], port[8], node_id[NODE_ID_LEN + 1], hostname[256] = "";
     char ip[64] = "127.0.0.1", me[80];
-    struct sbuf line = {NULL, 0, 0};
+    struct sbuf line = {NULL, 0, 0}, join = {NULL, 0, 0};
     char *reply;
     int fd, nm_port;
-    long nm, om, check_ms;
+    long nm, om, window_s;
+    int64_t lost_at = 0, next_try = 0;
 
-    if (address == NULL)
-        fail(1, "--address is required when not starting a head node (use "
-                "--head to start one).");
-    if (opt(cmd, "--port") != NULL)
-        fail(1, "--port should only be specified when starting head node.");
+    /* --address and the head-only options: check_worker_options */
     if (split_host_port(address, host, sizeof host, port, sizeof port) != 0)
         fail(1, "--address must look like HOST:PORT, got '%s'.", address);
     nm = port_option(cmd, "--node-manager-port");
@@ -4643,7 +5642,7 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     sbuf_printf(&line, "SESSION%s%s\n", token ? " " : "", token ? token : "");
     if (write_all(fd, line.data, line.len) != 0)
         fail(1, "lost the connection to the head node at %s:%s while joining.", host, port);
-    line.len = 0;
+    free(line.data);
     reply = read_reply(fd, 1, REPLY_TIMEOUT_MS);
     close(fd);
     if (reply != NULL && strncmp(reply, "ERR unauthenticated", 19) == 0)
@@ -4654,6 +5653,12 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     reply[strcspn(reply, "\n")] = '\0';
     snprintf(g_session_name, sizeof g_session_name, "%s", reply + 8);
     free(reply);
+
+    /* Ray's Node: the pre-selected ports, then the raylet's GPUs and object
+     * store (the stand-in checks them before it makes its folders). */
+    check_ports(cmd, -1);
+    check_gpus(cmd);
+    check_object_store(spec->object_store_memory);
     create_session(NULL);
 
     /* The raylet starts (its ports bound, a port in use ends it here),
@@ -4663,47 +5668,41 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
     if (opt(cmd, "--node-ip-address") != NULL) {
         snprintf(ip, sizeof ip, "%s", opt(cmd, "--node-ip-address"));
     } else {
-        struct sockaddr_storage me;
-        socklen_t len = sizeof me;
-        if (getsockname(fd, (struct sockaddr *)&me, &len) == 0)
-            getnameinfo((struct sockaddr *)&me, len, ip, sizeof ip, NULL, 0,
+        struct sockaddr_storage mine;
+        socklen_t len = sizeof mine;
+        if (getsockname(fd, (struct sockaddr *)&mine, &len) == 0)
+            getnameinfo((struct sockaddr *)&mine, len, ip, sizeof ip, NULL, 0,
                         NI_NUMERICHOST);
     }
-    sbuf_printf(&line, "JOIN %s %ld %ld %s ip=", node_id, spec->cpus, spec->gpus, hostname);
-    pct_encode(&line, ip);
-    sbuf_adds(&line, " name=");
-    pct_encode(&line, opt(cmd, "--node-name") && *opt(cmd, "--node-name")
+    sbuf_printf(&join, "JOIN %s %ld %ld %s ip=", node_id, spec->cpus, spec->gpus, hostname);
+    pct_encode(&join, ip);
+    sbuf_adds(&join, " name=");
+    pct_encode(&join, opt(cmd, "--node-name") && *opt(cmd, "--node-name")
                           ? opt(cmd, "--node-name") : ip);
-    sbuf_printf(&line, " mem=%.0f osm=%.0f nm=%d om=%d", spec->memory,
+    sbuf_printf(&join, " mem=%.0f osm=%.0f nm=%d om=%d", spec->memory,
                 spec->object_store_memory, nm_port, g_node_ports[1]);
     if (spec->resources_json) {
-        sbuf_adds(&line, " res=");
-        pct_encode(&line, spec->resources_json);
+        sbuf_adds(&join, " res=");
+        pct_encode(&join, spec->resources_json);
     }
     if (spec->labels_json) {
-        sbuf_adds(&line, " labels=");
-        pct_encode(&line, spec->labels_json);
+        sbuf_adds(&join, " labels=");
+        pct_encode(&join, spec->labels_json);
     }
     if (token != NULL)
-        sbuf_printf(&line, " %s", token);
-    sbuf_printf(&line, "\n");
-    if (line.len > MAX_LINE - 1)
+        sbuf_printf(&join, " %s", token);
+    sbuf_printf(&join, "\n");
+    if (join.len > MAX_LINE - 1)
         fail(1, "the JOIN line is longer than %d bytes (too many --resources or --labels).",
              MAX_LINE - 1);
-    if (write_all(fd, line.data, line.len) != 0)
-        fail(1, "lost the connection to the head node at %s:%s while joining.",
-             host, port);
-    free(line.data);
 
-    /* The head health-checks this node before it answers: wait for that
-     * too (a head's check takes RAY_STANDIN_HEALTH_TIMEOUT_MS at most). */
-    check_ms = env_ms("RAY_STANDIN_HEALTH_TIMEOUT_MS", DEFAULT_HEALTH_TIMEOUT_MS);
-    reply = read_reply_serving(fd, REPLY_TIMEOUT_MS +
-                                       (int)(check_ms < 600000 ? check_ms : 600000));
+    reply = send_join(fd, &join);
     if (reply == NULL || reply[0] == '\0')
         fail(1, "the head node at %s:%s did not accept this node.", host, port);
     if (strncmp(reply, "ERR unauthenticated", 19) == 0)
         auth_failed();
+    if (strncmp(reply, "ERR dead", 8) == 0)
+        marked_dead();
     host_port(me, sizeof me, ip, nm_port);
     if (strncmp(reply, "ERR unreachable ", 16) == 0) {
         reply[strcspn(reply, "\n")] = '\0';
@@ -4741,47 +5740,89 @@ static int start_worker(const struct command *cmd, const struct node_spec *spec,
 
     /* Stay connected, answering the head's health checks on the node's
      * own ports. The head sends nothing more on fd, so readable there
-     * means the connection ended (or the head sent an error). */
+     * means the connection ended (or the head sent an error). As Ray's
+     * raylet, a worker that loses its head keeps running and tries to
+     * reach it again for RAY_gcs_rpc_server_reconnect_timeout_s seconds
+     * (its environment's, default 60): a head back on the same address in
+     * that time takes it again (same node id, same JOIN); then it exits. */
+    window_s = env_ms("RAY_gcs_rpc_server_reconnect_timeout_s", DEFAULT_RECONNECT_S);
     for (;;) {
         struct pollfd pfds[3] = {{fd, POLLIN, 0},
                                  {g_node_lfds[0], POLLIN, 0},
                                  {g_node_lfds[1], POLLIN, 0}};
         char buf[256];
         ssize_t n;
-        int i;
-        if (poll(pfds, 3, -1) < 0) {
+        int i, timeout = -1;
+
+        if (fd < 0) {
+            int64_t now = now_ms(), give_up = lost_at + (int64_t)window_s * 1000;
+            if (now >= give_up)
+                gcs_gone(window_s);
+            if (now >= next_try) {
+                char err[512];
+                int64_t left = give_up - now;
+                g_connect_timeout_ms = left < CONNECT_TIMEOUT_MS ? (int)left : CONNECT_TIMEOUT_MS;
+                fd = connect_once(host, port, err, sizeof err);
+                next_try = now_ms() + RETRY_INTERVAL_MS;
+                if (fd < 0)
+                    continue;
+                reply = send_join(fd, &join);
+                if (reply != NULL && strcmp(reply, "OK\n") == 0) {
+                    free(reply);
+                    fprintf(stderr, "Reconnected to the head node at %s:%s; this node is "
+                                    "ALIVE again.\n",
+                            host, port);
+                    g_leave_fd = fd;
+                    continue;
+                }
+                close(fd);
+                fd = -1;
+                if (reply != NULL && strncmp(reply, "ERR unauthenticated", 19) == 0)
+                    auth_failed();
+                if (reply != NULL && strncmp(reply, "ERR dead", 8) == 0)
+                    marked_dead();
+                if (reply != NULL && strncmp(reply, "ERR unreachable ", 16) == 0) {
+                    reply[strcspn(reply, "\n")] = '\0';
+                    fail(1, "The head node at %s:%s could not reach this node at %s (node "
+                            "manager): %s; check --node-ip-address and that the port is "
+                            "reachable from the head.",
+                         host, port, me, reply + 16);
+                }
+                free(reply); /* no answer, or the head went away again: retry */
+                continue;
+            }
+            timeout = (int)((next_try < give_up ? next_try : give_up) - now);
+        }
+        if (poll(pfds, 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             perror("poll");
-            break;
+            exit(1);
         }
         for (i = 1; i < 3; i++)
             if (pfds[i].revents & POLLIN)
                 answer_health(pfds[i].fd);
-        if (!(pfds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (fd < 0 || !(pfds[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         n = recv(fd, buf, sizeof buf - 1, 0);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            break;
-        buf[n] = '\0';
-        if (strncmp(buf, "ERR dead", 8) == 0) {
-            /* Ray's raylet, told by the GCS that it was marked dead. */
-            g_leave_fd = -1;
-            fprintf(stderr, "[Timeout] Exiting because this node manager has mistakenly been "
-                            "marked as dead by the GCS: GCS failed to check the health of this "
-                            "node for %d times. This is likely because the machine or raylet "
-                            "has become overloaded.\n",
-                    HEALTH_FAILURE_THRESHOLD);
-            return 1;
+        if (n > 0) {
+            buf[n] = '\0';
+            if (strncmp(buf, "ERR dead", 8) == 0)
+                marked_dead(); /* the head's health checks failed */
+            if (strncmp(buf, "ERR", 3) == 0)
+                fprintf(stderr, "The head node said: %s", buf);
+            continue;
         }
-        if (strncmp(buf, "ERR", 3) == 0)
-            fprintf(stderr, "The head node said: %s", buf);
+        g_leave_fd = -1;
+        close(fd);
+        fd = -1;
+        lost_at = next_try = now_ms();
+        fprintf(stderr, "Lost connection to the head node at %s:%s; trying to reconnect for "
+                        "%ld s (RAY_gcs_rpc_server_reconnect_timeout_s).\n",
+                host, port, window_s);
     }
-    g_leave_fd = -1;
-    fprintf(stderr, "Lost connection to the head node at %s:%s\n", host, port);
-    return 1;
 }
 
 static int cmd_start(const struct command *cmd)
@@ -4789,8 +5830,16 @@ static int cmd_start(const struct command *cmd)
     int block = opt(cmd, "--block") != NULL;
     struct node_spec spec;
 
-    read_node_spec(cmd, &spec);
+    /* In Ray's order: the CLI logger's style, --resources and --labels,
+     * ResourceIsolationConfig, RayParams, then (a worker) --address and
+     * the head-only options. The rest comes as the node starts. */
+    set_log_style(cmd);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    read_node_spec(cmd, &spec);
+    check_resource_isolation(cmd);
+    check_usage(cmd);
+    if (opt(cmd, "--head") == NULL)
+        check_worker_options(cmd);
     install_signal_handlers();
     atexit(remove_state_files);
     if (opt(cmd, "--head") != NULL)

@@ -6,8 +6,11 @@
 # the CLI, the image's user, Ray's session folders, the HTTP API (nodes,
 # health, jobs, token auth) read from the host at the containers' addresses,
 # and, as for a cluster over several hosts, the nodes' own ports and the
-# head's health checks (with host networking too, on 20 host ports it finds
-# free in 19000-19499). Removes everything it creates.
+# head's health checks (with host networking too, on 20 host ports the kernel
+# gives as free); what `ray start` refuses, with Ray's words and exit status
+# (reserved ports, option values, labels, GPUs, /dev/shm); and a worker that
+# loses its head and, within its reconnect window, rejoins it. Removes
+# everything it creates.
 #
 # Usage: tests/support/standin_test.sh
 # Env:   DOCKER (default docker), STANDIN_IMAGE (default raylaunch/ray-standin:test;
@@ -221,9 +224,13 @@ def main():
     elif cmd == "states":  # URL NAME TIMEOUT_S WANT: poll until NAME's entries match
         url, name, timeout, want = args[0], args[1], float(args[2]), args[3]
         deadline = time.time() + timeout
+        mine = []
         while True:
-            d = json.loads(request("GET", url)[2])
-            mine = [n for n in d["data"]["result"]["result"] if n["node_name"] == name]
+            try:  # a head that is (re)starting may not answer yet
+                d = json.loads(request("GET", url)[2])
+                mine = [n for n in d["data"]["result"]["result"] if n["node_name"] == name]
+            except OSError:
+                mine = []
             got = ",".join(sorted(n["state"] for n in mine))
             if got == want or time.time() >= deadline:
                 break
@@ -307,25 +314,24 @@ def main():
             s.settimeout(5)
             s.sendall(f"JOIN {node_id} 1 0 oldhost ip=192.0.2.99 name={args[2]}\n".encode())
             print(repr(s.recv(64).decode()))
-    elif cmd == "port-block":  # FIRST LAST N: the start of N free host ports, or nothing
-        import random
-        first, last, n = int(args[0]), int(args[1]), int(args[2])
-        bases = list(range(first, last + 2 - n, n))
-        random.shuffle(bases)
-        for base in bases:
-            socks = []
-            try:
-                for port in range(base, base + n):
-                    s = socket.socket()
-                    socks.append(s)
-                    s.bind(("0.0.0.0", port))
-            except OSError:
-                continue
-            finally:
-                for s in socks:
-                    s.close()
-            print(base)
-            break
+    elif cmd == "join-as":  # IP PORT NODE_ID: a JOIN under a given node id; the answer
+        with socket.create_connection((args[0], int(args[1])), timeout=5) as s:
+            s.settimeout(5)
+            s.sendall(f"JOIN {args[2]} 1 0 somehost ip=192.0.2.98 name=x\n".encode())
+            print(repr(s.recv(64).decode()))
+    elif cmd == "free-ports":  # N: N distinct TCP ports the kernel gives as free, none that Ray
+        # names by default (6379, 8265, 10001, 52365) nor in its default worker range 10002-19999
+        n, socks, ports = int(args[0]), [], []
+        while len(ports) < n and len(socks) < 20 * n:
+            s = socket.socket()
+            s.bind(("0.0.0.0", 0))
+            socks.append(s)
+            p = s.getsockname()[1]
+            if not (10002 <= p <= 19999 or p in (6379, 8265, 10001, 52365)):
+                ports.append(p)
+        for s in socks:
+            s.close()
+        print(" ".join(map(str, ports)))
     elif cmd == "refused":  # URL: does anything answer?
         try:
             request("GET", args[0])
@@ -825,11 +831,247 @@ expect_error "a flag given a value is refused" 2 "Option '--block' does not take
 expect_error "a bool takes true/false only" 2 "'maybe' is not a valid boolean" start --head --include-dashboard=maybe
 expect_error "--num-cpus takes an integer" 2 "'two' is not a valid integer" start --head --num-cpus two
 expect_error "--num-cpus cannot be negative" 1 "--num-cpus must be a non-negative integer" start --head --num-cpus=-1
-expect_error "a worker needs --address" 1 "--address is required" start --num-cpus=1
-expect_error "--port is for the head only" 1 "--port should only be specified when starting head node" \
-  start --address="$head:6379" --port=6379
 expect_error "--resources must be a JSON object" 1 "--resources must be a JSON object" start --head --resources=gpu:1
 expect_error "an unknown command is refused" 2 "Error: No such command 'launch'." launch
+
+# --- what `ray start` refuses, as Ray 2.52 refuses it ----------------------------------
+# Each runs the image with the raw flags (docker run --rm IMAGE ray start ...) and compares the
+# exit status and the whole of stderr (the CLI logger's times as <TIME>) with Ray's.
+
+# ray_start_raw [DOCKER_RUN_OPTION...] -- ARGS...: `ray start ARGS` in a fresh container; stdout
+# in $tmp/raw.out, stderr in $tmp/raw.err (times as <TIME>); returns its status.
+ray_start_raw() {
+  local opts=() rc
+  while [[ $1 != -- ]]; do
+    opts+=("$1")
+    shift
+  done
+  shift
+  "$DOCKER" run --rm --label "$label" "${opts[@]}" "$IMAGE" ray start "$@" >"$tmp/raw.out" 2>"$tmp/raw.t"
+  rc=$?
+  sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}\t/<TIME>\t/' "$tmp/raw.t" >"$tmp/raw.err"
+  return $rc
+}
+# refused DESCRIPTION STATUS STDERR [DOCKER_RUN_OPTION...] -- ARGS...: exits STATUS saying STDERR, all of it.
+refused() {
+  local desc=$1 want_rc=$2 want=$3 rc
+  shift 3
+  ray_start_raw "$@"
+  rc=$?
+  check "$desc" "$want_rc
+$want" "$rc
+$(cat "$tmp/raw.err")"
+}
+# runs DESCRIPTION [DOCKER_RUN_OPTION...] -- ARGS...: `ray start ARGS` (no --block) starts and exits 0.
+runs() {
+  local desc=$1 rc
+  shift
+  ray_start_raw "$@"
+  rc=$?
+  check "$desc" "0 1" "$rc $(grep -c '^Ray runtime started\.$' "$tmp/raw.out")"
+}
+# traceback WHERE LINE...: an exception `ray start` does not catch (the stand-in's frame line).
+traceback() {
+  local where=$1
+  shift
+  printf '%s\n' "Traceback (most recent call last):" \
+    "  File \"/usr/local/bin/ray\", in <module>  (raylaunch's ray stand-in: Ray raises this in $where)" "$@"
+}
+usage_check() { traceback RayParams._check_usage "ValueError: $1"; }
+# panic LINE MESSAGE TEMPLATE: Ray's cli_logger.abort in record style (stdin is no TTY): the
+# message at PANIC, then Click's "Error:" with Ray's template, {} and all.
+panic() {
+  printf '<TIME>\tPANIC scripts.py:%s -- %s\nError: %s\n' "$1" "$2" "$3"
+}
+click_error() {
+  printf "Usage: ray start [OPTIONS]\nTry 'ray start --help' for help.\n\nError: %s\n" "$1"
+}
+# port_info KEY=VALUE...: Ray's "Port information:" for a node with Ray's defaults but KEY (each
+# value as Python's repr shows it: 16390, 'random', '9998 ports from 10002 to 19999').
+port_info() {
+  local -A v=([gcs]="'random'" [object_manager]="'random'" [node_manager]="'random'"
+    [gcs_server]="'random'" [client_server]=10001 [dashboard]=8265 [dashboard_agent_grpc]="'random'"
+    [dashboard_agent_http]=52365 [runtime_env_agent]="'random'" [metrics_export]="'random'"
+    [redis_shards]="'random'" [worker_ports]="'9998 ports from 10002 to 19999'")
+  local kv k out=
+  for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
+  for k in gcs object_manager node_manager gcs_server client_server dashboard dashboard_agent_grpc \
+    dashboard_agent_http runtime_env_agent metrics_export redis_shards worker_ports; do
+    out+="${out:+, }'$k': ${v[$k]}"
+  done
+  echo "{$out}"
+}
+# port_refusal COMPONENT PORT KEY=VALUE...: Ray's whole ValueError for a port met a second time.
+port_refusal() {
+  local comp=$1 port=$2
+  shift 2
+  traceback "Node.__init__ (RayParams.update_pre_selected_port)" \
+    "ValueError: Ray component $comp is trying to use a port number $port that is used by other components." \
+    "Port information: $(port_info "$@")" \
+    "If you allocate ports, please make sure the same port is not used by multiple components."
+}
+
+# Reserved ports: each pre-selected port once, the worker range's too (default 10002-19999).
+refused "--head --port=16390: inside the default worker range, Ray's worker_ports ValueError" 1 \
+  "$(port_refusal worker_ports 16390 gcs_server=16390)" -- --head --port=16390 --block
+run "$px-p6379" -- ray start --head --port=6379 --num-cpus=0 --block
+if wait_nodes "$px-p6379" 1; then pass "--head --port=6379 --block runs"; else fail "--head --port=6379 --block runs" "$("$DOCKER" logs "$px-p6379" 2>&1)"; fi
+"$DOCKER" rm -f "$px-p6379" >/dev/null
+refused "--head --port=8265: the dashboard's default port, named second" 1 \
+  "$(port_refusal dashboard 8265 gcs_server=8265)" -- --head --port=8265
+refused "the same node and object manager port: node_manager is named" 1 \
+  "$(port_refusal node_manager 8076 object_manager=8076 node_manager=8076 gcs_server=6379)" \
+  -- --head --object-manager-port=8076 --node-manager-port=8076
+refused "--dashboard-agent-listen-port on the client server's default 10001" 1 \
+  "$(port_refusal dashboard_agent_http 10001 gcs_server=6379 dashboard_agent_http=10001)" \
+  -- --head --dashboard-agent-listen-port=10001
+refused "--metrics-export-port on the dashboard agent's default 52365" 1 \
+  "$(port_refusal metrics_export 52365 gcs_server=6379 metrics_export=52365)" \
+  -- --head --metrics-export-port=52365
+refused "--redis-shard-ports naming a port twice (Ray keeps them as strings)" 1 \
+  "$(port_refusal redis_shards 6380 gcs_server=6379 "redis_shards=['6380', '6380']")" \
+  -- --head --redis-shard-ports=6380,6380
+refused "--worker-port-list naming a port twice" 1 \
+  "$(port_refusal worker_ports 20000 gcs_server=6379 "worker_ports='3 ports [20000, 20001, 20000]'")" \
+  -- --head --worker-port-list=20000,20001,20000
+refused "a worker range over the dashboard's 8265" 1 \
+  "$(port_refusal worker_ports 8265 gcs_server=6379 "worker_ports='1000 ports from 8000 to 8999'")" \
+  -- --head --min-worker-port=8000 --max-worker-port=8999
+refused "a worker whose --node-manager-port is in the default worker range (once it has the session)" 1 \
+  "$(port_refusal worker_ports 12345 node_manager=12345)" \
+  --network "$net" -- --address="$head:6379" --node-manager-port=12345 --node-name="$px-wport" --block
+check "... and it never registers" "" "$(api states "$dash/api/v0/nodes" "$px-wport" 0 "")"
+runs "ports outside the worker range, a range clear of them: it runs" \
+  -- --head --port=23456 --node-manager-port=23457 --object-manager-port=23458 \
+  --min-worker-port=24000 --max-worker-port=24999 --dashboard-port=23459
+
+# RayParams._check_usage.
+refused "--max-worker-port equal to --min-worker-port" 1 \
+  "$(usage_check "max_worker_port must be higher than min_worker_port.")" \
+  -- --head --min-worker-port=20000 --max-worker-port=20000
+refused "--max-worker-port below --min-worker-port" 1 \
+  "$(usage_check "max_worker_port must be higher than min_worker_port.")" \
+  -- --head --min-worker-port=20001 --max-worker-port=20000
+refused "--min-worker-port below 1024 (0 is allowed)" 1 \
+  "$(usage_check "min_worker_port must be 0 or an integer between 1024 and 65535.")" \
+  -- --head --min-worker-port=80
+refused "--max-worker-port above 65535" 1 \
+  "$(usage_check "max_worker_port must be 0 or an integer between 1024 and 65535.")" \
+  -- --head --max-worker-port=70000
+refused "--worker-port-list with a word" 1 \
+  "$(usage_check "worker_port_list must be a comma-separated list of integers: invalid literal for int() with base 10: 'x'")" \
+  -- --head --worker-port-list=20000,x
+refused "--worker-port-list with a port below 1024" 1 \
+  "$(usage_check "Ports in worker_port_list must be between 1024 and 65535. Got: 80")" \
+  -- --head --worker-port-list=20000,80
+refused "--ray-client-server-port below 1024" 1 \
+  "$(usage_check "ray_client_server_port must be an integer between 1024 and 65535.")" \
+  -- --head --ray-client-server-port=80
+refused "--ray-client-server-port above 65535" 1 \
+  "$(usage_check "ray_client_server_port must be an integer between 1024 and 65535.")" \
+  -- --head --ray-client-server-port=65536
+refused "--runtime-env-agent-port below 1024" 1 \
+  "$(usage_check "runtime_env_agent_port must be an integer between 1024 and 65535.")" \
+  -- --head --runtime-env-agent-port=1023
+refused "--temp-dir not absolute" 1 "$(usage_check "temp_dir must be absolute path or None.")" \
+  -- --head --temp-dir=tmp/ray
+refused "--temp-dir not absolute on a worker too (checked before it looks for its head)" 1 \
+  "$(usage_check "temp_dir must be absolute path or None.")" -- --address=nowhere:6379 --temp-dir=ray
+
+# A worker: --address, and no head-only option (any value, false too).
+addr_msg='`--address` is a required flag unless starting a head node with `--head`.'
+addr_tmpl='`{}` is a required flag unless starting a head node with `{}`.'
+head_tmpl='`{}` should only be specified when starting head node with `{}`.'
+refused "a worker without --address" 1 "$(panic 1118 "$addr_msg" "$addr_tmpl")" -- --num-cpus=1
+for flag in --port=6379 --redis-shard-ports=6380 --include-dashboard=false --include-dashboard=true; do
+  refused "a worker given $flag" 1 \
+    "$(panic 1131 "\`${flag%%=*}\` should only be specified when starting head node with \`--head\`." "$head_tmpl")" \
+    -- --address="$head:6379" "$flag"
+done
+refused "... --log-style=pretty: the message alone (Ray's silent ClickException)" 1 \
+  "\`--port\` should only be specified when starting head node with \`--head\`." \
+  -- --address="$head:6379" --port=6379 --log-style=pretty
+
+# Click's types: exit 2 with the usage lines.
+refused "--log-style is a choice" 2 \
+  "$(click_error "Invalid value for '--log-style': 'fancy' is not one of 'auto', 'record', 'pretty'.")" \
+  -- --head --log-style=fancy
+refused "--log-color is a choice" 2 \
+  "$(click_error "Invalid value for '--log-color': 'yes' is not one of 'auto', 'false', 'true'.")" \
+  -- --head --log-color=yes
+runs "... of any case (--log-style=RECORD --log-color=False)" -- --head --log-style=RECORD --log-color=False
+refused "--num-cpus is an integer" 2 "$(click_error "Invalid value for '--num-cpus': 'x' is not a valid integer.")" \
+  -- --head --num-cpus=x
+refused "--num-gpus is an integer" 2 "$(click_error "Invalid value for '--num-gpus': '1.5' is not a valid integer.")" \
+  -- --head --num-gpus=1.5
+refused "--object-store-memory is an integer" 2 \
+  "$(click_error "Invalid value for '--object-store-memory': '1e9' is not a valid integer.")" \
+  -- --head --object-store-memory=1e9
+refused "--dashboard-port is an integer" 2 "$(click_error "Invalid value for '--dashboard-port': 'http' is not a valid integer.")" \
+  -- --head --dashboard-port=http
+refused "--system-reserved-cpu is a float" 2 \
+  "$(click_error "Invalid value for '--system-reserved-cpu': 'x' is not a valid float.")" \
+  -- --head --system-reserved-cpu=x
+refused "--system-reserved-memory is an integer" 2 \
+  "$(click_error "Invalid value for '--system-reserved-memory': '1.5' is not a valid integer.")" \
+  -- --head --system-reserved-memory=1.5
+refused "--system-config is JSON (Click shows the value)" 2 \
+  "$(click_error "Invalid value for '--system-config': {x")" -- --head '--system-config={x'
+runs "Python's int(): spaces and underscores are fine (--num-cpus=' 1_0 ')" -- --head '--num-cpus= 1_0 '
+
+# Resource isolation's settings without --enable-resource-isolation.
+iso_tail="cannot be set when resource isolation is not enabled. Set enable_resource_isolation to True if you're using ray.init or use the --enable-resource-isolation flag if you're using the ray cli."
+refused "--system-reserved-cpu without --enable-resource-isolation" 1 \
+  "$(traceback ResourceIsolationConfig.__init__ "ValueError: system_reserved_cpu $iso_tail")" \
+  -- --head --system-reserved-cpu=1.5
+refused "--system-reserved-memory without --enable-resource-isolation" 1 \
+  "$(traceback ResourceIsolationConfig.__init__ "ValueError: system_reserved_memory $iso_tail")" \
+  -- --head --system-reserved-memory=1000000000
+refused "--cgroup-path without --enable-resource-isolation" 1 \
+  "$(traceback ResourceIsolationConfig.__init__ "ValueError: cgroup_path $iso_tail")" \
+  -- --head --cgroup-path=/sys/fs/cgroup
+
+# GPUs: no more than CUDA_VISIBLE_DEVICES names, when it is set.
+refused "--num-gpus=3 with CUDA_VISIBLE_DEVICES=0,1" 1 \
+  "$(traceback ResourceAndLabelSpec.resolve "ValueError: Attempting to start raylet with 3 GPU, but CUDA_VISIBLE_DEVICES contains ['0', '1'].")" \
+  --env CUDA_VISIBLE_DEVICES=0,1 -- --head --num-gpus=3
+refused "--num-gpus=1 with CUDA_VISIBLE_DEVICES empty" 1 \
+  "$(traceback ResourceAndLabelSpec.resolve "ValueError: Attempting to start raylet with 1 GPU, but CUDA_VISIBLE_DEVICES contains [].")" \
+  --env CUDA_VISIBLE_DEVICES= -- --head --num-gpus=1
+runs "--num-gpus=2 with CUDA_VISIBLE_DEVICES=0,1 runs" --env CUDA_VISIBLE_DEVICES=0,1 -- --head --num-gpus=2
+
+# The object store and /dev/shm (64 MiB here): over 10 GB fails, up to 10 GB warns.
+slow_warning() { # OSM_GB_FOR_SHM_SIZE
+  printf '<TIME>\tWARNING services.py:2175 -- WARNING: The object store is using /tmp instead of /dev/shm because /dev/shm has only 67108864 bytes available. This will harm performance! You may be able to free up space by deleting files in /dev/shm. If you are inside a Docker container, you can increase /dev/shm size by passing '"'"'--shm-size=%sgb'"'"' to '"'"'docker run'"'"' (or add it to the run_options list in a Ray cluster config). Make sure to set this to more than 30%% of available RAM.\n' "$1"
+}
+refused "--object-store-memory of 20 GB with a 64 MiB /dev/shm" 1 \
+  "$(traceback services.determine_plasma_store_config "ValueError: The configured object store size (20.0 GB) exceeds /dev/shm size (0.067108864 GB). This will harm performance. Consider deleting files in /dev/shm or increasing its size with --shm-size in Docker. To ignore this warning, set RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE=1.")" \
+  --shm-size=64m -- --head --object-store-memory=20000000000
+refused "... 10 GB (REQUIRE_SHM_SIZE_THRESHOLD) only warns, and runs" 0 "$(slow_warning 10.24)" \
+  --shm-size=64m -- --head --object-store-memory=10000000000
+refused "... 20 GB with RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE=1 warns, and runs" 0 "$(slow_warning 20.49)" \
+  --shm-size=64m --env RAY_OBJECT_STORE_ALLOW_SLOW_STORAGE=1 -- --head --object-store-memory=20000000000
+refused "... one that fits in /dev/shm: not a word" 0 "" \
+  --shm-size=256m -- --head --object-store-memory=100000000
+
+# --labels: k=v pairs, Kubernetes' syntax, not Ray's own ray.io/ keys.
+labels_tmpl='`{}` is not a valid string of key-value pairs, detail error:{}Valid values look like this: `{}`'
+labels_refusal() { # GIVEN DETAIL
+  panic 872 "\`--labels=$1\` is not a valid string of key-value pairs, detail error:$2Valid values look like this: \`--labels=\"key1=val1,key2=val2\"\`" "$labels_tmpl"
+}
+name_rule='must be 63 chars or less beginning and ending with an alphanumeric character ([a-z0-9A-Z]) with dashes (-), underscores (_),dots (.), and alphanumerics between.'
+long=$(printf 'a%.0s' {1..64})
+for case in "ray.io/zone=a|Custom label keys \`ray.io/zone\` cannot start with the prefix \`ray.io/\`. This is reserved for Ray defined labels." \
+  "zone=a,b|Label string is not a key-value pair." \
+  "zone=a=b|Label string is not a key-value pair." \
+  "-zone=a|Invalid label key name \`-zone\`. Name $name_rule" \
+  "$long=a|Invalid label key name \`$long\`. Name $name_rule" \
+  "_bad/zone=a|Invalid label key prefix \`_bad\`. Prefix must be a series of DNS labels separated by dots (.), not longer than 253 characters in total." \
+  "zone=a_|Invalid label key value \`a_\`. Value $name_rule" \
+  "zone=$long|Invalid label key value \`$long\`. Value $name_rule"; do
+  refused "--labels=${case%%|*}" 1 "$(labels_refusal "${case%%|*}" "${case#*|}")" -- --head "--labels=${case%%|*}"
+done
+runs "--labels with a DNS prefix and an empty value runs" -- --head --labels=example.com/zone=us-1,tier=
 
 # --- ray start without --block returns at once ------------------------------------
 t0=$(now_ms)
@@ -901,7 +1143,8 @@ check "... and never registers" "" "$(api states "$dash/api/v0/nodes" "$px-nowri
 
 # --- a worker started before its head, token auth, GPUs ---------------------------
 late=$px-late
-run "$px-early" --env RAY_AUTH_TOKEN=s3cret -- ray start --address="$late:6379" --num-cpus=1 --num-gpus=2 --block
+run "$px-early" --env RAY_AUTH_TOKEN=s3cret --env RAY_gcs_rpc_server_reconnect_timeout_s=2 -- \
+  ray start --address="$late:6379" --num-cpus=1 --num-gpus=2 --block
 # The early worker must be retrying before the head exists.
 deadline=$(($(now_ms) + 30000))
 until "$DOCKER" logs "$px-early" 2>&1 | grep -q "Waiting for the head node at $late:6379"; do
@@ -963,9 +1206,95 @@ check "... with a wrong one it fails with the 403" \
   "$? $(tail -n1 "$tmp/job.err")"
 
 "$DOCKER" stop -t 10 "$late" >/dev/null
-if wait_exited "$px-early"; then pass "a worker exits when its head goes away"; else fail "a worker exits when its head goes away"; fi
+if wait_exited "$px-early"; then
+  pass "a worker exits when its head goes away, after its reconnect window (2 s here)"
+else
+  fail "a worker exits when its head goes away, after its reconnect window (2 s here)"
+fi
 check "... with status 1" 1 "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$px-early")"
-check_has "... saying so" "Lost connection to the head node at $late:6379" "$("$DOCKER" logs "$px-early" 2>&1)"
+# gcs_gone WINDOW_S: the end of a worker's stderr when it gave up on its head.
+gcs_gone() {
+  printf '%s\n' "Lost connection to the head node at $2; trying to reconnect for $1 s (RAY_gcs_rpc_server_reconnect_timeout_s)." \
+    "Failed to connect to GCS within $1 seconds. GCS may have been killed. It's either GCS is terminated by \`ray stop\` or is killed unexpectedly. If it is killed unexpectedly, see the log file gcs_server.out. https://docs.ray.io/en/master/ray-observability/user-guides/configure-logging.html#logging-directory-structure. The program will terminate."
+  printf '<TIME>\tERR scripts.py:%s -- %s\n' 1254 "Some Ray subprocesses exited unexpectedly:" \
+    1258 "raylet [exit code=1]" 1263 "Remaining processes will be killed."
+}
+# last_err CONTAINER N: the last N lines of its stderr, the CLI logger's times as <TIME>.
+last_err() {
+  "$DOCKER" logs "$1" 2>&1 >/dev/null | tail -n "$2" |
+    sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}\t/<TIME>\t/'
+}
+check "... saying so: Ray's raylet line, then what ray start --block says when its raylet dies" \
+  "$(gcs_gone 2 "$late:6379")" "$(last_err "$px-early" 5)"
+
+# --- a lost head, as Ray's raylet loses it: RAY_gcs_rpc_server_reconnect_timeout_s ------------
+# A worker whose head goes away keeps running and retries for the window (its environment's
+# RAY_gcs_rpc_server_reconnect_timeout_s, 60 s by default; 10 s here); a head back on the same
+# address within it takes the worker again, under its node id; after it, the worker exits 1.
+rhead=$px-rhead
+rw=$px-rw
+window_s=10
+run "$rhead" -- ray start --head --port=6379 --num-cpus=0 --dashboard-host=0.0.0.0 --block
+wait_nodes "$rhead" 1 || fatal "a head for the reconnect checks runs" "$("$DOCKER" logs "$rhead" 2>&1)"
+run "$rw" --env RAY_gcs_rpc_server_reconnect_timeout_s=$window_s -- \
+  ray start --address="$rhead:6379" --num-cpus=1 --node-name="$rw" --block
+rdash=http://$(ip_of "$rhead"):8265
+api states "$rdash/api/v0/nodes" "$rw" 30 ALIVE >"$tmp/rw.states"
+check "a worker with a ${window_s} s reconnect window is ALIVE" "ALIVE None" "$(sed -E 's/ [0-9a-f]{56}$//' "$tmp/rw.states")"
+rw_id=$(awk '{print $NF}' "$tmp/rw.states")
+t_stop=$(now_ms)
+"$DOCKER" stop -t 10 "$rhead" >/dev/null
+deadline=$(($(now_ms) + 10000))
+until "$DOCKER" logs "$rw" 2>&1 | grep -q "^Lost connection to the head node at $rhead:6379"; do
+  if (($(now_ms) >= deadline)); then break; fi
+  sleep 0.2
+done
+check "its head stopped, the worker keeps running, trying to reconnect" \
+  "true Lost connection to the head node at $rhead:6379; trying to reconnect for $window_s s (RAY_gcs_rpc_server_reconnect_timeout_s)." \
+  "$("$DOCKER" inspect -f '{{.State.Running}}' "$rw") $("$DOCKER" logs "$rw" 2>&1 | grep '^Lost connection' | tail -n1)"
+"$DOCKER" start "$rhead" >/dev/null
+rdash=http://$(ip_of "$rhead"):8265
+api states "$rdash/api/v0/nodes" "$rw" 20 ALIVE >"$tmp/rw.states"
+back_ms=$(($(now_ms) - t_stop))
+check "a head back on the same address within the window (${back_ms} ms) has the worker ALIVE again, under its node id" \
+  "ALIVE None $rw_id" "$(cat "$tmp/rw.states")"
+if ((back_ms < window_s * 1000)); then pass "... which was within the window"; else fail "... which was within the window" "took ${back_ms} ms"; fi
+check "... the new head lists it once, not DEAD too; two nodes ALIVE" "2 2" \
+  "$(api req GET "$rdash/api/v0/nodes" | tail -n +2 | py_json '"%d %d" % (d["data"]["result"]["total"],
+    sum(n["state"] == "ALIVE" for n in d["data"]["result"]["result"]))')"
+check_has "... the worker says so" "Reconnected to the head node at $rhead:6379; this node is ALIVE again." \
+  "$("$DOCKER" logs "$rw" 2>&1)"
+if wait_nodes "$rhead" 2; then pass "... and ray status on the new head counts it"; else fail "... and ray status on the new head counts it" "$(cat "$tmp/status.out")"; fi
+t_stop=$(now_ms)
+"$DOCKER" stop -t 10 "$rhead" >/dev/null
+deadline=$((t_stop + window_s * 1000 + 15000))
+while [[ $("$DOCKER" inspect -f '{{.State.Running}}' "$rw") == true ]] && (($(now_ms) < deadline)); do
+  sleep 0.2
+done
+gone_ms=$(($(now_ms) - t_stop))
+check "stopped again and not back, the worker exits 1" "false 1" \
+  "$("$DOCKER" inspect -f '{{.State.Running}} {{.State.ExitCode}}' "$rw")"
+if ((gone_ms >= window_s * 1000 - 500 && gone_ms < window_s * 1000 + 5000)); then
+  pass "... once the ${window_s} s window is over (${gone_ms} ms)"
+else
+  fail "... once the ${window_s} s window is over" "it took ${gone_ms} ms"
+fi
+check "... with Ray's raylet line and ray start's" "$(gcs_gone $window_s "$rhead:6379")" "$(last_err "$rw" 5)"
+run "$rw-stop" --env RAY_gcs_rpc_server_reconnect_timeout_s=600 -- \
+  ray start --address="$rhead:6379" --num-cpus=1 --block
+"$DOCKER" start "$rhead" >/dev/null
+api states "http://$(ip_of "$rhead"):8265/api/v0/nodes" "$(ip_of "$rw-stop")" 30 ALIVE >/dev/null
+"$DOCKER" stop -t 10 "$rhead" >/dev/null
+deadline=$(($(now_ms) + 10000))
+until "$DOCKER" logs "$rw-stop" 2>&1 | grep -q "^Lost connection"; do
+  if (($(now_ms) >= deadline)); then break; fi
+  sleep 0.2
+done
+t0=$(now_ms)
+"$DOCKER" stop -t 10 "$rw-stop" >/dev/null
+elapsed=$(($(now_ms) - t0))
+check "a worker inside its window still stops promptly on SIGTERM, with status 0" "0 yes" \
+  "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$rw-stop") $( ((elapsed < 3000)) && echo yes || echo "no: ${elapsed} ms")"
 
 # --- ray stop ---------------------------------------------------------------------
 stopper=$px-stop
@@ -1018,13 +1347,15 @@ no_id() {
   sed -E 's/ [0-9a-f]{56}$//'
 }
 
-hp=$(api port-block 19000 19499 20)
-[[ -n $hp ]] || fatal "20 free host ports in 19000-19499 for the host-networking checks"
-echo "# host networking on host ports $hp-$((hp + 19))"
+# 20 host ports the kernel gives as free, none that Ray names by default nor in its default worker
+# range (10002-19999), so that each node's pre-selected ports stay distinct, as Ray wants.
+read -r -a P <<<"$(api free-ports 20)"
+((${#P[@]} == 20)) || fatal "20 free host ports for the host-networking checks" "got: ${P[*]}"
+echo "# host networking on host ports ${P[*]}"
 hhead=$px-hhead
-hdash=http://127.0.0.1:$((hp + 1))
-run_on host "$hhead" -- ray start --head --port=$hp --dashboard-port=$((hp + 1)) \
-  --node-manager-port=$((hp + 2)) --object-manager-port=$((hp + 3)) --num-cpus=0 \
+hdash=http://127.0.0.1:${P[1]}
+run_on host "$hhead" -- ray start --head --port=${P[0]} --dashboard-port=${P[1]} \
+  --node-manager-port=${P[2]} --object-manager-port=${P[3]} --num-cpus=0 \
   --node-name="$hhead" --block
 if wait_nodes "$hhead" 1; then
   pass "a head with host networking, its ports pinned, runs"
@@ -1034,11 +1365,11 @@ else
 fi
 host_ip=$("$DOCKER" logs "$hhead" 2>/dev/null | sed -n 's/^Local node IP: //p')
 check "... and answers on its node and object manager ports, on every address" "'OK\n' 'OK\n'" \
-  "$(api health 127.0.0.1 $((hp + 2))) $(api health "$host_ip" $((hp + 3)))"
+  "$(api health 127.0.0.1 ${P[2]}) $(api health "$host_ip" ${P[3]})"
 
 ha=$px-ha
-run_on host "$ha" -- ray start --address=127.0.0.1:$hp --node-ip-address="$host_ip" \
-  --node-manager-port=$((hp + 10)) --object-manager-port=$((hp + 11)) --num-cpus=1 \
+run_on host "$ha" -- ray start --address=127.0.0.1:${P[0]} --node-ip-address="$host_ip" \
+  --node-manager-port=${P[10]} --object-manager-port=${P[11]} --num-cpus=1 \
   --node-name="$ha" --block
 check "a host-networked worker advertising the host's address ($host_ip) is ALIVE" "ALIVE None" \
   "$(api states "$hdash/api/v0/nodes" "$ha" 30 ALIVE | no_id)"
@@ -1046,39 +1377,39 @@ check "... under that address" "$host_ip" \
   "$(api req GET "$hdash/api/v0/nodes?filter_keys=node_name&filter_predicates=%3D&filter_values=$ha" |
     tail -n +2 | py_json 'd["data"]["result"]["result"][0]["node_ip"]')"
 check "... and answers on its pinned ports" "'OK\n' 'OK\n'" \
-  "$(api health "$host_ip" $((hp + 10))) $(api health "$host_ip" $((hp + 11)))"
+  "$(api health "$host_ip" ${P[10]}) $(api health "$host_ip" ${P[11]})"
 
-"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:$hp \
-  --node-manager-port=$((hp + 10)) --object-manager-port=$((hp + 12)) --node-name="$px-hb" \
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:${P[0]} \
+  --node-manager-port=${P[10]} --object-manager-port=${P[12]} --node-name="$px-hb" \
   --block >/dev/null 2>"$tmp/hb.err"
 rc=$?
 check "a second worker on that host with the same --node-manager-port exits 1, saying so" \
-  "1 Failed to bind the node manager on port $((hp + 10)): Address already in use (another process on this host uses it; give each node on a host its own --node-manager-port)" \
-  "$rc $(cat "$tmp/hb.err")"
+  "1 Failed to bind the node manager on port ${P[10]}: Address already in use (another process on this host uses it; give each node on a host its own --node-manager-port)" \
+  "$rc $(tail -n1 "$tmp/hb.err")"
 check "... never registers, and the first stays ALIVE" "|ALIVE None" \
   "$(api states "$hdash/api/v0/nodes" "$px-hb" 0 "")|$(api states "$hdash/api/v0/nodes" "$ha" 0 ALIVE | no_id)"
-"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:$hp \
-  --node-manager-port=$((hp + 13)) --object-manager-port=$((hp + 11)) --node-name="$px-hc" \
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:${P[0]} \
+  --node-manager-port=${P[13]} --object-manager-port=${P[11]} --node-name="$px-hc" \
   --block >/dev/null 2>"$tmp/hc.err"
 rc=$?
 check "... the same --object-manager-port: exits 1, saying so" \
-  "1 Failed to bind the object manager on port $((hp + 11)): Address already in use (another process on this host uses it; give each node on a host its own --object-manager-port)" \
-  "$rc $(cat "$tmp/hc.err")"
-"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --head --port=$((hp + 4)) \
-  --node-manager-port=$((hp + 10)) --include-dashboard=false --block >/dev/null 2>"$tmp/hh.err"
+  "1 Failed to bind the object manager on port ${P[11]}: Address already in use (another process on this host uses it; give each node on a host its own --object-manager-port)" \
+  "$rc $(tail -n1 "$tmp/hc.err")"
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --head --port=${P[4]} \
+  --node-manager-port=${P[10]} --include-dashboard=false --block >/dev/null 2>"$tmp/hh.err"
 rc=$?
 check "a head whose --node-manager-port is taken exits 1 the same way" \
-  "1 Failed to bind the node manager on port $((hp + 10)): Address already in use (another process on this host uses it; give each node on a host its own --node-manager-port)" \
-  "$rc $(cat "$tmp/hh.err")"
+  "1 Failed to bind the node manager on port ${P[10]}: Address already in use (another process on this host uses it; give each node on a host its own --node-manager-port)" \
+  "$rc $(tail -n1 "$tmp/hh.err")"
 
 t0=$(now_ms)
-"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:$hp \
-  --node-ip-address=192.0.2.1 --node-manager-port=$((hp + 14)) --object-manager-port=$((hp + 15)) \
+"$DOCKER" run --rm --network host --label "$label" "$IMAGE" ray start --address=127.0.0.1:${P[0]} \
+  --node-ip-address=192.0.2.1 --node-manager-port=${P[14]} --object-manager-port=${P[15]} \
   --node-name="$px-hd" --block >/dev/null 2>"$tmp/hd.err"
 rc=$?
 elapsed=$(($(now_ms) - t0))
 check "a worker advertising an address the head cannot reach (192.0.2.1, TEST-NET-1) exits 1, saying so" \
-  "1 $(unreachable "127.0.0.1:$hp" "192.0.2.1:$((hp + 14))")" "$rc $(reason_normalized <"$tmp/hd.err")"
+  "1 $(unreachable "127.0.0.1:${P[0]}" "192.0.2.1:${P[14]}")" "$rc $(tail -n1 "$tmp/hd.err" | reason_normalized)"
 if ((elapsed < 5000)); then
   pass "... within the head's 2 s check and some slack (${elapsed} ms)"
 else
@@ -1096,27 +1427,31 @@ wait_nodes "$mh" 1 || fatal "a second bridge head runs" "$("$DOCKER" logs "$mh" 
 mdash=http://$(ip_of "$mh"):8265
 gw=$("$DOCKER" network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$net")
 pub=$px-pub
-run "$pub" -p "$gw:$((hp + 16)):$((hp + 16))" -p "$gw:$((hp + 17)):$((hp + 17))" -- \
-  ray start --address="$mh:6379" --node-ip-address="$gw" --node-manager-port=$((hp + 16)) \
-  --object-manager-port=$((hp + 17)) --num-cpus=1 --node-name="$pub" --block
+run "$pub" -p "$gw:${P[16]}:${P[16]}" -p "$gw:${P[17]}:${P[17]}" -- \
+  ray start --address="$mh:6379" --node-ip-address="$gw" --node-manager-port=${P[16]} \
+  --object-manager-port=${P[17]} --num-cpus=1 --node-name="$pub" --block
 check "a bridged worker advertising the host's address ($gw), its ports published there, is ALIVE" \
   "ALIVE None" "$(api states "$mdash/api/v0/nodes" "$pub" 30 ALIVE | no_id)"
 "$DOCKER" run --rm --network "$net" --label "$label" "$IMAGE" ray start --address="$mh:6379" \
-  --node-ip-address="$gw" --node-manager-port=$((hp + 18)) --node-name="$px-unpub" \
+  --node-ip-address="$gw" --node-manager-port=${P[18]} --node-name="$px-unpub" \
   --block >/dev/null 2>"$tmp/unpub.err"
 rc=$?
 check "... one that does not publish its node manager port exits 1, saying so" \
-  "1 $(unreachable "$mh:6379" "$gw:$((hp + 18))")" "$rc $(reason_normalized <"$tmp/unpub.err")"
+  "1 $(unreachable "$mh:6379" "$gw:${P[18]}")" "$rc $(tail -n1 "$tmp/unpub.err" | reason_normalized)"
 check "... and is listed DEAD, never ALIVE" "DEAD $heartbeat" \
   "$(api states "$mdash/api/v0/nodes" "$px-unpub" 10 DEAD | no_id)"
-"$DOCKER" run --rm --network "$net" --label "$label" -p "$gw:$((hp + 19)):6000" "$IMAGE" \
-  ray start --address="$mh:6379" --node-ip-address="$gw" --node-manager-port=$((hp + 19)) \
+"$DOCKER" run --rm --network "$net" --label "$label" -p "$gw:${P[19]}:6000" "$IMAGE" \
+  ray start --address="$mh:6379" --node-ip-address="$gw" --node-manager-port=${P[19]} \
   --node-name="$px-mispub" --block >/dev/null 2>"$tmp/mispub.err"
 rc=$?
 check "... one whose published port leads elsewhere (Docker's proxy takes the connection) exits 1" \
-  "1 $(unreachable "$mh:6379" "$gw:$((hp + 19))")" "$rc $(reason_normalized <"$tmp/mispub.err")"
+  "1 $(unreachable "$mh:6379" "$gw:${P[19]}")" "$rc $(tail -n1 "$tmp/mispub.err" | reason_normalized)"
 check "a JOIN without nm= (an older worker's) is still taken at once" "'OK\n'" \
   "$(api join-old "$(ip_of "$mh")" 6379 "$px-old")"
+dead_id=$(api req GET "$dash/api/v0/nodes?filter_keys=state&filter_predicates=%3D&filter_values=DEAD" |
+  tail -n +2 | py_json 'd["data"]["result"]["result"][0]["node_id"]')
+check "a JOIN naming a node the head has as DEAD is told it is dead (the raylet would exit)" "'ERR dead\n'" \
+  "$(api join-as "$head_ip" 6379 "node_$dead_id")"
 
 "$DOCKER" pause "$pub" >/dev/null
 check "a paused worker misses its periodic health checks and turns DEAD, as in Ray" "DEAD $heartbeat" \
