@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <mutex>
 
 namespace raylaunch {
@@ -80,6 +81,12 @@ std::map<std::string, int> started_afresh(const std::vector<Action>& actions) {
   return restarts;
 }
 
+// Whether Ray's per-node ports are pinned to blocks on the hosts: host
+// networking, or bridge networks across hosts.
+bool plan_pins_ports(const Plan& plan) {
+  return plan.network.mode == NetworkMode::host || plan.hosts.size() > 1;
+}
+
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
@@ -139,6 +146,14 @@ void Executor::check_host_ports(const std::vector<Action>& actions, const UpOpti
   if (options.dry_run) {
     return;
   }
+  // A port held by a container this `up` removes or re-creates is free by
+  // the time anything starts (apply_containers removes first).
+  std::set<std::string> leaving;
+  for (const Action& action : actions) {
+    if (action.kind == Action::Kind::remove || action.kind == Action::Kind::recreate) {
+      leaving.insert(action.target);
+    }
+  }
   for (const Action& action : actions) {
     if (action.kind != Action::Kind::create && action.kind != Action::Kind::start) {
       continue;
@@ -153,6 +168,9 @@ void Executor::check_host_ports(const std::vector<Action>& actions, const UpOpti
         continue;
       }
       std::string name = on.container_publishing(taken);
+      if (leaving.count(name) != 0) {
+        continue;
+      }
       throw ExecError(
           fmt::format("host port {}:{} ({} of {}) is already taken{}", port.host_ip, taken,
                       port.name, action.container->name,
@@ -210,8 +228,27 @@ void Executor::apply_containers(const Plan& plan, const std::vector<Action>& act
   }
   FirstFailure failure;
   auto stop = [this] { return cancelled(); };
-  run_bounded(removals.size(), options.parallel,
-              [&](size_t i) { return apply_step(plan, *removals[i], failure); }, stop);
+  // Where Ray's ports are pinned, a block can change hands (a group moved, a
+  // spec edited): every container that goes, re-created ones included, is
+  // gone before any node starts, so none starts on a block still held.
+  std::vector<const Action*> leaving = removals;
+  if (plan_pins_ports(plan)) {
+    for (const Action* worker : workers) {
+      if (worker->kind == Action::Kind::recreate) {
+        leaving.push_back(worker);
+      }
+    }
+    if (head != nullptr && head->kind == Action::Kind::recreate) {
+      leaving.push_back(head);
+    }
+  }
+  run_bounded(leaving.size(), options.parallel,
+              [&](size_t i) {
+                return leaving[i]->kind == Action::Kind::remove
+                           ? apply_step(plan, *leaving[i], failure)
+                           : remove_for_recreate(*leaving[i], failure);
+              },
+              stop);
   if (!failure.error && head != nullptr && !cancelled()) {
     apply_step(plan, *head, failure);
   }
@@ -225,6 +262,25 @@ void Executor::apply_containers(const Plan& plan, const std::vector<Action>& act
   if (failure.error) {
     throw *failure.error;
   }
+}
+
+// The first half of a re-create, ahead of every start: the old container goes.
+bool Executor::remove_for_recreate(const Action& action, FirstFailure& failure) {
+  std::string id = "Container " + action.target;
+  m_progress.event(id, "Recreate");
+  Outcome removed = engine(action.host).remove(action.container_id, action.stop_grace);
+  if (!removed.ok) {
+    m_progress.event(id, "Error", EventState::error, removed.said);
+    std::lock_guard<std::mutex> lock(failure.mutex);
+    if (!failure.error) {
+      failure.error.emplace(fmt::format("cannot remove {}: {}", action.target, removed.said),
+                            failure_hint(engine(action.host), removed));
+    }
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(failure.mutex);
+  m_removed_early.insert(action.target);
+  return true;
 }
 
 // One container step; false on failure, with the first failure kept.
@@ -256,8 +312,11 @@ bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& 
   if (words == k_words.end()) {
     return true;
   }
-  m_progress.event(id, words->second[0]);
-  if (action.kind == Kind::remove || action.kind == Kind::recreate) {
+  bool removed_early = m_removed_early.count(action.target) != 0;
+  if (!removed_early) {
+    m_progress.event(id, words->second[0]);
+  }
+  if (action.kind == Kind::remove || (action.kind == Kind::recreate && !removed_early)) {
     Outcome removed = engine(action.host).remove(action.container_id, action.stop_grace);
     if (!removed.ok) {
       return fail("cannot remove", removed);

@@ -23,7 +23,7 @@ namespace {
 // Options KubeRay sets itself (`block`, the workers' `address`, the head's
 // `dashboard-host`), ones raylaunch sets for Docker only (`node-name`, the
 // container name), and Ray's own defaults, which KubeRay also assumes.
-bool left_to_kuberay(const std::string& key, const std::string& value, const ExportNode& node) {
+bool left_to_kuberay(const std::string& key, const std::string& value) {
   static const std::set<std::string> k_kuberay = {"block",          "address",   "head",
                                                   "dashboard-host", "resources", "labels"};
   static const std::map<std::string, std::string> k_defaults = {
@@ -34,11 +34,7 @@ bool left_to_kuberay(const std::string& key, const std::string& value, const Exp
   if (auto found = k_defaults.find(key); found != k_defaults.end()) {
     return found->second == value;
   }
-  if (key == "node-name") {
-    return std::none_of(node.node.ray_args.begin(), node.node.ray_args.end(),
-                        [](const RayArg& arg) { return arg.key == "node-name"; });
-  }
-  return false;
+  return key == "node-name";  // the container's name; a pod has its own
 }
 
 // In host networking raylaunch pins each node's ports apart; every pod has a
@@ -74,7 +70,7 @@ Json ray_start_params(const ClusterSpec& spec, const ExportNode& node) {
       text = inside.at(port->second);
     }
     bool host = spec.network.mode == NetworkMode::host;
-    if (left_to_kuberay(key, text, node) || (host && pinned_for_host_network(key))) {
+    if (left_to_kuberay(key, text) || (host && pinned_for_host_network(key))) {
       continue;
     }
     params[key] = text;

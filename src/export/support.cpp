@@ -52,9 +52,6 @@ std::vector<ExportNode> export_nodes(const ClusterSpec& spec, const std::string&
                                    one_host_place(spec, 0), gcs_address);
   head.shm_size = plan_shm(head.node, head.options, "the head").size;
   nodes.push_back(std::move(head));
-  // A node's index picks its block of ports in host networking: the head is
-  // 0, then every replica in order.
-  size_t index = 1;
   for (const WorkerGroupSpec& group : spec.workers) {
     ExportNode worker;
     worker.spec = &group.node;
@@ -66,9 +63,9 @@ std::vector<ExportNode> export_nodes(const ClusterSpec& spec, const std::string&
     std::string name = fmt::format("{}-{}-1", spec.name.value, worker.group);
     worker.options = ray_start_options(spec, worker.node, name,
                                        static_cast<size_t>(worker.node.gpus), false,
-                                       one_host_place(spec, index), gcs_address);
+                                       one_host_place(spec, pinned_block(spec, "", &group, 1)),
+                                       gcs_address);
     worker.shm_size = plan_shm(worker.node, worker.options, who).size;
-    index += static_cast<size_t>(worker.replicas);
     nodes.push_back(std::move(worker));
   }
   return nodes;

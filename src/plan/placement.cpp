@@ -70,17 +70,61 @@ std::string plan_gcs_address(const ClusterSpec& spec, const std::string& project
   return fmt::format("{}:{}", ip, port);
 }
 
-NodePlace Placer::head() { return place(m_spec.hosts.empty() ? "" : m_spec.head.host->value, true); }
+namespace {
 
-NodePlace Placer::worker(const WorkerGroupSpec& group, int64_t replica) {
-  return place(host_of_replica(group, replica), false);
+std::string head_host(const ClusterSpec& spec) {
+  return spec.hosts.empty() ? "" : spec.head.host->value;
 }
 
-NodePlace Placer::place(const std::string& host, bool is_head) {
+bool places_on(const WorkerGroupSpec& group, const std::string& host) {
+  if (group.hosts.empty()) {
+    return host.empty();
+  }
+  return std::any_of(group.hosts.begin(), group.hosts.end(),
+                     [&](const Located<std::string>& h) { return h.value == host; });
+}
+
+// The groups that place replicas on `host`, in the spec's order.
+std::vector<const WorkerGroupSpec*> groups_on(const ClusterSpec& spec, const std::string& host) {
+  std::vector<const WorkerGroupSpec*> groups;
+  for (const WorkerGroupSpec& group : spec.workers) {
+    if (places_on(group, host)) {
+      groups.push_back(&group);
+    }
+  }
+  return groups;
+}
+
+}  // namespace
+
+size_t pinned_block(const ClusterSpec& spec, const std::string& host,
+                    const WorkerGroupSpec* group, int64_t replica) {
+  if (group == nullptr) {
+    return 0;
+  }
+  size_t first = head_host(spec) == host ? 1 : 0;
+  std::vector<const WorkerGroupSpec*> groups = groups_on(spec, host);
+  size_t turn = static_cast<size_t>(
+      std::find(groups.begin(), groups.end(), group) - groups.begin());
+  // Replicas 1, 1+n, 1+2n, ... of a group over n hosts land on hosts[0]; the
+  // k-th of them on this host takes the group's k-th turn.
+  size_t n = std::max<size_t>(group->hosts.size(), 1);
+  size_t k = static_cast<size_t>(replica - 1) / n;
+  return first + k * groups.size() + turn;
+}
+
+NodePlace Placer::head() { return place(head_host(m_spec), nullptr, 0); }
+
+NodePlace Placer::worker(const WorkerGroupSpec& group, int64_t replica) {
+  return place(host_of_replica(group, replica), &group, replica);
+}
+
+NodePlace Placer::place(const std::string& host, const WorkerGroupSpec* group, int64_t replica) {
+  bool is_head = group == nullptr;
   bool host_mode = m_spec.network.mode == NetworkMode::host;
   NodePlace out;
   out.host = host;
-  out.index = m_next[host]++;
+  out.index = pinned_block(m_spec, host, group, replica);
   out.pinned = host_mode || spans_hosts(m_spec);
   out.published = out.pinned && !host_mode;
   if (m_spec.hosts.empty()) {
@@ -100,22 +144,35 @@ NodePlace Placer::place(const std::string& host, bool is_head) {
 
 std::map<std::string, size_t> Placer::nodes_per_host(const ClusterSpec& spec) {
   std::map<std::string, size_t> count;
-  count[spec.hosts.empty() ? "" : spec.head.host->value] += 1;
+  std::map<std::string, size_t> blocks;  // per host, one past the highest block taken
+  count[head_host(spec)] += 1;
+  blocks[head_host(spec)] = 1;
   for (const WorkerGroupSpec& group : spec.workers) {
     size_t n = std::max<size_t>(group.hosts.size(), 1);
     for (size_t i = 0; i < n; ++i) {
       // Replicas i+1, i+1+n, ... run on hosts[i].
       size_t replicas = static_cast<size_t>(group.replicas.value);
       size_t on_host = replicas / n + (i < replicas % n ? 1 : 0);
-      count[group.hosts.empty() ? "" : group.hosts[i].value] += on_host;
+      std::string host = group.hosts.empty() ? "" : group.hosts[i].value;
+      count[host] += on_host;
+      if (on_host > 0) {
+        // The last of them, replica i+1+(on_host-1)n, takes the highest block.
+        size_t last = pinned_block(spec, host, &group,
+                                   static_cast<int64_t>(i + 1 + (on_host - 1) * n));
+        blocks[host] = std::max(blocks[host], last + 1);
+      }
     }
   }
   if (spec.network.mode == NetworkMode::host || spans_hosts(spec)) {
     size_t most = 0;
-    for (const auto& [host, nodes] : count) {
-      most = std::max(most, nodes);
+    size_t most_nodes = 0;
+    for (const auto& [host, taken] : blocks) {
+      if (taken > most) {
+        most = taken;
+        most_nodes = count[host];
+      }
     }
-    check_host_port_room(spec, most);
+    check_host_port_room(spec, most, most_nodes);
   }
   return count;
 }

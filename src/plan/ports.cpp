@@ -111,16 +111,18 @@ std::optional<Diagnostic> check_head_ports(const ClusterSpec& spec) {
   return std::nullopt;
 }
 
-void check_host_port_room(const ClusterSpec& spec, size_t nodes) {
+void check_host_port_room(const ClusterSpec& spec, size_t blocks, size_t nodes) {
   const NetworkSpec& network = spec.network;
   int64_t block = k_ports_per_node + network.worker_ports.value;
-  int64_t last = network.port_base.value + block * static_cast<int64_t>(nodes) - 1;
+  int64_t last = network.port_base.value + block * static_cast<int64_t>(blocks) - 1;
   SourceLocation where = network.port_base.where.line > 0 ? network.port_base.where : network.where;
   if (last > 65535) {
     throw SpecError(
-        fmt::format("{} needs {} ports for {} nodes from port {}, past 65535",
+        fmt::format("{} needs {} ports for {} nodes{} from port {}, past 65535",
                     network.mode == NetworkMode::host ? "host networking" : "a cluster across hosts",
-                    block * static_cast<int64_t>(nodes), nodes, network.port_base.value),
+                    block * static_cast<int64_t>(blocks), nodes,
+                    blocks == nodes ? "" : fmt::format(" ({} blocks: each group takes turns)", blocks),
+                    network.port_base.value),
         "lower network.port_base or network.worker_ports, or run fewer nodes per host", where);
   }
   for (const auto& [name, port] : head_ports(spec.head)) {

@@ -135,13 +135,14 @@ print(*[n["state"] + " " + n["state_message"] for n in nodes if n["node_name"] =
   ;;
 
 crashloop)
-  # A node that cannot start (a ray_args value Ray refuses) fails up at
+  # A node that cannot start (a ray_args value Ray refuses and raylaunch
+  # passes as written: --system-config, which Ray reads as JSON) fails up at
   # once, named with the end of its log, not after --timeout: exited when
   # its restart policy says no, restarting in a loop by default.
   project crash cvg; p=$P
   for restart in no unless-stopped; do
     spec c.yml "$p" 19540 cpu 1
-    printf '  - group: bad\n    replicas: 1\n    restart: %s\n    ray_args: {memory: lots}\n' "$restart" >>c.yml
+    printf '  - group: bad\n    replicas: 1\n    restart: %s\n    ray_args: {system-config: "{x"}\n' "$restart" >>c.yml
     started=$(millis)
     "$RAYLAUNCH" up -f c.yml --progress plain --timeout 120 >out 2>err
     rc=$?
@@ -155,12 +156,12 @@ crashloop)
       log="    | Usage: ray start [OPTIONS]"$'\n'"    | Try 'ray start --help' for help."$'\n'"    | "
     else
       how="restarted N times"
-      log="    | Error: Invalid value for '--memory': 'lots' is not a valid integer."$'\n'"    | Usage: ray start [OPTIONS]"$'\n'"    | Try 'ray start --help' for help."$'\n'"    | "
+      log="    | Error: Invalid value for '--system-config': {x"$'\n'"    | Usage: ray start [OPTIONS]"$'\n'"    | Try 'ray start --help' for help."$'\n'"    | "
     fi
     check "names the node and its log (restart: $restart)" "raylaunch: error: 1 of 3 nodes crashed while up waited for Ray
   $p-bad-1 $how; the end of its log:
 $log
-    | Error: Invalid value for '--memory': 'lots' is not a valid integer.
+    | Error: Invalid value for '--system-config': {x
 
 hint: fix what its log says, then \`raylaunch up\` again; \`raylaunch logs NODE\` shows a node's whole log" \
       "$(sed -n '/^raylaunch: error/,$p' err | sed -E 's/restarted [0-9]+ times( \([a-z]+, exit code 2\))?/restarted N times/')"
@@ -173,7 +174,9 @@ frozen)
   # right after docker run, by a docker wrapper): up --timeout 5 still ends
   # within 6 s.
   project frozen cvg; p=$P
-  printf 'name: %s\nimage: %s\nhead:\n  ports: {gcs: 19550, dashboard: 19551, client: 19552}\n' \
+  # A small object store fits /dev/shm, so Ray's warning that it does not
+  # (which names this machine's memory) stays out of the log.
+  printf 'name: %s\nimage: %s\nhead:\n  ports: {gcs: 19550, dashboard: 19551, client: 19552}\n  ray_args: {object-store-memory: 100000000}\n' \
     "$p" "$STANDIN_IMAGE" >c.yml
   cat >pausing-docker <<WRAPPER
 #!/usr/bin/env bash
@@ -195,7 +198,7 @@ WRAPPER
   check "names the frozen head, with the end of its log" "raylaunch: error: Ray counts 0 of 1 nodes alive after 5 s
   $p-head (paused) has not joined; the end of its log:
     |   To monitor and debug Ray, view the dashboard at
-    |     IP:19551
+    |     IP:8265
     | --block
     |   This command will now block forever until terminated by a signal.
     |   (Stand-in: SIGTERM or SIGINT ends it with status 0.)

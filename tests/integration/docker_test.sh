@@ -131,8 +131,9 @@ subnet)
   check "four nodes joined" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(grep '^Ray cluster' up.out)"
   check "network has the subnet" "$want_subnet" \
     "$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "${p}_net")"
-  check "head's GCS on 6380's stand-in port, on loopback" "127.0.0.1:16430" \
-    "$(docker port "$p-head" 16430/tcp)"
+  # 16430 lies in Ray's worker port range: inside, the GCS listens on 6379.
+  check "head's GCS published on 16430, on loopback, to Ray's 6379 inside" "127.0.0.1:16430" \
+    "$(docker port "$p-head" 6379/tcp)"
   ;;
 
 isolation)

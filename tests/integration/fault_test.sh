@@ -136,8 +136,9 @@ hint: check that dockerd runs and is not stuck: \`docker info\`" "$(cat err)"
   ;;
 
 head-dies)
-  # The head's Ray crashes: Docker restarts it (unless-stopped) and the
-  # workers, which exit when their head goes, come back and rejoin.
+  # The head's Ray crashes: Docker restarts it (unless-stopped), and the
+  # workers, which outlive their head for Ray's reconnect window, rejoin it
+  # without a restart of their own.
   project headdies; p=$P
   spec c.yml "$p" 16550 cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
@@ -146,8 +147,8 @@ head-dies)
   check "Docker restarted the head" 1 "$(( $(docker inspect -f '{{.RestartCount}}' "$p-head") >= 1 ))"
   poll 60 "$RAYLAUNCH" status -f c.yml
   check "every node alive again" 0 "$(status_code -f c.yml)"
-  check "the workers restarted and rejoined" "1 1" \
-    "$(( $(docker inspect -f '{{.RestartCount}}' "$p-cpu-1") >= 1 )) $(( $(docker inspect -f '{{.RestartCount}}' "$p-cpu-2") >= 1 ))"
+  check "the workers rejoined within Ray's window, not restarted" "0 0" \
+    "$(docker inspect -f '{{.RestartCount}}' "$p-cpu-1") $(docker inspect -f '{{.RestartCount}}' "$p-cpu-2")"
   # A head that stays down: status shows the degraded cluster, up brings the
   # head back and the workers rejoin it.
   docker stop -t 1 "$p-head" >/dev/null
@@ -158,6 +159,29 @@ head-dies)
     "$(grep '^Ray:' status.out)"
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up brings the head back, workers rejoin" "0 0" "$? $(status_code -f c.yml)"
+  check "the workers still did not restart" "0 0" \
+    "$(docker inspect -f '{{.RestartCount}}' "$p-cpu-1") $(docker inspect -f '{{.RestartCount}}' "$p-cpu-2")"
+  check "each worker says it rejoined" "2 2" \
+    "$(docker logs "$p-cpu-1" 2>&1 | grep -c '^Reconnected to the head node') $(docker logs "$p-cpu-2" 2>&1 | grep -c '^Reconnected to the head node')"
+  ;;
+
+head-gone)
+  # A head that stays down past Ray's reconnect window (shortened here to
+  # 2 s with RAY_gcs_rpc_server_reconnect_timeout_s): the workers' Ray exits,
+  # Docker restarts them by policy, and `up` brings the head back for them to
+  # join.
+  project headgone; p=$P
+  spec c.yml "$p" 16555 cpu 2
+  sed -i 's/^    num_cpus: 1$/    num_cpus: 1\n    env: {RAY_gcs_rpc_server_reconnect_timeout_s: "2"}/' c.yml
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "up with a 2 s window" 0 $?
+  docker stop -t 1 "$p-head" >/dev/null
+  poll 30 bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-cpu-1) -ge 1 ]]"
+  check "after the window the worker's Ray exited and Docker restarted it" 0 $?
+  check "it said why, in Ray's words" 1 \
+    "$(docker logs "$p-cpu-1" 2>&1 | grep -c '^Failed to connect to GCS within 2 seconds')"
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "up brings the head back and every worker joins" "0 0" "$? $(status_code -f c.yml)"
   ;;
 
 leftovers)

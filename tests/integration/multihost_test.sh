@@ -269,6 +269,49 @@ hint: pass the spec with -f, or each other engine with --host ENDPOINT" "$(sed -
   check "down -p --host ENDPOINT removes the rest" 0 $?
   nothing_left "$p"
   ;;
+blocks-host | blocks-bridge)
+  # Ports that stay put (issue 24): `cpu` over hosts a and b beside `solo` on
+  # a, scaled 3 -> 4 -> 5 -> 3, behind a docker that takes 5 s to stop a
+  # container (real Ray leaves on SIGTERM in seconds). A node's block depends
+  # only on its own group and replica, so `solo` is never re-created, and no
+  # node starts on a block another still holds: each `up` converges at once.
+  mode=${scenario#blocks-}
+  project "blk${mode:0:1}"; p=$P
+  two_host_spec c.yml "$p" "$mode" 16870 "a, b" 3
+  {
+    echo "  - group: solo"
+    echo "    replicas: 1"
+    echo "    num_cpus: 1"
+    echo "    host: a"
+  } >>c.yml
+  cat >slow-docker <<'SLOW'
+#!/bin/sh
+for arg in "$@"; do
+  if [ "$arg" = stop ]; then sleep 5; break; fi
+  case $arg in -*) ;; *) [ "$arg" = "${arg#unix://}" ] && break ;; esac
+done
+exec docker "$@"
+SLOW
+  chmod +x slow-docker
+  "$RAYLAUNCH" --docker ./slow-docker up -f c.yml --progress plain --timeout 90 >/dev/null 2>err
+  check "up of 3 exits 0" 0 $?
+  solo=$(docker inspect -f '{{.Id}}' "$p-solo-1")
+  for replicas in 4 5 3; do
+    sed -i "0,/replicas: [0-9]*/s//replicas: $replicas/" c.yml
+    "$RAYLAUNCH" --docker ./slow-docker up -f c.yml --progress plain --timeout 90 >/dev/null 2>err
+    check "cpu scaled to $replicas: up converges in one go" 0 $?
+    if [[ -s err ]] && grep -q '^raylaunch: error' err; then sed -n '/^raylaunch: error/,$p' err; fi
+    check "cpu scaled to $replicas: every node alive" "exit 0" "$(status_of c.yml | tail -1)"
+    check "cpu scaled to $replicas: solo-1 is the same container" "$solo" \
+      "$(docker inspect -f '{{.Id}}' "$p-solo-1")"
+  done
+  check "3: cpu-1, cpu-3 and solo-1 here, cpu-2 there" \
+    "$p-cpu-1 $p-cpu-3 $p-head $p-solo-1 | $p-cpu-2" \
+    "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
+  "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
+  check "down exits 0" 0 $?
+  nothing_left "$p"
+  ;;
 *)
   echo "unknown scenario $scenario" >&2
   exit 2

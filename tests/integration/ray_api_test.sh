@@ -79,8 +79,10 @@ byhand)
   spec c.yml "$p" 16620 cpu 1
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up exits 0" 0 $?
+  # The head publishes 16620 on the host; inside the network Ray's GCS
+  # listens on 6379 (16620 lies in Ray's worker port range).
   docker run -d --name "$p-extra" --network "${p}_net" "$STANDIN_IMAGE" \
-    ray start --address="$p-head:16620" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
+    ray start --address="$p-head:6379" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
   poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q '^by-hand-node'"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 0" 0 $?

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 #include <vector>
 #include <ostream>
@@ -141,6 +142,7 @@ class Executor {
   void apply_containers(const Plan& plan, const std::vector<Action>& actions,
                         const UpOptions& options);
   bool apply_step(const Plan& plan, const Action& action, FirstFailure& failure);
+  bool remove_for_recreate(const Action& action, FirstFailure& failure);
   int wait_for_ray(const Plan& plan, std::chrono::steady_clock::time_point deadline,
                    std::chrono::seconds timeout, std::map<std::string, int> restarts);
   struct RayPolling;
@@ -182,6 +184,8 @@ class Executor {
   Progress& m_progress;
   std::ostream& m_out;
   const std::atomic<bool>* m_cancel;
+  // Re-created containers whose old container went ahead of every start.
+  std::set<std::string> m_removed_early;
 };
 
 }  // namespace raylaunch

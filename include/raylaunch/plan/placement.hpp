@@ -19,7 +19,7 @@ struct NodePlace {
   std::string host;     // "" without hosts:
   std::string node_ip;  // --node-ip-address; "" lets Ray choose
   std::string bind;     // the address its published ports (or, host networking, the dashboard) use
-  size_t index = 0;     // among the nodes on its host, 0 first: picks its block of pinned ports
+  size_t index = 0;     // its block of pinned ports on its host (pinned_block)
   bool pinned = false;  // Ray's per-node ports are pinned (host networking, or bridge across hosts)
   bool published = false;  // and published 1:1 from the node's container (bridge across hosts)
 };
@@ -38,6 +38,13 @@ std::vector<PlannedHost> planned_hosts(const ClusterSpec& spec);
 /// its host's address, and the GCS port.
 std::string plan_gcs_address(const ClusterSpec& spec, const std::string& project);
 
+/// The block of pinned ports a node takes on `host` (`group` null: the head,
+/// block 0 on its host). The groups that place on a host take turns there,
+/// replica by replica, so a node's block depends on its group's place in the
+/// spec and its replica, never on how many replicas another group has.
+size_t pinned_block(const ClusterSpec& spec, const std::string& host,
+                    const WorkerGroupSpec* group, int64_t replica);
+
 /// Hands out places in planning order: the head first, then each group's replicas.
 class Placer {
  public:
@@ -49,10 +56,9 @@ class Placer {
   static std::map<std::string, size_t> nodes_per_host(const ClusterSpec& spec);
 
  private:
-  NodePlace place(const std::string& host, bool is_head);
+  NodePlace place(const std::string& host, const WorkerGroupSpec* group, int64_t replica);
 
   const ClusterSpec& m_spec;
-  std::map<std::string, size_t> m_next;  // per host, the next node's index
 };
 
 /// The ports a node publishes: the head's own (gcs, dashboard, client,

@@ -23,9 +23,9 @@ std::optional<Diagnostic> check_head_ports(const ClusterSpec& spec);
 void check_ray_arg_ports(const ClusterSpec& spec, const ResolvedNode& node, bool is_head);
 
 /// Where ports are pinned (host networking, or across hosts), throws
-/// SpecError unless the blocks of pinned ports of `nodes` nodes on one host
-/// fit below 65536 and miss the head's own ports.
-void check_host_port_room(const ClusterSpec& spec, size_t nodes);
+/// SpecError unless `blocks` blocks of pinned ports on one host (for its
+/// `nodes` nodes) fit below 65536 and miss the head's own ports.
+void check_host_port_room(const ClusterSpec& spec, size_t blocks, size_t nodes);
 
 /// One of the head's own ports: where the spec publishes it on the host, and
 /// where Ray listens for it inside the container.
