@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "support/load_helpers.hpp"
 
 namespace raylaunch {
@@ -85,6 +87,35 @@ TEST(Planner, HostNetworkingKeepsHeadPortsAsWritten) {
       "name: h\nimage: ray:1\nnetwork: {mode: host}\nhead:\n  ports: {gcs: 16379}\n");
   EXPECT_NE(plan.to_text().find("--port=16379"), std::string::npos) << plan.to_text();
   EXPECT_EQ(plan.gcs_address, "127.0.0.1:16379");
+}
+
+// Host networking: groups take turns at the blocks, so scaling `cpu` leaves
+// `solo-1` where it was, and its config hash unchanged (issue 24).
+TEST(Planner, ScalingOneGroupNeverMovesAnotherGroupsBlock) {
+  auto spec = [](int cpus) {
+    return fmt::format(
+        "name: h\nimage: ray:1\nnetwork: {{mode: host, worker_ports: 10}}\n"
+        "workers:\n  - group: cpu\n    replicas: {}\n  - group: solo\n    replicas: 1\n",
+        cpus);
+  };
+  auto blocks = [](const Plan& plan) {
+    std::string out;
+    for (const PlannedContainer& c : plan.containers) {
+      for (const std::string& arg : c.command) {
+        if (arg.rfind("--node-manager-port=", 0) == 0) {
+          out += c.name + "=" + arg.substr(20) + " ";
+        }
+      }
+    }
+    return out;
+  };
+  Plan three = plan_text(spec(3));
+  Plan four = plan_text(spec(4));
+  // Blocks of 20 ports from 20000: head 0, cpu-1 1, solo-1 2, cpu-2 3, cpu-3 5, cpu-4 7.
+  EXPECT_EQ(blocks(three), "h-head=20000 h-cpu-1=20020 h-cpu-2=20060 h-cpu-3=20100 h-solo-1=20040 ");
+  EXPECT_EQ(blocks(four),
+            "h-head=20000 h-cpu-1=20020 h-cpu-2=20060 h-cpu-3=20100 h-cpu-4=20140 h-solo-1=20040 ");
+  EXPECT_EQ(three.containers.back().config_hash, four.containers.back().config_hash);
 }
 
 TEST(Planner, LabelsEveryContainerForDownAndStatus) {
