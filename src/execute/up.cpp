@@ -83,9 +83,10 @@ std::map<std::string, int> started_afresh(const std::vector<Action>& actions) {
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
-                   std::ostream& out, const std::atomic<bool>* cancel, HttpClient* http)
+                   std::ostream& out, const std::atomic<bool>* cancel, HttpClient* http,
+                   PortProbe port_taken)
     : m_runner(runner),
-      m_engine(runner, std::move(endpoint)),
+      m_engine(runner, std::move(endpoint), std::move(port_taken)),
       m_http(http),
       m_progress(progress),
       m_out(out),
