@@ -6,8 +6,8 @@
 # the CLI, the image's user, Ray's session folders, the HTTP API (nodes,
 # health, jobs, token auth) read from the host at the containers' addresses,
 # and, as for a cluster over several hosts, the nodes' own ports and the
-# head's health checks (with host networking too, on 20 host ports it finds
-# free in 19000-19499). Removes everything it creates.
+# head's health checks (with host networking too, on 20 consecutive host
+# ports found free, tests/integration/ports.py). Removes everything it creates.
 #
 # Usage: tests/support/standin_test.sh
 # Env:   DOCKER (default docker), STANDIN_IMAGE (default raylaunch/ray-standin:test;
@@ -42,13 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+source "$root/tests/integration/common.sh"
 if ! "$DOCKER" info >/dev/null 2>&1; then
-  if [[ ${CI:-} == true ]]; then
-    echo "FAIL: no Docker engine answers (CI=true: Docker tests must run, not skip)" >&2
-    exit 1
-  fi
-  echo "SKIP: no Docker engine answers" >&2
-  exit 77
+  skip_or_fail "no Docker engine answers"
 fi
 command -v python3 >/dev/null || {
   echo "FAIL: python3 is needed on the host (it reads the stand-in's HTTP API)" >&2
@@ -307,25 +303,6 @@ def main():
             s.settimeout(5)
             s.sendall(f"JOIN {node_id} 1 0 oldhost ip=192.0.2.99 name={args[2]}\n".encode())
             print(repr(s.recv(64).decode()))
-    elif cmd == "port-block":  # FIRST LAST N: the start of N free host ports, or nothing
-        import random
-        first, last, n = int(args[0]), int(args[1]), int(args[2])
-        bases = list(range(first, last + 2 - n, n))
-        random.shuffle(bases)
-        for base in bases:
-            socks = []
-            try:
-                for port in range(base, base + n):
-                    s = socket.socket()
-                    socks.append(s)
-                    s.bind(("0.0.0.0", port))
-            except OSError:
-                continue
-            finally:
-                for s in socks:
-                    s.close()
-            print(base)
-            break
     elif cmd == "refused":  # URL: does anything answer?
         try:
             request("GET", args[0])
@@ -993,6 +970,8 @@ until "$DOCKER" logs "$waiter" 2>&1 | grep -q "Waiting for the head node"; do
   if (($(now_ms) >= deadline)); then break; fi
   sleep 0.2
 done
+check_has "a worker without its head waits for it" "Waiting for the head node at $px-nobody:6379" \
+  "$("$DOCKER" logs "$waiter" 2>&1)"
 out=$("$DOCKER" exec "$waiter" ray stop -g 5 2>&1)
 check "ray stop stops a worker still waiting for its head" "0 Stopped all 1 Ray processes." "$? $out"
 check_has "... and it exited with status 0" "ray exited with 0" "$("$DOCKER" logs "$waiter" 2>&1)"
@@ -1018,8 +997,8 @@ no_id() {
   sed -E 's/ [0-9a-f]{56}$//'
 }
 
-hp=$(api port-block 19000 19499 20)
-[[ -n $hp ]] || fatal "20 free host ports in 19000-19499 for the host-networking checks"
+hp=$(port_block 20)
+[[ -n $hp ]] || fatal "20 consecutive free host ports for the host-networking checks"
 echo "# host networking on host ports $hp-$((hp + 19))"
 hhead=$px-hhead
 hdash=http://127.0.0.1:$((hp + 1))
