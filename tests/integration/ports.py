@@ -8,7 +8,9 @@
 `free` lets the kernel pick (bind 127.0.0.1:0): its ephemeral range (32768 and
 up), outside Ray's worker ports 10002-19999 and away from any fixed port a
 cluster on this machine uses (the quickstart's 6379, 8265, 10001). Each is
-checked on 0.0.0.0 too, as a host-networked node binds there.
+checked on 0.0.0.0 too, as a host-networked node binds there. A kernel that
+picks below 32768 (a wider ephemeral range) is not followed: then a random
+free port from 32768 up is taken.
 
 `block` is for host networking's pinned ports (network.port_base): a random
 start in 20000-32767 (below the ephemeral range, above Ray's worker ports)
@@ -24,6 +26,10 @@ import socket
 import sys
 import time
 
+# Linux's usual ephemeral range starts here: above Ray's worker ports
+# (10002-19999) and the blocks `block` hands out.
+FIRST_FREE = 32768
+
 
 def binds(port, address="0.0.0.0"):
     with socket.socket() as s:
@@ -35,21 +41,25 @@ def binds(port, address="0.0.0.0"):
 
 
 def free(n):
-    for _ in range(100):
-        held = []
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            held.append(s)
-        ports = [s.getsockname()[1] for s in held]
-        for s in held:
-            s.close()
-        if all(binds(port) for port in ports):
+    for attempt in range(100):
+        if attempt < 50:
+            held = []
+            for _ in range(n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", 0))
+                held.append(s)
+            ports = [s.getsockname()[1] for s in held]
+            for s in held:
+                s.close()
+        else:  # a kernel whose ephemeral range starts lower: pick there ourselves
+            ports = random.sample(range(FIRST_FREE, 61000), n)
+        if all(port >= FIRST_FREE and binds(port, "127.0.0.1") and binds(port)
+               for port in ports):
             return ports
     raise SystemExit(f"ports.py: no {n} free ports after 100 tries")
 
 
-def block(n, first=20000, last=32767):
+def block(n, first=20000, last=FIRST_FREE - 1):
     starts = list(range(first, last + 2 - n))
     random.shuffle(starts)
     for start in starts[:500]:
