@@ -2,8 +2,9 @@
 # Installs what is missing, builds, and runs every test: the whole suite (the
 # Docker tests on a real engine, started here when none answers and we are
 # root), the unit suite again under ASan and UBSan, and a bounded fuzz run of
-# load + plan (FUZZ_SECONDS, default 60). `.ci/run` runs this. With CI=true
-# a Docker test that cannot run fails the run.
+# load + plan (FUZZ_SECONDS, default 60). `.ci/run` runs this with CI=true:
+# then (as with CI=1) a test that cannot run fails the run instead of being
+# skipped (tests/integration/common.sh).
 # Usage: scripts/test.sh [ctest arguments...]   e.g. scripts/test.sh -L unit
 #   (with arguments, only that ctest selection of the main build runs)
 set -euo pipefail
@@ -14,8 +15,8 @@ cd "$root"
 "$root/scripts/build.sh" ci
 if "$root/scripts/docker-engine.sh"; then
   "$root/scripts/standin-image.sh"
-elif [[ ${CI:-} == true ]]; then
-  echo "raylaunch: CI=true and no Docker engine: the Docker tests cannot run" >&2
+elif [[ ${CI:-} == true || ${CI:-} == 1 ]]; then
+  echo "raylaunch: CI=${CI} and no Docker engine: the Docker tests cannot run" >&2
   exit 1
 fi
 if [[ $# -gt 0 ]]; then

@@ -70,8 +70,8 @@ std::string last_line(const std::string& text) {
   return newline == std::string::npos ? trimmed : trimmed.substr(newline + 1);
 }
 
-DockerEngine::DockerEngine(CommandRunner& runner, DockerEndpoint endpoint)
-    : m_runner(runner), m_endpoint(std::move(endpoint)) {}
+DockerEngine::DockerEngine(CommandRunner& runner, DockerEndpoint endpoint, PortProbe port_taken)
+    : m_runner(runner), m_endpoint(std::move(endpoint)), m_port_taken(std::move(port_taken)) {}
 
 CommandResult DockerEngine::docker(std::vector<std::string> args,
                                    std::optional<std::chrono::milliseconds> timeout,
@@ -205,10 +205,7 @@ std::string DockerEngine::container_publishing(int port) {
   return last_line(holder.out);
 }
 
-bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
-  if (!m_endpoint.is_local()) {
-    return false;
-  }
+bool port_listened_here(const std::string& ip, int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
     return false;
@@ -228,6 +225,10 @@ bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
                errno == EADDRINUSE;
   ::close(fd);
   return taken;
+}
+
+bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
+  return m_endpoint.is_local() && m_port_taken(ip, port);
 }
 
 std::string DockerEngine::environment_value(const std::string& container,

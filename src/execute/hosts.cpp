@@ -16,7 +16,8 @@ void Executor::use_hosts(const std::vector<PlannedHost>& hosts) {
   m_hosts.clear();
   for (const PlannedHost& host : hosts) {
     m_hosts.emplace_back(host.name, std::make_unique<DockerEngine>(
-                                        m_runner, m_engine.endpoint().for_host(host)));
+                                        m_runner, m_engine.endpoint().for_host(host),
+                                        m_engine.port_probe()));
   }
 }
 

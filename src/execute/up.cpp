@@ -90,9 +90,10 @@ bool plan_pins_ports(const Plan& plan) {
 }  // namespace
 
 Executor::Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress,
-                   std::ostream& out, const std::atomic<bool>* cancel, HttpClient* http)
+                   std::ostream& out, const std::atomic<bool>* cancel, HttpClient* http,
+                   PortProbe port_taken)
     : m_runner(runner),
-      m_engine(runner, std::move(endpoint)),
+      m_engine(runner, std::move(endpoint), std::move(port_taken)),
       m_http(http),
       m_progress(progress),
       m_out(out),

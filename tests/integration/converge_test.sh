@@ -27,7 +27,7 @@ network)
   # hand meanwhile (Docker keeps the old ID in each container), and for a
   # worker detached from it while it runs.
   project net cvg; p=$P
-  spec c.yml "$p" 19500 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "first up" 0 $?
   gone="the network it was created on is gone (removed, or removed and made again), so it cannot start on it"
@@ -68,7 +68,7 @@ image)
   project img cvg; p=$P
   tag=raylaunch/ray-standin-cvg:$$
   docker tag "$STANDIN_IMAGE" "$tag"
-  spec c.yml "$p" 19510 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   printf '  - group: tagged\n    replicas: 1\n    image: %s\n' "$tag" >>c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "first up" 0 $?
@@ -92,7 +92,7 @@ flags)
   # --force-recreate re-creates every container; --no-recreate none, even
   # with a changed config (it says so at info level).
   project flags cvg; p=$P
-  spec c.yml "$p" 19520 cpu 1 one
+  spec c.yml "$p" "$PORTS" cpu 1 one
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "first up" 0 $?
   before=$(ids_of "$p")
@@ -102,7 +102,7 @@ flags)
 re-create $p-cpu-1: --force-recreate re-creates every container" "$(decisions up.err)"
   check "no container is the same" "" "$(comm -12 <(echo "$before") <(ids_of "$p"))"
   check "Ray has every node" "Ray cluster \"$p\" is up: 2 of 2 nodes alive" "$(head -1 up.out)"
-  spec c.yml "$p" 19520 cpu 1 two
+  spec c.yml "$p" "$PORTS" cpu 1 two
   before=$(ids_of "$p")
   "$RAYLAUNCH" up -f c.yml --no-recreate --log-level info --progress plain --timeout 60 >up.out 2>up.err
   check "up --no-recreate exits 0" 0 $?
@@ -118,11 +118,11 @@ grace)
   # Ray gets SIGTERM and records the node's end as expected (rm --force was
   # SIGKILL: "Unexpected termination").
   project grace cvg; p=$P
-  spec c.yml "$p" 19530 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "first up" 0 $?
   id=$(docker inspect --format '{{.Id}}' "$p-cpu-2")
-  spec c.yml "$p" 19530 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   printf '    stop_grace_period: 1m30s\n' >>c.yml
   "$RAYLAUNCH" up -f c.yml --verbose --progress plain --timeout 60 >up.out 2>up.err
   check "scale-down exits 0" 0 $?
@@ -130,8 +130,8 @@ grace)
 docker rm $id" "$(grep -E '^raylaunch: debug: docker (stop|rm) ' up.err | sed 's/^raylaunch: debug: //; s/ (exit .*//')"
   check "Ray saw the node stop on SIGTERM" "DEAD Expected termination: received SIGTERM" \
     "$(python3 -c 'import json,sys,urllib.request
-nodes = json.load(urllib.request.urlopen("http://127.0.0.1:19531/api/v0/nodes?limit=100"))["data"]["result"]["result"]
-print(*[n["state"] + " " + n["state_message"] for n in nodes if n["node_name"] == sys.argv[1]])' "$p-cpu-2")"
+nodes = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[2]}/api/v0/nodes?limit=100"))["data"]["result"]["result"]
+print(*[n["state"] + " " + n["state_message"] for n in nodes if n["node_name"] == sys.argv[1]])' "$p-cpu-2" "$DASHBOARD")"
   ;;
 
 crashloop)
@@ -141,7 +141,7 @@ crashloop)
   # its restart policy says no, restarting in a loop by default.
   project crash cvg; p=$P
   for restart in no unless-stopped; do
-    spec c.yml "$p" 19540 cpu 1
+    spec c.yml "$p" "$PORTS" cpu 1
     printf '  - group: bad\n    replicas: 1\n    restart: %s\n    ray_args: {system-config: "{x"}\n' "$restart" >>c.yml
     started=$(millis)
     "$RAYLAUNCH" up -f c.yml --progress plain --timeout 120 >out 2>err
@@ -176,8 +176,8 @@ frozen)
   project frozen cvg; p=$P
   # A small object store fits /dev/shm, so Ray's warning that it does not
   # (which names this machine's memory) stays out of the log.
-  printf 'name: %s\nimage: %s\nhead:\n  ports: {gcs: 19550, dashboard: 19551, client: 19552}\n  ray_args: {object-store-memory: 100000000}\n' \
-    "$p" "$STANDIN_IMAGE" >c.yml
+  printf 'name: %s\nimage: %s\nhead:\n  ports: {gcs: %s, dashboard: %s, client: %s}\n  ray_args: {object-store-memory: 100000000}\n' \
+    "$p" "$STANDIN_IMAGE" $PORTS >c.yml
   cat >pausing-docker <<WRAPPER
 #!/usr/bin/env bash
 docker "\$@"
@@ -198,7 +198,7 @@ WRAPPER
   check "names the frozen head, with the end of its log" "raylaunch: error: Ray counts 0 of 1 nodes alive after 5 s
   $p-head (paused) has not joined; the end of its log:
     |   To monitor and debug Ray, view the dashboard at
-    |     IP:8265
+    |     IP:$DASHBOARD
     | --block
     |   This command will now block forever until terminated by a signal.
     |   (Stand-in: SIGTERM or SIGINT ends it with status 0.)

@@ -8,6 +8,7 @@
 #   tests/integration/day2_cli_test.sh RAYLAUNCH
 set -uo pipefail
 raylaunch=$(realpath "$1")
+source "$(dirname "$0")/common.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -54,18 +55,9 @@ esac
 SH
 chmod +x fake-docker dead-docker silent-ray-docker
 export FAKE_DOCKER_LOG=$work/docker.log
-# A port in 17500-17899 that refuses connections.
-DEAD_PORT=$(python3 -c '
-import socket
-for port in range(17540, 17600):
-    s = socket.socket()
-    try:
-        s.connect(("127.0.0.1", port))
-    except ConnectionRefusedError:
-        print(port)
-        break
-    finally:
-        s.close()')
+# A port of this test's on 127.0.0.1 that refuses connections (common.sh).
+refused_port
+DEAD_PORT=$REFUSED_PORT
 export DEAD_PORT
 
 # status --json: one document on stdout when the engine does not answer, the
@@ -79,13 +71,17 @@ engine_hint='hint: start it (as root: `dockerd &`, or `systemctl start docker`),
 expect status-json-engine-down 1 "$(status_doc '"dyjson"' "$engine_down" 0 0 '')" \
   "raylaunch: error: $engine_down
 $engine_hint" -- "$raylaunch" status -p dyjson --docker ./dead-docker --json
-# small_spec FILE NAME PORT REPLICAS: a head on host ports from PORT and a cpu group.
+# small_spec FILE NAME PORTS REPLICAS: a head on PORTS ("GCS DASHBOARD
+# CLIENT") and a cpu group.
 small_spec() {
+  local gcs dashboard client
+  read -r gcs dashboard client <<<"$3"
   printf 'name: %s\nimage: ray:1\nhead:\n  ports: {gcs: %s, dashboard: %s, client: %s}\nworkers:\n  - group: cpu\n    replicas: %s\n' \
-    "$2" "$3" $(($3 + 1)) $(($3 + 2)) "$4" >"$1"
+    "$2" "$gcs" "$dashboard" "$client" "$4" >"$1"
 }
-small_spec two.yml dytwo 17510 1
-expect status-json-engine-down-spec 1 "$(status_doc '"dytwo"' "$engine_down" 2 0 'http://127.0.0.1:17511')" \
+read -r gcs dashboard client <<<"$(free_ports 3)"
+small_spec two.yml dytwo "$gcs $dashboard $client" 1
+expect status-json-engine-down-spec 1 "$(status_doc '"dytwo"' "$engine_down" 2 0 "http://127.0.0.1:$dashboard")" \
   "raylaunch: error: $engine_down
 $engine_hint" -- "$raylaunch" ps -f two.yml --docker ./dead-docker --json
 expect status-json-no-project 2 "$(status_doc null 'no project: pass -p NAME or -f FILE, or run where raylaunch.yml is' 0 0 '')" \
@@ -138,9 +134,9 @@ expect progress-json-warning 0 '' \
 dry_run() {
   "$raylaunch" up -f two.yml --docker ./fake-docker --dry-run "$@" | sed -E 's/config-hash=[0-9a-f]{64}/config-hash=HASH/'
 }
-want_dry='./fake-docker network create --driver bridge --label io.raylaunch.project=dytwo --label io.raylaunch.version=0.1.0 dytwo_net
-./fake-docker run --detach --init --name dytwo-head --hostname dytwo-head --network dytwo_net --label io.raylaunch.config-hash=HASH --label io.raylaunch.dashboard=http://127.0.0.1:17511 --label io.raylaunch.group=head --label io.raylaunch.project=dytwo --label io.raylaunch.replica=1 --label io.raylaunch.role=head --label io.raylaunch.version=0.1.0 --env RAYLAUNCH_GROUP=head --env RAYLAUNCH_PROJECT=dytwo --env RAYLAUNCH_REPLICA=1 --env RAY_ADDRESS=dytwo-head:17510 --shm-size 2147483648 --restart unless-stopped --publish 127.0.0.1:17510:17510 --publish 127.0.0.1:17511:17511 --publish 127.0.0.1:17512:17512 ray:1 ray start --block --dashboard-host=0.0.0.0 --dashboard-port=17511 --head --node-name=dytwo-head --num-gpus=0 --port=17510 --ray-client-server-port=17512
-./fake-docker run --detach --init --name dytwo-cpu-1 --hostname dytwo-cpu-1 --network dytwo_net --label io.raylaunch.config-hash=HASH --label io.raylaunch.group=cpu --label io.raylaunch.project=dytwo --label io.raylaunch.replica=1 --label io.raylaunch.role=worker --label io.raylaunch.version=0.1.0 --env RAYLAUNCH_GROUP=cpu --env RAYLAUNCH_PROJECT=dytwo --env RAYLAUNCH_REPLICA=1 --env RAY_ADDRESS=dytwo-head:17510 --shm-size 2147483648 --restart unless-stopped ray:1 ray start --address=dytwo-head:17510 --block --node-name=dytwo-cpu-1 --num-gpus=0'
+want_dry="./fake-docker network create --driver bridge --label io.raylaunch.project=dytwo --label io.raylaunch.version=0.1.0 dytwo_net
+./fake-docker run --detach --init --name dytwo-head --hostname dytwo-head --network dytwo_net --label io.raylaunch.config-hash=HASH --label io.raylaunch.dashboard=http://127.0.0.1:$dashboard --label io.raylaunch.group=head --label io.raylaunch.project=dytwo --label io.raylaunch.replica=1 --label io.raylaunch.role=head --label io.raylaunch.version=0.1.0 --env RAYLAUNCH_GROUP=head --env RAYLAUNCH_PROJECT=dytwo --env RAYLAUNCH_REPLICA=1 --env RAY_ADDRESS=dytwo-head:$gcs --shm-size 2147483648 --restart unless-stopped --publish 127.0.0.1:$gcs:$gcs --publish 127.0.0.1:$dashboard:$dashboard --publish 127.0.0.1:$client:$client ray:1 ray start --block --dashboard-host=0.0.0.0 --dashboard-port=$dashboard --head --node-name=dytwo-head --num-gpus=0 --port=$gcs --ray-client-server-port=$client
+./fake-docker run --detach --init --name dytwo-cpu-1 --hostname dytwo-cpu-1 --network dytwo_net --label io.raylaunch.config-hash=HASH --label io.raylaunch.group=cpu --label io.raylaunch.project=dytwo --label io.raylaunch.replica=1 --label io.raylaunch.role=worker --label io.raylaunch.version=0.1.0 --env RAYLAUNCH_GROUP=cpu --env RAYLAUNCH_PROJECT=dytwo --env RAYLAUNCH_REPLICA=1 --env RAY_ADDRESS=dytwo-head:$gcs --shm-size 2147483648 --restart unless-stopped ray:1 ray start --address=dytwo-head:$gcs --block --node-name=dytwo-cpu-1 --num-gpus=0"
 expect dry-run-plain 0 "$want_dry" ' Network dytwo_net  Would create  0.0s
  Container dytwo-head  Would create  0.0s
  Container dytwo-cpu-1  Would create  0.0s
@@ -166,7 +162,7 @@ if [ "$1" = run ]; then
 fi
 SH
 chmod +x slow-docker
-small_spec three.yml dysig 17530 2
+small_spec three.yml dysig "$(free_ports 3)" 2
 for pair in INT:130 TERM:143 HUP:129; do
   signal=${pair%%:*} code=${pair#*:}
   p=dysig-$(tr 'A-Z' 'a-z' <<<"$signal")

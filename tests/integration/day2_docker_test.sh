@@ -9,13 +9,12 @@ source "$here/lib.sh"
 scenario=$2
 cd "$WORK" || exit 1
 
-# day2_project NAME PORT: P, a project of this run named dy... (the shared
-# engine's naming rule for this work), with a head and two cpu workers on
-# host ports from PORT, brought up.
+# day2_project NAME: P, a project of this run named dy... (the shared
+# engine's naming rule for this work), with a head on free host ports and two
+# cpu workers, brought up.
 day2_project() {
-  P="dy$$-$1"
-  PROJECTS+=("$P")
-  spec c.yml "$P" "$2" cpu 2
+  project "$1" dy
+  spec c.yml "$P" "$PORTS" cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err ||
     { echo "up failed:"; cat up.err; exit 1; }
 }
@@ -30,7 +29,7 @@ run_exec() {
 
 case $scenario in
 exec)
-  day2_project exec 17600; p=$P
+  day2_project exec; p=$P
   check "stdin reaches the command without a tty (-T)" "0|3|" \
     "$(echo hi | run_exec -T head -- busybox wc -c)"
   check "the command's own exit code" "7||" "$(run_exec head -- sh -c 'exit 7' </dev/null)"
@@ -52,14 +51,14 @@ exec)
   ;;
 
 logs)
-  day2_project logs 17610; p=$P
+  day2_project logs; p=$P
   head="$p-head   | " cpu1="$p-cpu-1  | " cpu2="$p-cpu-2  | "
   "$RAYLAUNCH" logs -f -p "$p" >follow.out 2>follow.err &
   pid=$!
   # Every node's lines, then a line written now in cpu-2 (to its main process's stdout).
-  poll 30 bash -c "grep -qF '$head' follow.out && grep -qF '$cpu1' follow.out && grep -qF '$cpu2' follow.out"
+  poll 30 "logs -f has every node's lines" bash -c "grep -qF '$head' follow.out && grep -qF '$cpu1' follow.out && grep -qF '$cpu2' follow.out"
   docker exec "$p-cpu-2" sh -c 'echo "a new line" >/proc/1/fd/1'
-  poll 30 grep -qxF "${cpu2}a new line" follow.out
+  poll 30 "logs -f has the new line" grep -qxF "${cpu2}a new line" follow.out
   kill -INT "$pid"
   wait "$pid"
   check "logs -f ends with 130 on Ctrl-C, stderr empty" "130 " "$? $(cat follow.err)"
@@ -92,7 +91,7 @@ logs)
   "$RAYLAUNCH" logs -f -p "$p" --tail 0 >follow2.out 2>&1 &
   pid=$!
   docker stop -t 1 "$p-cpu-1" "$p-cpu-2" "$p-head" >/dev/null
-  poll 30 bash -c "! kill -0 $pid"
+  poll 30 "logs -f ends once every container stopped" bash -c "! kill -0 $pid"
   wait "$pid"
   check "logs -f ends with 0 when every container stopped" "0" "$?"
   ;;

@@ -12,7 +12,7 @@ quickstart)
   # The quickstart example: up waits for Ray, status says every node is
   # alive, down leaves no container and no network with the label.
   project quick; p=$P
-  sed "s/^name: quickstart/name: $p/; s/gcs: 6379, dashboard: 8265, client: 10001/gcs: 26379, dashboard: 26380, client: 26381/" \
+  sed "s/^name: quickstart/name: $p/; s/gcs: 6379, dashboard: 8265, client: 10001/gcs: $GCS, dashboard: $DASHBOARD, client: $CLIENT/" \
     "$root/examples/quickstart.yml" >raylaunch.yml
   "$RAYLAUNCH" up --progress plain --timeout 60 >up.out 2>up.err
   check "up exits 0" 0 $?
@@ -30,7 +30,7 @@ row "$p-cpu-1" worker cpu running alive 2 -
 row "$p-cpu-2" worker cpu running alive 2 -)
 
 Ray: 3 of 3 nodes alive
-dashboard: http://127.0.0.1:26380" "$(cat status.out)"
+dashboard: http://127.0.0.1:$DASHBOARD" "$(cat status.out)"
   "$RAYLAUNCH" status --json >status.json
   check "status --json reports healthy" "True 3 3" \
     "$(python3 -c 'import json,sys; d=json.load(open("status.json")); print(d["healthy"], d["nodes_alive"], d["nodes_planned"])')"
@@ -49,7 +49,7 @@ dashboard: http://127.0.0.1:26380" "$(cat status.out)"
 idempotent)
   # A second up changes nothing: the same container ids.
   project same; p=$P
-  spec c.yml "$p" 16390 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "first up" 0 $?
   before=$(ids_of "$p")
@@ -64,17 +64,17 @@ idempotent)
 scale)
   # replicas 3 -> 1 -> 3: the highest go first, names stay stable.
   project scale; p=$P
-  spec c.yml "$p" 16400 cpu 3
+  spec c.yml "$p" "$PORTS" cpu 3
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   first=$(docker inspect --format '{{.Id}}' "$p-cpu-1")
-  spec c.yml "$p" 16400 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>down.err
   check "scale to 1" 0 $?
   check "replicas 2 and 3 removed, highest first" " Container $p-cpu-3  Removing
  Container $p-cpu-2  Removing" "$(grep 'Removing' down.err | sort -r)"
   check "left: head and cpu-1" "$p-cpu-1 running
 $p-head running" "$(containers_of "$p")"
-  spec c.yml "$p" 16400 cpu 3
+  spec c.yml "$p" "$PORTS" cpu 3
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "scale back to 3" 0 $?
   check "names 1..3 again" "$p-cpu-1 running
@@ -87,10 +87,10 @@ $p-head running" "$(containers_of "$p")"
 recreate)
   # A changed env in one group re-creates that group only.
   project env; p=$P
-  spec c.yml "$p" 16410 a 2 one b 2 one
+  spec c.yml "$p" "$PORTS" a 2 one b 2 one
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   before=$(ids_of "$p")
-  spec c.yml "$p" 16410 a 2 one b 2 two
+  spec c.yml "$p" "$PORTS" a 2 one b 2 two
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up after the change" 0 $?
   after=$(ids_of "$p")
@@ -103,10 +103,11 @@ recreate)
 heal)
   # A worker killed: status names it and exits 1; up heals it.
   project heal; p=$P
-  spec c.yml "$p" 16420 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   docker stop -t 1 "$p-cpu-2" >/dev/null
-  poll 30 bash -c "! docker exec $p-head ray status | grep -c '^ 1 node_' | grep -qx 3"
+  poll 30 "ray status in the head stops counting the stopped worker" \
+    bash -c "! docker exec $p-head ray status | grep -c '^ 1 node_' | grep -qx 3"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 1" 1 $?
   check "status names the stopped worker" "$(printf "%-$((${#p} + 6))s  %-6s  %-5s  %-7s  %-5s  %4s  %s" "$p-cpu-2" worker cpu exited dead 1 -)" \
@@ -121,9 +122,10 @@ heal)
   ;;
 
 subnet)
-  # Seed 000: a bridge network with its own subnet, head on 6380; comes up and joins.
+  # Seed 000: a bridge network with its own subnet, head on 6380 (moved to
+  # free host ports here); comes up and joins.
   project subnet; p=$P
-  sed "s/^name: bridge-subnet/name: $p/; s/gcs: 6380/gcs: 16430/; s/dashboard: 8265/dashboard: 16431/; s/client: 10001/client: 16432/; s#172.28.0.0/24#172.29.$((RANDOM % 200)).0/24#" \
+  sed "s/^name: bridge-subnet/name: $p/; s/gcs: 6380/gcs: $GCS/; s/dashboard: 8265/dashboard: $DASHBOARD/; s/client: 10001/client: $CLIENT/; s#172.28.0.0/24#172.29.$((RANDOM % 200)).0/24#" \
     "$root/examples/compose-bridge-subnet.yml" >c.yml
   want_subnet=$(grep 'subnet:' c.yml | awk '{print $2}')
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >up.out 2>&1
@@ -131,18 +133,17 @@ subnet)
   check "four nodes joined" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(grep '^Ray cluster' up.out)"
   check "network has the subnet" "$want_subnet" \
     "$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "${p}_net")"
-  # 16430 lies in Ray's worker port range: inside, the GCS listens on 6379.
-  check "head's GCS published on 16430, on loopback, to Ray's 6379 inside" "127.0.0.1:16430" \
-    "$(docker port "$p-head" 6379/tcp)"
+  check "the head's GCS is published on loopback at its host port" "127.0.0.1:$GCS" \
+    "$(docker port "$p-head" | sed -n "s/^.* -> \(127\.0\.0\.1:$GCS\)$/\1/p")"
   ;;
 
 isolation)
   # down of one project leaves another project and an unlabelled container
   # whose name collides untouched.
-  project isoa; a=$P
+  project isoa; a=$P; a_ports=$PORTS
   project isob; b=$P
-  spec a.yml "$a" 16440 cpu 1
-  spec b.yml "$b" 16450 cpu 1
+  spec a.yml "$a" "$a_ports" cpu 1
+  spec b.yml "$b" "$PORTS" cpu 1
   "$RAYLAUNCH" up -f a.yml --progress plain --timeout 60 >/dev/null 2>&1
   "$RAYLAUNCH" up -f b.yml --progress plain --timeout 60 >/dev/null 2>&1
   docker run -d --name "$a-cpu-7" "$STANDIN_IMAGE" sleep 600 >/dev/null
@@ -170,7 +171,7 @@ timeout)
     'printf "#!/bin/sh\necho trying to reach the head\nexec sleep 600\n" >/usr/local/bin/ray && chmod +x /usr/local/bin/ray' >/dev/null
   docker commit "$p-build" "$lame" >/dev/null
   docker rm -f "$p-build" >/dev/null
-  spec c.yml "$p" 16470 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   printf '  - group: lame\n    replicas: 1\n    image: %s\n' "$lame" >>c.yml
   started=$SECONDS
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 5 >out 2>err
@@ -190,7 +191,7 @@ hint: \`raylaunch logs NODE\` shows a node's whole log; raise --timeout if the n
 preflight)
   # Each check fails before anything is created, with a message and a hint.
   project pre; p=$P
-  spec c.yml "$p" 16460 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   "$RAYLAUNCH" up -f c.yml --docker /nonexistent/docker >out 2>err
   check "no docker program" "1 raylaunch: error: docker program \"/nonexistent/docker\" not found
 hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH" "$? $(cat err)"
@@ -202,16 +203,17 @@ hint: install Docker (Debian: apt-get install docker.io), or pass --docker PATH"
   check "says which image cannot be had, and what to do" "raylaunch: error: image raylaunch/no-such-image:$$ is not here and cannot be pulled: docker pull: Error response from daemon:
 hint: check the name, log in to its registry, or build or load it locally" \
     "$(sed '1s/\(Error response from daemon:\).*/\1/' <(grep -A1 '^raylaunch: error' err))"
-  printf 'name: %s\nimage: %s\ngpus: [0]\nworkers:\n  - group: gpu\n    gpus: 1\n' "$p" "$STANDIN_IMAGE" >gpu.yml
+  printf 'name: %s\nimage: %s\ngpus: [0]\nhead:\n  ports: {gcs: %s, dashboard: %s, client: %s}\nworkers:\n  - group: gpu\n    gpus: 1\n' \
+    "$p" "$STANDIN_IMAGE" $PORTS >gpu.yml
   "$RAYLAUNCH" up -f gpu.yml --progress plain >out 2>err
   check "GPUs without the NVIDIA runtime" "1 raylaunch: error: the plan gives containers GPUs, but the Docker engine at unix:///var/run/docker.sock has no NVIDIA runtime
 hint: install nvidia-container-toolkit and restart dockerd, or set gpus: 0" "$? $(cat err)"
 
-  python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 16461)); s.listen(); time.sleep(120)' &
+  python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(120)' "$DASHBOARD" &
   listener=$!
-  poll 10 bash -c "ss -ltn | grep -q 127.0.0.1:16461"
+  poll 10 "a listener on 127.0.0.1:$DASHBOARD" bash -c "ss -ltn | grep -q ' 127.0.0.1:$DASHBOARD '"
   "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
-  check "a taken host port" "1 raylaunch: error: host port 127.0.0.1:16461 (dashboard of $p-head) is already taken
+  check "a taken host port" "1 raylaunch: error: host port 127.0.0.1:$DASHBOARD (dashboard of $p-head) is already taken
 hint: stop what listens there, or publish another port under head.ports" "$? $(cat err)"
   kill $listener
   check "nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
@@ -224,7 +226,7 @@ logfolders)
   # raylaunch creates each folder and gives it to that user.
   [[ $(id -u) == 0 ]] || skip_or_fail "logfolders checks folder owners, so it runs as root"
   project logs; p=$P
-  spec c.yml "$p" 16480 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   printf 'defaults:\n  volumes:\n    - ./logs/{name}:/tmp/ray\n    - ./data/{name}:/data\n' >>c.yml
   nodes="$p-head $p-cpu-1 $p-cpu-2"
   "$RAYLAUNCH" up -f c.yml --dry-run --progress plain >dry.out 2>dry.err
@@ -248,7 +250,7 @@ logfolders)
   # An existing folder owned by root, mode 755: the warning comes before
   # anything starts, and the folder keeps its owner.
   project logsro; q=$P
-  spec d.yml "$q" 16490 cpu 1
+  spec d.yml "$q" "$PORTS" cpu 1
   printf 'defaults:\n  volumes:\n    - ./ro/{name}:/tmp/ray\n' >>d.yml
   mkdir -p "ro/$q-head" "ro/$q-cpu-1"
   chmod 755 ro "ro/$q-head" "ro/$q-cpu-1"
@@ -262,7 +264,7 @@ logfolders)
  Network ${q}_net  Creating" "$(head -5 up2.err)"
   check "the folders keep their owner" "0:0 755
 0:0 755" "$(stat -c '%u:%g %a' "ro/$q-head" "ro/$q-cpu-1")"
-  poll 30 bash -c "docker logs $q-head 2>&1 | grep -q PermissionError"
+  poll 30 "Ray in $q-head fails to write its folder" bash -c "docker logs $q-head 2>&1 | grep -q PermissionError"
   check "Ray cannot write there, as warned" "PermissionError: [Errno 13] Permission denied: '/tmp/ray/" \
     "$(docker logs "$q-head" 2>&1 | grep -m1 -o "PermissionError: .* '/tmp/ray/")"
   ;;

@@ -23,7 +23,7 @@ run-fails)
   # names the node and Docker's message, exits 1; the next up converges.
   # The failure is injected by a docker wrapper that refuses one `run`.
   project runfail; p=$P
-  spec c.yml "$p" 16500 cpu 4
+  spec c.yml "$p" "$PORTS" cpu 4
   cat >faulty-docker <<WRAPPER
 #!/usr/bin/env bash
 if [[ \$1 == run && " \$* " == *" --name $p-cpu-2 "* ]]; then
@@ -51,7 +51,7 @@ $p-head running" "$(containers_of "$p")"
 missing-image)
   # A group whose image does not exist: found before anything is created.
   project noimg; p=$P
-  spec c.yml "$p" 16510 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   printf '  - group: broken\n    replicas: 2\n    image: raylaunch/does-not-exist:%s\n' "$$" >>c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
   check "up exits 1" 1 $?
@@ -67,12 +67,12 @@ missing-image)
 port-taken)
   # A host port taken by a listener: named before anything is created.
   project port; p=$P
-  spec c.yml "$p" 16520 cpu 1
-  python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 16520)); s.listen(); time.sleep(60)' &
+  spec c.yml "$p" "$PORTS" cpu 1
+  python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$GCS" &
   listener=$!
-  poll 10 bash -c "ss -ltn | grep -q '127.0.0.1:16520 '"
+  poll 10 "a listener on 127.0.0.1:$GCS" bash -c "ss -ltn | grep -q ' 127.0.0.1:$GCS '"
   "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
-  check "up exits 1 naming the port and node" "1 raylaunch: error: host port 127.0.0.1:16520 (gcs of $p-head) is already taken" \
+  check "up exits 1 naming the port and node" "1 raylaunch: error: host port 127.0.0.1:$GCS (gcs of $p-head) is already taken" \
     "$? $(head -1 err)"
   check "nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
   kill $listener; wait $listener 2>/dev/null
@@ -84,10 +84,10 @@ sigint)
   # SIGINT during up: exit 130, every container has its labels, the next up
   # converges. SIGKILL during up: down still removes everything.
   project intr; p=$P
-  spec c.yml "$p" 16530 cpu 10
+  spec c.yml "$p" "$PORTS" cpu 10
   "$RAYLAUNCH" up -f c.yml --parallel 1 --progress plain >out 2>err &
   pid=$!
-  poll 30 bash -c "docker ps -a --filter label=io.raylaunch.project=$p -q | wc -l | grep -qv '^[01]$'"
+  poll 30 "up creates a worker" bash -c "docker ps -a --filter label=io.raylaunch.project=$p -q | wc -l | grep -qv '^[01]$'"
   kill -INT $pid
   wait $pid
   check "interrupted up exits 130" 130 $?
@@ -100,7 +100,7 @@ sigint)
   "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
   "$RAYLAUNCH" up -f c.yml --parallel 1 --progress plain >/dev/null 2>&1 &
   pid=$!
-  poll 30 bash -c "docker ps -a --filter label=io.raylaunch.project=$p -q | wc -l | grep -qv '^[01]$'"
+  poll 30 "up creates a worker" bash -c "docker ps -a --filter label=io.raylaunch.project=$p -q | wc -l | grep -qv '^[01]$'"
   kill -KILL $pid
   wait $pid 2>/dev/null
   check "killed up leaves only labelled containers" \
@@ -111,7 +111,7 @@ sigint)
 engine-hangs)
   # The engine stops answering: a clear error in bounded time, exit 1.
   project hang; p=$P
-  spec c.yml "$p" 16540 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   python3 -c '
 import socket, time, os, sys
 path = sys.argv[1]
@@ -121,7 +121,7 @@ while True:
     c, _ = s.accept(); conns.append(c)   # accept, never answer
 ' "$WORK/hang.sock" &
 server=$!
-  poll 10 test -S "$WORK/hang.sock"
+  poll 10 "the engine that never answers listens" test -S "$WORK/hang.sock"
   started=$SECONDS
   DOCKER_HOST=unix://$WORK/hang.sock RAYLAUNCH_ENGINE_TIMEOUT=3 \
     "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
@@ -140,12 +140,11 @@ head-dies)
   # workers, which outlive their head for Ray's reconnect window, rejoin it
   # without a restart of their own.
   project headdies; p=$P
-  spec c.yml "$p" 16550 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   ray_crash "$p-head"
-  poll 60 bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-head) -ge 1 ]]"
-  check "Docker restarted the head" 1 "$(( $(docker inspect -f '{{.RestartCount}}' "$p-head") >= 1 ))"
-  poll 60 "$RAYLAUNCH" status -f c.yml
+  poll 60 "Docker restarts the head" bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-head) -ge 1 ]]"
+  poll 60 "status exits 0 once every node rejoined" "$RAYLAUNCH" status -f c.yml
   check "every node alive again" 0 "$(status_code -f c.yml)"
   check "the workers rejoined within Ray's window, not restarted" "0 0" \
     "$(docker inspect -f '{{.RestartCount}}' "$p-cpu-1") $(docker inspect -f '{{.RestartCount}}' "$p-cpu-2")"
@@ -171,13 +170,13 @@ head-gone)
   # Docker restarts them by policy, and `up` brings the head back for them to
   # join.
   project headgone; p=$P
-  spec c.yml "$p" 16555 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   sed -i 's/^    num_cpus: 1$/    num_cpus: 1\n    env: {RAY_gcs_rpc_server_reconnect_timeout_s: "2"}/' c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up with a 2 s window" 0 $?
   docker stop -t 1 "$p-head" >/dev/null
-  poll 30 bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-cpu-1) -ge 1 ]]"
-  check "after the window the worker's Ray exited and Docker restarted it" 0 $?
+  poll 30 "after the window the worker's Ray exited and Docker restarted it" \
+    bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-cpu-1) -ge 1 ]]"
   check "it said why, in Ray's words" 1 \
     "$(docker logs "$p-cpu-1" 2>&1 | grep -c '^Failed to connect to GCS within 2 seconds')"
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
@@ -187,7 +186,7 @@ head-gone)
 leftovers)
   # Leftovers of a crashed run (the network, some containers) are adopted.
   project left; p=$P
-  spec c.yml "$p" 16560 cpu 3
+  spec c.yml "$p" "$PORTS" cpu 3
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   head_id=$(docker inspect -f '{{.Id}}' "$p-head")
   docker rm -f "$p-cpu-2" "$p-cpu-3" >/dev/null
@@ -205,10 +204,10 @@ concurrent)
   # Two ups of one project at once never create one container twice: the
   # second waits for the first, or fails clearly after --lock-timeout.
   project twice; p=$P
-  spec c.yml "$p" 16570 cpu 6
+  spec c.yml "$p" "$PORTS" cpu 6
   "$RAYLAUNCH" up -f c.yml --parallel 1 --progress plain >a.out 2>a.err &
   first=$!
-  poll 30 bash -c "docker ps -a --filter label=io.raylaunch.project=$p -q | grep -q ."
+  poll 30 "the first up creates a container" bash -c "docker ps -a --filter label=io.raylaunch.project=$p -q | grep -q ."
   "$RAYLAUNCH" up -f c.yml --progress plain --lock-timeout 0 >b.out 2>b.err
   check "a second up with --lock-timeout 0 fails clearly" "1 raylaunch: error: another raylaunch is still working on project \"$p\" after 0 s" \
     "$? $(grep '^raylaunch: error' b.err)"
@@ -230,7 +229,11 @@ $p-head running" "$(containers_of "$p")"
 
 injection)
   # Shell metacharacters in values reach Docker verbatim as argv elements,
-  # and nothing runs them.
+  # and nothing runs them. Had a shell run a value, it would have made a
+  # pwned-* file in the folder it ran in: raylaunch's ($WORK) on the host,
+  # the node's working folder (/home/ray) in a container, both writable by
+  # whoever would run it, with the shell's own echo (the image has no
+  # touch); the checks below are first shown to see such a file.
   project inject; p=$P
   mkdir -p data
   # A quoted heredoc: the shell must not touch these values either.
@@ -238,31 +241,40 @@ injection)
 name: @P@
 image: @IMAGE@
 head:
-  ports: {gcs: 16580, dashboard: 16581, client: 16582}
+  ports: {gcs: @GCS@, dashboard: @DASHBOARD@, client: @CLIENT@}
   env:
-    EVIL: "$(touch @WORK@/pwned-env); rm -rf @WORK@/data"
-    QUOTES: 'it''s "quoted" \ `touch @WORK@/pwned-tick` | tee x && y'
+    EVIL: "$(echo >pwned-env); rm -rf @WORK@/data"
+    QUOTES: 'it''s "quoted" \ `echo >pwned-tick` | tee x && y'
   volumes:
-    - "./data/$(touch @WORK@/pwned-vol):/mnt/x"
+    - "./data/$(echo >pwned-vol):/mnt/x"
   ray_args:
-    temp-dir: "/tmp/$(touch /pwned-arg); rm -rf /"
+    temp-dir: "/tmp/$(echo >pwned-arg) && echo >pwned-arg2; rm -rf @WORK@/data"
 workers:
   - group: cpu
     replicas: 1
 SPEC
-  sed -i "s#@P@#$p#; s#@IMAGE@#$STANDIN_IMAGE#; s#@WORK@#$WORK#g" c.yml
+  sed -i "s#@P@#$p#; s#@IMAGE@#$STANDIN_IMAGE#; s#@WORK@#$WORK#g; s#@GCS@#$GCS#; s#@DASHBOARD@#$DASHBOARD#; s#@CLIENT@#$CLIENT#" c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >out 2>err
   check "up with hostile values exits 0" 0 $?
-  check "nothing ran on the host" "" "$(ls "$WORK" | grep pwned)"
-  check "nothing ran in the container" "" "$(docker exec "$p-head" ls / | grep pwned)"
+  pwned_on_host() { ls -A "$WORK" | grep '^pwned'; }
+  pwned_in_node() { docker exec "$1" ls -A | grep '^pwned'; }
+  check "nothing ran on the host" "" "$(pwned_on_host)"
+  check "nothing ran in the head" "" "$(pwned_in_node "$p-head")"
+  touch "$WORK/pwned-control"
+  docker exec "$p-head" sh -c 'echo >pwned-control'
+  check "... where the checks would see it" "pwned-control
+pwned-control" "$(pwned_on_host; pwned_in_node "$p-head")"
+  rm "$WORK/pwned-control"
+  check "the node's working folder is its user's home" "/home/ray" \
+    "$(docker exec "$p-head" sh -c 'rm pwned-control && pwd')"
   check "the data folder is intact" "1" "$(test -d data && echo 1)"
-  check "env reached the container verbatim" "EVIL=\$(touch $WORK/pwned-env); rm -rf $WORK/data" \
+  check "env reached the container verbatim" "EVIL=\$(echo >pwned-env); rm -rf $WORK/data" \
     "$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$p-head" | grep '^EVIL=')"
-  check "the volume path is literal" "$WORK/data/\$(touch $WORK/pwned-vol):/mnt/x" \
+  check "the volume path is literal" "$WORK/data/\$(echo >pwned-vol):/mnt/x" \
     "$(docker inspect -f '{{range .HostConfig.Binds}}{{println .}}{{end}}' "$p-head" | grep /mnt/x)"
-  check "quotes, backslashes and backticks arrive verbatim" "QUOTES=it's \"quoted\" \\ \`touch $WORK/pwned-tick\` | tee x && y" \
+  check "quotes, backslashes and backticks arrive verbatim" "QUOTES=it's \"quoted\" \\ \`echo >pwned-tick\` | tee x && y" \
     "$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$p-head" | grep '^QUOTES=')"
-  check "the ray_args value is one argv element" "--temp-dir=/tmp/\$(touch /pwned-arg); rm -rf /" \
+  check "the ray_args value is one argv element" "--temp-dir=/tmp/\$(echo >pwned-arg) && echo >pwned-arg2; rm -rf $WORK/data" \
     "$(docker inspect -f '{{range .Args}}{{println .}}{{end}}' "$p-head" | grep '^--temp-dir=')"
   ;;
 
@@ -275,7 +287,7 @@ name: $p
 image: $STANDIN_IMAGE
 auth: {mode: token}
 head:
-  ports: {gcs: 16590, dashboard: 16591, client: 16592}
+  ports: {gcs: $GCS, dashboard: $DASHBOARD, client: $CLIENT}
 defaults:
   env:
     DB_PASSWORD: sup3r-secret-pw

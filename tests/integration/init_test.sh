@@ -29,13 +29,21 @@ for i in "${!shapes[@]}"; do
     fi
   done
   grep -q '^# ' raylaunch.yml || fail "init $shape: no comments"
-  case $shape in
-    *--gpus*) grep -q '"gpus"' <<<"$out" || fail "init $shape: no GPUs in the plan" ;;
-  esac
-  case $shape in
-    *"--workers 5"*) [[ $(grep -c '"role": "worker"' <<<"$out") == 5 ]] ||
-      fail "init $shape: not 5 workers" ;;
-  esac
+  # Every node of the plan with the GPU devices it gets: the head, --workers
+  # cpu workers (2 by default), and one gpu worker per device of --gpus.
+  workers=2 devices=()
+  [[ $shape =~ --workers\ ([0-9]+) ]] && workers=${BASH_REMATCH[1]}
+  [[ $shape =~ --gpus\ ([^ ]+) ]] && IFS=, read -ra devices <<<"${BASH_REMATCH[1]}"
+  want=$(echo "head 1 -"
+    for i in $(seq "$workers"); do echo "cpu $i -"; done
+    for i in "${!devices[@]}"; do echo "gpu $((i + 1)) ${devices[$i]}"; done)
+  got=$(python3 -c 'import json, sys
+for c in json.load(sys.stdin)["containers"]:
+    print(c["group"], c["replica"], ",".join(c["gpus"]) or "-")' <<<"$out" 2>&1)
+  [[ $got == "$want" ]] || fail "init $shape: the plan's nodes and GPUs are
+$got
+want
+$want"
 done
 
 cd "$work/My Project_0" || exit 1

@@ -8,7 +8,7 @@ source "$here/lib.sh"
 scenario=$2
 cd "$WORK"
 
-# up of a small cluster for the submit scenarios.
+# cluster NAME PORTS: up of a small cluster for the submit scenarios.
 cluster() {
   spec c.yml "$1" "$2" cpu 1
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
@@ -23,7 +23,7 @@ submit)
   # naming Ray's status and message; --no-wait prints the id, and `job`
   # reads its status and log.
   project submit; p=$P
-  cluster "$p" 16700
+  cluster "$p" "$PORTS"
   "$RAYLAUNCH" submit -f c.yml -- sh -c 'echo hello from the job; echo second line' >out 2>err
   check "a job that succeeds exits 0" 0 $?
   id=$(job_id_in err)
@@ -38,7 +38,7 @@ second line" "$(cat out)"
     "$(grep -c "^raylaunch: error: job raysubmit_[A-Za-z0-9]* FAILED: Job entrypoint command failed with exit code 3" err)"
   id=$("$RAYLAUNCH" -f c.yml submit --no-wait --submission-id "smoke-$p" -- 'echo later')
   check "--no-wait prints the submission id (global -f before the command)" "smoke-$p" "$id"
-  poll 30 bash -c "\"$RAYLAUNCH\" job status -p $p smoke-$p | grep -q SUCCEEDED"
+  poll 30 "the job smoke-$p succeeds" bash -c "\"$RAYLAUNCH\" job status -p $p smoke-$p | grep -q SUCCEEDED"
   check "job status" "smoke-$p: SUCCEEDED" "$("$RAYLAUNCH" job status -p "$p" "smoke-$p" | head -1)"
   check "job logs" "Running entrypoint for job smoke-$p: echo later
 later" "$("$RAYLAUNCH" job logs -p "$p" "smoke-$p")"
@@ -49,10 +49,10 @@ later" "$("$RAYLAUNCH" job logs -p "$p" "smoke-$p")"
 interrupt)
   # Ctrl-C while following a job stops it (POST .../stop) and exits 130.
   project interrupt; p=$P
-  cluster "$p" 16710
+  cluster "$p" "$PORTS"
   "$RAYLAUNCH" submit -f c.yml --submission-id "long-$p" -- 'echo started; exec sleep 600' >out 2>err &
   pid=$!
-  poll 30 bash -c "\"$RAYLAUNCH\" job status -p $p long-$p | grep -q RUNNING"
+  poll 30 "the job long-$p runs" bash -c "\"$RAYLAUNCH\" job status -p $p long-$p | grep -q RUNNING"
   kill -INT $pid
   wait $pid
   check "Ctrl-C exits 130" 130 $?
@@ -63,7 +63,7 @@ workdir)
   # --working-dir ships a folder; the job runs inside it; a second submit of
   # the same content does not upload it again.
   project workdir; p=$P
-  cluster "$p" 16720
+  cluster "$p" "$PORTS"
   mkdir -p job/.git job/data
   echo "shipped with the job" >job/data/hello.txt
   echo "not shipped" >job/.git/HEAD
@@ -80,7 +80,7 @@ data" "$? $(tail -n +2 out)"
 run)
   # run: up, the job with its log, down; nothing left; a JUnit report.
   project run; p=$P
-  spec c.yml "$p" 16730 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   "$RAYLAUNCH" run -f c.yml --timeout 60 --junit ok.xml -- sh -c 'ray status >/dev/null && echo ok' >out 2>err
   check "run exits 0" 0 $?
   check "the job's log" "ok" "$(tail -n +2 out)"
@@ -101,7 +101,7 @@ run-upfails)
   # The cluster cannot come up: the documented code 3, nothing left, the job
   # skipped in the report.
   project upfails; p=$P
-  spec c.yml "$p" 16740 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   sed -i "s#^image: .*#image: raylaunch/no-such-image:$p#" c.yml
   "$RAYLAUNCH" run -f c.yml --timeout 30 --junit r.xml -- true >out 2>err
   check "run exits 3 when up fails" 3 $?
@@ -114,18 +114,18 @@ run-signals)
   # SIGTERM during the job: the job is stopped and down still runs. A run
   # killed with SIGKILL leaves only labelled containers, which down -p removes.
   project runsig; p=$P
-  spec c.yml "$p" 16750 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   "$RAYLAUNCH" run -f c.yml --timeout 60 -- 'exec sleep 600' >out 2>err &
   pid=$!
-  poll 60 bash -c "\"$RAYLAUNCH\" status -p $p | grep -q '^Ray: 2 of 2'"
-  poll 30 bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
+  poll 60 "run brings the cluster up" bash -c "\"$RAYLAUNCH\" status -p $p | grep -q '^Ray: 2 of 2'"
+  poll 30 "the job runs in the head" bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
   kill -TERM $pid
   wait $pid
   check "SIGTERM: run exits 143 (128 + 15)" 143 $?
   check "down ran anyway: nothing left" "" "$(containers_of "$p")$(networks_of "$p")"
   "$RAYLAUNCH" run -f c.yml --timeout 60 -- 'exec sleep 600' >out 2>err &
   pid=$!
-  poll 60 bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
+  poll 60 "the second run's job runs in the head" bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
   kill -KILL $pid
   wait $pid 2>/dev/null
   check "after SIGKILL only labelled containers are left" "$p-cpu-1 running
@@ -151,9 +151,12 @@ workers:
     replicas: 1
     num_cpus: 1
 YAML
-  NAME=$p-a GCS=16760 DASH=16761 CLIENT=16762 "$RAYLAUNCH" run -f c.yml -p "$p-a" --timeout 60 -- 'echo a' >a.out 2>a.err &
+  PROJECTS+=("$p-a" "$p-b")  # finish() checks that nothing of either is left
+  read -r a_gcs a_dash a_client <<<"$(free_ports 3)"
+  read -r b_gcs b_dash b_client <<<"$(free_ports 3)"
+  NAME=$p-a GCS=$a_gcs DASH=$a_dash CLIENT=$a_client "$RAYLAUNCH" run -f c.yml -p "$p-a" --timeout 60 -- 'echo a' >a.out 2>a.err &
   a=$!
-  NAME=$p-b GCS=16770 DASH=16771 CLIENT=16772 "$RAYLAUNCH" run -f c.yml -p "$p-b" --timeout 60 -- 'echo b' >b.out 2>b.err &
+  NAME=$p-b GCS=$b_gcs DASH=$b_dash CLIENT=$b_client "$RAYLAUNCH" run -f c.yml -p "$p-b" --timeout 60 -- 'echo b' >b.out 2>b.err &
   b=$!
   wait $a; ra=$?
   wait $b; rb=$?

@@ -2,9 +2,11 @@
 # binary and the ray stand-in image. Sourced, not run.
 #
 # A test without an engine exits 77 (ctest counts it skipped) on a
-# developer's machine; with CI=true that is a failure: the suite must run.
+# developer's machine; under CI (CI=true or 1) that is a failure: the suite
+# must run (common.sh).
 
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RAYLAUNCH=$(realpath "$1")
 STANDIN_IMAGE=${STANDIN_IMAGE:-raylaunch/ray-standin:test}
 export RAY_IMAGE=$STANDIN_IMAGE
@@ -12,15 +14,6 @@ WORK=$(mktemp -d)
 PROJECTS=()
 PASSED=0
 FAILED=0
-
-skip_or_fail() {
-  if [[ ${CI:-} == true ]]; then
-    echo "FAIL: $* (CI=true: Docker tests must run, not skip)" >&2
-    exit 1
-  fi
-  echo "SKIP: $*" >&2
-  exit 77
-}
 
 docker info >/dev/null 2>&1 || skip_or_fail "no Docker engine answers"
 docker image inspect "$STANDIN_IMAGE" >/dev/null 2>&1 ||
@@ -36,11 +29,14 @@ cleanup() {
 trap cleanup EXIT
 
 # project NAME [PREFIX]: sets P to a project name unique to this run
-# (PREFIX$$-NAME, PREFIX "it" by default); finish() takes it down and checks
-# that nothing with its label is left.
+# (PREFIX$$-NAME, PREFIX "it" by default), and PORTS to three free host ports
+# for its head ("GCS DASHBOARD CLIENT", also as GCS, DASHBOARD and CLIENT);
+# finish() takes it down and checks that nothing with its label is left.
 project() {
   P="${2:-it}$$-$1"
   PROJECTS+=("$P")
+  PORTS=$(free_ports 3)
+  read -r GCS DASHBOARD CLIENT <<<"$PORTS"
 }
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
@@ -67,29 +63,38 @@ networks_of() {
   docker network ls --filter "label=io.raylaunch.project=$1" --format '{{.Name}}' | sort
 }
 
-# poll DEADLINE_SECONDS COMMAND...: runs COMMAND until it succeeds or time is up.
+# poll DEADLINE_SECONDS WHAT COMMAND...: runs COMMAND until it succeeds, or
+# until time is up: then it fails the test ("WHAT") and returns 1. A poll
+# cannot be ignored: what a test waits for is one of its checks.
 poll() {
-  local deadline=$((SECONDS + $1))
-  shift
+  local seconds=$1 what=$2
+  local deadline=$((SECONDS + seconds))
+  shift 2
   while ((SECONDS < deadline)); do
     if "$@" >/dev/null 2>&1; then
       return 0
     fi
     sleep 0.2
   done
-  "$@" >/dev/null 2>&1
+  if "$@" >/dev/null 2>&1; then
+    return 0
+  fi
+  fail "$what (not within $seconds s)"
+  return 1
 }
 
-# spec FILE NAME [GROUP REPLICAS [ENV_VALUE]]...: writes a small spec.
+# spec FILE NAME PORTS [GROUP REPLICAS [ENV_VALUE]]...: writes a small spec,
+# its head on PORTS ("GCS DASHBOARD CLIENT", as project() sets them).
 spec() {
-  local file=$1 name=$2 port=$3
+  local file=$1 name=$2 gcs dashboard client
+  read -r gcs dashboard client <<<"$3"
   shift 3
   {
     echo "name: $name"
     echo "image: $STANDIN_IMAGE"
     echo "head:"
     echo "  num_cpus: 0"
-    echo "  ports: {gcs: $port, dashboard: $((port + 1)), client: $((port + 2))}"
+    echo "  ports: {gcs: $gcs, dashboard: $dashboard, client: $client}"
     echo "workers:"
     while (($# >= 2)); do
       echo "  - group: $1"

@@ -10,11 +10,11 @@ source "$here/lib.sh"
 scenario=$2
 cd "$WORK" || exit 1
 
-# msg_project NAME: sets P to a project name of this run (msg..., as the
-# shared engine's naming rule asks); finish() takes it down and checks it.
+# msg_project NAME: project NAME msg (lib.sh): P, a project name of this run
+# (msg..., as the shared engine's naming rule asks), and PORTS, free host
+# ports for its head; finish() takes it down and checks it.
 msg_project() {
-  P="msg$$-$1"
-  PROJECTS+=("$P")
+  project "$1" msg
 }
 
 # up_err SPEC [OPTIONS...]: `up`'s exit code, then its stderr with container
@@ -38,7 +38,7 @@ $3" "$(up_err worker.yml)"
   check "$1: nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
 }
 
-# A head and one cpu worker on host ports from $3.
+# small_spec FILE NAME PORTS: a head on PORTS and one cpu worker.
 small_spec() {
   spec "$1" "$2" "$3" cpu 1
 }
@@ -48,7 +48,7 @@ conflict)
   # A container of another owner holds a planned name: the daemon's words
   # whole, then whose it is, found by inspecting it.
   msg_project conflict; p=$P
-  small_spec c.yml "$p" 18500
+  small_spec c.yml "$p" "$PORTS"
   docker run -d --name "$p-cpu-1" "$STANDIN_IMAGE" sleep 300 >/dev/null
   # It has no label, so lib.sh's cleanup would not find it.
   trap 'docker rm -f "$p-cpu-1" >/dev/null 2>&1; cleanup' EXIT
@@ -68,13 +68,13 @@ hint: raylaunch acts only on project \"$p\"'s own containers; use docker itself 
   docker rm -f "$p-cpu-1" >/dev/null
   # Two projects whose names overlap: msg...-ov with group a-b and
   # msg...-ov-a with group b both name a container msg...-ov-a-b-1.
-  msg_project ov; ov=$P
+  msg_project ov; ov=$P; ov_ports=$PORTS
   msg_project ov-a; ova=$P
-  spec a.yml "$ova" 18510 b 1
+  spec a.yml "$ova" "$PORTS" b 1
   "$RAYLAUNCH" up -f a.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "the first project is up" "$ova-b-1 running
 $ova-head running" "$(containers_of "$ova")"
-  spec b.yml "$ov" 18520 a-b 1
+  spec b.yml "$ov" "$ov_ports" a-b 1
   check "another project's container: refused with both projects' names" "1
 raylaunch: error: the name $ov-a-b-1 is taken by container ID of raylaunch project \"$ova\"
 hint: the names of projects \"$ov\" and \"$ova\" overlap (containers are named <project>-<group>-<replica>): take \"$ova\" down (raylaunch down -p $ova), or give this project another name with -p" \
@@ -82,7 +82,7 @@ hint: the names of projects \"$ov\" and \"$ova\" overlap (containers are named <
   check "nothing of the second project was made" "" "$(containers_of "$ov")$(networks_of "$ov")"
   # A node that asks for more than the machine has is refused up front too.
   msg_project big; big=$P
-  spec big.yml "$big" 18530 cpu 1
+  spec big.yml "$big" "$PORTS" cpu 1
   sed -i 's/^    num_cpus: 1$/    num_cpus: 1\n    cpus: 4096\n    memory: 1000t/' big.yml
   check "more CPUs than the engine has: refused before anything is made" "1
 raylaunch: error: $big-cpu-1 asks for cpus: 4096, but the engine at unix:///var/run/docker.sock has $(docker info -f '{{.NCPU}}') CPUs
@@ -95,7 +95,7 @@ refused)
   # / once reached Docker, which refused them with the head already started;
   # the loader refuses them now, before Docker is asked.
   msg_project refused; p=$P
-  small_spec c.yml "$p" 18530
+  small_spec c.yml "$p" "$PORTS"
   loader_refused "a label key with a space" '    labels: {"bad key": x}' \
     'worker.yml:10:14: error: label "bad key" contains whitespace
    10 |     labels: {"bad key": x}
@@ -113,14 +113,19 @@ hint: write [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]: PATH is lowercase letters 
 hint: mount on a folder of its own, e.g. - ./data:/data'
   # What the loader cannot know: the engine's host has no such address.
   sed 's/^  num_cpus: 0$/  num_cpus: 0\n  bind: 10.255.255.1/' c.yml >bind.yml
+  # Docker tries the head's ports in an order of its own; the one it names
+  # must be one of them, and stands as PORT below.
+  got=$(up_err bind.yml)
+  named=$(grep -om1 '10\.255\.255\.1:[0-9]*' <<<"$got" | cut -d: -f2)
+  check "docker names a port of the head's" 1 "$([[ -n $named && " $PORTS " == *" $named "* ]] && echo 1)"
   check "a bind address the host does not have" "1
  Network ${p}_net  Creating
  Network ${p}_net  Created
  Container $p-head  Creating
- Container $p-head  Error  docker run: Error response from daemon: driver failed programming external connectivity on endpoint $p-head (ID): Error starting userland proxy: listen tcp4 10.255.255.1:18532: bind: cannot assign requested address
-raylaunch: error: cannot start $p-head: docker run: Error response from daemon: driver failed programming external connectivity on endpoint $p-head (ID): Error starting userland proxy: listen tcp4 10.255.255.1:18532: bind: cannot assign requested address
+ Container $p-head  Error  docker run: Error response from daemon: driver failed programming external connectivity on endpoint $p-head (ID): Error starting userland proxy: listen tcp4 10.255.255.1:PORT: bind: cannot assign requested address
+raylaunch: error: cannot start $p-head: docker run: Error response from daemon: driver failed programming external connectivity on endpoint $p-head (ID): Error starting userland proxy: listen tcp4 10.255.255.1:PORT: bind: cannot assign requested address
 hint: head.bind must be an address of the engine's host (127.0.0.1, 0.0.0.0 or one of its interfaces'); the container is left created: fix bind, then \`raylaunch up\`" \
-    "$(up_err bind.yml)"
+    "${got//10.255.255.1:$named:/10.255.255.1:PORT:}"
   check "what is left: the head, created" "$p-head created" "$(containers_of "$p")"
   up_err c.yml >/dev/null
   check "with bind fixed up converges" "$p-cpu-1 running
@@ -133,7 +138,7 @@ big-env)
   # interpolation now, before Docker is asked.
   msg_project bigenv; p=$P
   mkdir big
-  small_spec big/c.yml "$p" 18540
+  small_spec big/c.yml "$p" "$PORTS"
   printf '    env: {BIG: "${BIG}"}\n' >>big/c.yml
   { printf 'BIG='; head -c 3000000 /dev/zero | tr '\0' a; echo; } >big/.env
   check "a 3 MB env value: the loader's whole message" '2
@@ -193,7 +198,7 @@ engine)
   # No engine at the address: a context that does not exist, a socket that
   # does not, a tcp:// address nobody listens on; each its own hint.
   msg_project engine; p=$P
-  small_spec c.yml "$p" 18550
+  small_spec c.yml "$p" "$PORTS"
   mkdir docker-config
   sum=$(printf '%s' msg-nope | sha256sum | cut -d' ' -f1)
   DOCKER_CONFIG=$WORK/docker-config "$RAYLAUNCH" up -f c.yml --context msg-nope --progress plain >out 2>err
@@ -206,9 +211,10 @@ $(cat err)"
 raylaunch: error: the Docker engine at unix://$WORK/none.sock does not answer: Cannot connect to the Docker daemon at unix://$WORK/none.sock. Is the docker daemon running?
 hint: start it (as root: \`dockerd &\`, or \`systemctl start docker\`), or point DOCKER_HOST or --context at one that runs" "$?
 $(cat err)"
-  DOCKER_HOST=tcp://127.0.0.1:18999 "$RAYLAUNCH" down -p "$p" >out 2>err
+  refused_port
+  DOCKER_HOST=tcp://127.0.0.1:$REFUSED_PORT "$RAYLAUNCH" down -p "$p" >out 2>err
   check "a remote address nobody listens on" "1
-raylaunch: error: the remote Docker engine at tcp://127.0.0.1:18999 does not answer: Cannot connect to the Docker daemon at tcp://127.0.0.1:18999. Is the docker daemon running?
+raylaunch: error: the remote Docker engine at tcp://127.0.0.1:$REFUSED_PORT does not answer: Cannot connect to the Docker daemon at tcp://127.0.0.1:$REFUSED_PORT. Is the docker daemon running?
 hint: check on that machine that dockerd runs and listens there, and that this one reaches it (address, port, firewall, TLS settings)" "$?
 $(cat err)"
   check "nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"

@@ -28,6 +28,9 @@ multihost_cleanup() {
 }
 trap multihost_cleanup EXIT
 "$second" up "$STANDIN_IMAGE" >/dev/null || exit 1
+# Host networking pins each node's ports from network.port_base: 20 a node
+# here (worker_ports: 10), at most 3 nodes on one host, from a block free now.
+BASE=$(port_block 100)
 
 on_a() { containers_of "$1"; }
 on_b() {
@@ -39,23 +42,25 @@ nothing_left() {
     "$(on_a "$1")$(networks_of "$1")$(on_b "$1")$(docker -H "$E2" network ls -q --filter "label=io.raylaunch.project=$1")"
 }
 
-# two_host_spec FILE NAME MODE PORT GROUP_HOSTS REPLICAS [EXTRA...]: the head
-# on a (this engine), one group spread over GROUP_HOSTS.
+# two_host_spec FILE NAME MODE PORTS GROUP_HOSTS REPLICAS [EXTRA...]: the head
+# on a (this engine) on PORTS ("GCS DASHBOARD CLIENT"), one group spread over
+# GROUP_HOSTS; each host's nodes pin their ports from $BASE.
 two_host_spec() {
-  local file=$1 name=$2 mode=$3 port=$4 hosts=$5 replicas=$6
+  local file=$1 name=$2 mode=$3 hosts=$5 replicas=$6 gcs dashboard client
+  read -r gcs dashboard client <<<"$4"
   shift 6
   SPECS+=("$WORK/$file")
   {
     echo "name: $name"
     echo "image: $STANDIN_IMAGE"
-    echo "network: {mode: $mode, port_base: 25000, worker_ports: 10}"
+    echo "network: {mode: $mode, port_base: $BASE, worker_ports: 10}"
     echo "hosts:"
     echo "  a: {address: 10.231.0.1}"
     echo "  b: {docker: \"$E2\", address: 10.231.0.2}"
     echo "head:"
     echo "  host: a"
     echo "  num_cpus: 0"
-    echo "  ports: {gcs: $port, dashboard: $((port + 1)), client: $((port + 2))}"
+    echo "  ports: {gcs: $gcs, dashboard: $dashboard, client: $client}"
     echo "workers:"
     echo "  - group: cpu"
     echo "    replicas: $replicas"
@@ -66,6 +71,24 @@ two_host_spec() {
       echo "    $line"
     done
   } >"$file"
+}
+
+# node_ports BLOCK: the ports a node pins from BLOCK: six of its own, then
+# its 10 worker ports.
+node_ports() { seq "$1" $(($1 + 5)); seq $(($1 + 10)) $(($1 + 19)); }
+# published IP PORT...: PORTS published 1:1 on IP, as bindings() prints them.
+published() {
+  local ip=$1
+  shift
+  printf '%s\n' "$@" | sort -n | sed "s#.*#$ip:&->&/tcp#"
+}
+# bindings ENGINE CONTAINER: what the container publishes (ENGINE "": this one), "IP:PORT->PORT/tcp"
+# a line, by host port.
+bindings() {
+  local engine=()
+  [[ -z $1 ]] || engine=(-H "$1")
+  docker "${engine[@]}" inspect -f '{{range $port, $to := .HostConfig.PortBindings}}{{range $to}}{{.HostIp}}:{{.HostPort}}->{{$port}}{{println}}{{end}}{{end}}' "$2" |
+    sed '/^$/d' | sort -t: -k2 -n
 }
 
 status_of() {
@@ -79,7 +102,7 @@ host)
   # host's address, workers join the head's host address, and nodes that
   # share a host take separate port blocks.
   project host; p=$P
-  two_host_spec h.yml "$p" host 16800 "a, b" 3
+  two_host_spec h.yml "$p" host "$PORTS" "a, b" 3
   "$RAYLAUNCH" up -f h.yml --progress plain >out 2>err
   check "up across two engines exits 0" 0 $?
   check "up reports every node alive" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(head -1 out)"
@@ -94,12 +117,12 @@ $p-cpu-2  b     worker  cpu    running  alive     1  -
 $p-cpu-3  a     worker  cpu    running  alive     1  -
 
 Ray: 4 of 4 nodes alive
-dashboard: http://10.231.0.1:16801
+dashboard: http://10.231.0.1:$DASHBOARD
 exit 0" "$(status_of h.yml)"
   check "Ray sees node 2 at the second host's address" "10.231.0.2" \
     "$("$RAYLAUNCH" status -f h.yml --json | python3 -c 'import json,sys; print([n["node_ip"] for n in json.load(sys.stdin)["nodes"] if n["name"].endswith("cpu-2")][0])')"
   check "nodes on one host get separate ports; hosts reuse the first block" \
-    "25020 25040 25000" \
+    "$((BASE + 20)) $((BASE + 40)) $BASE" \
     "$(for n in 1 3 2; do "$RAYLAUNCH" config -f h.yml --format json | python3 -c "import json,sys; c=[c for c in json.load(sys.stdin)['containers'] if c['name'].endswith('cpu-$n')][0]; print([a for a in c['command'] if a.startswith('--node-manager-port=')][0].split('=')[1])"; done | tr '\n' ' ' | sed 's/ $//')"
   check "exec reaches the node on the second host" "replica 2" \
     "$("$RAYLAUNCH" exec -f h.yml cpu-2 -- sh -c 'echo replica $RAYLAUNCH_REPLICA')"
@@ -111,16 +134,14 @@ exit 0" "$(status_of h.yml)"
   ;;
 day2)
   # logs -f and exec of a cluster over both engines (issue 15, part 6): each
-  # container's docker command goes to its host's engine. A dy... project on
-  # host ports 17620 and 17700 up, as this work's share of the engine asks.
-  P="dy$$-hosts"; PROJECTS+=("$P"); p=$P
-  two_host_spec d.yml "$p" host 17620 "a, b" 2
-  sed -i 's/port_base: 25000/port_base: 17700/' d.yml
+  # container's docker command goes to its host's engine.
+  project hosts dy; p=$P
+  two_host_spec d.yml "$p" host "$PORTS" "a, b" 2
   "$RAYLAUNCH" up -f d.yml --progress plain --timeout 60 >/dev/null 2>err
   check "up across two engines exits 0" 0 $?
   "$RAYLAUNCH" logs --file d.yml -f >follow.out 2>follow.err &
   pid=$!
-  poll 30 bash -c "grep -q '^$p-cpu-2  | Local node IP: 10.231.0.2' follow.out &&
+  poll 30 "logs -f has each node's lines" bash -c "grep -q '^$p-cpu-2  | Local node IP: 10.231.0.2' follow.out &&
     grep -q '^$p-cpu-1  | Local node IP: 10.231.0.1' follow.out && grep -q '^$p-head   | ' follow.out"
   kill -TERM "$pid"
   wait "$pid"
@@ -140,19 +161,20 @@ bridge)
   # Docker Desktop's way: a project network per host, every Ray port of
   # every node pinned and published 1:1 on its host's address.
   project bridge; p=$P
-  two_host_spec b.yml "$p" bridge 16810 "b, a" 3
+  two_host_spec b.yml "$p" bridge "$PORTS" "b, a" 3
   "$RAYLAUNCH" up -f b.yml --progress plain >out 2>err
   check "up across two engines exits 0" 0 $?
   check "up reports every node alive" "Ray cluster \"$p\" is up: 4 of 4 nodes alive" "$(head -1 out)"
   check "a project network on each engine" "${p}_net ${p}_net" \
     "$(networks_of "$p") $(docker -H "$E2" network ls --format '{{.Name}}' --filter "label=io.raylaunch.project=$p")"
-  check "the second host's nodes publish their ports on its address" \
-    "$p-cpu-1 10.231.0.2:25000-25005->25000-25005/tcp, 10.231.0.2:25010-25019->25010-25019/tcp
-$p-cpu-3 10.231.0.2:25020-25025->25020-25025/tcp, 10.231.0.2:25030-25039->25030-25039/tcp" \
-    "$(docker -H "$E2" ps --filter "label=io.raylaunch.project=$p" --format '{{.Names}} {{.Ports}}' | sort)"
+  check "the second host runs replicas 1 and 3" "$p-cpu-1 running
+$p-cpu-3 running" "$(on_b "$p")"
+  check "replica 1 publishes its ports on the second host's address, from port_base" \
+    "$(published 10.231.0.2 $(node_ports "$BASE"))" "$(bindings "$E2" "$p-cpu-1")"
+  check "replica 3, the second node there, from the next block" \
+    "$(published 10.231.0.2 $(node_ports $((BASE + 20))))" "$(bindings "$E2" "$p-cpu-3")"
   check "the head publishes Ray's ports and its own on this host's address" \
-    "10.231.0.1:16810-16812->16810-16812/tcp, 10.231.0.1:25000-25005->25000-25005/tcp, 10.231.0.1:25010-25019->25010-25019/tcp" \
-    "$(docker ps --filter "name=^$p-head\$" --format '{{.Ports}}')"
+    "$(published 10.231.0.1 $PORTS $(node_ports "$BASE"))" "$(bindings "" "$p-head")"
   check "status across hosts exits 0" "exit 0" "$(status_of b.yml | tail -1)"
   "$RAYLAUNCH" down -f b.yml --progress plain >/dev/null 2>&1
   check "down exits 0" 0 $?
@@ -162,7 +184,7 @@ gpu)
   # A GPU group on a host with its own pool: the plan hands out that host's
   # devices, and `up --dry-run` shows each docker run on its engine.
   project gpu; p=$P
-  two_host_spec g.yml "$p" host 16820 "b" 2 "gpus: 1"
+  two_host_spec g.yml "$p" host "$PORTS" "b" 2 "gpus: 1"
   sed -i "s|  b: {docker: \"$E2\", address: 10.231.0.2}|  b: {docker: \"$E2\", address: 10.231.0.2, gpus: [2, 3]}|" g.yml
   check "each replica on b takes one of b's devices" "$p-head a - []
 $p-cpu-1 b 10.231.0.2 ['2']
@@ -188,7 +210,7 @@ ship)
   # pull: ship copies an image the second host lacks from this machine.
   project ship; p=$P
   docker -H "$E2" rmi "$STANDIN_IMAGE" >/dev/null
-  two_host_spec s.yml "$p" host 16830 "b" 1 "pull: ship"
+  two_host_spec s.yml "$p" host "$PORTS" "b" 1 "pull: ship"
   "$RAYLAUNCH" up -f s.yml --progress plain >out 2>err
   check "up ships the image and exits 0" 0 $?
   check "progress says it shipped once" "1" "$(grep -c "Image $STANDIN_IMAGE to b  Shipped" err)"
@@ -211,11 +233,11 @@ hostdown)
   # exits 1; down removes what it reaches, names the rest, exits 1; once the
   # engine is back, a second down removes the rest.
   project down; p=$P
-  two_host_spec d.yml "$p" host 16840 "a, b" 2
+  two_host_spec d.yml "$p" host "$PORTS" "a, b" 2
   "$RAYLAUNCH" up -f d.yml --progress plain >/dev/null 2>&1
   check "up exits 0" 0 $?
   kill "$(cat /run/docker-rlb2.pid)"
-  poll 30 sh -c "! docker -H $E2 info"
+  poll 30 "the second engine stops answering" sh -c "! docker -H $E2 info"
   status_of d.yml >st
   check "status marks the unreachable host's node unknown" \
     "$p-cpu-2 b worker cpu unknown" "$(grep -- "-cpu-2 " st | awk '{print $1, $2, $3, $4, $5}')"
@@ -238,7 +260,7 @@ hint: run \`raylaunch down\` again once they answer" "$(sed -n '/^raylaunch: err
 scale)
   # A spread group scaled 4 -> 1 -> 3: replica i stays on hosts[(i-1) mod 2].
   project scale; p=$P
-  two_host_spec c.yml "$p" host 16850 "a, b" 4
+  two_host_spec c.yml "$p" host "$PORTS" "a, b" 4
   "$RAYLAUNCH" up -f c.yml --progress plain >/dev/null 2>&1
   check "up of 4 exits 0" 0 $?
   check "4: replicas 1 and 3 here, 2 and 4 there" "$p-cpu-1 $p-cpu-3 $p-head | $p-cpu-2 $p-cpu-4" \
@@ -277,7 +299,7 @@ blocks-host | blocks-bridge)
   # node starts on a block another still holds: each `up` converges at once.
   mode=${scenario#blocks-}
   project "blk${mode:0:1}"; p=$P
-  two_host_spec c.yml "$p" "$mode" 16870 "a, b" 3
+  two_host_spec c.yml "$p" "$mode" "$PORTS" "a, b" 3
   {
     echo "  - group: solo"
     echo "    replicas: 1"

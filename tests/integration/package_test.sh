@@ -5,22 +5,21 @@
 #
 #   tests/integration/package_test.sh BUILD_DIR
 #
-# Needs root and dpkg; skipped (77) without them, or when a raylaunch
-# package is already installed (it is not ours to remove). With CI=true a
-# skip is a failure.
+# Needs root, dpkg and bash-completion; skipped (77) without them, or when a
+# raylaunch package is already installed (it is not ours to remove). Under CI
+# a skip is a failure (common.sh).
 set -euo pipefail
 
 build=$1
 here=$(cd "$(dirname "$0")" && pwd)
-skip() {
-  echo "package: skipped: $1" >&2
-  [[ ${CI:-} == true || ${CI:-} == 1 ]] && exit 1
-  exit 77
-}
+source "$here/common.sh"
+skip() { skip_or_fail "package: $1"; }
 [[ $(id -u) == 0 ]] || skip "dpkg -i needs root"
 for tool in dpkg cpack lintian man; do
   command -v "$tool" >/dev/null || skip "$tool is missing (scripts/install-deps.sh --docker)"
 done
+loader=/usr/share/bash-completion/bash_completion
+[[ -f $loader ]] || skip "bash-completion is missing (scripts/install-deps.sh --docker)"
 if dpkg-query -W -f='${Status}' raylaunch 2>/dev/null | grep -q installed; then
   skip "a raylaunch package is already installed"
 fi
@@ -65,10 +64,9 @@ for file in /usr/share/zsh/vendor-completions/_raylaunch \
 done
 
 # bash-completion's own loader finds the installed file, and it completes.
-if [[ -f /usr/share/bash-completion/bash_completion ]]; then
-  bash -c 'source /usr/share/bash-completion/bash_completion
-    __load_completion raylaunch && complete -p raylaunch' | grep -q '_raylaunch'
-fi
+bash -c 'source "$1"
+  __load_completion raylaunch && complete -p raylaunch' loader "$loader" | grep -q '_raylaunch'
+echo "package: bash-completion's loader finds the installed completion"
 PATH=/usr/bin:$PATH "$here/completion_test.sh" raylaunch \
   /usr/share/bash-completion/completions/raylaunch
 

@@ -27,7 +27,7 @@ byname)
   # A worker stopped by hand is shown by name: not running, DEAD in Ray's
   # list with Ray's reason; status exits 1; up heals it.
   project byname; p=$P
-  spec c.yml "$p" 16600 cpu 2
+  spec c.yml "$p" "$PORTS" cpu 2
   : >"$WORK/count.log"
   counting up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err
   check "up exits 0" 0 $?
@@ -37,7 +37,7 @@ byname)
   check "status exits 0" 0 $?
   check "status is one docker ps, no docker exec" "ps" "$(cut -d' ' -f1 "$WORK/count.log")"
   docker stop -t 5 "$p-cpu-2" >/dev/null
-  poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q '^$p-cpu-2: dead in Ray'"
+  poll 30 "status shows $p-cpu-2 dead in Ray" bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q '^$p-cpu-2: dead in Ray'"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 1 with a worker stopped" 1 $?
   check "each row is Ray's view of that node" "$p-head running alive
@@ -55,17 +55,16 @@ restart)
   # Ray in a worker dies, Docker restarts the container (unless-stopped): it
   # rejoins under its name with a new node id, and the old DEAD entry is ignored.
   project restart; p=$P
-  spec c.yml "$p" 16610 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up exits 0" 0 $?
   before=$("$RAYLAUNCH" status -f c.yml --json | python3 -c 'import json,sys; print([n["node_id"] for n in json.load(sys.stdin)["nodes"] if n["name"].endswith("-cpu-1")][0])')
   docker exec "$p-cpu-1" sh -c 'kill -9 $(cat /tmp/ray/standin.pid)'
-  poll 60 bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-cpu-1) -ge 1 ]]"
-  check "Docker restarted the worker" 1 "$(( $(docker inspect -f '{{.RestartCount}}' "$p-cpu-1") >= 1 ))"
-  poll 60 "$RAYLAUNCH" status -f c.yml
+  poll 60 "Docker restarts the worker" bash -c "[[ \$(docker inspect -f '{{.RestartCount}}' $p-cpu-1) -ge 1 ]]"
+  poll 60 "status exits 0 once the worker rejoined" "$RAYLAUNCH" status -f c.yml
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 0 again" 0 $?
-  check "Ray lists the old entry DEAD and the new one ALIVE" "ALIVE DEAD" "$(node_states 16611 "$p-cpu-1")"
+  check "Ray lists the old entry DEAD and the new one ALIVE" "ALIVE DEAD" "$(node_states "$DASHBOARD" "$p-cpu-1")"
   check "status shows the node alive" "$p-cpu-1 running alive" "$(ray_rows status.out | grep -- "-cpu-1")"
   after=$("$RAYLAUNCH" status -f c.yml --json | python3 -c 'import json,sys; print([n["node_id"] for n in json.load(sys.stdin)["nodes"] if n["name"].endswith("-cpu-1")][0])')
   check "with its new node id" 1 "$([[ -n $after && $after != "$before" ]] && echo 1 || echo 0)"
@@ -76,14 +75,14 @@ byhand)
   # A node someone joined by hand appears in status, without a container of
   # the project; it does not make the cluster unhealthy.
   project byhand; p=$P
-  spec c.yml "$p" 16620 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up exits 0" 0 $?
   # The head publishes 16620 on the host; inside the network Ray's GCS
   # listens on 6379 (16620 lies in Ray's worker port range).
   docker run -d --name "$p-extra" --network "${p}_net" "$STANDIN_IMAGE" \
-    ray start --address="$p-head:6379" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
-  poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q '^by-hand-node'"
+    ray start --address="$p-head:$GCS" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
+  poll 30 "status lists the node joined by hand" bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q '^by-hand-node'"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status exits 0" 0 $?
   check "the hand-joined node is a row of its own" "by-hand-node - - no container alive 3 -" \
@@ -96,7 +95,7 @@ token)
   # Token auth: up waits on the dashboard with the token; status with the
   # spec sends it, and without the spec reads it from the head after a 401.
   project token; p=$P
-  spec c.yml "$p" 16630 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   printf 'auth: {mode: token}\n' >>c.yml
   : >"$WORK/count.log"
   counting up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err
@@ -104,13 +103,13 @@ token)
   check "up --wait ran no docker exec" "0" "$(grep -c '^exec' "$WORK/count.log")"
   check "the dashboard refuses a request without the token" 401 \
     "$(python3 -c 'import urllib.request,urllib.error,sys
-try: urllib.request.urlopen("http://127.0.0.1:16631/api/v0/nodes", timeout=5); print(200)
-except urllib.error.HTTPError as e: print(e.code)')"
+try: urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v0/nodes", timeout=5); print(200)
+except urllib.error.HTTPError as e: print(e.code)' "$DASHBOARD")"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "status with the spec" "0 Ray: 2 of 2 nodes alive" "$? $(grep '^Ray:' status.out)"
   "$RAYLAUNCH" status -p "$p" --verbose >status.out 2>status.err
   check "status without the spec" "0 Ray: 2 of 2 nodes alive" "$? $(grep '^Ray:' status.out)"
-  check "it read the token after a 401" "GET http://127.0.0.1:16631$(printf '%s' '/api/v0/nodes?limit=10000&timeout=5&detail=true') (401" \
+  check "it read the token after a 401" "GET http://127.0.0.1:$DASHBOARD$(printf '%s' '/api/v0/nodes?limit=10000&timeout=5&detail=true') (401" \
     "$(grep -o 'GET http[^ ]* (401' status.err | head -1)"
   token=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$p-head" | sed -n 's/^RAY_AUTH_TOKEN=//p')
   check "the token is in no output" "" "$(grep -F -- "$token" status.out status.err up.err)"
@@ -120,7 +119,7 @@ fallback)
   # No dashboard (Ray started without it): status counts with `ray status`
   # in the head and says so; up --wait falls back to it too.
   project fallback; p=$P
-  spec c.yml "$p" 16640 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   sed -i 's/^  num_cpus: 0$/  num_cpus: 0\n  ray_args: {include-dashboard: false}/' c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 --verbose >/dev/null 2>up.err
   check "up exits 0 without a dashboard" 0 $?

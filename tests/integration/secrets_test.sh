@@ -7,6 +7,7 @@
 #   tests/integration/secrets_test.sh RAYLAUNCH
 set -uo pipefail
 raylaunch=$(realpath "$1")
+source "$(dirname "$0")/common.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -94,12 +95,15 @@ cat >c.yml <<'YAML'
 name: msgsecret
 image: ray:1
 head:
-  ports: {gcs: 18560, dashboard: 18561, client: 18562}
+  ports: {gcs: @GCS@, dashboard: @DASHBOARD@, client: @CLIENT@}
   env:
     DB_PASSWORD: ${SECRET}
   labels: {team: "${SECRET}"}
   ray_args: {temp-dir: "/tmp/${SECRET}"}
 YAML
+# up probes the head's host ports: free ones, none another cluster holds.
+read -r gcs dashboard client <<<"$(free_ports 3)"
+sed -i "s/@GCS@/$gcs/; s/@DASHBOARD@/$dashboard/; s/@CLIENT@/$client/" c.yml
 "$raylaunch" config -f c.yml --format json >out 2>err
 check "config: env, labels and ray_args masked" "0 0 3" \
   "$? $(grep -c "$SECRET" out) $(grep -c '\*\*\*\*\*\*' out)"
@@ -107,7 +111,7 @@ check "config: the lines that held it" '        "--temp-dir=/tmp/******"
         "DB_PASSWORD": "******",
         "team": "******"' "$(grep -F '******' out)"
 
-run_argv='run --detach --init --name msgsecret-head --hostname msgsecret-head --network msgsecret_net --label io.raylaunch.config-hash=HASH --label io.raylaunch.dashboard=http://127.0.0.1:18561 --label io.raylaunch.group=head --label io.raylaunch.project=msgsecret --label io.raylaunch.replica=1 --label io.raylaunch.role=head --label io.raylaunch.version=0.1.0 --label team=****** --env DB_PASSWORD --env RAYLAUNCH_GROUP=head --env RAYLAUNCH_PROJECT=msgsecret --env RAYLAUNCH_REPLICA=1 --env RAY_ADDRESS=msgsecret-head:18560 --shm-size 2147483648 --restart unless-stopped --publish 127.0.0.1:18560:18560 --publish 127.0.0.1:18561:18561 --publish 127.0.0.1:18562:18562 ray:1 ray start --block --dashboard-host=0.0.0.0 --dashboard-port=18561 --head --node-name=msgsecret-head --num-gpus=0 --port=18560 --ray-client-server-port=18562 --temp-dir=/tmp/******'
+run_argv="run --detach --init --name msgsecret-head --hostname msgsecret-head --network msgsecret_net --label io.raylaunch.config-hash=HASH --label io.raylaunch.dashboard=http://127.0.0.1:$dashboard --label io.raylaunch.group=head --label io.raylaunch.project=msgsecret --label io.raylaunch.replica=1 --label io.raylaunch.role=head --label io.raylaunch.version=0.1.0 --label team=****** --env DB_PASSWORD --env RAYLAUNCH_GROUP=head --env RAYLAUNCH_PROJECT=msgsecret --env RAYLAUNCH_REPLICA=1 --env RAY_ADDRESS=msgsecret-head:$gcs --shm-size 2147483648 --restart unless-stopped --publish 127.0.0.1:$gcs:$gcs --publish 127.0.0.1:$dashboard:$dashboard --publish 127.0.0.1:$client:$client ray:1 ray start --block --dashboard-host=0.0.0.0 --dashboard-port=$dashboard --head --node-name=msgsecret-head --num-gpus=0 --port=$gcs --ray-client-server-port=$client --temp-dir=/tmp/******"
 # normalised: the config hash and the times.
 normalised() {
   sed -E 's/[0-9a-f]{64}/HASH/g; s/, [0-9.]+ s\)$/, T s)/; s/  [0-9.]+s$//' "$@"

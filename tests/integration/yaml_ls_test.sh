@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The schema as an editor uses it: yaml-language-server 1.25.0 from npm
 # (installed once into BUILD_DIR) checks the examples and a bad spec
-# (yaml_ls_check.py). Skipped (77) without npm or the registry; with CI=true
-# a skip is a failure.
+# (yaml_ls_check.py). Skipped (77) without npm or the registry; under CI a
+# skip is a failure (common.sh).
 #
 #   tests/integration/yaml_ls_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -11,11 +11,8 @@ build=$1
 source_dir=$2
 prefix=$build/yaml-language-server
 server=$prefix/node_modules/.bin/yaml-language-server
-skip() {
-  echo "yaml-language-server: skipped: $1" >&2
-  [[ ${CI:-} == true || ${CI:-} == 1 ]] && exit 1
-  exit 77
-}
+source "$(dirname "$0")/common.sh"
+skip() { skip_or_fail "yaml-language-server: $1"; }
 if [[ ! -x $server ]]; then
   command -v npm >/dev/null || skip "npm is missing (scripts/install-deps.sh --docker)"
   npm install --prefix "$prefix" --no-audit --no-fund --silent yaml-language-server@1.25.0 \

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "support/fake_http.hpp"
+#include "support/fake_ports.hpp"
 #include "support/load_helpers.hpp"
 #include "support/recording_runner.hpp"
 
@@ -103,7 +104,8 @@ struct StatusFixture {
   std::ostringstream progress_text;
   std::ostringstream out;
   Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
-  Executor executor{runner, DockerEndpoint{}, progress, out, nullptr, &http};
+  Executor executor{runner, DockerEndpoint{}, progress, out, nullptr, &http,
+                    test::every_port_free};
 };
 
 TEST(StatusJson, RaySilentIsAnErrorInTheDocument) {

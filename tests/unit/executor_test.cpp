@@ -1,6 +1,7 @@
 // The executor's docker commands, exactly, against a recording runner.
 #include <gtest/gtest.h>
 
+#include <raylaunch/base/error.hpp>
 #include <raylaunch/execute/executor.hpp>
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 
 #include "support/load_helpers.hpp"
 #include "support/fake_http.hpp"
+#include "support/fake_ports.hpp"
 #include "support/recording_runner.hpp"
 
 namespace raylaunch {
@@ -33,7 +35,8 @@ struct Fixture {
   std::ostringstream progress_text;
   std::ostringstream out;
   Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
-  Executor executor{runner, DockerEndpoint{}, progress, out};
+  Executor executor{runner, DockerEndpoint{}, progress, out, nullptr, nullptr,
+                    test::every_port_free};
 
   // The commands after the concurrent probes (ps, image inspect, network ls).
   std::vector<Argv> after_probes() const {
@@ -74,6 +77,78 @@ TEST(Executor, UpOnAnEmptyEngineCreatesNetworkHeadThenWorkers) {
             "  submit a job ray job submit --address http://127.0.0.1:8265 -- python my_script.py\n"
             "  status       raylaunch status -p demo\n"
             "  tear down    raylaunch down -p demo\n");
+}
+
+// The whole message `up` fails with when the probe says `taken` ("IP:PORT")
+// and `docker ps --filter publish=PORT` answers `publisher`; `asked` gets the
+// ports the probe was asked, `ran` the commands after the look-ups.
+std::string port_taken_error(const std::string& taken, const std::string& publisher,
+                             std::vector<std::string>& asked, std::vector<Argv>& ran) {
+  test::FakePorts ports({taken});
+  test::RecordingRunner runner;
+  std::ostringstream progress_text;
+  std::ostringstream out;
+  Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
+  Executor executor{runner, DockerEndpoint{}, progress, out, nullptr, nullptr, ports.probe()};
+  runner.answer_with([&](const Argv& argv) {
+    if (is(argv, "ps", "--filter")) {
+      return CommandResult{0, publisher, "", false};
+    }
+    return CommandResult{};
+  });
+  std::string message;
+  try {
+    executor.up(test::plan_text(k_spec), {false, std::chrono::seconds(5), 1, false});
+  } catch (const ExecError& e) {
+    message = format_error(e, "");
+  }
+  asked = ports.asked;
+  ran.assign(runner.argvs.begin() + 3, runner.argvs.end());
+  return message;
+}
+
+// Given a listener on the head's dashboard port, held by a container of
+// another project: up says which port of which node, and who holds it, before
+// it creates anything.
+TEST(Executor, AHostPortTakenByAContainerIsNamedBeforeAnythingIsMade) {
+  std::vector<std::string> asked;
+  std::vector<Argv> ran;
+  EXPECT_EQ(port_taken_error("127.0.0.1:8265", "quickstart-head\n", asked, ran),
+            "raylaunch: error: host port 127.0.0.1:8265 (dashboard of demo-head) is already "
+            "taken by container quickstart-head\n"
+            "hint: stop what listens there, or publish another port under head.ports\n");
+  EXPECT_EQ(asked, (std::vector<std::string>{"127.0.0.1:6379", "127.0.0.1:8265"}));
+  EXPECT_EQ(ran, (std::vector<Argv>{
+                     {"docker", "ps", "--filter", "publish=8265", "--format", "{{.Names}}"}}));
+}
+
+// Given a listener that is no container (docker ps names none): the port and
+// the node alone.
+TEST(Executor, AHostPortTakenByAnotherProgramIsNamedToo) {
+  std::vector<std::string> asked;
+  std::vector<Argv> ran;
+  EXPECT_EQ(port_taken_error("127.0.0.1:10001", "", asked, ran),
+            "raylaunch: error: host port 127.0.0.1:10001 (client of demo-head) is already taken\n"
+            "hint: stop what listens there, or publish another port under head.ports\n");
+  EXPECT_EQ(asked,
+            (std::vector<std::string>{"127.0.0.1:6379", "127.0.0.1:8265", "127.0.0.1:10001"}));
+  EXPECT_EQ(ran, (std::vector<Argv>{
+                     {"docker", "ps", "--filter", "publish=10001", "--format", "{{.Names}}"}}));
+}
+
+// An engine on another machine: its host ports cannot be probed from here,
+// so the probe is never asked and docker run says it if one is taken.
+TEST(Executor, TheHostPortsOfARemoteEngineAreNotProbedHere) {
+  test::FakePorts ports({"127.0.0.1:6379"});
+  test::RecordingRunner runner;
+  std::ostringstream progress_text;
+  std::ostringstream out;
+  Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
+  DockerEndpoint remote;
+  remote.host = "ssh://ray@10.0.0.2";
+  Executor executor{runner, remote, progress, out, nullptr, nullptr, ports.probe()};
+  EXPECT_EQ(executor.up(test::plan_text(k_spec), {false, std::chrono::seconds(5), 1, false}), 0);
+  EXPECT_EQ(ports.asked, std::vector<std::string>{});
 }
 
 TEST(Executor, UpWaitsUntilRayCountsEveryNode) {
@@ -161,7 +236,8 @@ ExecError engine_error(const std::string& err, DockerEndpoint endpoint = {}) {
   std::ostringstream progress_text;
   std::ostringstream out;
   Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
-  Executor executor{runner, std::move(endpoint), progress, out};
+  Executor executor{runner, std::move(endpoint), progress, out, nullptr, nullptr,
+                    test::every_port_free};
   runner.answer_with([&](const Argv&) { return CommandResult{1, "", err, false}; });
   try {
     executor.up(test::plan_text(k_spec), {false, std::chrono::seconds(5), 1, false});
@@ -275,7 +351,8 @@ TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
 // With Ray's dashboard: each node by name, no `docker exec`.
 struct DashboardFixture : Fixture {
   test::FakeHttp http;
-  Executor with_api{runner, DockerEndpoint{}, progress, out, nullptr, &http};
+  Executor with_api{runner, DockerEndpoint{}, progress, out, nullptr, &http,
+                    test::every_port_free};
 };
 
 std::string ps_of(const Plan& plan, const std::string& exited = "") {

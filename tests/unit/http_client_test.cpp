@@ -16,23 +16,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A socket on 127.0.0.1 that listens and never answers: the kernel completes
-// each connection (as for a paused container behind Docker's proxy), nobody
-// reads or writes.
-class SilentListener {
+// A port of the test's own on 127.0.0.1, picked by the kernel and held while
+// the test runs, so no other program's port is ever reached. Listening, the
+// kernel completes each connection (as for a paused container behind
+// Docker's proxy) and nobody reads or writes; bound only, every connection is
+// refused.
+class OwnPort {
  public:
-  SilentListener() {
+  explicit OwnPort(bool listen) {
     m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(m_fd, 8);
+    EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    if (listen) {
+      EXPECT_EQ(::listen(m_fd, 8), 0);
+    }
     socklen_t length = sizeof(address);
     ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length);
     m_port = ntohs(address.sin_port);
   }
-  ~SilentListener() { ::close(m_fd); }
+  ~OwnPort() { ::close(m_fd); }
+  OwnPort(const OwnPort&) = delete;
+  OwnPort& operator=(const OwnPort&) = delete;
   int port() const { return m_port; }
 
  private:
@@ -41,7 +47,7 @@ class SilentListener {
 };
 
 TEST(HttpClient, APeerThatAcceptsAndNeverAnswersTimesOut) {
-  SilentListener silent;
+  OwnPort silent(true);
   std::unique_ptr<HttpClient> client = make_http_client();
   HttpRequest request{"GET", "127.0.0.1", silent.port(), "/api/v0/nodes", {}, "",
                       std::chrono::milliseconds(300)};
@@ -55,14 +61,10 @@ TEST(HttpClient, APeerThatAcceptsAndNeverAnswersTimesOut) {
 }
 
 TEST(HttpClient, ARefusedConnectionSaysSoAtOnce) {
-  int port = 0;
-  {
-    SilentListener closed;  // a port that was free a moment ago
-    port = closed.port();
-  }
+  OwnPort closed(false);
   std::unique_ptr<HttpClient> client = make_http_client();
-  HttpResponse response =
-      client->send({"GET", "127.0.0.1", port, "/", {}, "", std::chrono::milliseconds(2000)});
+  HttpResponse response = client->send(
+      {"GET", "127.0.0.1", closed.port(), "/", {}, "", std::chrono::milliseconds(2000)});
   EXPECT_EQ(response.status, 0);
   EXPECT_EQ(response.error, "connect: Connection refused");
 }

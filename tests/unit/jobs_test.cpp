@@ -12,7 +12,9 @@
 #include <sstream>
 
 #include "support/fake_http.hpp"
+#include "support/fake_ports.hpp"
 #include "support/load_helpers.hpp"
+#include "support/scratch.hpp"
 #include "support/recording_runner.hpp"
 
 namespace raylaunch {
@@ -68,17 +70,17 @@ TEST(JobsApi, ReadsRaysAnswers) {
   EXPECT_EQ(error, "the answer is not a JSON object: Job raysubmit_9 does not exist");
 }
 
+// A job's folder in a scratch folder of the test's own, removed when it ends.
 struct Folder {
-  fs::path root = fs::temp_directory_path() / ("raylaunch-pkg-" + std::to_string(::getpid()));
+  test::Scratch scratch;
+  fs::path root = fs::path(scratch.path()) / "job";
   Folder() {
-    fs::remove_all(root);
     fs::create_directories(root / "src");
     fs::create_directories(root / ".git");
     write("hello.txt", "hello\n");
     write("src/job.sh", "echo job\n");
     write(".git/HEAD", "ref: refs/heads/main\n");
   }
-  ~Folder() { fs::remove_all(root); }
   void write(const std::string& name, const std::string& text) {
     std::ofstream(root / name, std::ios::binary) << text;
   }
@@ -121,7 +123,8 @@ struct JobsFixture {
   std::ostringstream out;
   Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
   std::atomic<bool> cancel{false};
-  Executor executor{runner, DockerEndpoint{}, progress, out, &cancel, &http};
+  Executor executor{runner, DockerEndpoint{}, progress, out, &cancel, &http,
+                    test::every_port_free};
   Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
   int polls = 0;
   bool stopped = false;

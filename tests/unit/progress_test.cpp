@@ -21,36 +21,13 @@
 #include <thread>
 #include <vector>
 
+#include "support/ci.hpp"
+#include "support/scoped_env.hpp"
+
 namespace raylaunch {
 namespace {
 
-// Sets or unsets an environment variable for one test, then puts it back.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : m_name(name) {
-    if (const char* old = std::getenv(name)) {
-      m_old = old;
-    }
-    if (value == nullptr) {
-      unsetenv(name);
-    } else {
-      setenv(name, value, 1);
-    }
-  }
-  ~ScopedEnv() {
-    if (m_old) {
-      setenv(m_name.c_str(), m_old->c_str(), 1);
-    } else {
-      unsetenv(m_name.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string m_name;
-  std::optional<std::string> m_old;
-};
+using test::ScopedEnv;
 
 // A stream buffer the test may read while the redraw thread writes to it.
 class SharedBuffer : public std::streambuf {
@@ -130,7 +107,7 @@ class PseudoTerminal {
 TEST(ProgressModeFrom, AutoIsTtyOnATerminalUnlessTermIsDumb) {
   PseudoTerminal pty;
   if (pty.fd() < 0) {
-    GTEST_SKIP() << "no pseudo-terminal available";
+    RAYLAUNCH_SKIP_OR_FAIL("no pseudo-terminal available");
   }
   int terminal = pty.fd();
   ScopedEnv no_ci("CI", nullptr);
@@ -147,7 +124,7 @@ TEST(ProgressModeFrom, AutoIsTtyOnATerminalUnlessTermIsDumb) {
 TEST(ProgressModeFrom, AutoIsPlainInCiEvenOnATerminal) {
   PseudoTerminal pty;
   if (pty.fd() < 0) {
-    GTEST_SKIP() << "no pseudo-terminal available";
+    RAYLAUNCH_SKIP_OR_FAIL("no pseudo-terminal available");
   }
   int terminal = pty.fd();
   ScopedEnv term("TERM", "xterm-256color");

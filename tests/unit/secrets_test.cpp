@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "support/load_helpers.hpp"
+#include "support/scoped_env.hpp"
+#include "support/scratch.hpp"
 
 namespace raylaunch {
 namespace {
@@ -128,9 +130,9 @@ TEST(Auth, TokenEnvMustBeAName) {
 }
 
 TEST(ProjectLock, SecondHolderWaitsThenFailsClearly) {
-  std::string dir = ::testing::TempDir() + "raylaunch-locks-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  setenv("RAYLAUNCH_LOCK_DIR", dir.c_str(), 1);
+  test::Scratch scratch;
+  const std::string& dir = scratch.path();
+  test::ScopedEnv lock_dir("RAYLAUNCH_LOCK_DIR", dir);
   ProjectLock first("demo", std::chrono::seconds(0), [](const std::string&) {});
   std::string waited_on;
   try {
@@ -143,8 +145,6 @@ TEST(ProjectLock, SecondHolderWaitsThenFailsClearly) {
   }
   EXPECT_EQ(waited_on, dir + "/demo.lock");
   { ProjectLock other("other", std::chrono::seconds(0), [](const std::string&) {}); }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "support/load_helpers.hpp"
+#include "support/scratch.hpp"
 
 namespace raylaunch {
 namespace {
@@ -56,8 +57,8 @@ TEST(SpecLoader, ReadsRestartAndPull) {
 }
 
 TEST(SpecLoader, DotEnvFillsWhatTheEnvironmentLeavesUnset) {
-  std::string dir = ::testing::TempDir() + "/dotenv_spec";
-  std::filesystem::create_directories(dir);
+  test::Scratch scratch;
+  const std::string& dir = scratch.path();
   {
     std::ofstream(dir + "/.env") << "TAG=from-dotenv\nNAME=dotenv\n";
     std::ofstream(dir + "/c.yml") << "name: ${NAME}\nimage: ray:${TAG}\n";

@@ -12,19 +12,15 @@
 #include <string>
 
 #include "support/load_helpers.hpp"
+#include "support/scratch.hpp"
 
 namespace raylaunch {
 namespace {
 
 using test::error_of;
 
-// A spec's folder of its own under the test's temporary folder.
-std::string spec_folder(const std::string& name) {
-  std::string dir = ::testing::TempDir() + "/strict_input_" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+// A spec's folder of its own (test::Scratch), removed when the test ends.
+using test::Scratch;
 
 // Given a variable of 5,000 characters, the 4,096 limit holds after interpolation too.
 TEST(StrictInput, LengthLimitHoldsAfterInterpolation) {
@@ -148,14 +144,16 @@ TEST(StrictInput, ImageReferencesDockerAccepts) {
 }
 
 TEST(StrictInput, DotEnvWithAByteOrderMark) {
-  std::string dir = spec_folder("bom");
+  Scratch scratch;
+  const std::string& dir = scratch.path();
   std::ofstream(dir + "/.env") << "\xEF\xBB\xBFTAG=2.52.1\n";
   std::ofstream(dir + "/c.yml") << "name: demo\nimage: ray:${TAG:?set TAG}\n";
   EXPECT_EQ(load_spec(dir + "/c.yml", test::options_with()).spec.image->value, "ray:2.52.1");
 }
 
 TEST(StrictInput, DotEnvThatIsAFolder) {
-  std::string dir = spec_folder("env_folder");
+  Scratch scratch;
+  const std::string& dir = scratch.path();
   std::filesystem::create_directories(dir + "/.env");
   std::ofstream(dir + "/c.yml") << "name: demo\nimage: ray:1\n";
   try {
@@ -173,7 +171,8 @@ TEST(StrictInput, DotEnvThatIsAFolder) {
 
 // down, status, logs and exec need only the name: the rest may be broken.
 TEST(StrictInput, TheProjectNameAloneLoadsDespiteTheRest) {
-  std::string dir = spec_folder("name_only");
+  Scratch scratch;
+  const std::string& dir = scratch.path();
   std::ofstream(dir + "/c.yml") << "name: demo\nimage: ${IMAGE:?set IMAGE}\nworkers: 3\n";
   EXPECT_EQ(load_project_name(dir + "/c.yml", test::options_with()), "demo");
 }

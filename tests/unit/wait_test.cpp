@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/fake_http.hpp"
+#include "support/fake_ports.hpp"
 #include "support/load_helpers.hpp"
 #include "support/recording_runner.hpp"
 
@@ -29,7 +30,8 @@ struct WaitFixture {
   std::ostringstream progress_text;
   std::ostringstream out;
   Progress progress{progress_text, ProgressMode::plain, [] { return 0.0; }};
-  Executor executor{runner, DockerEndpoint{}, progress, out, nullptr, &http};
+  Executor executor{runner, DockerEndpoint{}, progress, out, nullptr, &http,
+                    test::every_port_free};
 
   // Runs `up --wait --timeout seconds`; the error it ends with, and how long it took.
   std::pair<ExecError, std::chrono::milliseconds> failed_up(int seconds) {

@@ -135,13 +135,24 @@ struct UserLookup {
   std::string said;
 };
 
+/// Whether something listens on host port `ip:port` already (`up` asks before
+/// it creates anything). Unit tests give the engine a fake, so they never
+/// probe the machine they run on.
+using PortProbe = std::function<bool(const std::string& ip, int port)>;
+
+/// The real probe: a bind() of `ip:port` on this machine that fails with
+/// EADDRINUSE. False when `ip` is no IPv4 address or no socket can be made.
+bool port_listened_here(const std::string& ip, int port);
+
 /// One Docker engine (one host): its endpoint and the runner that reaches it.
 /// Every method may be called from several threads at once. Look-ups that
 /// must answer at once are bounded (RAYLAUNCH_ENGINE_TIMEOUT seconds, 30 by
 /// default), so an engine that hangs gives an error instead of a hang.
 class DockerEngine {
  public:
-  DockerEngine(CommandRunner& runner, DockerEndpoint endpoint);
+  /// `port_taken` answers host_port_taken() for a local engine.
+  DockerEngine(CommandRunner& runner, DockerEndpoint endpoint,
+               PortProbe port_taken = port_listened_here);
 
   const DockerEndpoint& endpoint() const { return m_endpoint; }
   /// How many docker commands ran (for the benchmark and tests).
@@ -173,9 +184,12 @@ class DockerEngine {
   bool has_nvidia_runtime();
   /// The container that publishes host port `port`, or "".
   std::string container_publishing(int port);
-  /// Whether something on this machine listens on `ip:port` already; false
-  /// for a remote engine, whose ports cannot be probed from here.
+  /// Whether something on this machine listens on `ip:port` already (the
+  /// engine's PortProbe); false for a remote engine, whose ports cannot be
+  /// probed from here.
   bool host_port_taken(const std::string& ip, int port) const;
+  /// The probe given to the constructor, for engines made alongside this one.
+  const PortProbe& port_probe() const { return m_port_taken; }
   /// The value of `name` in the environment a container was created with;
   /// "" when it has none (or the container does not exist).
   std::string environment_value(const std::string& container, const std::string& name);
@@ -251,6 +265,7 @@ class DockerEngine {
 
   CommandRunner& m_runner;
   DockerEndpoint m_endpoint;
+  PortProbe m_port_taken;
   std::atomic<int> m_commands{0};
 };
 

@@ -76,9 +76,11 @@ class Executor {
   /// `out` gets results (summaries, tables); `progress` gets what happens.
   /// `cancel`, when set from a signal handler, stops new work from starting.
   /// `http` reaches Ray's dashboard; without it Ray is asked with `ray status`
-  /// in the head only.
+  /// in the head only. `port_taken` tells whether a host port is taken on
+  /// this machine (every engine of the executor asks it).
   Executor(CommandRunner& runner, DockerEndpoint endpoint, Progress& progress, std::ostream& out,
-           const std::atomic<bool>* cancel = nullptr, HttpClient* http = nullptr);
+           const std::atomic<bool>* cancel = nullptr, HttpClient* http = nullptr,
+           PortProbe port_taken = port_listened_here);
 
   /// The machines of `hosts:` (or named with --host), each with an engine of
   /// its own; a host without docker: or context: uses the endpoint given to
