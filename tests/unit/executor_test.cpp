@@ -346,6 +346,34 @@ TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
 )");
 }
 
+// A dashboard that refuses (`result: false`) with a msg that is null, missing
+// or a number did not answer: status falls back to `ray status` and, when that
+// fails too, says so with the usual error and exit 1 (not an internal error).
+TEST(Executor, ARefusalWithoutAStringMessageIsADashboardThatDidNotAnswer) {
+  for (const char* body : {R"({"result": false, "msg": null, "data": {}})",
+                           R"({"result": false, "data": {}})", R"({"result": false, "msg": 7})"}) {
+    DashboardFixture f;
+    Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+    f.runner.answer_with([&](const Argv& argv) {
+      if (is(argv, "exec")) {
+        return CommandResult{1, "", "ConnectionError: no cluster", false};
+      }
+      if (is(argv, "inspect")) {
+        return CommandResult{0, "\n", "", false};
+      }
+      return CommandResult{0, ps_of(plan), "", false};
+    });
+    f.http.answer_with([&](const HttpRequest&) { return HttpResponse{200, body, ""}; });
+    std::string told;
+    EXPECT_EQ(f.with_api.status("demo", &plan, {true, [&](const std::string& e) { told = e; }}), 1)
+        << body;
+    EXPECT_EQ(told,
+              "neither Ray's dashboard at http://127.0.0.1:8265 (Ray answered result: false) nor "
+              "`ray status` in demo-head answered")
+        << body;
+  }
+}
+
 // Token auth on and no spec at hand: a 401 makes raylaunch read the token
 // from the head's environment once, and ask again with it.
 TEST(Executor, StatusReadsTheTokenFromTheHeadAfterA401) {

@@ -164,6 +164,28 @@ TEST(Submit, FollowsTheLogUntilTheJobEnds) {
             R"({"entrypoint":"python x.py","metadata":{},"runtime_env":{},"submission_id":null})");
 }
 
+// A refusal without a string msg is a dashboard that does not answer: the
+// usual error, not an internal one.
+TEST(Submit, ARefusalWithoutAStringMessageIsADashboardThatDoesNotAnswer) {
+  for (const char* body : {R"({"result": false, "msg": null, "data": {}})",
+                           R"({"result": false, "data": {}})", R"({"result": false, "msg": 7})"}) {
+    JobsFixture f;
+    f.http.answer_with([&](const HttpRequest&) { return HttpResponse{200, body, ""}; });
+    SubmitRequest request;
+    request.job.entrypoint = "true";
+    try {
+      f.executor.submit("demo", &f.plan, request);
+      ADD_FAILURE() << "expected an ExecError for " << body;
+    } catch (const ExecError& e) {
+      EXPECT_EQ(e.message(),
+                "Ray's dashboard on demo-head does not answer (Ray answered result: false)")
+          << body;
+      EXPECT_EQ(e.hint(), "jobs go through the head's dashboard: `raylaunch status` shows whether "
+                          "the cluster is up");
+    }
+  }
+}
+
 TEST(Submit, CtrlCStopsTheJob) {
   JobsFixture f;
   f.answer_as_ray("SUCCEEDED");
