@@ -230,18 +230,25 @@ bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
   return taken;
 }
 
-std::string DockerEngine::environment_value(const std::string& container,
-                                            const std::string& name) {
+std::map<std::string, std::string> DockerEngine::environment(const std::string& container) {
   std::istringstream lines(
       docker({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container}, 10s)
           .out);
+  std::map<std::string, std::string> found;
   for (std::string line; std::getline(lines, line);) {
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
-        line[name.size()] == '=') {
-      return line.substr(name.size() + 1);
+    size_t equals = line.find('=');
+    if (equals != std::string::npos && equals > 0) {
+      found.emplace(line.substr(0, equals), line.substr(equals + 1));
     }
   }
-  return {};
+  return found;
+}
+
+std::string DockerEngine::environment_value(const std::string& container,
+                                            const std::string& name) {
+  std::map<std::string, std::string> found = environment(container);
+  auto value = found.find(name);
+  return value == found.end() ? std::string() : value->second;
 }
 
 std::optional<std::string> DockerEngine::project_label(const std::string& container) {

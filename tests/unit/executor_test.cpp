@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "support/load_helpers.hpp"
@@ -398,6 +399,102 @@ TEST(Executor, StatusReadsTheTokenFromTheHeadAfterA401) {
   EXPECT_EQ(f.with_api.status("demo", nullptr, {}), 0);
   ASSERT_EQ(f.http.requests.size(), 2u);
   EXPECT_EQ(f.http.requests[1].headers.at("Authorization"), "Bearer tok-0123456789");
+}
+
+const Argv k_read_env = {"docker", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}",
+                         "demo-head"};
+const Argv k_read_ip = {"docker", "inspect", "--format",
+                        "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", "demo-head"};
+
+// `status -p demo` against a head whose dashboard wants the token
+// "tok-file-0123": the head's environment is `environment`, and `docker exec`
+// answers `files` (a path's content) and `home` (printenv HOME). Returns the
+// docker commands after `ps`, and sets `sent` to the Authorization sent last.
+std::vector<Argv> token_lookups(const std::string& environment,
+                                const std::map<std::string, std::string>& files,
+                                const std::string& home, std::string& sent) {
+  DashboardFixture f;
+  Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+  f.runner.answer_with([&](const Argv& argv) {
+    if (argv == k_read_ip) {
+      return CommandResult{0, "\n", "", false};
+    }
+    if (is(argv, "inspect")) {
+      return CommandResult{0, environment, "", false};
+    }
+    if (is(argv, "exec", "demo-head") && argv.at(3) == "printenv") {
+      return home.empty() ? CommandResult{1, "", "", false} : CommandResult{0, home + "\n", "", false};
+    }
+    if (is(argv, "exec", "demo-head") && argv.at(3) == "cat") {
+      auto file = files.find(argv.at(4));
+      return file == files.end()
+                 ? CommandResult{1, "", "cat: " + argv.at(4) + ": No such file or directory\n", false}
+                 : CommandResult{0, file->second, "", false};
+    }
+    if (is(argv, "exec")) {
+      return CommandResult{1, "", "ConnectionError", false};  // ray status
+    }
+    return CommandResult{0, ps_of(plan), "", false};
+  });
+  f.http.answer_with([&](const HttpRequest& request) {
+    auto auth = request.headers.find("Authorization");
+    sent = auth == request.headers.end() ? "" : auth->second;
+    if (sent.empty()) {
+      return HttpResponse{401, "Unauthorized: Missing authentication token", ""};
+    }
+    if (sent != "Bearer tok-file-0123") {
+      return HttpResponse{403, "Forbidden: Invalid authentication token", ""};
+    }
+    return HttpResponse{200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+  });
+  f.with_api.status("demo", nullptr, {});
+  return std::vector<Argv>(f.runner.argvs.begin() + 1, f.runner.argvs.end());
+}
+
+// Without RAY_AUTH_TOKEN the token is where the head's Ray would read it, in
+// Ray's order: the file RAY_AUTH_TOKEN_PATH names, else ~/.ray/auth_token of
+// the head's user; each file's first line, trimmed.
+TEST(Executor, TheTokenIsReadFromTheHeadInRaysOrder) {
+  std::string sent;
+  // RAY_AUTH_TOKEN first: no file is read.
+  EXPECT_EQ(token_lookups("RAY_AUTH_TOKEN=tok-file-0123\nRAY_AUTH_TOKEN_PATH=/run/t\n",
+                          {{"/run/t", "other\n"}}, "/home/ray", sent),
+            (std::vector<Argv>{k_read_env}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+  // RAY_AUTH_TOKEN_PATH next, even when ~/.ray/auth_token has one too.
+  EXPECT_EQ(token_lookups("HOME=/home/ray\nRAY_AUTH_TOKEN_PATH=/run/t\n",
+                          {{"/run/t", "  tok-file-0123 \nsecond line\n"},
+                           {"/home/ray/.ray/auth_token", "other\n"}},
+                          "", sent),
+            (std::vector<Argv>{k_read_env, {"docker", "exec", "demo-head", "cat", "/run/t"}}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+  // ~/.ray/auth_token last, HOME from the image's environment...
+  EXPECT_EQ(token_lookups("HOME=/home/ray\nPATH=/bin\n",
+                          {{"/home/ray/.ray/auth_token", "tok-file-0123\n"}}, "", sent),
+            (std::vector<Argv>{k_read_env,
+                               {"docker", "exec", "demo-head", "cat", "/home/ray/.ray/auth_token"}}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+  // ... or, when the image sets none, the home Docker gives its user.
+  EXPECT_EQ(token_lookups("PATH=/bin\n", {{"/home/ray/.ray/auth_token", "tok-file-0123\n"}},
+                          "/home/ray", sent),
+            (std::vector<Argv>{k_read_env, {"docker", "exec", "demo-head", "printenv", "HOME"},
+                               {"docker", "exec", "demo-head", "cat", "/home/ray/.ray/auth_token"}}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+}
+
+// As in Ray, a RAY_AUTH_TOKEN_PATH whose file is missing ends the search (Ray
+// refuses to start then); without any token status asks `ray status`, once.
+TEST(Executor, WithoutATokenTheHeadIsAskedOnceThenRayStatus) {
+  std::string sent;
+  EXPECT_EQ(token_lookups("HOME=/home/ray\nRAY_AUTH_TOKEN_PATH=/run/missing\n",
+                          {{"/home/ray/.ray/auth_token", "tok-file-0123\n"}}, "", sent),
+            (std::vector<Argv>{k_read_env, {"docker", "exec", "demo-head", "cat", "/run/missing"},
+                               k_read_ip, {"docker", "exec", "demo-head", "ray", "status"}}));
+  EXPECT_EQ(sent, "");
+  EXPECT_EQ(token_lookups("HOME=/home/ray\n", {}, "", sent),
+            (std::vector<Argv>{k_read_env,
+                               {"docker", "exec", "demo-head", "cat", "/home/ray/.ray/auth_token"},
+                               k_read_ip, {"docker", "exec", "demo-head", "ray", "status"}}));
 }
 
 // The published port does not answer: the head container's own IP is asked

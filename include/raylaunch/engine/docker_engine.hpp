@@ -176,8 +176,10 @@ class DockerEngine {
   /// Whether something on this machine listens on `ip:port` already; false
   /// for a remote engine, whose ports cannot be probed from here.
   bool host_port_taken(const std::string& ip, int port) const;
-  /// The value of `name` in the environment a container was created with;
-  /// "" when it has none (or the container does not exist).
+  /// The environment a container was created with (`Config.Env`), by name;
+  /// empty when the container does not exist.
+  std::map<std::string, std::string> environment(const std::string& container);
+  /// The value of `name` in that environment; "" when it has none.
   std::string environment_value(const std::string& container, const std::string& name);
   /// The io.raylaunch.project label of any container (by name or id): "" when
   /// it has none, nullopt when docker cannot inspect it.

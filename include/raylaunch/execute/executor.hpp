@@ -156,6 +156,7 @@ class Executor {
   bool ask_dashboard(HeadAccess& head, RayView& view);
   std::optional<std::vector<RayNode>> nodes_at(const std::string& host, int port,
                                                HeadAccess& head, std::string& why);
+  std::string head_token(const HeadAccess& head);
 
   // The Jobs API (src/execute/jobs.cpp).
   struct JobApi;

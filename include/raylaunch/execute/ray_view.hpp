@@ -17,11 +17,12 @@ namespace raylaunch {
 
 /// How to reach the head: what the plan (or the head's labels) say.
 struct HeadAccess {
-  std::string container;  // <project>-head
-  std::string host;       // the host of `hosts:` it runs on; "" without hosts:
-  std::string dashboard;  // http://HOST:PORT, the io.raylaunch.dashboard label
-  std::string token;      // Ray's token when auth is on and known; else read on a 401
-  bool bridge = true;     // on a project network, so the container has an IP of its own
+  std::string container;      // <project>-head
+  std::string host;           // the host of `hosts:` it runs on; "" without hosts:
+  std::string dashboard;      // http://HOST:PORT, the io.raylaunch.dashboard label
+  std::string token;          // Ray's token when auth is on and known; else read on a 401
+  bool token_sought = false;  // the head was asked for its token (at most once)
+  bool bridge = true;         // on a project network, so the container has an IP of its own
   /// The head container's IP once looked up (one `docker inspect`, at most once).
   std::optional<std::string> container_ip;
   /// When the answer is due (`up --timeout`): each request waits at most its
