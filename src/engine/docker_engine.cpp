@@ -287,6 +287,17 @@ std::string DockerEngine::log_tail(const std::string& container, int lines) {
   return logs.out + logs.err;
 }
 
+std::string DockerEngine::log_since(const std::string& container, const std::string& since,
+                                    std::optional<std::chrono::milliseconds> within) {
+  std::vector<std::string> args = {"logs"};
+  if (!since.empty()) {
+    args.insert(args.end(), {"--since", since});
+  }
+  args.push_back(container);
+  CommandResult logs = docker(std::move(args), quick(within));
+  return logs.out + logs.err;
+}
+
 ExecOutput DockerEngine::exec(const std::string& container,
                               const std::vector<std::string>& command,
                               std::optional<std::chrono::milliseconds> within) {

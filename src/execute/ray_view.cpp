@@ -20,6 +20,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// What `ray start` prints once its node is up and registered with the GCS.
+constexpr const char* k_ray_started = "Ray runtime started";
+
 // Whether `nodes` is this cluster's list: its head is our head container.
 bool is_our_cluster(const std::vector<RayNode>& nodes, const std::string& head) {
   for (const RayNode& node : nodes) {
@@ -179,6 +182,39 @@ bool Executor::ask_dashboard(HeadAccess& head, RayView& view) {
   }
   view.dashboard_note = why;
   return false;
+}
+
+std::set<std::string> alive_by_count(const std::set<std::string>& started, int counted) {
+  return counted >= static_cast<int>(started.size()) ? started : std::set<std::string>();
+}
+
+// One `docker inspect` per host for the runs' start times, then, for each
+// running node not yet seen started in this run, its log since that start.
+std::set<std::string> Executor::started_by_log(
+    const std::vector<std::pair<std::string, std::string>>& nodes,
+    std::map<std::string, std::string>& seen, std::optional<std::chrono::milliseconds> within) {
+  std::map<std::string, std::vector<std::string>> by_host;
+  for (const auto& [host, name] : nodes) {
+    by_host[host].push_back(name);
+  }
+  std::set<std::string> started;
+  for (const auto& [host, names] : by_host) {
+    for (const ContainerFacts& c : engine(host).inspect_containers(names, within)) {
+      if (c.state != "running") {
+        continue;
+      }
+      auto known = seen.find(c.name);
+      if (known == seen.end() || known->second != c.started_at) {
+        std::string log = engine(host).log_since(c.name, log_since_of(c.started_at), within);
+        if (log.find(k_ray_started) == std::string::npos) {
+          continue;
+        }
+        seen[c.name] = c.started_at;
+      }
+      started.insert(c.name);
+    }
+  }
+  return started;
 }
 
 RayView Executor::ask_ray(HeadAccess& head, bool cli_fallback) {
