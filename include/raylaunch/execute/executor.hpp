@@ -65,7 +65,7 @@ struct JobOutcome {
   std::string submission_id;
   std::string status;   // Ray's final status; empty with wait = false
   std::string message;  // Ray's message about it
-  std::string log;      // the whole log, when followed
+  std::string log;      // when followed, the end of the log as printed (JobLogFollower)
   bool interrupted = false;  // Ctrl-C stopped it
 };
 
@@ -176,6 +176,7 @@ class Executor {
   std::string upload_package(JobApi& api, const std::string& folder);
   JobInfo job_info(JobApi& api, const std::string& id);
   JobOutcome follow_job(JobApi& api, const std::string& id, bool stop_on_cancel);
+  void print_log_step(const JobLogFollower::Step& step, const std::string& id, bool& told_cut);
 
   // down's phases (src/execute/down.cpp).
   void remove_containers(const std::string& project, const std::string& host,
