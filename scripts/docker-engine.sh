@@ -17,7 +17,9 @@ if [[ $(id -u) != 0 ]]; then
 fi
 log=${DOCKERD_LOG:-/tmp/raylaunch-dockerd.log}
 echo "starting dockerd (log: $log)" >&2
-nohup dockerd >"$log" 2>&1 &
+# A session of its own: tests send signals to their process group (a
+# terminal's Ctrl-C reaches the whole group), and dockerd must not be in it.
+setsid nohup dockerd >"$log" 2>&1 </dev/null &
 for _ in $(seq 1 150); do
   if docker info >/dev/null 2>&1; then
     exit 0

@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <sstream>
 
 namespace raylaunch {
@@ -21,8 +24,8 @@ const char* k_ps_format =
 
 const char* k_inspect_format =
     "{{.Id}}\t{{.Name}}\t{{.Image}}\t{{.State.Status}}\t{{.RestartCount}}\t"
-    "{{.State.ExitCode}}\t{{range $name, $net := .NetworkSettings.Networks}}"
-    "{{$name}}={{$net.NetworkID}} {{end}}";
+    "{{.State.ExitCode}}\t{{.State.StartedAt}}\t"
+    "{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{$net.NetworkID}} {{end}}";
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -204,7 +207,7 @@ std::vector<ContainerFacts> parse_container_facts(const std::string& out) {
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
     std::vector<std::string> fields = split(line, '\t');
-    if (fields.size() < 7 || fields[0].empty()) {
+    if (fields.size() < 8 || fields[0].empty()) {
       continue;
     }
     ContainerFacts facts;
@@ -214,7 +217,8 @@ std::vector<ContainerFacts> parse_container_facts(const std::string& out) {
     facts.state = fields[3];
     facts.restart_count = std::atoi(fields[4].c_str());
     facts.exit_code = std::atoi(fields[5].c_str());
-    std::istringstream networks(fields[6]);
+    facts.started_at = fields[6];
+    std::istringstream networks(fields[7]);
     for (std::string pair; networks >> pair;) {
       size_t equals = pair.find('=');
       if (equals != std::string::npos) {
@@ -224,6 +228,36 @@ std::vector<ContainerFacts> parse_container_facts(const std::string& out) {
     all.push_back(std::move(facts));
   }
   return all;
+}
+
+std::string log_since_of(const std::string& started_at) {
+  // 2026-01-05T10:11:12.123456789Z, always UTC: docker's StartedAt.
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
+  if (std::sscanf(started_at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour,
+                  &minute, &second, &used) != 6 ||
+      year < 1970) {
+    return "";
+  }
+  std::string fraction;
+  size_t at = static_cast<size_t>(used);
+  if (at < started_at.size() && started_at[at] == '.') {
+    while (++at < started_at.size() && std::isdigit(static_cast<unsigned char>(started_at[at]))) {
+      fraction += started_at[at];
+    }
+  }
+  if (at + 1 != started_at.size() || started_at[at] != 'Z') {
+    return "";
+  }
+  std::tm utc{};
+  utc.tm_year = year - 1900;
+  utc.tm_mon = month - 1;
+  utc.tm_mday = day;
+  utc.tm_hour = hour;
+  utc.tm_min = minute;
+  utc.tm_sec = second;
+  int64_t seconds = static_cast<int64_t>(timegm(&utc)) - 1;
+  fraction = (fraction + "000000000").substr(0, 9);
+  return fmt::format("{}.{}", seconds, fraction);
 }
 
 }  // namespace raylaunch

@@ -231,18 +231,25 @@ bool DockerEngine::host_port_taken(const std::string& ip, int port) const {
   return m_endpoint.is_local() && m_port_taken(ip, port);
 }
 
-std::string DockerEngine::environment_value(const std::string& container,
-                                            const std::string& name) {
+std::map<std::string, std::string> DockerEngine::environment(const std::string& container) {
   std::istringstream lines(
       docker({"inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container}, 10s)
           .out);
+  std::map<std::string, std::string> found;
   for (std::string line; std::getline(lines, line);) {
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
-        line[name.size()] == '=') {
-      return line.substr(name.size() + 1);
+    size_t equals = line.find('=');
+    if (equals != std::string::npos && equals > 0) {
+      found.emplace(line.substr(0, equals), line.substr(equals + 1));
     }
   }
-  return {};
+  return found;
+}
+
+std::string DockerEngine::environment_value(const std::string& container,
+                                            const std::string& name) {
+  std::map<std::string, std::string> found = environment(container);
+  auto value = found.find(name);
+  return value == found.end() ? std::string() : value->second;
 }
 
 std::optional<std::string> DockerEngine::project_label(const std::string& container) {
@@ -278,6 +285,17 @@ std::vector<ContainerFacts> DockerEngine::inspect_containers(
 
 std::string DockerEngine::log_tail(const std::string& container, int lines) {
   CommandResult logs = docker({"logs", "--tail", std::to_string(lines), container}, k_quick_timeout);
+  return logs.out + logs.err;
+}
+
+std::string DockerEngine::log_since(const std::string& container, const std::string& since,
+                                    std::optional<std::chrono::milliseconds> within) {
+  std::vector<std::string> args = {"logs"};
+  if (!since.empty()) {
+    args.insert(args.end(), {"--since", since});
+  }
+  args.push_back(container);
+  CommandResult logs = docker(std::move(args), quick(within));
   return logs.out + logs.err;
 }
 

@@ -33,6 +33,14 @@ constexpr std::chrono::seconds k_stop_wait = 15s;
                                        : "`raylaunch status` shows whether the cluster is up");
 }
 
+// Said once when the head returned only the end of the log and part of it
+// was never printed.
+std::string cut_message(const std::string& id, const std::string& ray_note) {
+  return fmt::format(
+      "raylaunch: the head sent only the end of job {}'s log{}, so part of it was not shown", id,
+      ray_note.empty() ? "" : " (Ray: " + ray_note + ")");
+}
+
 }  // namespace
 
 struct Executor::JobApi {
@@ -133,10 +141,22 @@ JobOutcome Executor::submit(const std::string& project, const Plan* plan,
   return follow_job(api, *id, true);
 }
 
+// Prints what `step` adds to the log; the first time part of it was cut,
+// says so on stderr.
+void Executor::print_log_step(const JobLogFollower::Step& step, const std::string& id,
+                              bool& told_cut) {
+  if (step.cut && !told_cut) {
+    told_cut = true;
+    m_progress.message(cut_message(id, step.ray_note));
+  }
+  m_out << step.text << std::flush;
+}
+
 // Prints the job's log as it grows until Ray says it ended. With
 // `stop_on_cancel`, Ctrl-C asks Ray to stop the job and waits for that.
 JobOutcome Executor::follow_job(JobApi& api, const std::string& id, bool stop_on_cancel) {
-  std::string printed;
+  JobLogFollower follower;
+  bool told_cut = false;
   JobOutcome outcome{id, "", "", "", false};
   auto stop_deadline = std::chrono::steady_clock::time_point::max();
   for (;;) {
@@ -144,14 +164,13 @@ JobOutcome Executor::follow_job(JobApi& api, const std::string& id, bool stop_on
     std::string error;
     HttpResponse logs = call(api, "GET", "/api/jobs/" + id + "/logs");
     std::optional<std::string> text = logs.ok() ? parse_job_logs(logs.body, error) : std::nullopt;
-    if (text && text->size() > printed.size() && text->compare(0, printed.size(), printed) == 0) {
-      m_out << text->substr(printed.size()) << std::flush;
-      printed = *text;
+    if (text) {
+      print_log_step(follower.next(*text), id, told_cut);
     }
     if (info.finished()) {
       outcome.status = info.status;
       outcome.message = info.message;
-      outcome.log = printed;
+      outcome.log = follower.printed_end();
       return outcome;
     }
     if (cancelled() && stop_on_cancel && !outcome.interrupted) {
@@ -163,7 +182,7 @@ JobOutcome Executor::follow_job(JobApi& api, const std::string& id, bool stop_on
     if (std::chrono::steady_clock::now() > stop_deadline) {
       outcome.status = info.status;
       outcome.message = "Ray did not report the job stopped in time";
-      outcome.log = printed;
+      outcome.log = follower.printed_end();
       return outcome;
     }
     std::this_thread::sleep_for(k_job_poll);
@@ -193,7 +212,9 @@ int Executor::job_logs(const std::string& project, const std::string& id, bool f
     api_failed(fmt::format("cannot read the log of job {}", id),
                logs.ok() ? HttpResponse{0, "", error} : logs);
   }
-  m_out << *text << std::flush;
+  JobLogFollower follower;
+  bool told_cut = false;
+  print_log_step(follower.next(*text), id, told_cut);
   return 0;
 }
 

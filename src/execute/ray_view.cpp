@@ -20,6 +20,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// What `ray start` prints once its node is up and registered with the GCS.
+constexpr const char* k_ray_started = "Ray runtime started";
+
 // Whether `nodes` is this cluster's list: its head is our head container.
 bool is_our_cluster(const std::vector<RayNode>& nodes, const std::string& head) {
   for (const RayNode& node : nodes) {
@@ -30,7 +33,47 @@ bool is_our_cluster(const std::vector<RayNode>& nodes, const std::string& head) 
   return false;
 }
 
+// Ray's TrimWhitespace (authentication_token_loader.cc).
+std::string trimmed(const std::string& text) {
+  const char* space = " \t\n\r\f\v";
+  size_t from = text.find_first_not_of(space);
+  return from == std::string::npos ? ""
+                                   : text.substr(from, text.find_last_not_of(space) - from + 1);
+}
+
+// The first line of what `cat` printed, trimmed: how Ray reads a token file.
+std::string token_in(const ExecOutput& read) {
+  return read.exit_code == 0 ? trimmed(read.out.substr(0, read.out.find('\n'))) : "";
+}
+
 }  // namespace
+
+// Ray's token as the head's own Ray finds it, in Ray's order
+// (src/ray/rpc/authentication/authentication_token_loader.cc): RAY_AUTH_TOKEN;
+// else the file RAY_AUTH_TOKEN_PATH names (and only that one, as Ray stops
+// there too); else ~/.ray/auth_token of the head's user. Files are read with
+// `docker exec HEAD cat PATH`, an argv; "" when no source has one.
+std::string Executor::head_token(const HeadAccess& head) {
+  DockerEngine& docker = engine(head.host);
+  std::map<std::string, std::string> env = docker.environment(head.container);
+  auto value_of = [&env](const char* name) {
+    auto found = env.find(name);
+    return found == env.end() ? std::string() : found->second;
+  };
+  if (std::string token = trimmed(value_of("RAY_AUTH_TOKEN")); !token.empty()) {
+    return token;
+  }
+  std::string path = value_of("RAY_AUTH_TOKEN_PATH");
+  if (path.empty()) {
+    // The home Docker gives the container's user when the image sets none.
+    std::string home = value_of("HOME");
+    if (home.empty()) {
+      home = token_in(docker.exec(head.container, {"printenv", "HOME"}, head.time_left()));
+    }
+    path = (home.empty() ? "." : home) + "/.ray/auth_token";
+  }
+  return token_in(docker.exec(head.container, {"cat", path}, head.time_left()));
+}
 
 HeadAccess head_access_of(const std::string& project,
                           const std::vector<ObservedContainer>& observed) {
@@ -85,9 +128,10 @@ std::optional<std::vector<RayNode>> Executor::nodes_at(const std::string& host, 
     request.headers["Authorization"] = "Bearer " + head.token;
   }
   HttpResponse answer = m_http->send(request);
-  if ((answer.status == 401 || answer.status == 403) && head.token.empty()) {
-    // Token auth is on and no spec said so: the head's own environment has it.
-    head.token = engine(head.host).environment_value(head.container, "RAY_AUTH_TOKEN");
+  if ((answer.status == 401 || answer.status == 403) && head.token.empty() && !head.token_sought) {
+    // Token auth is on and no spec said so: the head's Ray has it.
+    head.token_sought = true;
+    head.token = head_token(head);
     if (!head.token.empty()) {
       remember_secret(head.token);
       return nodes_at(host, port, head, why);
@@ -138,6 +182,39 @@ bool Executor::ask_dashboard(HeadAccess& head, RayView& view) {
   }
   view.dashboard_note = why;
   return false;
+}
+
+std::set<std::string> alive_by_count(const std::set<std::string>& started, int counted) {
+  return counted >= static_cast<int>(started.size()) ? started : std::set<std::string>();
+}
+
+// One `docker inspect` per host for the runs' start times, then, for each
+// running node not yet seen started in this run, its log since that start.
+std::set<std::string> Executor::started_by_log(
+    const std::vector<std::pair<std::string, std::string>>& nodes,
+    std::map<std::string, std::string>& seen, std::optional<std::chrono::milliseconds> within) {
+  std::map<std::string, std::vector<std::string>> by_host;
+  for (const auto& [host, name] : nodes) {
+    by_host[host].push_back(name);
+  }
+  std::set<std::string> started;
+  for (const auto& [host, names] : by_host) {
+    for (const ContainerFacts& c : engine(host).inspect_containers(names, within)) {
+      if (c.state != "running") {
+        continue;
+      }
+      auto known = seen.find(c.name);
+      if (known == seen.end() || known->second != c.started_at) {
+        std::string log = engine(host).log_since(c.name, log_since_of(c.started_at), within);
+        if (log.find(k_ray_started) == std::string::npos) {
+          continue;
+        }
+        seen[c.name] = c.started_at;
+      }
+      started.insert(c.name);
+    }
+  }
+  return started;
 }
 
 RayView Executor::ask_ray(HeadAccess& head, bool cli_fallback) {

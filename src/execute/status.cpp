@@ -105,13 +105,15 @@ struct Summary {
   int running = 0;
   int alive = 0;
   bool healthy = false;
-  int counted = 0;  // Source::cli: Ray's count of live nodes
+  int counted = 0;  // Source::cli: Ray's count of live nodes, which names none
+  std::set<std::string> alive_by_log;  // Source::cli: the nodes taken as alive
   /// What kept status from seeing the whole cluster; "" when nothing did.
   std::string error;
 
   // Ray's view of the row's node: alive, dead, absent (running but not in
   // Ray's list), "-" (not running, nothing alive in Ray) or unknown (only a
-  // count from `ray status`, too small to cover every running container).
+  // count from `ray status`, and the node's log does not vouch for it, see
+  // alive_by_count).
   std::string ray_word(const Row& row) const {
     if (source == RayView::Source::dashboard) {
       if (row.ray != nullptr) {
@@ -122,7 +124,7 @@ struct Summary {
     if (!row.running || source == RayView::Source::none) {
       return "-";
     }
-    return counted >= running ? "alive" : "unknown";
+    return alive_by_log.count(row.name) != 0 ? "alive" : "unknown";
   }
 };
 
@@ -226,11 +228,13 @@ void print_table(std::ostream& out, const Summary& summary, const std::vector<Ro
     out << text;
   }
   out << (notes.empty() ? "" : "\n" + notes);
-  const char* how = summary.source == RayView::Source::none
-                        ? " (neither Ray's dashboard nor ray status on the head answered)"
-                    : summary.source == RayView::Source::cli
-                        ? " (counted by ray status in the head)"
-                        : "";
+  std::string how =
+      summary.source == RayView::Source::none
+          ? " (neither Ray's dashboard nor ray status on the head answered)"
+      : summary.source == RayView::Source::cli
+          ? fmt::format(" by their logs; ray status in the head counts {} and names none",
+                        summary.counted)
+          : "";
   out << fmt::format("\nRay: {} of {} nodes alive{}\n", summary.alive, summary.planned, how);
   if (!summary.dashboard.empty()) {
     out << fmt::format("dashboard: {}\n", summary.dashboard);
@@ -244,15 +248,14 @@ Summary summarize(const std::string& project, const std::vector<Row>& rows, cons
   summary.dashboard = dashboard;
   summary.source = ray.source;
   summary.counted = ray.source == RayView::Source::cli ? ray.counted.alive : 0;
-  int alive_by_name = 0;
+  summary.alive_by_log = ray.alive_by_log;
   for (const Row& row : rows) {
     if (row.planned) {
       ++summary.planned;
       summary.running += row.running ? 1 : 0;
-      alive_by_name += row.running && row.ray != nullptr && row.ray->alive ? 1 : 0;
+      summary.alive += row.running && ray.alive(row.name) ? 1 : 0;
     }
   }
-  summary.alive = ray.source == RayView::Source::dashboard ? alive_by_name : summary.counted;
   // A container the plan lacks means the cluster is not what the spec says.
   bool strays = std::any_of(rows.begin(), rows.end(), [](const Row& row) {
     return !row.planned && row.state.ends_with("(not planned)");
@@ -306,6 +309,18 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
   RayView ray = ask_ray(head, true);
   std::vector<Row> rows =
       plan != nullptr ? rows_of_plan(*plan, observed, unreachable) : rows_of_labels(observed);
+  if (ray.source == RayView::Source::cli) {
+    // `ray status` names no node: each running one's own log has to vouch.
+    std::vector<std::pair<std::string, std::string>> running;
+    for (const Row& row : rows) {
+      if (row.planned && row.running) {
+        running.emplace_back(row.host, row.name);
+      }
+    }
+    std::map<std::string, std::string> seen;
+    ray.alive_by_log = alive_by_count(started_by_log(running, seen, std::nullopt),
+                                      ray.counted.alive);
+  }
   add_ray_view(rows, ray);
   Summary summary = summarize(project, rows, ray, head.dashboard);
   summary.unreachable = found.unreachable;

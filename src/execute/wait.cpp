@@ -49,21 +49,27 @@ std::string tail_lines(const std::string& text, int count) {
   return out;
 }
 
-// How many planned nodes Ray has alive, and the names of those it has not.
+// How many planned nodes Ray has alive, and the names of those it has not
+// (or, from `ray status`'s count, those not known to be alive).
 int count_alive(const Plan& plan, const RayView& view, std::vector<std::string>& waiting) {
-  if (view.source == RayView::Source::cli) {
-    return view.counted.alive;
-  }
   int alive = 0;
   for (const PlannedContainer& c : plan.containers) {
-    const RayNode* node = view.find(c.name);
-    if (node != nullptr && node->alive) {
+    if (view.alive(c.name)) {
       ++alive;
     } else {
       waiting.push_back(c.name);
     }
   }
   return alive;
+}
+
+// Each planned node as (host, name).
+std::vector<std::pair<std::string, std::string>> nodes_of(const Plan& plan) {
+  std::vector<std::pair<std::string, std::string>> nodes;
+  for (const PlannedContainer& c : plan.containers) {
+    nodes.emplace_back(c.host, c.name);
+  }
+  return nodes;
 }
 
 std::string progress_text(int alive, size_t planned, const std::vector<std::string>& waiting) {
@@ -83,10 +89,12 @@ std::string progress_text(int alive, size_t planned, const std::vector<std::stri
 }  // namespace
 
 /// When the dashboard last answered (or the wait began) and `ray status` was
-/// last asked (long ago, so the first fallback is not held back).
+/// last asked (long ago, so the first fallback is not held back); and which
+/// node's run was seen starting Ray in its log (started_by_log).
 struct Executor::RayPolling {
   Clock::time_point heard = Clock::now();
   Clock::time_point cli_asked = heard - k_cli_every;
+  std::map<std::string, std::string> started;
 };
 
 HeadAccess head_access_of(const Plan& plan) {
@@ -119,6 +127,10 @@ int Executor::wait_for_ray(const Plan& plan, Clock::time_point deadline,
   std::string shown;
   for (;;) {
     RayView view = poll_ray(head, polling);
+    if (view.source == RayView::Source::cli) {
+      view.alive_by_log = alive_by_count(
+          started_by_log(nodes_of(plan), polling.started, head.time_left()), view.counted.alive);
+    }
     std::vector<std::string> waiting;
     int alive = view.source == RayView::Source::none ? -1 : count_alive(plan, view, waiting);
     std::string text = progress_text(std::max(alive, 0), planned, waiting);
@@ -138,7 +150,7 @@ int Executor::wait_for_ray(const Plan& plan, Clock::time_point deadline,
     std::string crashed;
     if (Clock::now() - checked >= k_container_check) {
       checked = Clock::now();
-      crashed = crashed_nodes(plan, view.source == RayView::Source::dashboard ? &waiting : nullptr,
+      crashed = crashed_nodes(plan, view.source == RayView::Source::none ? nullptr : &waiting,
                               restarts, head.time_left());
     }
     auto poll = view.source == RayView::Source::cli || m_http == nullptr ? k_cli_poll
@@ -151,8 +163,13 @@ int Executor::wait_for_ray(const Plan& plan, Clock::time_point deadline,
         throw ExecError(crashed, "fix what its log says, then `raylaunch up` again; "
                                  "`raylaunch logs NODE` shows a node's whole log");
       }
-      throw ExecError(fmt::format("Ray counts {} of {} nodes alive after {} s\n{}", last, planned,
-                                  timeout.count(), nodes_not_joined(plan, view)),
+      std::string counted =
+          view.source == RayView::Source::cli
+              ? fmt::format(" (by their logs; ray status in the head counts {} and names none)",
+                            view.counted.alive)
+              : "";
+      throw ExecError(fmt::format("Ray counts {} of {} nodes alive after {} s{}\n{}", last, planned,
+                                  timeout.count(), counted, nodes_not_joined(plan, view)),
                       "`raylaunch logs NODE` shows a node's whole log; raise --timeout if the "
                       "nodes are only slow");
     }
@@ -224,8 +241,9 @@ std::string Executor::crashed_nodes(const Plan& plan, const std::vector<std::str
 }
 
 // Each node that did not join, with Ray's word on it and the end of its log.
-// Without Ray's list, a node joined when its container runs and its log has
-// Ray's "Ray runtime started".
+// From `ray status`'s count, a node joined when the view takes it as alive;
+// without any answer from Ray, when its container runs and its log has Ray's
+// "Ray runtime started".
 std::string Executor::nodes_not_joined(const Plan& plan, const RayView& view) {
   std::vector<ObservedContainer> now = find_everywhere(plan.project).containers;
   std::string report;
@@ -236,9 +254,9 @@ std::string Executor::nodes_not_joined(const Plan& plan, const RayView& view) {
     std::string state = seen == now.end() ? "missing" : seen->state;
     std::string log = engine(c.host).log_tail(c.name, 20);
     const RayNode* node = view.find(c.name);
-    bool joined = view.source == RayView::Source::dashboard
-                      ? state == "running" && node != nullptr && node->alive
-                      : state == "running" && log.find("Ray runtime started") != std::string::npos;
+    bool joined = view.source == RayView::Source::none
+                      ? state == "running" && log.find("Ray runtime started") != std::string::npos
+                      : state == "running" && view.alive(c.name);
     if (joined) {
       continue;
     }

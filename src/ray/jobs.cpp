@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <string_view>
+
 #include <raylaunch/base/error.hpp>
 
 namespace raylaunch {
@@ -85,6 +88,88 @@ std::optional<JobInfo> parse_job_info(const std::string& body, std::string& erro
 
 std::optional<std::string> parse_submission_id(const std::string& body, std::string& error) {
   return string_field(body, "submission_id", error);
+}
+
+namespace {
+
+// Ray's note before the end of a log larger than its limit
+// (dashboard/modules/job/job_log_storage_client.py, get_logs).
+constexpr std::string_view k_note_start = "[LOG TRUNCATED \xe2\x80\x94 ";
+constexpr std::string_view k_note_end = " total]";
+
+// Splits Ray's note off `logs`: the note's words, and where the log starts.
+std::pair<std::string, size_t> ray_note_of(const std::string& logs) {
+  size_t newline = logs.find('\n');
+  if (logs.rfind(k_note_start, 0) != 0 || newline == std::string::npos) {
+    return {"", 0};
+  }
+  std::string_view line(logs.data(), newline);
+  if (!line.ends_with(k_note_end)) {
+    return {"", 0};
+  }
+  line.remove_prefix(k_note_start.size());
+  line.remove_suffix(1);  // the bracket
+  return {std::string(line), newline + 1};
+}
+
+// How many candidate alignments printed_overlap() checks before it gives up:
+// a log of one line repeated could otherwise cost each answer's size squared.
+constexpr int k_overlap_tries = 64;
+
+}  // namespace
+
+size_t printed_overlap(const std::string& printed, const std::string& text) {
+  size_t most = std::min(printed.size(), text.size());
+  if (most == 0) {
+    return 0;
+  }
+  // An overlap of `k` bytes at least as long as the anchor (the last bytes
+  // printed) has the anchor end at `k` in `text`: try those from the longest.
+  size_t anchor = std::min<size_t>(most, 64);
+  std::string_view wanted(printed.data() + printed.size() - anchor, anchor);
+  std::string_view within(text);
+  int tries = 0;
+  for (size_t at = within.rfind(wanted, most - anchor); at != std::string_view::npos;
+       at = at == 0 ? std::string_view::npos : within.rfind(wanted, at - 1)) {
+    size_t k = at + anchor;
+    if (printed.compare(printed.size() - k, k, text, 0, k) == 0) {
+      return k;
+    }
+    if (++tries == k_overlap_tries) {
+      return 0;
+    }
+  }
+  for (size_t k = anchor - 1; k > 0; --k) {
+    if (printed.compare(printed.size() - k, k, text, 0, k) == 0) {
+      return k;
+    }
+  }
+  return 0;
+}
+
+JobLogFollower::Step JobLogFollower::next(const std::string& logs) {
+  auto [note, start] = ray_note_of(logs);
+  std::string text = logs.substr(start);
+  Step step;
+  step.ray_note = note;
+  bool whole = note.empty();
+  size_t from = 0;
+  if (whole && m_aligned && text.size() >= m_printed &&
+      text.compare(m_printed - m_window.size(), m_window.size(), m_window) == 0) {
+    from = m_printed;  // the whole log again, longer: the usual case
+  } else if (!text.empty()) {
+    m_aligned = false;
+    from = printed_overlap(m_window, text);
+    step.cut = from == 0 && (m_printed > 0 || !whole);
+  }
+  step.text = text.substr(from);
+  m_printed += step.text.size();
+  m_keep = std::max(m_keep, text.size());
+  m_window += step.text;
+  if (m_window.size() > m_keep) {
+    m_window.erase(0, m_window.size() - m_keep);
+  }
+  return step;
 }
 
 std::optional<std::string> parse_job_logs(const std::string& body, std::string& error) {

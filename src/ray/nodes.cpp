@@ -49,8 +49,18 @@ std::optional<std::vector<RayNode>> parse_ray_nodes(const std::string& body, std
     error = "the answer is not JSON";
     return std::nullopt;
   }
-  if (!doc.value("result", false)) {
-    error = doc.value("msg", std::string("Ray answered result: false"));
+  // Anything but `"result": true` is a refusal; its `msg` says why when it is
+  // a string with something in it (Ray sends null or nothing at times).
+  auto result = doc.find("result");
+  if (result == doc.end() || !result->is_boolean() || !result->get<bool>()) {
+    auto msg = doc.find("msg");
+    if (msg != doc.end() && msg->is_string() && !msg->get<std::string>().empty()) {
+      error = msg->get<std::string>();
+    } else if (result != doc.end() && result->is_boolean()) {
+      error = "Ray answered result: false";
+    } else {
+      error = "the answer has no \"result\": true";
+    }
     return std::nullopt;
   }
   try {

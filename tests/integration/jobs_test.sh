@@ -46,6 +46,37 @@ later" "$("$RAYLAUNCH" job logs -p "$p" "smoke-$p")"
   check "a reused submission id is Ray's refusal, exit 1" 1 $?
   ;;
 
+logtail)
+  # Past RAY_JOB_LOG_MAX_READ_BYTES (4096 here, in the head's environment)
+  # the head sends Ray's note and only the log's end: submit keeps printing
+  # after the gap and says so once on stderr; `job logs` prints the end it
+  # gets, without Ray's note, and says so too.
+  project logtail; p=$P
+  spec c.yml "$p" 16780 cpu 1
+  sed -i 's/^  num_cpus: 0$/  num_cpus: 0\n  env: {RAY_JOB_LOG_MAX_READ_BYTES: "4096"}/' c.yml
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "up exits 0" 0 $?
+  # One short line, then 8893 bytes at once (cat of a file made before the
+  # pause), then, a second later, 500 bytes more.
+  entry='echo start; seq 1 2000 >/tmp/burst; sleep 1; cat /tmp/burst; sleep 1; seq 2001 2100'
+  "$RAYLAUNCH" submit -f c.yml --submission-id "tail-$p" -- "$entry" >out 2>err
+  check "the job succeeds" 0 $?
+  { echo "Running entrypoint for job tail-$p: $entry"; echo start; seq 1 2000; } >upto-burst
+  { cat upto-burst; seq 2001 2100; } >whole
+  # Ray's tail: the last 4096 bytes from the first whole line.
+  check "submit printed the start, the end after the gap, and the rest" \
+    "$(head -n 2 upto-burst; tail -c 4096 upto-burst | tail -n +2; seq 2001 2100)" "$(cat out)"
+  check "stderr says once that part of the log was not shown" \
+    "raylaunch: the head sent only the end of job tail-$p's log (Ray: showing last 0 MiB of 0.0 MiB total), so part of it was not shown
+raylaunch: job tail-$p SUCCEEDED: Job finished successfully." "$(cat err)"
+  "$RAYLAUNCH" job logs -p "$p" "tail-$p" >out 2>err
+  check "job logs: the end Ray sent, without its note" \
+    "0 $(tail -c 4096 whole | tail -n +2)" "$? $(cat out)"
+  check "job logs says it is only the end" \
+    "raylaunch: the head sent only the end of job tail-$p's log (Ray: showing last 0 MiB of 0.0 MiB total), so part of it was not shown" \
+    "$(cat err)"
+  ;;
+
 interrupt)
   # Ctrl-C while following a job stops it (POST .../stop) and exits 130.
   project interrupt; p=$P

@@ -126,11 +126,27 @@ fallback)
   check "up says it fell back" 1 "$(grep -c "asking \`ray status\` in $p-head instead" up.err | awk '{print ($1 >= 1)}')"
   "$RAYLAUNCH" status -f c.yml --verbose >status.out 2>status.err
   check "status exits 0" 0 $?
-  check "status counted with ray status" "Ray: 2 of 2 nodes alive (counted by ray status in the head)" \
+  check "status counted with ray status, each node by its log" \
+    "Ray: 2 of 2 nodes alive by their logs; ray status in the head counts 2 and names none" \
     "$(grep '^Ray:' status.out)"
-  check "rows alive by count" "$p-head running alive
+  check "rows alive by their logs" "$p-head running alive
 $p-cpu-1 running alive" "$(ray_rows status.out)"
   check "verbose says why" 1 "$(grep -c "the dashboard did not answer" status.err | awk '{print ($1 >= 1)}')"
+  # A node joined by hand counts too: with it and a planned worker stopped,
+  # the count still says 2, but status does not call the worker alive.
+  docker run -d --name "$p-extra" --network "${p}_net" "$STANDIN_IMAGE" \
+    ray start --address="$p-head:16640" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
+  poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q 'counts 3 and'"
+  docker stop -t 5 "$p-cpu-1" >/dev/null
+  poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q 'counts 2 and'"
+  "$RAYLAUNCH" status -f c.yml >status.out
+  check "a count made whole by a node joined by hand: status exits 1" 1 $?
+  check "and says which planned nodes it can vouch for" \
+    "Ray: 1 of 2 nodes alive by their logs; ray status in the head counts 2 and names none" \
+    "$(grep '^Ray:' status.out)"
+  check "the stopped worker is not alive" "$p-head running alive
+$p-cpu-1 exited -" "$(ray_rows status.out)"
+  docker rm -f "$p-extra" >/dev/null
   ;;
 
 *)

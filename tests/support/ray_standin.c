@@ -86,7 +86,7 @@
 #define DEFAULT_CLI_DELAY_MS 1000  /* ray status / ray job: "import ray" */
 #define DEFAULT_JOB_START_MS 500   /* a job stays PENDING this long */
 #define JOB_STOP_WAIT_MS 3000      /* Ray's RAY_JOB_STOP_WAIT_TIME_S */
-#define JOB_LOG_MAX_READ (16L * 1024 * 1024) /* Ray's JOB_LOG_MAX_READ_BYTES */
+#define JOB_LOG_MAX_READ (16L * 1024 * 1024) /* Ray's JOB_LOG_MAX_READ_BYTES default */
 #define JOB_TAIL_LINES 10          /* Ray's NUM_LOG_LINES_ON_ERROR */
 #define JOB_TAIL_CHARS 20000       /* Ray's MAX_LOG_SIZE */
 #define PKG_BODY_MAX (100L * 1024 * 1024) /* Ray's DASHBOARD_CLIENT_MAX_SIZE */
@@ -2198,14 +2198,17 @@ static void job_json(struct sbuf *b, const struct job *j)
     free(msg.data);
 }
 
-/* Reads a job's log as Ray's get_logs: the whole file, or its last 16 MiB
- * with a note. A missing file is an empty log. */
+/* Reads a job's log as Ray's get_logs: the whole file, or, past
+ * RAY_JOB_LOG_MAX_READ_BYTES in the head's environment (16 MiB when unset or
+ * not a non-negative integer), its end from the first whole line, after
+ * Ray's note. A missing file is an empty log. */
 static char *read_job_log(const struct job *j, size_t *len)
 {
     struct sbuf b = {NULL, 0, 0};
     char chunk[65536];
     struct stat st;
     int fd = open(j->log_path, O_RDONLY | O_CLOEXEC);
+    long max_read = env_ms("RAY_JOB_LOG_MAX_READ_BYTES", JOB_LOG_MAX_READ);
     ssize_t n;
 
     sbuf_add(&b, "", 0);
@@ -2213,13 +2216,13 @@ static char *read_job_log(const struct job *j, size_t *len)
         *len = 0;
         return b.data;
     }
-    if (fstat(fd, &st) == 0 && st.st_size > JOB_LOG_MAX_READ) {
+    if (fstat(fd, &st) == 0 && st.st_size > max_read) {
         char c;
-        lseek(fd, st.st_size - JOB_LOG_MAX_READ, SEEK_SET);
+        lseek(fd, st.st_size - max_read, SEEK_SET);
         while ((n = read(fd, &c, 1)) == 1 && c != '\n') {
         }
-        sbuf_printf(&b, "[LOG TRUNCATED \xe2\x80\x94 showing last %ld MiB of %.1f %s total]\n",
-                    JOB_LOG_MAX_READ / (1024 * 1024),
+        sbuf_printf(&b, "[LOG TRUNCATED \xe2\x80\x94 showing last %.0f MiB of %.1f %s total]\n",
+                    max_read / (1024.0 * 1024),
                     st.st_size >= 1024L * 1024 * 1024 ? st.st_size / (1024.0 * 1024 * 1024)
                                                        : st.st_size / (1024.0 * 1024),
                     st.st_size >= 1024L * 1024 * 1024 ? "GiB" : "MiB");

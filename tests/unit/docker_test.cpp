@@ -92,20 +92,31 @@ TEST(DockerImages, ReadsEachPresentImagesId) {
 
 // `docker inspect` as Docker 20.10 prints it with the format's template:
 // the image ID, the state, the restarts and each network endpoint's network.
+// A run's log starts a second before Docker's StartedAt, as a Unix time.
+TEST(DockerInspect, TheLogOfARunStartsASecondBeforeItsStart) {
+  EXPECT_EQ(log_since_of("2026-01-05T10:11:12.123456789Z"), "1767607871.123456789");
+  EXPECT_EQ(log_since_of("2026-01-05T10:11:12Z"), "1767607871.000000000");
+  EXPECT_EQ(log_since_of("2026-01-05T10:11:12.5Z"), "1767607871.500000000");
+  EXPECT_EQ(log_since_of("0001-01-01T00:00:00Z"), "");  // never started
+  EXPECT_EQ(log_since_of(""), "");
+  EXPECT_EQ(log_since_of("2026-01-05T10:11:12+01:00"), "");
+}
+
 TEST(DockerInspect, ReadsImageNetworksAndRestarts) {
   EXPECT_EQ(container_inspect_args({"id1", "demo-cpu-1"}),
             (std::vector<std::string>{
                 "inspect", "--type", "container", "--format",
                 "{{.Id}}\t{{.Name}}\t{{.Image}}\t{{.State.Status}}\t{{.RestartCount}}\t"
-                "{{.State.ExitCode}}\t{{range $name, $net := .NetworkSettings.Networks}}"
-                "{{$name}}={{$net.NetworkID}} {{end}}",
+                "{{.State.ExitCode}}\t{{.State.StartedAt}}\t"
+                "{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{$net.NetworkID}} {{end}}",
                 "id1", "demo-cpu-1"}));
   std::vector<ContainerFacts> facts = parse_container_facts(
-      "id1\t/demo-head\tsha256:427d\trunning\t0\t0\tdemo_net=c410 \n"
-      "id2\t/demo-cpu-1\tsha256:427d\trestarting\t3\t2\t\n");
+      "id1\t/demo-head\tsha256:427d\trunning\t0\t0\t2026-01-05T10:11:12.123456789Z\tdemo_net=c410 \n"
+      "id2\t/demo-cpu-1\tsha256:427d\trestarting\t3\t2\t0001-01-01T00:00:00Z\t\n");
   ASSERT_EQ(facts.size(), 2u);
   EXPECT_EQ(facts[0].name, "demo-head");
   EXPECT_EQ(facts[0].image_id, "sha256:427d");
+  EXPECT_EQ(facts[0].started_at, "2026-01-05T10:11:12.123456789Z");
   EXPECT_EQ(facts[0].networks, (std::map<std::string, std::string>{{"demo_net", "c410"}}));
   EXPECT_EQ(facts[1].state, "restarting");
   EXPECT_EQ(facts[1].restart_count, 3);

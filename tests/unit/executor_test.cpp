@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "support/load_helpers.hpp"
@@ -28,6 +31,31 @@ const std::string k_three_alive =
 
 bool is(const Argv& argv, const std::string& a, const std::string& b = "") {
   return argv.size() > 2 && argv[1] == a && (b.empty() || argv[2] == b);
+}
+
+// `docker ps` of the plan's containers, all running but `exited`, the head
+// with its dashboard label.
+std::string ps_of(const Plan& plan, const std::string& exited = "");
+
+// `docker inspect` of the containers `argv` names, as the engine prints it:
+// each running, started at 2026-01-05T10:11:12Z, except those in `exited`.
+std::string inspected(const Argv& argv, const std::vector<std::string>& exited = {}) {
+  std::string out;
+  for (size_t i = 6; i < argv.size(); ++i) {
+    bool stopped = std::find(exited.begin(), exited.end(), argv[i]) != exited.end();
+    out += "id-" + argv[i] + "\t/" + argv[i] + "\tsha256:a\t" + (stopped ? "exited\t0\t1" : "running\t0\t0") +
+           "\t2026-01-05T10:11:12Z\t\n";
+  }
+  return out;
+}
+
+// `docker logs` of that run: from a second before it started.
+Argv logs_of(const std::string& name) {
+  return {"docker", "logs", "--since", "1767607871.000000000", name};
+}
+
+bool is_inspect_of_containers(const Argv& argv) {
+  return argv.size() > 3 && argv[1] == "inspect" && argv[2] == "--type" && argv[3] == "container";
 }
 
 struct Fixture {
@@ -151,6 +179,8 @@ TEST(Executor, TheHostPortsOfARemoteEngineAreNotProbedHere) {
   EXPECT_EQ(ports.asked, std::vector<std::string>{});
 }
 
+// Without the dashboard `ray status` counts the nodes, and each node's log
+// since its container started says Ray started there.
 TEST(Executor, UpWaitsUntilRayCountsEveryNode) {
   Fixture f;
   Plan plan = test::plan_text(k_spec);
@@ -160,12 +190,73 @@ TEST(Executor, UpWaitsUntilRayCountsEveryNode) {
       return ++polls < 3 ? CommandResult{1, "", "ConnectionError", false}
                          : CommandResult{0, k_three_alive, "", false};
     }
+    if (is_inspect_of_containers(argv)) {
+      return CommandResult{0, inspected(argv), "", false};
+    }
+    if (is(argv, "logs")) {
+      return CommandResult{0, "Local node IP: 172.28.0.2\nRay runtime started.\n", "", false};
+    }
     return CommandResult{};
   });
   EXPECT_EQ(f.executor.up(plan, {true, std::chrono::seconds(30), 2, false}), 0);
   EXPECT_EQ(polls, 3);
-  EXPECT_EQ(f.runner.argvs.back(), (Argv{"docker", "exec", "demo-head", "ray", "status"}));
+  std::vector<Argv> logs;
+  std::copy_if(f.runner.argvs.begin(), f.runner.argvs.end(), std::back_inserter(logs),
+               [](const Argv& argv) { return is(argv, "logs"); });
+  // Each node's log once: a run seen starting Ray is not read again.
+  EXPECT_EQ(logs, (std::vector<Argv>{logs_of("demo-head"), logs_of("demo-cpu-1"),
+                                     logs_of("demo-cpu-2")}));
   EXPECT_EQ(f.out.str().substr(0, 41), "Ray cluster \"demo\" is up: 3 of 3 nodes al");
+}
+
+// A node joined by hand makes `ray status`'s count look complete while a
+// planned node has not joined: up waits for that node by name, and says why.
+TEST(Executor, ANodeJoinedByHandDoesNotStandInForAPlannedOne) {
+  Fixture f;
+  Plan plan = test::plan_text(k_spec);
+  bool waiting = false;
+  f.runner.answer_with([&](const Argv& argv) {
+    if (is(argv, "exec")) {
+      waiting = true;
+      return CommandResult{0, k_three_alive, "", false};  // head, cpu-1 and one by hand
+    }
+    if (is_inspect_of_containers(argv)) {
+      return CommandResult{0, inspected(argv), "", false};
+    }
+    if (is(argv, "logs") && argv.back() == "demo-cpu-2") {
+      return CommandResult{0, "", "Waiting for the head at demo-head:6379\n", false};
+    }
+    if (is(argv, "logs")) {
+      return CommandResult{0, "Ray runtime started.\n", "", false};
+    }
+    if (is(argv, "ps") && waiting) {
+      return CommandResult{0, ps_of(plan), "", false};  // what up created
+    }
+    return CommandResult{};
+  });
+  try {
+    f.executor.up(plan, {true, std::chrono::seconds(1), 2, false});
+    ADD_FAILURE() << "expected an ExecError";
+  } catch (const ExecError& e) {
+    EXPECT_EQ(e.message(),
+              "Ray counts 2 of 3 nodes alive after 1 s (by their logs; ray status in the head "
+              "counts 3 and names none)\n"
+              "  demo-cpu-2 (running) has not joined; the end of its log:\n"
+              "    | Waiting for the head at demo-head:6379\n");
+  }
+  EXPECT_NE(f.progress_text.str().find("2/3 nodes alive (waiting for demo-cpu-2)"),
+            std::string::npos)
+      << f.progress_text.str();
+}
+
+// The fallback's rule: a node's log vouches for it only while Ray's count
+// covers every node so vouched for.
+TEST(Executor, LogsVouchForNodesOnlyWhileRaysCountCoversThem) {
+  std::set<std::string> started = {"demo-cpu-1", "demo-head"};
+  EXPECT_EQ(alive_by_count(started, 2), started);
+  EXPECT_EQ(alive_by_count(started, 3), started);  // one more: joined by hand
+  EXPECT_EQ(alive_by_count(started, 1), std::set<std::string>());  // which one Ray lost is unknown
+  EXPECT_EQ(alive_by_count({}, 0), std::set<std::string>());
 }
 
 // `error` says `message`, then `hint`.
@@ -334,6 +425,12 @@ TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
     if (is(argv, "ps")) {
       return CommandResult{0, ps, "", false};
     }
+    if (is_inspect_of_containers(argv)) {
+      return CommandResult{0, inspected(argv), "", false};
+    }
+    if (is(argv, "logs")) {
+      return CommandResult{0, "Ray runtime started.\n", "", false};
+    }
     return CommandResult{0, two_alive, "", false};
   });
   EXPECT_EQ(f.executor.status("demo", &plan, {}), 1);
@@ -343,9 +440,52 @@ TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
             "demo-cpu-1  worker  cpu    running  alive     -  -\n"
             "demo-cpu-2  worker  cpu    exited   -         -  -\n"
             "\n"
-            "Ray: 2 of 3 nodes alive (counted by ray status in the head)\n"
+            "Ray: 2 of 3 nodes alive by their logs; ray status in the head counts 2 and names none\n"
             "dashboard: http://127.0.0.1:8265\n");
-  EXPECT_EQ(f.runner.argvs.size(), 2u);
+  // ps, ray status, then one inspect of the running nodes and each one's log.
+  EXPECT_EQ(std::vector<Argv>(f.runner.argvs.begin() + 1, f.runner.argvs.end()),
+            (std::vector<Argv>{{"docker", "exec", "demo-head", "ray", "status"},
+                               DockerEndpoint{}.argv(container_inspect_args({"demo-head", "demo-cpu-1"})),
+                               logs_of("demo-head"), logs_of("demo-cpu-1")}));
+}
+
+// `ray status` counts a node joined by hand too: a running node whose log
+// does not say Ray started in it is unknown, however complete the count
+// looks, and status exits 1. A count smaller than the nodes whose logs say
+// so leaves every one unknown.
+TEST(Executor, StatusByRayStatusCallsNoNodeAliveItCannotTell) {
+  for (std::string count : {"3", "1"}) {
+    Fixture f;
+    Plan plan = test::plan_text(k_spec);
+    std::string ray_status = "======== Autoscaler status: 2025-12-17 17:13:41.621247 ========\nActive:\n " +
+                             count + " node_a\n";
+    f.runner.answer_with([&](const Argv& argv) {
+      if (is(argv, "ps")) {
+        return CommandResult{0, ps_of(plan), "", false};
+      }
+      if (is_inspect_of_containers(argv)) {
+        return CommandResult{0, inspected(argv), "", false};
+      }
+      if (is(argv, "logs")) {
+        return CommandResult{0, argv.back() == "demo-cpu-2" ? "Waiting for the head\n"
+                                                             : "Ray runtime started.\n",
+                             "", false};
+      }
+      return CommandResult{0, ray_status, "", false};
+    });
+    EXPECT_EQ(f.executor.status("demo", &plan, {}), 1);
+    std::string word = count == "3" ? "alive  " : "unknown";
+    EXPECT_EQ(f.out.str(),
+              "NAME        ROLE    GROUP  STATE    RAY      CPUS  GPUS\n"
+              "demo-head   head    head   running  " + word + "     -  -\n"
+              "demo-cpu-1  worker  cpu    running  " + word + "     -  -\n"
+              "demo-cpu-2  worker  cpu    running  unknown     -  -\n"
+              "\n"
+              "Ray: " + (count == "3" ? "2" : "0") +
+              " of 3 nodes alive by their logs; ray status in the head counts " + count +
+              " and names none\n"
+              "dashboard: http://127.0.0.1:8265\n");
+  }
 }
 
 // With Ray's dashboard: each node by name, no `docker exec`.
@@ -355,7 +495,7 @@ struct DashboardFixture : Fixture {
                     test::every_port_free};
 };
 
-std::string ps_of(const Plan& plan, const std::string& exited = "") {
+std::string ps_of(const Plan& plan, const std::string& exited) {
   std::string ps;
   for (const PlannedContainer& c : plan.containers) {
     ps += fmt::format("id-{}\t{}\t{}\t{}\t{}\t{}\t{}\t\t\t{}\n", c.name, c.name,
@@ -443,6 +583,34 @@ TEST(Executor, StatusJsonCarriesRaysIdsAddressesAndResources) {
 )");
 }
 
+// A dashboard that refuses (`result: false`) with a msg that is null, missing
+// or a number did not answer: status falls back to `ray status` and, when that
+// fails too, says so with the usual error and exit 1 (not an internal error).
+TEST(Executor, ARefusalWithoutAStringMessageIsADashboardThatDidNotAnswer) {
+  for (const char* body : {R"({"result": false, "msg": null, "data": {}})",
+                           R"({"result": false, "data": {}})", R"({"result": false, "msg": 7})"}) {
+    DashboardFixture f;
+    Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+    f.runner.answer_with([&](const Argv& argv) {
+      if (is(argv, "exec")) {
+        return CommandResult{1, "", "ConnectionError: no cluster", false};
+      }
+      if (is(argv, "inspect")) {
+        return CommandResult{0, "\n", "", false};
+      }
+      return CommandResult{0, ps_of(plan), "", false};
+    });
+    f.http.answer_with([&](const HttpRequest&) { return HttpResponse{200, body, ""}; });
+    std::string told;
+    EXPECT_EQ(f.with_api.status("demo", &plan, {true, [&](const std::string& e) { told = e; }}), 1)
+        << body;
+    EXPECT_EQ(told,
+              "neither Ray's dashboard at http://127.0.0.1:8265 (Ray answered result: false) nor "
+              "`ray status` in demo-head answered")
+        << body;
+  }
+}
+
 // Token auth on and no spec at hand: a 401 makes raylaunch read the token
 // from the head's environment once, and ask again with it.
 TEST(Executor, StatusReadsTheTokenFromTheHeadAfterA401) {
@@ -469,17 +637,119 @@ TEST(Executor, StatusReadsTheTokenFromTheHeadAfterA401) {
   EXPECT_EQ(f.http.requests[1].headers.at("Authorization"), "Bearer tok-0123456789");
 }
 
+const Argv k_read_env = {"docker", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}",
+                         "demo-head"};
+const Argv k_read_ip = {"docker", "inspect", "--format",
+                        "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", "demo-head"};
+
+// `status -p demo` against a head whose dashboard wants the token
+// "tok-file-0123": the head's environment is `environment`, and `docker exec`
+// answers `files` (a path's content) and `home` (printenv HOME). Returns the
+// docker commands after `ps`, and sets `sent` to the Authorization sent last.
+std::vector<Argv> token_lookups(const std::string& environment,
+                                const std::map<std::string, std::string>& files,
+                                const std::string& home, std::string& sent) {
+  DashboardFixture f;
+  Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
+  f.runner.answer_with([&](const Argv& argv) {
+    if (argv == k_read_ip) {
+      return CommandResult{0, "\n", "", false};
+    }
+    if (is(argv, "inspect")) {
+      return CommandResult{0, environment, "", false};
+    }
+    if (is(argv, "exec", "demo-head") && argv.at(3) == "printenv") {
+      return home.empty() ? CommandResult{1, "", "", false} : CommandResult{0, home + "\n", "", false};
+    }
+    if (is(argv, "exec", "demo-head") && argv.at(3) == "cat") {
+      auto file = files.find(argv.at(4));
+      return file == files.end()
+                 ? CommandResult{1, "", "cat: " + argv.at(4) + ": No such file or directory\n", false}
+                 : CommandResult{0, file->second, "", false};
+    }
+    if (is(argv, "exec")) {
+      return CommandResult{1, "", "ConnectionError", false};  // ray status
+    }
+    return CommandResult{0, ps_of(plan), "", false};
+  });
+  f.http.answer_with([&](const HttpRequest& request) {
+    auto auth = request.headers.find("Authorization");
+    sent = auth == request.headers.end() ? "" : auth->second;
+    if (sent.empty()) {
+      return HttpResponse{401, "Unauthorized: Missing authentication token", ""};
+    }
+    if (sent != "Bearer tok-file-0123") {
+      return HttpResponse{403, "Forbidden: Invalid authentication token", ""};
+    }
+    return HttpResponse{200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+  });
+  f.with_api.status("demo", nullptr, {});
+  return std::vector<Argv>(f.runner.argvs.begin() + 1, f.runner.argvs.end());
+}
+
+// Without RAY_AUTH_TOKEN the token is where the head's Ray would read it, in
+// Ray's order: the file RAY_AUTH_TOKEN_PATH names, else ~/.ray/auth_token of
+// the head's user; each file's first line, trimmed.
+TEST(Executor, TheTokenIsReadFromTheHeadInRaysOrder) {
+  std::string sent;
+  // RAY_AUTH_TOKEN first: no file is read.
+  EXPECT_EQ(token_lookups("RAY_AUTH_TOKEN=tok-file-0123\nRAY_AUTH_TOKEN_PATH=/run/t\n",
+                          {{"/run/t", "other\n"}}, "/home/ray", sent),
+            (std::vector<Argv>{k_read_env}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+  // RAY_AUTH_TOKEN_PATH next, even when ~/.ray/auth_token has one too.
+  EXPECT_EQ(token_lookups("HOME=/home/ray\nRAY_AUTH_TOKEN_PATH=/run/t\n",
+                          {{"/run/t", "  tok-file-0123 \nsecond line\n"},
+                           {"/home/ray/.ray/auth_token", "other\n"}},
+                          "", sent),
+            (std::vector<Argv>{k_read_env, {"docker", "exec", "demo-head", "cat", "/run/t"}}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+  // ~/.ray/auth_token last, HOME from the image's environment...
+  EXPECT_EQ(token_lookups("HOME=/home/ray\nPATH=/bin\n",
+                          {{"/home/ray/.ray/auth_token", "tok-file-0123\n"}}, "", sent),
+            (std::vector<Argv>{k_read_env,
+                               {"docker", "exec", "demo-head", "cat", "/home/ray/.ray/auth_token"}}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+  // ... or, when the image sets none, the home Docker gives its user.
+  EXPECT_EQ(token_lookups("PATH=/bin\n", {{"/home/ray/.ray/auth_token", "tok-file-0123\n"}},
+                          "/home/ray", sent),
+            (std::vector<Argv>{k_read_env, {"docker", "exec", "demo-head", "printenv", "HOME"},
+                               {"docker", "exec", "demo-head", "cat", "/home/ray/.ray/auth_token"}}));
+  EXPECT_EQ(sent, "Bearer tok-file-0123");
+}
+
+// As in Ray, a RAY_AUTH_TOKEN_PATH whose file is missing ends the search (Ray
+// refuses to start then); without any token status asks `ray status`, once.
+TEST(Executor, WithoutATokenTheHeadIsAskedOnceThenRayStatus) {
+  std::string sent;
+  EXPECT_EQ(token_lookups("HOME=/home/ray\nRAY_AUTH_TOKEN_PATH=/run/missing\n",
+                          {{"/home/ray/.ray/auth_token", "tok-file-0123\n"}}, "", sent),
+            (std::vector<Argv>{k_read_env, {"docker", "exec", "demo-head", "cat", "/run/missing"},
+                               k_read_ip, {"docker", "exec", "demo-head", "ray", "status"}}));
+  EXPECT_EQ(sent, "");
+  EXPECT_EQ(token_lookups("HOME=/home/ray\n", {}, "", sent),
+            (std::vector<Argv>{k_read_env,
+                               {"docker", "exec", "demo-head", "cat", "/home/ray/.ray/auth_token"},
+                               k_read_ip, {"docker", "exec", "demo-head", "ray", "status"}}));
+}
+
 // The published port does not answer: the head container's own IP is asked
 // next, and only then `ray status` in the head.
 TEST(Executor, StatusFallsBackToTheContainerIpThenToRayStatus) {
   DashboardFixture f;
   Plan plan = test::plan_text(k_spec);
   f.runner.answer_with([&](const Argv& argv) {
+    if (is_inspect_of_containers(argv)) {
+      return CommandResult{0, inspected(argv), "", false};
+    }
     if (is(argv, "inspect")) {
       return CommandResult{0, "172.28.0.2 \n", "", false};
     }
     if (is(argv, "exec")) {
       return CommandResult{0, k_three_alive, "", false};
+    }
+    if (is(argv, "logs")) {
+      return CommandResult{0, "Ray runtime started.\n", "", false};
     }
     return CommandResult{0, ps_of(plan), "", false};
   });
@@ -487,12 +757,13 @@ TEST(Executor, StatusFallsBackToTheContainerIpThenToRayStatus) {
   ASSERT_EQ(f.http.requests.size(), 2u);
   EXPECT_EQ(f.http.requests[0].host, "127.0.0.1");
   EXPECT_EQ(f.http.requests[1].host, "172.28.0.2");
-  ASSERT_EQ(f.runner.argvs.size(), 3u);
+  ASSERT_EQ(f.runner.argvs.size(), 7u);
   EXPECT_EQ(f.runner.argvs[1],
             (Argv{"docker", "inspect", "--format",
                   "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", "demo-head"}));
   EXPECT_EQ(f.runner.argvs[2], (Argv{"docker", "exec", "demo-head", "ray", "status"}));
-  EXPECT_NE(f.out.str().find("Ray: 3 of 3 nodes alive (counted by ray status in the head)\n"),
+  EXPECT_NE(f.out.str().find("Ray: 3 of 3 nodes alive by their logs; ray status in the head counts "
+                             "3 and names none\n"),
             std::string::npos)
       << f.out.str();
 }

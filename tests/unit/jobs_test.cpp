@@ -86,6 +86,64 @@ struct Folder {
   }
 };
 
+// Ray's note before the end of a log past RAY_JOB_LOG_MAX_READ_BYTES.
+const std::string k_note = "[LOG TRUNCATED \xe2\x80\x94 showing last 16 MiB of 20.3 MiB total]\n";
+
+TEST(JobLog, TheOverlapIsTheLongestEndPrintedThatTheTextStartsWith) {
+  EXPECT_EQ(printed_overlap("a\nb\nc\n", "b\nc\nd\n"), 4u);
+  EXPECT_EQ(printed_overlap("a\nb\nc\n", "c\n"), 2u);
+  EXPECT_EQ(printed_overlap("a\nb\nc\n", "x\ny\n"), 0u);
+  EXPECT_EQ(printed_overlap("", "x\n"), 0u);
+  EXPECT_EQ(printed_overlap("x\n", ""), 0u);
+  std::string lines;
+  for (int i = 1; i <= 100; ++i) {
+    lines += "line " + std::to_string(i) + "\n";
+  }
+  size_t line_50 = lines.find("line 50\n");
+  std::string later = lines.substr(line_50) + "line 101\n";
+  EXPECT_EQ(printed_overlap(lines, later), lines.size() - line_50);  // past the 64-byte anchor
+}
+
+TEST(JobLog, WholeAnswersArePrintedOnceEach) {
+  JobLogFollower follower;
+  EXPECT_EQ(follower.next("").text, "");
+  EXPECT_EQ(follower.next("a\n").text, "a\n");
+  EXPECT_EQ(follower.next("a\n").text, "");
+  JobLogFollower::Step step = follower.next("a\nb\n");
+  EXPECT_EQ(step.text, "b\n");
+  EXPECT_FALSE(step.cut);
+  EXPECT_EQ(step.ray_note, "");
+  EXPECT_EQ(follower.printed_end(), "a\nb\n");
+}
+
+// The head's answer turns into Ray's note and the log's end: printing goes on
+// from where it was, and only a real gap counts as cut.
+TEST(JobLog, EndsOfTheLogArePrintedFromWhereThePrintingWas) {
+  JobLogFollower follower;
+  EXPECT_EQ(follower.next("line 1\nline 2\n").text, "line 1\nline 2\n");
+  JobLogFollower::Step step = follower.next(k_note + "line 2\nline 3\n");
+  EXPECT_EQ(step.text, "line 3\n");
+  EXPECT_FALSE(step.cut);
+  EXPECT_EQ(step.ray_note, "showing last 16 MiB of 20.3 MiB total");
+  EXPECT_EQ(follower.next(k_note + "line 3\n").text, "");  // nothing new
+  step = follower.next(k_note + "line 5\nline 6\n");     // line 4 came and went between two answers
+  EXPECT_EQ(step.text, "line 5\nline 6\n");
+  EXPECT_TRUE(step.cut);
+  step = follower.next(k_note + "line 6\nline 7\n");
+  EXPECT_EQ(step.text, "line 7\n");
+  EXPECT_FALSE(step.cut);
+}
+
+TEST(JobLog, AFirstAnswerThatIsOnlyTheEndIsCut) {
+  JobLogFollower follower;
+  JobLogFollower::Step step = follower.next(k_note + "line 9\n");
+  EXPECT_EQ(step.text, "line 9\n");  // without Ray's note: that is not the job's output
+  EXPECT_TRUE(step.cut);
+  // Text that only looks like the note is the job's own.
+  JobLogFollower other;
+  EXPECT_EQ(other.next("[LOG TRUNCATED by me]\nx\n").text, "[LOG TRUNCATED by me]\nx\n");
+}
+
 TEST(Package, ZipsTheContentWithoutGitAndNamesItByContent) {
   Folder folder;
   Package first = make_package(folder.root.string());
@@ -165,6 +223,64 @@ TEST(Submit, FollowsTheLogUntilTheJobEnds) {
   EXPECT_EQ(f.runner.argvs.size(), 0u);  // no docker call at all
   EXPECT_EQ(f.http.requests[1].body,
             R"({"entrypoint":"python x.py","metadata":{},"runtime_env":{},"submission_id":null})");
+}
+
+// A refusal without a string msg is a dashboard that does not answer: the
+// usual error, not an internal one.
+TEST(Submit, ARefusalWithoutAStringMessageIsADashboardThatDoesNotAnswer) {
+  for (const char* body : {R"({"result": false, "msg": null, "data": {}})",
+                           R"({"result": false, "data": {}})", R"({"result": false, "msg": 7})"}) {
+    JobsFixture f;
+    f.http.answer_with([&](const HttpRequest&) { return HttpResponse{200, body, ""}; });
+    SubmitRequest request;
+    request.job.entrypoint = "true";
+    try {
+      f.executor.submit("demo", &f.plan, request);
+      ADD_FAILURE() << "expected an ExecError for " << body;
+    } catch (const ExecError& e) {
+      EXPECT_EQ(e.message(),
+                "Ray's dashboard on demo-head does not answer (Ray answered result: false)")
+          << body;
+      EXPECT_EQ(e.hint(), "jobs go through the head's dashboard: `raylaunch status` shows whether "
+                          "the cluster is up");
+    }
+  }
+}
+
+// Once the head sends only the log's end, submit keeps printing from where
+// it was, and says once on stderr that part of the log was not shown.
+TEST(Submit, KeepsPrintingWhenTheHeadSendsOnlyTheEndOfTheLog) {
+  JobsFixture f;
+  const std::string note = R"([LOG TRUNCATED \u2014 showing last 0 MiB of 0.0 MiB total]\n)";
+  std::vector<std::string> answers = {R"({"logs": "line 1\nline 2\n"})",
+                                      R"({"logs": ")" + note + R"(line 2\nline 3\n"})",
+                                      R"({"logs": ")" + note + R"(line 5\nline 6\n"})",
+                                      R"({"logs": ")" + note + R"(line 7\nline 8\n"})",
+                                      R"({"logs": ")" + note + R"(line 8\nline 9\n"})"};
+  size_t served = 0;
+  f.http.answer_with([&](const HttpRequest& request) -> HttpResponse {
+    if (request.target.rfind("/api/v0/nodes", 0) == 0) {
+      return {200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
+    }
+    if (request.method == "POST") {
+      return {200, R"({"job_id": null, "submission_id": "raysubmit_1"})", ""};
+    }
+    if (request.target == "/api/jobs/raysubmit_1/logs") {
+      return {200, answers[std::min(served++, answers.size() - 1)], ""};
+    }
+    std::string status = served + 1 < answers.size() ? "RUNNING" : "SUCCEEDED";
+    return {200, R"({"submission_id": "raysubmit_1", "status": ")" + status + R"(", "message": ""})",
+            ""};
+  });
+  SubmitRequest request;
+  request.job.entrypoint = "python x.py";
+  JobOutcome outcome = f.executor.submit("demo", &f.plan, request);
+  EXPECT_EQ(outcome.status, "SUCCEEDED");
+  EXPECT_EQ(f.out.str(), "line 1\nline 2\nline 3\nline 5\nline 6\nline 7\nline 8\nline 9\n");
+  EXPECT_EQ(f.progress_text.str(),
+            "raylaunch: the head sent only the end of job raysubmit_1's log (Ray: showing last 0 "
+            "MiB of 0.0 MiB total), so part of it was not shown\n");
+  EXPECT_EQ(outcome.log, "line 8\nline 9\n");  // the end, as long as the largest answer
 }
 
 TEST(Submit, CtrlCStopsTheJob) {

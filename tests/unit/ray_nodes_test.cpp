@@ -53,6 +53,27 @@ TEST(RayNodes, RefusesWhatIsNotRaysAnswer) {
   EXPECT_EQ(error.rfind("unexpected node list: ", 0), 0u) << error;
 }
 
+// A refusal whose msg is null, missing or not a string is still a refusal
+// (the dashboard did not answer), never an exception.
+TEST(RayNodes, ARefusalWithoutAStringMessageIsStillARefusal) {
+  for (const char* body : {R"({"result": false, "msg": null, "data": {}})",
+                           R"({"result": false, "data": {}})", R"({"result": false, "msg": 7})",
+                           R"({"result": false, "msg": ""})"}) {
+    std::string error;
+    EXPECT_FALSE(parse_ray_nodes(body, error)) << body;
+    EXPECT_EQ(error, "Ray answered result: false") << body;
+  }
+  for (const char* body : {R"({"result": null, "msg": null})", R"({"result": "true", "msg": 7})",
+                           R"({"data": {}})"}) {
+    std::string error;
+    EXPECT_FALSE(parse_ray_nodes(body, error)) << body;
+    EXPECT_EQ(error, R"(the answer has no "result": true)") << body;
+  }
+  std::string error;
+  EXPECT_FALSE(parse_ray_nodes(R"({"result": null, "msg": "GCS timed out"})", error));
+  EXPECT_EQ(error, "GCS timed out");
+}
+
 TEST(RayNodes, ANameWithoutNodeNameIsItsIp) {
   std::string error;
   auto nodes = parse_ray_nodes(

@@ -68,8 +68,8 @@ ExecError crash_error(WaitFixture& f, const std::string& inspected) {
 
 TEST(Wait, ANodeWhoseContainerExitsFailsUpAtOnce) {
   WaitFixture f;
-  ExecError error = crash_error(f, "id1\t/demo-cpu-1\tsha256:a\trunning\t0\t0\tdemo_net=n \n"
-                                   "id2\t/demo-cpu-2\tsha256:a\texited\t0\t2\tdemo_net=n \n");
+  ExecError error = crash_error(f, "id1\t/demo-cpu-1\tsha256:a\trunning\t0\t0\t2026-01-05T10:11:12Z\tdemo_net=n \n"
+                                   "id2\t/demo-cpu-2\tsha256:a\texited\t0\t2\t2026-01-05T10:11:12Z\tdemo_net=n \n");
   EXPECT_EQ(error.message(),
             "1 of 3 nodes crashed while up waited for Ray\n"
             "  demo-cpu-2 exited with code 2; the end of its log:\n"
@@ -87,8 +87,8 @@ TEST(Wait, ANodeWhoseContainerExitsFailsUpAtOnce) {
 // `up` started it are a crash loop; one is a worker that lost its head.
 TEST(Wait, ANodeInACrashLoopFailsUpAtOnce) {
   WaitFixture f;
-  ExecError error = crash_error(f, "id1\t/demo-cpu-1\tsha256:a\trunning\t1\t0\tdemo_net=n \n"
-                                   "id2\t/demo-cpu-2\tsha256:a\trestarting\t2\t2\t\n");
+  ExecError error = crash_error(f, "id1\t/demo-cpu-1\tsha256:a\trunning\t1\t0\t2026-01-05T10:11:12Z\tdemo_net=n \n"
+                                   "id2\t/demo-cpu-2\tsha256:a\trestarting\t2\t2\t2026-01-05T10:11:12Z\t\n");
   EXPECT_EQ(error.message(),
             "1 of 3 nodes crashed while up waited for Ray\n"
             "  demo-cpu-2 restarted 2 times (restarting, exit code 2); the end of its log:\n"

@@ -127,6 +127,7 @@ struct ContainerFacts {
   std::string state;  // running, restarting, exited, ...
   int restart_count = 0;  // how often Docker restarted it by its policy
   int exit_code = 0;  // its main process's last exit code
+  std::string started_at;  // when its main process last started: RFC 3339, UTC
 };
 
 /// The uid and gid an image's containers run as, or docker's words on why not.
@@ -190,8 +191,10 @@ class DockerEngine {
   bool host_port_taken(const std::string& ip, int port) const;
   /// The probe given to the constructor, for engines made alongside this one.
   const PortProbe& port_probe() const { return m_port_taken; }
-  /// The value of `name` in the environment a container was created with;
-  /// "" when it has none (or the container does not exist).
+  /// The environment a container was created with (`Config.Env`), by name;
+  /// empty when the container does not exist.
+  std::map<std::string, std::string> environment(const std::string& container);
+  /// The value of `name` in that environment; "" when it has none.
   std::string environment_value(const std::string& container, const std::string& name);
   /// The io.raylaunch.project label of any container (by name or id): "" when
   /// it has none, nullopt when docker cannot inspect it.
@@ -210,6 +213,10 @@ class DockerEngine {
   std::map<std::string, std::string> network_ids(const std::string& project);
   /// The end of a container's log (stdout and stderr together).
   std::string log_tail(const std::string& container, int lines);
+  /// A container's log (stdout and stderr together) from `since`, in docker's
+  /// syntax (log_since_of); the whole log when `since` is "".
+  std::string log_since(const std::string& container, const std::string& since,
+                        std::optional<std::chrono::milliseconds> within = std::nullopt);
   /// Runs `command` in `container` and returns what it printed.
   ExecOutput exec(const std::string& container, const std::vector<std::string>& command,
                   std::optional<std::chrono::milliseconds> within = std::nullopt);
@@ -283,6 +290,11 @@ std::map<std::string, std::string> parse_network_ids(const std::string& out);
 /// `docker inspect` of containers, one line each; parse_container_facts reads it.
 std::vector<std::string> container_inspect_args(const std::vector<std::string>& containers);
 std::vector<ContainerFacts> parse_container_facts(const std::string& out);
+/// `docker logs --since` for the log of a container's run that started at
+/// `started_at` (ContainerFacts): a Unix time one second earlier, since Docker
+/// stamps the first lines when it reads them, which can be before it records
+/// StartedAt. "" when `started_at` is not Docker's RFC 3339 UTC time.
+std::string log_since_of(const std::string& started_at);
 std::vector<std::string> network_create_args(const PlannedNetwork& network);
 
 /// `docker volume ls` / `create` of the project's volumes (by label).

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -64,7 +65,7 @@ struct JobOutcome {
   std::string submission_id;
   std::string status;   // Ray's final status; empty with wait = false
   std::string message;  // Ray's message about it
-  std::string log;      // the whole log, when followed
+  std::string log;      // when followed, the end of the log as printed (JobLogFollower)
   bool interrupted = false;  // Ctrl-C stopped it
 };
 
@@ -97,8 +98,9 @@ class Executor {
   int down(const std::string& project, const DownOptions& options);
 
   /// Prints each node's container state and Ray's view. Exit 0 when every
-  /// planned node runs and Ray counts it alive, 1 otherwise. `plan` may be
-  /// null: then the project's containers are the planned set.
+  /// planned node runs and Ray has it alive (by name from the dashboard; from
+  /// `ray status`'s count only as alive_by_count allows), 1 otherwise. `plan`
+  /// may be null: then the project's containers are the planned set.
   int status(const std::string& project, const Plan* plan, const StatusOptions& options);
 
   /// Submits a job to the running cluster through the head's Jobs API and,
@@ -160,6 +162,13 @@ class Executor {
   bool ask_dashboard(HeadAccess& head, RayView& view);
   std::optional<std::vector<RayNode>> nodes_at(const std::string& host, int port,
                                                HeadAccess& head, std::string& why);
+  std::string head_token(const HeadAccess& head);
+  /// The `nodes` (host, name) whose container runs and whose log since that
+  /// run started says "Ray runtime started"; `seen` keeps, by name, the run
+  /// (StartedAt) that said so, so a later call reads no log again for it.
+  std::set<std::string> started_by_log(
+      const std::vector<std::pair<std::string, std::string>>& nodes,
+      std::map<std::string, std::string>& seen, std::optional<std::chrono::milliseconds> within);
 
   // The Jobs API (src/execute/jobs.cpp).
   struct JobApi;
@@ -170,6 +179,7 @@ class Executor {
   std::string upload_package(JobApi& api, const std::string& folder);
   JobInfo job_info(JobApi& api, const std::string& id);
   JobOutcome follow_job(JobApi& api, const std::string& id, bool stop_on_cancel);
+  void print_log_step(const JobLogFollower::Step& step, const std::string& id, bool& told_cut);
 
   // down's phases (src/execute/down.cpp).
   void remove_containers(const std::string& project, const std::string& host,

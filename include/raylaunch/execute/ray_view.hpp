@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,12 @@ namespace raylaunch {
 
 /// How to reach the head: what the plan (or the head's labels) say.
 struct HeadAccess {
-  std::string container;  // <project>-head
-  std::string host;       // the host of `hosts:` it runs on; "" without hosts:
-  std::string dashboard;  // http://HOST:PORT, the io.raylaunch.dashboard label
-  std::string token;      // Ray's token when auth is on and known; else read on a 401
-  bool bridge = true;     // on a project network, so the container has an IP of its own
+  std::string container;      // <project>-head
+  std::string host;           // the host of `hosts:` it runs on; "" without hosts:
+  std::string dashboard;      // http://HOST:PORT, the io.raylaunch.dashboard label
+  std::string token;          // Ray's token when auth is on and known; else read on a 401
+  bool token_sought = false;  // the head was asked for its token (at most once)
+  bool bridge = true;         // on a project network, so the container has an IP of its own
   /// The head container's IP once looked up (one `docker inspect`, at most once).
   std::optional<std::string> container_ip;
   /// When the answer is due (`up --timeout`): each request waits at most its
@@ -40,8 +42,12 @@ struct RayView {
   Source source = Source::none;
   /// Source::dashboard: every node Ray lists, by name (ray_nodes_by_name).
   std::map<std::string, RayNode> by_name;
-  /// Source::cli: Ray's count of live nodes.
+  /// Source::cli: Ray's count of live nodes, which names none (and counts a
+  /// node joined by hand too).
   RayStatus counted;
+  /// Source::cli: the nodes taken as alive by name (alive_by_count), filled
+  /// in by the caller, who knows which nodes to look at.
+  std::set<std::string> alive_by_log;
   /// Where the dashboard answered, or why it did not.
   std::string dashboard_note;
   /// Source::dashboard: where it answered, for the Jobs API.
@@ -53,7 +59,23 @@ struct RayView {
     auto found = by_name.find(name);
     return found == by_name.end() ? nullptr : &found->second;
   }
+  /// Whether `name` is alive as far as this view can tell: Ray lists it
+  /// ALIVE, or (without the dashboard) alive_by_log has it.
+  bool alive(const std::string& name) const {
+    if (source == Source::dashboard) {
+      const RayNode* node = find(name);
+      return node != nullptr && node->alive;
+    }
+    return source == Source::cli && alive_by_log.count(name) != 0;
+  }
 };
+
+/// Which nodes the fallback may call alive by name. `ray status` only counts
+/// nodes, and a node joined by hand counts too, so a node is taken as alive
+/// only when its own log says Ray started in it (`started`, see
+/// Executor::started_by_log) and Ray's count (`counted`) covers every such
+/// node. When the count is smaller, none is: which one Ray lost cannot be told.
+std::set<std::string> alive_by_count(const std::set<std::string>& started, int counted);
 
 struct Plan;
 /// How the planned head is reached: its name, dashboard label and token.

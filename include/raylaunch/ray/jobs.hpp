@@ -3,6 +3,7 @@
 // Ray's Jobs REST API on the head's dashboard (what `ray job submit` uses),
 // as requests to build and answers to read. Pure: the executor sends them.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,6 +36,42 @@ struct JobInfo {
     return status == "STOPPED" || status == "SUCCEEDED" || status == "FAILED";
   }
 };
+
+/// Follows a job's log over successive answers of `GET /api/jobs/{id}/logs`.
+/// Ray answers with the whole log until it passes RAY_JOB_LOG_MAX_READ_BYTES
+/// (16 MiB by default), then with its note, e.g.
+/// `[LOG TRUNCATED — showing last 16 MiB of 20.3 MiB total]`, and the log's
+/// end from a line's start. So an answer is matched against the end of what
+/// was printed, not assumed to extend it. Pure: the caller prints what next()
+/// returns.
+class JobLogFollower {
+ public:
+  struct Step {
+    std::string text;  // the part of the log not printed yet
+    /// Some of the log was never shown: the answer was only its end, and that
+    /// end does not reach back to what was printed (or nothing was yet).
+    bool cut = false;
+    /// Ray's note without its brackets and "LOG TRUNCATED — ", e.g. "showing
+    /// last 16 MiB of 20.3 MiB total"; "" when the answer was the whole log.
+    std::string ray_note;
+  };
+  /// `logs`: the answer's "logs" string as Ray sent it.
+  Step next(const std::string& logs);
+  /// The end of what was printed: at least as much as the largest answer.
+  const std::string& printed_end() const { return m_window; }
+
+ private:
+  std::string m_window;
+  uint64_t m_printed = 0;  // bytes printed in all
+  size_t m_keep = 0;       // the largest answer so far: how much of the end to keep
+  /// Every answer so far was the whole log and extended the one before, so
+  /// m_printed is a position in the next whole answer.
+  bool m_aligned = true;
+};
+
+/// The longest end of `printed` that `text` starts with: how much of `text`
+/// was printed already, when `text` is a later end of the same log.
+size_t printed_overlap(const std::string& printed, const std::string& text);
 
 /// Readers of the answers; nullopt (with `error`) when the body is not Ray's.
 std::optional<JobInfo> parse_job_info(const std::string& body, std::string& error);
