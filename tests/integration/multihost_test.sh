@@ -43,6 +43,7 @@ multihost_cleanup() {
     kill "$pid" 2>/dev/null
   done
   "$second" down --purge >/dev/null
+  rm -f "${RLB2_SOCK%.sock}.lock"  # second-engine.sh's, named after this run's socket
   cleanup
 }
 trap multihost_cleanup EXIT
