@@ -261,7 +261,7 @@ Target target_of(const CommonOptions& common, const DockerEndpoint& endpoint,
 Session::Session(const CommonOptions& common, const EngineOptions& engine, bool dry_run,
                  const std::atomic<bool>& interrupted)
     : endpoint(endpoint_of(common)),
-      real(make_process_runner()),
+      real(make_process_runner(&interrupted)),
       printing(make_printing_runner(std::cout, real.get())),
       http(make_http_client()),
       progress(std::cerr, progress_mode_from(engine.progress, STDERR_FILENO)),
@@ -317,13 +317,18 @@ int run_export(const CommonOptions& common, const ExportCommand& options) {
 
 namespace {
 
-// What an interrupted `up` left: the planned containers that run.
-std::string left_by_up(Progress& progress, const Plan& plan) {
-  progress.finish();
-  size_t running = progress.count_done("Container ", {"Started", "Running", "Recreated"});
-  return fmt::format("{} of {} planned containers are running; run `raylaunch up` to converge, "
-                     "or `raylaunch down`",
-                     running, plan.containers.size());
+// What an interrupted `up` left: the planned containers that run now, as
+// the engines say (not this run's events: a node it found running counts).
+std::string left_by_up(Session& session, const Plan& plan) {
+  session.progress.finish();
+  std::optional<size_t> running = session.executor.running_planned(plan);
+  if (!running) {
+    return "run `raylaunch up` to converge, or `raylaunch down`";
+  }
+  return fmt::format(
+      "{} of {} planned containers are running; run `raylaunch up` to converge, "
+      "or `raylaunch down`",
+      *running, plan.containers.size());
 }
 
 }  // namespace
@@ -336,6 +341,7 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
   session.executor.use_hosts(plan.hosts);
   UpOptions up{!options.no_wait, std::chrono::seconds(options.timeout), options.parallel,
                options.dry_run};
+  up.spec_file = common.file;
   up.recreate = options.force_recreate ? Recreate::always
                 : options.no_recreate  ? Recreate::never
                                        : Recreate::changed;
@@ -355,17 +361,18 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
     if (!interrupted) {
       throw;
     }
-    throw Interrupted(left_by_up(session.progress, plan));
+    throw Interrupted(left_by_up(session, plan));
   }
 }
 
 int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted) {
   Session session(common, engine, false, interrupted);
-  std::string project = session.aim(common, "down").project;
+  Target target = session.aim(common, "down");
+  std::string project = target.project;
   ProjectLock lock(project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
-  int code =
-      session.executor.down(project, {std::chrono::seconds(options.timeout), options.volumes});
+  int code = session.executor.down(
+      project, {std::chrono::seconds(options.timeout), options.volumes, target.plan.has_value()});
   if (interrupted && code == 0) {
     // down does not stop half way: what it started, it finished.
     throw Interrupted(fmt::format("down went on to the end; nothing of project \"{}\" is left",

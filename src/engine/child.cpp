@@ -15,6 +15,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
+#include <string_view>
 
 extern char** environ;
 
@@ -24,26 +26,25 @@ namespace {
 
 constexpr int k_tick_ms = 100;
 
-// A pipe whose ends are closed in every child but where they are dup2'ed.
-std::array<int, 2> make_pipe() {
-  std::array<int, 2> ends{-1, -1};
-  if (::pipe2(ends.data(), O_CLOEXEC) != 0) {
-    throw ExecError(fmt::format("cannot make a pipe: {}", std::strerror(errno)),
-                    "too many open files? close some programs and try again");
-  }
-  return ends;
-}
-
-// The child's file actions: the write ends as its stdout and stderr.
-void plan_files(posix_spawn_file_actions_t& actions, int out, int err, Piped piped) {
+// The child's file actions: each of its stdin, stdout and stderr as asked,
+// then every other fd closed, so that it holds no end of another child's
+// pipes (nor the project's lock, nor a socket of ours), even one a library
+// opened without close-on-exec.
+void plan_files(posix_spawn_file_actions_t& actions, const Stdio& stdio) {
   posix_spawn_file_actions_init(&actions);
-  if (piped == Piped::together) {
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const std::array<int, 3> fds = {stdio.in, stdio.out, stdio.err};
+  for (int target = 0; target < 3; ++target) {
+    int fd = fds[static_cast<size_t>(target)];
+    if (fd >= 0) {
+      posix_spawn_file_actions_adddup2(&actions, fd, target);
+    } else if (fd == k_null) {
+      posix_spawn_file_actions_addopen(&actions, target, "/dev/null",
+                                       target == 0 ? O_RDONLY : O_WRONLY, 0);
+    }
   }
-  if (out >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, out, STDOUT_FILENO);
-  }
-  posix_spawn_file_actions_adddup2(&actions, err, STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
 }
 
 // Signals raylaunch catches or ignores get their default action back, and none is blocked.
@@ -61,39 +62,85 @@ void plan_signals(posix_spawnattr_t& attributes) {
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 }
 
+// This process's environment with `env` added (replacing what it names).
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> out;
+  for (char** each = environ; *each != nullptr; ++each) {
+    std::string_view entry = *each;
+    std::string name(entry.substr(0, entry.find('=')));
+    if (env.find(name) == env.end()) {
+      out.emplace_back(entry);
+    }
+  }
+  for (const auto& [name, value] : env) {
+    out.push_back(name + "=" + value);
+  }
+  return out;
+}
+
+std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (std::string& each : strings) {
+    pointers.push_back(each.data());
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+void close_all(std::initializer_list<int> fds) {
+  for (int fd : fds) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+}
+
 }  // namespace
+
+std::array<int, 2> make_pipe() {
+  std::array<int, 2> ends{-1, -1};
+  if (::pipe2(ends.data(), O_CLOEXEC) != 0) {
+    throw ExecError(fmt::format("cannot make a pipe: {}", std::strerror(errno)),
+                    "too many open files? close some programs and try again");
+  }
+  return ends;
+}
+
+int exit_code_of(int status) {
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+pid_t start(const std::vector<std::string>& argv, const Stdio& stdio,
+            const std::map<std::string, std::string>& env, int& error) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> arg_pointers = pointers_to(args);
+  std::vector<std::string> variables = environment_with(env);
+  std::vector<char*> env_pointers = pointers_to(variables);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  plan_files(actions, stdio);
+  plan_signals(attributes);
+  pid_t pid = -1;
+  error = ::posix_spawnp(&pid, arg_pointers[0], &actions, &attributes, arg_pointers.data(),
+                         env_pointers.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  return error == 0 ? pid : -1;
+}
 
 Child spawn(const std::vector<std::string>& argv, Piped piped) {
   std::array<int, 2> out = piped == Piped::errors ? std::array<int, 2>{-1, -1} : make_pipe();
   std::array<int, 2> err = piped == Piped::together ? out : make_pipe();
-  std::vector<std::string> copy = argv;
-  std::vector<char*> pointers;
-  for (std::string& arg : copy) {
-    pointers.push_back(arg.data());
-  }
-  pointers.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-  plan_files(actions, out[1], err[1], piped);
-  plan_signals(attributes);
+  Stdio stdio{piped == Piped::together ? k_null : k_inherit,
+              piped == Piped::errors ? k_inherit : out[1], err[1]};
+  int error = 0;
   Child child;
-  int error = ::posix_spawnp(&child.pid, pointers[0], &actions, &attributes, pointers.data(),
-                             environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  for (int end : {out[1], piped == Piped::together ? -1 : err[1]}) {
-    if (end >= 0) {
-      ::close(end);
-    }
-  }
+  child.pid = start(argv, stdio, {}, error);
+  close_all({out[1], piped == Piped::together ? -1 : err[1]});
   child.out = out[0];
   child.err = piped == Piped::together ? -1 : err[0];
   if (error != 0) {
-    for (int end : {child.out, child.err}) {
-      if (end >= 0) {
-        ::close(end);
-      }
-    }
+    close_all({child.out, child.err});
     throw ExecError(fmt::format("cannot run {}: {}", argv.at(0), std::strerror(error)),
                     "pass --docker PATH");
   }
@@ -115,7 +162,7 @@ int wait_for(pid_t pid) {
       return 1;
     }
   }
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  return exit_code_of(status);
 }
 
 void read_all(const std::vector<int>& fds,

@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,31 @@ struct Child {
 /// Starts `argv` (argv[0] found on PATH) with the default action for SIGINT,
 /// SIGTERM, SIGHUP and SIGPIPE. Throws ExecError when it cannot start.
 Child spawn(const std::vector<std::string>& argv, Piped piped);
+
+/// What a started process gets as its stdin, stdout and stderr: an fd of
+/// ours (dup2'ed), /dev/null, or this process's own.
+constexpr int k_null = -1;
+constexpr int k_inherit = -2;
+struct Stdio {
+  int in = k_null;
+  int out = k_null;
+  int err = k_null;
+};
+
+/// Starts `argv` (argv[0] found on PATH) with `stdio` and no other fd of this
+/// process, close-on-exec or not: a child never holds an end of a pipe meant
+/// for another child, so a hung one cannot keep another's reader from its end.
+/// `env` is added to this process's environment. Signals as spawn(). Returns
+/// the pid, or -1 with `error` set to the errno of the failure.
+pid_t start(const std::vector<std::string>& argv, const Stdio& stdio,
+            const std::map<std::string, std::string>& env, int& error);
+
+/// A pipe whose ends are close-on-exec (read end [0], write end [1]). Throws
+/// ExecError when the process has no fds left.
+std::array<int, 2> make_pipe();
+
+/// Its exit code, or 128 + the signal that ended it, from a waitpid status.
+int exit_code_of(int status);
 
 /// While it lives, a write to a pipe whose reader went away (`| head`) fails
 /// with EPIPE instead of killing raylaunch with SIGPIPE.

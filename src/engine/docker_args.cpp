@@ -20,7 +20,7 @@ const char* k_ps_format =
     "{{.Label \"io.raylaunch.group\"}}\t{{.Label \"io.raylaunch.replica\"}}\t"
     "{{.Label \"io.raylaunch.config-hash\"}}\t{{.Label \"io.raylaunch.cpus\"}}\t"
     "{{.Label \"io.raylaunch.gpus\"}}\t{{.Label \"io.raylaunch.dashboard\"}}\t"
-    "{{.Label \"io.raylaunch.hosts\"}}";
+    "{{.Label \"io.raylaunch.hosts\"}}\t{{.Label \"io.raylaunch.host\"}}";
 
 const char* k_inspect_format =
     "{{.Id}}\t{{.Name}}\t{{.Image}}\t{{.State.Status}}\t{{.RestartCount}}\t"
@@ -55,7 +55,7 @@ std::vector<ObservedContainer> parse_ps(const std::string& out) {
       continue;
     }
     std::vector<std::string> fields = split(line, '\t');
-    fields.resize(11);
+    fields.resize(12);
     ObservedContainer c;
     c.id = fields[0];
     c.name = fields[1];
@@ -68,6 +68,7 @@ std::vector<ObservedContainer> parse_ps(const std::string& out) {
     c.gpus = fields[8];
     c.dashboard = fields[9];
     c.spec_hosts = fields[10];
+    c.host_label = fields[11];
     containers.push_back(std::move(c));
   }
   return containers;

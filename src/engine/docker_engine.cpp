@@ -38,6 +38,15 @@ const std::chrono::milliseconds k_quick_timeout = [] {
   return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
 }();
 
+// pull: ship fails when no byte goes through for this long (and docker
+// load gets ten times as long after the last byte to finish):
+// RAYLAUNCH_SHIP_TIMEOUT seconds, 60 by default.
+const std::chrono::milliseconds k_ship_stall = [] {
+  const char* seconds = std::getenv("RAYLAUNCH_SHIP_TIMEOUT");
+  int value = seconds != nullptr ? std::atoi(seconds) : 0;
+  return std::chrono::milliseconds(value > 0 ? value * 1000 : 60000);
+}();
+
 // The engine's bound, or `within` when that is less.
 std::chrono::milliseconds quick(std::optional<std::chrono::milliseconds> within) {
   return within ? std::min(*within, k_quick_timeout) : k_quick_timeout;
@@ -109,7 +118,7 @@ Outcome DockerEngine::change(std::vector<std::string> args,
   }
 }
 
-void DockerEngine::engine_failed(const CommandResult& result) const {
+void DockerEngine::engine_failed(const CommandResult& result, const std::string& verb) const {
   std::string where = m_endpoint.describe();
   if (result.timed_out) {
     throw ExecError(
@@ -121,12 +130,16 @@ void DockerEngine::engine_failed(const CommandResult& result) const {
   }
   std::string said = docker_message(result.err);
   switch (engine_trouble(said)) {
-    case EngineTrouble::no_context:
-      throw ExecError(fmt::format("the Docker {} does not exist: {}",
-                                  where.rfind("context", 0) == 0 ? where : "context in use",
-                                  said),
-                      "`docker context ls` lists the contexts: pass one with --context, or "
-                      "unset DOCKER_CONTEXT for the default engine");
+    case EngineTrouble::no_context: {
+      std::string context =
+          m_endpoint.address().rfind("context", 0) == 0 ? m_endpoint.address() : "context in use";
+      throw ExecError(
+          fmt::format(
+              "the Docker {}{} does not exist: {}", context,
+              m_endpoint.name.empty() ? "" : fmt::format(" of host \"{}\"", m_endpoint.name), said),
+          "`docker context ls` lists the contexts: pass one with --context, or "
+          "unset DOCKER_CONTEXT for the default engine");
+    }
     case EngineTrouble::permission:
       throw ExecError(fmt::format("the Docker engine at {} refuses this user: {}", where, said),
                       "run as a member of the docker group (or root), or use rootless Docker");
@@ -142,8 +155,10 @@ void DockerEngine::engine_failed(const CommandResult& result) const {
     case EngineTrouble::other:
       break;
   }
-  throw ExecError(fmt::format("docker ps failed: {}", said.empty() ? "no message" : said),
-                  "run the command shown by --verbose by hand to see more");
+  throw ExecError(
+      fmt::format("docker {} failed{}: {}", verb, m_endpoint.name.empty() ? "" : " on " + where,
+                  said.empty() ? "no message" : said),
+      "run the command shown by --verbose by hand to see more");
 }
 
 std::vector<ObservedContainer> DockerEngine::containers(const std::string& project) {
@@ -156,6 +171,18 @@ std::vector<ObservedContainer> DockerEngine::containers(const std::string& proje
     c.host = m_endpoint.name;
   }
   return found;
+}
+
+std::string DockerEngine::engine_id() {
+  // The ID alone is not enough: a 20.10 engine derives it from
+  // /etc/docker/key.json, which two engines of one machine (or machines
+  // cloned from one image) share. One engine has one name and root folder.
+  CommandResult info =
+      docker({"info", "--format", "{{.ID}}\t{{.Name}}\t{{.DockerRootDir}}"}, k_quick_timeout);
+  if (info.exit_code != 0) {
+    engine_failed(info, "info");
+  }
+  return last_line(info.out);
 }
 
 std::vector<std::string> DockerEngine::networks(const std::string& project) {
@@ -312,15 +339,42 @@ Outcome DockerEngine::load_from(DockerEngine& source, const std::string& image,
   Command save{source.endpoint().argv({"save", image}), std::nullopt, {}};
   Command load{m_endpoint.argv({"load", "--quiet"}), std::nullopt, {}};
   log_debug(fmt::format("{} | {}", quote_for_display(save.argv), quote_for_display(load.argv)));
-  PipeResult piped = m_runner.pipe(save, load, on_bytes);
-  if (piped.from.exit_code != 0) {
-    return {false,
-            fmt::format("docker save on {}: {}", source.endpoint().describe(),
-                        docker_message(piped.from.err)),
-            ""};
+  PipeResult piped = m_runner.pipe(save, load, on_bytes, {k_ship_stall, 10 * k_ship_stall});
+  Outcome outcome{false, "", ""};
+  if (piped.interrupted) {
+    outcome.interrupted = true;
+    outcome.said = "interrupted; docker save and docker load were stopped";
+    return outcome;
+  }
+  long stall = static_cast<long>(k_ship_stall.count() / 1000);
+  if (piped.stalled_after_end) {
+    outcome.said = fmt::format(
+        "docker load on {} did not finish within {} s of the last byte "
+        "({} MiB sent); it was stopped",
+        m_endpoint.describe(), 10 * stall, piped.bytes >> 20);
+    outcome.hint = "check that engine (`docker info`); RAYLAUNCH_SHIP_TIMEOUT sets the bound";
+    return outcome;
+  }
+  if (piped.stalled) {
+    outcome.said = fmt::format(
+        "no byte went through to {} for {} s ({} MiB sent); docker save "
+        "and docker load were stopped",
+        m_endpoint.describe(), stall, piped.bytes >> 20);
+    outcome.hint =
+        "check the link to that host and its engine (`docker info`); "
+        "RAYLAUNCH_SHIP_TIMEOUT sets the bound, in seconds";
+    return outcome;
+  }
+  // save failed by itself (not killed because load had ended): its words first.
+  if (piped.from.exit_code != 0 && (piped.to.exit_code == 0 || piped.from.exit_code != 137)) {
+    outcome.said = fmt::format("docker save on {}: {}", source.endpoint().describe(),
+                               docker_message(piped.from.err));
+    return outcome;
   }
   if (piped.to.exit_code != 0) {
-    return {false, fmt::format("docker load: {}", docker_message(piped.to.err)), ""};
+    outcome.said =
+        fmt::format("docker load on {}: {}", m_endpoint.describe(), docker_message(piped.to.err));
+    return outcome;
   }
   return {true, "", ""};
 }

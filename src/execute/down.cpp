@@ -9,10 +9,16 @@
 #include <fmt/format.h>
 
 #include <raylaunch/base/error.hpp>
+#include <raylaunch/engine/lock.hpp>
 #include <raylaunch/execute/observed.hpp>
 #include <raylaunch/execute/parallel.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <mutex>
+#include <set>
+#include <sstream>
 
 namespace raylaunch {
 
@@ -31,21 +37,60 @@ bool is_running(const ObservedContainer& c) {
   return c.state == "running" || c.state == "restarting" || c.state == "paused";
 }
 
-// The hosts a cluster across several spans, as its containers' labels say;
-// "" for a cluster on one host.
-std::string other_hosts(const std::vector<HostShare>& shares) {
-  for (const HostShare& share : shares) {
-    for (const ObservedContainer& c : share.containers) {
-      if (!c.spec_hosts.empty()) {
-        std::string names = c.spec_hosts;
-        for (size_t at = names.find(','); at != std::string::npos; at = names.find(',', at + 2)) {
-          names.replace(at, 1, ", ");
-        }
-        return names;
-      }
+// The hosts of a cluster across several that a `down` without the spec did
+// not reach, kept in the lock folder (<project>.hosts-left: the hosts it
+// spans on the first line, those not reached on the second) so that the next
+// `down -p` still names them.
+std::string left_file(const std::string& project) {
+  return lock_dir() + "/" + project + ".hosts-left";
+}
+
+std::vector<std::string> split_names(const std::string& line) {
+  std::vector<std::string> names;
+  std::stringstream stream(line);
+  for (std::string name; std::getline(stream, name, ',');) {
+    if (!name.empty()) {
+      names.push_back(name);
     }
   }
-  return "";
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names, const char* separator = ", ") {
+  std::string out;
+  for (const std::string& name : names) {
+    out += (out.empty() ? "" : separator) + name;
+  }
+  return out;
+}
+
+HostsSeen read_left(const std::string& project) {
+  std::ifstream in(left_file(project));
+  std::string spanned;
+  std::string left;
+  std::getline(in, spanned);
+  std::getline(in, left);
+  return {split_names(spanned), split_names(left)};
+}
+
+void write_left(const std::string& project, const HostsSeen& hosts) {
+  std::string path = left_file(project);
+  if (hosts.unseen.empty()) {
+    std::remove(path.c_str());
+    return;
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << joined(hosts.spanned, ",") << '\n' << joined(hosts.unseen, ",") << '\n';
+}
+
+// "host b was" or "hosts b, c were".
+std::string hosts_were(const std::vector<std::string>& names) {
+  return fmt::format("{} {} {}", names.size() == 1 ? "host" : "hosts", joined(names),
+                     names.size() == 1 ? "was" : "were");
+}
+
+bool has(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 }  // namespace
@@ -83,9 +128,50 @@ int Executor::down(const std::string& project, const DownOptions& options) {
       unreachable += (unreachable.empty() ? "" : "\n") + share.unreachable;
     }
   }
+  // Without the spec: the hosts of a cluster across several that no engine
+  // asked shows, with those an earlier `down` did not reach. With --host
+  // and every engine answering, the user has named the other engines: none
+  // is left unreached.
+  HostsSeen left;
+  if (!options.from_spec) {
+    std::vector<ObservedContainer> all;
+    for (const HostShare& share : shares) {
+      all.insert(all.end(), share.containers.begin(), share.containers.end());
+    }
+    left = hosts_seen(all);
+    HostsSeen before = read_left(project);
+    std::set<std::string> here;
+    for (const ObservedContainer& c : all) {
+      here.insert(c.host_label);
+    }
+    for (const std::string& host : before.spanned) {
+      if (!has(left.spanned, host)) {
+        left.spanned.push_back(host);
+      }
+    }
+    for (const std::string& host : before.unseen) {
+      if (!has(left.unseen, host) && here.count(host) == 0) {
+        left.unseen.push_back(host);
+      }
+    }
+    if (!m_hosts.empty() && unreachable.empty()) {
+      left.unseen.clear();
+    }
+    write_left(project, left);
+  } else if (unreachable.empty()) {
+    write_left(project, {});
+  }
   if (!anything && unreachable.empty()) {
     m_progress.message(fmt::format("nothing to remove for project \"{}\"", project));
     m_progress.finish();
+    if (!left.unseen.empty()) {
+      throw ExecError(fmt::format("project \"{}\" has nodes on several hosts ({}); nothing of it "
+                                  "is left on {}, but {} not reached",
+                                  project, joined(left.spanned),
+                                  m_hosts.empty() ? "this engine" : "the engines asked",
+                                  hosts_were(left.unseen)),
+                      "pass the spec with -f, or each other engine with --host ENDPOINT");
+    }
     return 0;
   }
   for (const HostShare& share : shares) {
@@ -120,10 +206,12 @@ int Executor::down(const std::string& project, const DownOptions& options) {
   }
   run_concurrently(removals);
   m_progress.finish();
-  if (std::string others = other_hosts(shares); !others.empty() && m_hosts.empty()) {
+  if (!left.unseen.empty()) {
     throw ExecError(fmt::format("project \"{}\" has nodes on several hosts ({}); without its "
-                                "spec only this engine's were removed",
-                                project, others),
+                                "spec only {} were removed, and {} not reached",
+                                project, joined(left.spanned),
+                                m_hosts.empty() ? "this engine's" : "those of the engines asked",
+                                hosts_were(left.unseen)),
                     "pass the spec with -f, or each other engine with --host ENDPOINT");
   }
   if (!unreachable.empty()) {
@@ -149,11 +237,12 @@ void Executor::remove_containers(const std::string& project, const std::string& 
   if (!removed.ok) {
     std::vector<ObservedContainer> left = on.containers(project);
     if (!left.empty()) {
-      throw ExecError(fmt::format("{} containers of project \"{}\" could not be removed{}: {}",
-                                  left.size(), project,
-                                  host.empty() ? "" : " on host \"" + host + "\"", removed.said),
-                      "run `raylaunch down` again; `docker ps -a --filter "
-                      "label=io.raylaunch.project=" + project + "` lists them");
+      throw ExecError(
+          fmt::format("{} containers of project \"{}\" could not be removed{}: {}", left.size(),
+                      project, host.empty() ? "" : " on " + on.endpoint().describe(), removed.said),
+          "run `raylaunch down` again; `docker ps -a --filter "
+          "label=io.raylaunch.project=" +
+              project + "` lists them");
     }
   }
   for (const ObservedContainer& c : found) {

@@ -8,7 +8,10 @@
 #include <raylaunch/execute/observed.hpp>
 #include <raylaunch/execute/parallel.hpp>
 
+#include <algorithm>
 #include <mutex>
+#include <set>
+#include <sstream>
 
 namespace raylaunch {
 
@@ -49,6 +52,27 @@ int Executor::commands_run() const {
   return count;
 }
 
+HostsSeen hosts_seen(const std::vector<ObservedContainer>& found) {
+  HostsSeen seen;
+  std::set<std::string> on;
+  for (const ObservedContainer& c : found) {
+    on.insert(c.host_label);
+    std::stringstream names(c.spec_hosts);
+    for (std::string name; std::getline(names, name, ',');) {
+      if (!name.empty() &&
+          std::find(seen.spanned.begin(), seen.spanned.end(), name) == seen.spanned.end()) {
+        seen.spanned.push_back(name);
+      }
+    }
+  }
+  for (const std::string& name : seen.spanned) {
+    if (on.count(name) == 0) {
+      seen.unseen.push_back(name);
+    }
+  }
+  return seen;
+}
+
 Executor::Found Executor::find_everywhere(const std::string& project) {
   std::vector<std::string> hosts = host_names();
   std::vector<std::vector<ObservedContainer>> each(hosts.size());
@@ -78,6 +102,21 @@ Executor::Found Executor::find_everywhere(const std::string& project) {
   return found;
 }
 
+std::optional<size_t> Executor::running_planned(const Plan& plan) {
+  try {
+    Found found = find_everywhere(plan.project);
+    size_t running = 0;
+    for (const PlannedContainer& planned : plan.containers) {
+      for (const ObservedContainer& c : found.containers) {
+        running += c.name == planned.name && c.host == planned.host && c.state == "running";
+      }
+    }
+    return running;
+  } catch (const ExecError&) {
+    return std::nullopt;
+  }
+}
+
 // docker save on this machine's engine, streamed into docker load on the
 // host's, with the bytes so far as progress.
 void Executor::ship_image(const std::string& image, const std::string& host) {
@@ -91,12 +130,20 @@ void Executor::ship_image(const std::string& image, const std::string& host) {
                        fmt::format("{} MiB", bytes >> 20));
     }
   });
+  if (shipped.interrupted) {
+    // The user's signal, not docker's failure: nothing half-loaded is kept.
+    m_progress.event(id, "Interrupted", EventState::error);
+    throw ExecError(fmt::format("shipping image {} to host \"{}\" was interrupted", image, host),
+                    "run `raylaunch up` again to ship it");
+  }
   if (!shipped.ok) {
     m_progress.event(id, "Error", EventState::error, shipped.said);
-    throw ExecError(fmt::format("cannot ship image {} to host \"{}\": {}", image, host,
-                                shipped.said),
-                    "pull: ship copies an image this machine's engine has; build or load it "
-                    "here first, or load it on the host by hand");
+    throw ExecError(
+        fmt::format("cannot ship image {} to host \"{}\": {}", image, host, shipped.said),
+        shipped.hint.empty()
+            ? "pull: ship copies an image this machine's engine has; build or load "
+              "it here first, or load it on the host by hand"
+            : shipped.hint);
   }
   m_progress.event(id, "Shipped", EventState::done);
 }

@@ -49,7 +49,57 @@ std::vector<ObservedContainer> containers_on(DockerEngine& engine, const std::st
   return found;
 }
 
+// Two hosts that reach one engine would each run, find and remove the
+// other's containers: refused by who the engine is (its ID, name and root
+// folder), however the endpoints are spelled (unix:///var/run/docker.sock,
+// the default, a context, tcp://...).
+void refuse_one_engine_twice(const std::map<std::string, std::string>& engine_ids) {
+  std::map<std::string, std::string> first_with;
+  for (const auto& [host, id] : engine_ids) {
+    if (id.empty()) {
+      continue;
+    }
+    auto [at, fresh] = first_with.emplace(id, host);
+    if (!fresh) {
+      throw SpecError(fmt::format("hosts \"{}\" and \"{}\" reach one Docker engine (ID {})",
+                                  at->second, host, id.substr(0, id.find('\t'))),
+                      "give each machine its own docker: endpoint or context: (these two spell "
+                      "one engine two ways)");
+    }
+  }
+}
+
+// An image ID as docker shows it: the first 12 hex digits.
+std::string short_id(const std::string& id) {
+  std::string hex = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
+  return hex.substr(0, 12);
+}
+
 }  // namespace
+
+bool Executor::ships_to(const std::string& host) {
+  if (engine(host).endpoint().address() == m_engine.endpoint().address()) {
+    return false;
+  }
+  auto there = m_engine_ids.find(host);
+  if (there == m_engine_ids.end() || there->second.empty()) {
+    return true;
+  }
+  if (!m_local_engine_id) {
+    try {
+      m_local_engine_id = m_engine.engine_id();
+    } catch (const ExecError&) {
+      m_local_engine_id = "";
+    }
+  }
+  return m_local_engine_id->empty() || *m_local_engine_id != there->second;
+}
+
+std::string Executor::local_image_id(const std::string& image) {
+  ImageFacts facts = m_engine.inspect_images({image});
+  auto found = facts.ids.find(image);
+  return found == facts.ids.end() ? std::string() : found->second;
+}
 
 Executor::Observation Executor::observe(const Plan& plan) {
   Observation seen;
@@ -67,6 +117,14 @@ Executor::Observation Executor::observe(const Plan& plan) {
         std::lock_guard<std::mutex> lock(mutex);
         seen.state.image_ids[host] = facts.ids;
         seen.images[host] = std::move(facts);
+      });
+    }
+    if (m_hosts.size() > 1) {
+      probes.emplace_back([&, on, host] {
+        std::string id = on->engine_id();
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.engine_ids[host] = id;
+        m_engine_ids[host] = id;
       });
     }
     if (plan.network.mode == NetworkMode::bridge) {
@@ -87,6 +145,7 @@ Executor::Observation Executor::observe(const Plan& plan) {
     }
   }
   run_concurrently(probes);
+  refuse_one_engine_twice(seen.engine_ids);
   for (std::vector<ObservedContainer>& found : containers) {
     seen.state.containers.insert(seen.state.containers.end(), found.begin(), found.end());
   }
@@ -98,6 +157,7 @@ Executor::Observation Executor::observe(const Plan& plan) {
 // A pulled image may stand for a new ID: reconcile compares it with the one
 // each container was created from.
 void Executor::pull_images(const Plan& plan, Observation& seen) {
+  std::map<std::string, std::string> local_ids;  // this machine's, asked once per image
   for (const auto& [host, facts] : seen.images) {
     for (const std::string& image : images_of(plan, host)) {
       bool always = false;
@@ -118,8 +178,21 @@ void Executor::pull_images(const Plan& plan, Observation& seen) {
                         "build or load it first (docker build, docker load, docker import), or "
                         "set pull: missing");
       }
-      if (absent || always) {
-        pull_image(image, host, absent, ship);
+      bool stale = false;
+      if (ship && !absent && ships_to(host)) {
+        // An image rebuilt here under the same tag: the host gets the new one.
+        auto there = facts.ids.find(image);
+        std::string here =
+            local_ids.count(image) ? local_ids[image] : (local_ids[image] = local_image_id(image));
+        stale = !here.empty() && (there == facts.ids.end() || there->second != here);
+        if (stale) {
+          m_progress.message(fmt::format(
+              "host \"{}\" has image {} as {}, this machine as {}: shipping this machine's", host,
+              image, there == facts.ids.end() ? "?" : short_id(there->second), short_id(here)));
+        }
+      }
+      if (absent || always || stale) {
+        pull_image(image, host, absent || stale, ship);
         std::map<std::string, std::string> ids = engine(host).inspect_images({image}).ids;
         seen.state.image_ids[host].erase(image);
         seen.state.image_ids[host].insert(ids.begin(), ids.end());
@@ -130,7 +203,7 @@ void Executor::pull_images(const Plan& plan, Observation& seen) {
 
 void Executor::pull_image(const std::string& image, const std::string& host, bool absent,
                           bool ship) {
-  if (ship && absent && engine(host).endpoint().describe() != m_engine.endpoint().describe()) {
+  if (ship && absent && ships_to(host)) {
     ship_image(image, host);
     return;
   }

@@ -71,8 +71,8 @@ std::vector<Row> rows_of_labels(std::vector<ObservedContainer> observed) {
             });
   std::vector<Row> rows;
   for (const ObservedContainer& o : observed) {
-    rows.push_back({o.name, o.role, o.group, o.state, o.cpus, o.gpus, o.host, o.replica,
-                    o.state == "running"});
+    rows.push_back({o.name, o.role, o.group, o.state, o.cpus, o.gpus,
+                    o.host.empty() ? o.host_label : o.host, o.replica, o.state == "running"});
   }
   return rows;
 }
@@ -273,8 +273,11 @@ std::string status_error(const Summary& summary, const std::vector<Row>& rows,
     return fmt::format("project \"{}\" has no containers", summary.project);
   }
   if (!summary.unreachable.empty()) {
-    return fmt::format("host \"{}\" did not answer: {}", summary.unreachable.front().first,
-                       summary.unreachable.front().second);
+    const auto& [host, why] = summary.unreachable.front();
+    if (why.rfind("not asked", 0) == 0) {
+      return fmt::format("host \"{}\" of the cluster was not seen: {}", host, why);
+    }
+    return fmt::format("host \"{}\" did not answer: {}", host, why);
   }
   if (summary.source == RayView::Source::none && summary.running > 0) {
     return fmt::format("neither Ray's dashboard{} nor `ray status` in {} answered",
@@ -324,7 +327,18 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
   add_ray_view(rows, ray);
   Summary summary = summarize(project, rows, ray, head.dashboard);
   summary.unreachable = found.unreachable;
-  summary.healthy = summary.healthy && found.unreachable.empty();
+  if (plan == nullptr && (m_hosts.empty() || !found.unreachable.empty())) {
+    // Without the spec, only the engines asked are seen: the cluster's other
+    // hosts are named, and it is not called healthy. (With --host for each
+    // and all answering, the user has named every engine.)
+    for (const std::string& host : hosts_seen(observed).unseen) {
+      summary.unreachable.emplace_back(
+          host,
+          "not asked: without the spec raylaunch does not know its engine (pass -f FILE, "
+          "or --host ENDPOINT for it)");
+    }
+  }
+  summary.healthy = summary.healthy && summary.unreachable.empty();
   if (options.json) {
     summary.error = status_error(summary, rows, head, ray);
     print_json(m_out, summary, rows);
@@ -340,6 +354,10 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
   print_table(m_out, summary, rows);
   for (const auto& [host, why] : found.unreachable) {
     m_out << fmt::format("host \"{}\" did not answer: {}\n", host, why);
+  }
+  for (size_t i = found.unreachable.size(); i < summary.unreachable.size(); ++i) {
+    m_out << fmt::format("host \"{}\" of the cluster was not seen: {}\n",
+                         summary.unreachable[i].first, summary.unreachable[i].second);
   }
   return summary.healthy ? 0 : 1;
 }

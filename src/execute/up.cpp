@@ -111,13 +111,14 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   prepare_host_folders(actions, seen, options);
   create_networks_and_volumes(plan, actions);
   apply_containers(plan, actions, options);
+  remove_networks_left(plan, seen.state);
   int alive = -1;
   if (options.wait && !options.dry_run) {
     alive = wait_for_ray(plan, started + options.timeout, options.timeout, started_afresh(actions));
   }
   m_progress.finish();
   if (!options.dry_run && options.report) {
-    report_up(plan, alive);
+    report_up(plan, alive, options.spec_file);
   }
   return 0;
 }
@@ -177,6 +178,29 @@ void Executor::check_host_ports(const std::vector<Action>& actions, const UpOpti
                       port.name, action.container->name,
                       name.empty() ? "" : fmt::format(" by container {}", name)),
           "stop what listens there, or publish another port under head.ports");
+    }
+  }
+}
+
+// A host of hosts: that no node is planned on any more keeps nothing of the
+// project: its network goes once its containers have (they went among the
+// removals). One that something outside the project still uses stays, with
+// a warning.
+void Executor::remove_networks_left(const Plan& plan, const ObservedState& observed) {
+  for (const auto& [host, id] : observed.network_ids) {
+    bool used = std::any_of(plan.containers.begin(), plan.containers.end(),
+                            [&](const PlannedContainer& c) { return c.host == host; });
+    if (used) {
+      continue;
+    }
+    std::string event = "Network " + plan.network.name + (host.empty() ? "" : " on " + host);
+    Outcome removed = engine(host).remove_networks({plan.network.name});
+    if (removed.ok) {
+      m_progress.event(event, "Removed", EventState::done);
+    } else {
+      m_progress.event(
+          event, "Kept", EventState::warning,
+          fmt::format("no node of the project is left on host \"{}\", but {}", host, removed.said));
     }
   }
 }
@@ -337,7 +361,7 @@ bool Executor::apply_step(const Plan& plan, const Action& action, FirstFailure& 
   return true;
 }
 
-void Executor::report_up(const Plan& plan, int alive) const {
+void Executor::report_up(const Plan& plan, int alive, const std::string& spec_file) const {
   size_t planned = plan.containers.size();
   const PlannedContainer& head_container = plan.containers.front();
   std::string dashboard = head_container.labels.at("io.raylaunch.dashboard");
@@ -369,8 +393,14 @@ void Executor::report_up(const Plan& plan, int alive) const {
   m_out << fmt::format("  Ray client   ray://{}:{}\n", host, client_port);
   m_out << fmt::format("  submit a job ray job submit --address {} -- python my_script.py\n",
                        dashboard);
-  m_out << fmt::format("  status       raylaunch status -p {}\n", plan.project);
-  m_out << fmt::format("  tear down    raylaunch down -p {}\n", plan.project);
+  // Across hosts, the other engines are in the spec only: -p would see this
+  // machine's share alone.
+  std::string file = spec_file.empty()  ? "raylaunch.yml"
+                     : spec_file == "-" ? "FILE"
+                                        : quote_for_display({spec_file});
+  std::string which = plan.hosts.size() > 1 ? "-f " + file : "-p " + plan.project;
+  m_out << fmt::format("  status       raylaunch status {}\n", which);
+  m_out << fmt::format("  tear down    raylaunch down {}\n", which);
 }
 
 }  // namespace raylaunch

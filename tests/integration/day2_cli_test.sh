@@ -154,11 +154,18 @@ fi
 # Signals during `up`: 130, 143, 129, and one line of what is left. The fake
 # docker holds `run` until it may go on, so the signal comes while the head
 # is being created; the workers are then never started.
+# After the head's run, `ps` lists it running: the interrupted line counts
+# what the engine runs, not this run's events.
 cat >slow-docker <<'SH'
 #!/bin/sh
 printf '%s\n' "$*" >>"$FAKE_DOCKER_LOG"
 if [ "$1" = run ]; then
   while [ ! -e "$RELEASE" ]; do sleep 0.05; done
+  : >"$RELEASE.ran"
+fi
+if [ "$1" = ps ] && [ -e "$RELEASE.ran" ]; then
+  project=${5#label=io.raylaunch.project=}
+  printf 'id1\t%s-head\trunning\thead\thead\t0\t\t\t\t\t\t\n' "$project"
 fi
 SH
 chmod +x slow-docker
@@ -166,7 +173,7 @@ small_spec three.yml dysig "$(free_ports 3)" 2
 for pair in INT:130 TERM:143 HUP:129; do
   signal=${pair%%:*} code=${pair#*:}
   p=dysig-$(tr 'A-Z' 'a-z' <<<"$signal")
-  rm -f release
+  rm -f release release.ran
   : >docker.log
   RELEASE=$work/release "$raylaunch" up -f three.yml -p "$p" --docker ./slow-docker --progress plain --no-wait >sig.out 2>sig.err &
   pid=$!

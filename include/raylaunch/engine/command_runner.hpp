@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,19 @@ struct PipeResult {
   CommandResult from;
   CommandResult to;
   uint64_t bytes = 0;  // what went through
+  /// Both were killed: no byte went through for PipeLimits::stall, or `to`
+  /// did not end within PipeLimits::finish of the last byte.
+  bool stalled = false;
+  bool stalled_after_end = false;  // stalled, with every byte already through
+  /// The runner's cancel flag was set (a signal): both were killed, or had
+  /// ended by the same signal.
+  bool interrupted = false;
+};
+
+/// How long a pipe may go without progress before both commands are killed.
+struct PipeLimits {
+  std::chrono::milliseconds stall{60000};    // no byte through
+  std::chrono::milliseconds finish{600000};  // after the last byte, for `to` to end
 };
 
 /// CommandRunner is how raylaunch runs a command whose output it reads (the
@@ -51,14 +65,17 @@ class CommandRunner {
   /// throws ExecError only if the program cannot be started.
   virtual CommandResult run(const Command& command) = 0;
   /// Runs `from` and `to` at once, `from`'s stdout streamed into `to`'s stdin
-  /// through this process, calling `on_bytes` with the running total. Runners
-  /// that cannot stream throw ExecError.
+  /// through this process, calling `on_bytes` with the running total; both
+  /// are killed past `limits` or when the runner's cancel flag is set.
+  /// Runners that cannot stream throw ExecError.
   virtual PipeResult pipe(const Command& from, const Command& to,
-                          const std::function<void(uint64_t)>& on_bytes);
+                          const std::function<void(uint64_t)>& on_bytes, const PipeLimits& limits);
 };
 
-/// Runs processes for real (Boost.Process), keeping stdout and stderr apart.
-std::unique_ptr<CommandRunner> make_process_runner();
+/// Runs processes for real, keeping stdout and stderr apart. Each child gets
+/// its own pipe ends and no other fd of raylaunch's. `cancel`, when given and
+/// set (by a signal), kills a pipe() under way; run() finishes what it started.
+std::unique_ptr<CommandRunner> make_process_runner(const std::atomic<bool>* cancel = nullptr);
 
 /// `--dry-run`: prints each command that would change something, shell-quoted
 /// for reading, to `out`, and runs none of them (each "succeeds" with empty

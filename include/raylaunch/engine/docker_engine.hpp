@@ -55,6 +55,7 @@ struct Outcome {
   bool ok = true;
   std::string said;
   std::string hint;
+  bool interrupted = false;  // a signal stopped it, not docker
 };
 
 /// A command run in a container (`docker exec`), and what it printed.
@@ -164,6 +165,10 @@ class DockerEngine {
   /// The project's containers (`docker ps -a` by label). Throws ExecError
   /// naming the endpoint when the engine does not answer.
   std::vector<ObservedContainer> containers(const std::string& project);
+  /// Who the engine is, however its endpoint is spelled: `docker info`'s ID,
+  /// name and root folder, tab-separated (the ID first). Throws ExecError
+  /// naming the endpoint when the engine does not answer.
+  std::string engine_id();
   /// The project's networks and volumes, by label; empty when docker fails.
   std::vector<std::string> networks(const std::string& project);
   std::vector<std::string> volumes(const std::string& project);
@@ -225,7 +230,10 @@ class DockerEngine {
 
   Outcome pull(const std::string& image);
   /// `source`'s `docker save IMAGE` streamed into this engine's `docker load`
-  /// (pull: ship); `on_bytes` sees the running total.
+  /// (pull: ship); `on_bytes` sees the running total. Both are stopped when
+  /// no byte goes through for RAYLAUNCH_SHIP_TIMEOUT seconds (60), when load
+  /// does not end within ten times that of the last byte, and on a signal
+  /// (`interrupted`): docker load keeps nothing of an image it did not get whole.
   Outcome load_from(DockerEngine& source, const std::string& image,
                     const std::function<void(uint64_t)>& on_bytes);
   Outcome create_network(const PlannedNetwork& network);
@@ -268,7 +276,8 @@ class DockerEngine {
   Outcome change(std::vector<std::string> args,
                  std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                  std::map<std::string, std::string> env = {});
-  [[noreturn]] void engine_failed(const CommandResult& result) const;
+  [[noreturn]] void engine_failed(const CommandResult& result,
+                                  const std::string& verb = "ps") const;
 
   CommandRunner& m_runner;
   DockerEndpoint m_endpoint;

@@ -33,11 +33,18 @@ struct UpOptions {
   bool report = true;
   /// --force-recreate, --no-recreate; by default what changed.
   Recreate recreate = Recreate::changed;
+  /// The spec's path as given (-f), for the next steps of a cluster across
+  /// hosts; "" for raylaunch.yml in the current folder.
+  std::string spec_file = {};
 };
 
 struct DownOptions {
   std::chrono::seconds timeout{10};
   bool volumes = false;
+  /// Whether the hosts come from the spec; without it, hosts of a cluster
+  /// across several that no engine asked shows are named, also by the next
+  /// `down` (kept in the lock folder) until one reaches them.
+  bool from_spec = false;
 };
 
 struct StatusOptions {
@@ -115,6 +122,10 @@ class Executor {
   /// How many docker commands ran (for the benchmark and tests).
   int commands_run() const;
 
+  /// How many of the plan's containers run now, on every host that answers
+  /// (an interrupted `up` says so); nullopt when the one engine does not.
+  std::optional<size_t> running_planned(const Plan& plan);
+
  private:
   struct Observation;
   struct FirstFailure;
@@ -130,6 +141,11 @@ class Executor {
   Found find_everywhere(const std::string& project);
   /// Copies `image` from the local engine to `host`'s (pull: ship).
   void ship_image(const std::string& image, const std::string& host);
+  /// Whether `host`'s engine is another than this machine's (by endpoint,
+  /// then by engine ID), so pull: ship copies images to it.
+  bool ships_to(const std::string& host);
+  /// This machine's engine's ID of `image`; "" when it has none.
+  std::string local_image_id(const std::string& image);
 
   // up's phases, in order (src/execute/observe.cpp, up.cpp, wait.cpp).
   Observation observe(const Plan& plan);
@@ -143,6 +159,7 @@ class Executor {
   void prepare_host_folders(const std::vector<Action>& actions, const Observation& seen,
                             const UpOptions& options);
   void create_networks_and_volumes(const Plan& plan, const std::vector<Action>& actions);
+  void remove_networks_left(const Plan& plan, const ObservedState& observed);
   void apply_containers(const Plan& plan, const std::vector<Action>& actions,
                         const UpOptions& options);
   bool apply_step(const Plan& plan, const Action& action, FirstFailure& failure);
@@ -155,7 +172,7 @@ class Executor {
                             std::map<std::string, int>& restarts,
                             std::optional<std::chrono::milliseconds> within);
   std::string nodes_not_joined(const Plan& plan, const RayView& view);
-  void report_up(const Plan& plan, int alive) const;
+  void report_up(const Plan& plan, int alive, const std::string& spec_file) const;
 
   // Asking Ray (src/execute/ray_view.cpp): the dashboard, else `ray status`.
   RayView ask_ray(HeadAccess& head, bool cli_fallback);
@@ -192,6 +209,8 @@ class Executor {
   CommandRunner& m_runner;
   DockerEngine m_engine;  // the endpoint given: the local engine, and hosts without docker:
   std::vector<std::pair<std::string, std::unique_ptr<DockerEngine>>> m_hosts;
+  std::map<std::string, std::string> m_engine_ids;  // each host's, as `up` found them
+  std::optional<std::string> m_local_engine_id;
   HttpClient* m_http;
   Progress& m_progress;
   std::ostream& m_out;

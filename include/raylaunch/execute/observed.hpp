@@ -18,6 +18,8 @@ struct Executor::Observation {
   ObservedState state;
   /// Per host: which of its nodes' images are missing, and whom the others run as.
   std::map<std::string, ImageFacts> images;
+  /// With several hosts: each host's engine ID (`docker info`).
+  std::map<std::string, std::string> engine_ids;
 };
 
 /// What `docker ps` of a project found on every host.
@@ -35,5 +37,15 @@ struct Executor::Found {
     return false;
   }
 };
+
+/// Without the spec: the hosts a cluster across several spans, as its
+/// containers' io.raylaunch.hosts labels say, and of those the ones no
+/// container found says it is on (io.raylaunch.host): the hosts the engines
+/// asked did not show. Both empty for a cluster on one host.
+struct HostsSeen {
+  std::vector<std::string> spanned;
+  std::vector<std::string> unseen;
+};
+HostsSeen hosts_seen(const std::vector<ObservedContainer>& found);
 
 }  // namespace raylaunch

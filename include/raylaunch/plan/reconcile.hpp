@@ -26,6 +26,9 @@ struct ObservedContainer {
   /// The io.raylaunch.hosts label: every host of a cluster that spans several, by
   /// the spec's names, comma-separated; "" otherwise.
   std::string spec_hosts;
+  /// The io.raylaunch.host label: the spec's name of the host it was made
+  /// for; "" without hosts:.
+  std::string host_label;
   /// What `docker inspect` added (when `inspected`): the ID of the image it
   /// was created from, and the networks it is attached to, by name, each with
   /// the ID of the network its endpoint refers to.
