@@ -52,7 +52,7 @@ logtail)
   # after the gap and says so once on stderr; `job logs` prints the end it
   # gets, without Ray's note, and says so too.
   project logtail; p=$P
-  spec c.yml "$p" 16780 cpu 1
+  spec c.yml "$p" "$PORTS" cpu 1
   sed -i 's/^  num_cpus: 0$/  num_cpus: 0\n  env: {RAY_JOB_LOG_MAX_READ_BYTES: "4096"}/' c.yml
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up exits 0" 0 $?

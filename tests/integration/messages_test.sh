@@ -158,12 +158,19 @@ hint: check the variables used here; long data belongs in a file mounted with vo
   # the longest value by its option, never prints it.
   a4000=$(head -c 4000 /dev/zero | tr '\0' a)
   a4096=$(head -c 4096 /dev/zero | tr '\0' a)
-  # 40 ray labels of 4096 characters: ray start's one --labels= argument.
+  # 420 ray labels as long as Ray's syntax lets them be (a 191-character
+  # prefix, a 63-character name, a 63-character value): ray start's one
+  # --labels= argument, 420 x 319 bytes, the commas and "--labels=".
+  prefix=$(printf 'a%.0s' $(seq 63)).$(printf 'b%.0s' $(seq 63)).$(printf 'c%.0s' $(seq 63))
+  value=$(printf 'v%.0s' $(seq 63))
   cp big/c.yml ray-labels.yml
   sed -i '$d' ray-labels.yml
   {
     echo "    ray_labels:"
-    for i in $(seq -w 1 40); do echo "      r$i: $a4096"; done
+    for i in $(seq -w 1 420); do
+      name=r$i$(printf 'x%.0s' $(seq 59))
+      echo "      $prefix/$name: $value"
+    done
   } >>ray-labels.yml
   check "ray labels past one argument's limit: named by the option" "1
  Network ${p}_net  Creating
@@ -171,8 +178,8 @@ hint: check the variables used here; long data belongs in a file mounted with vo
  Container $p-head  Creating
  Container $p-head  Started
  Container $p-cpu-1  Creating
- Container $p-cpu-1  Error  docker run: the kernel refuses so long a command line (E2BIG): the value of --labels is 164048 bytes, more than the 131072 Linux takes in one value
-raylaunch: error: cannot start $p-cpu-1: docker run: the kernel refuses so long a command line (E2BIG): the value of --labels is 164048 bytes, more than the 131072 Linux takes in one value
+ Container $p-cpu-1  Error  docker run: the kernel refuses so long a command line (E2BIG): the value of --labels is 134408 bytes, more than the 131072 Linux takes in one value
+raylaunch: error: cannot start $p-cpu-1: docker run: the kernel refuses so long a command line (E2BIG): the value of --labels is 134408 bytes, more than the 131072 Linux takes in one value
 hint: shorten that value; give a node big data in a file through volumes:" "$(up_err ray-labels.yml)"
   check "what is left: the network and the head" "${p}_net
 $p-head running" "$(networks_of "$p"; containers_of "$p")"

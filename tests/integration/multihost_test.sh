@@ -352,6 +352,8 @@ SLOW
     "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
   "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
   check "down exits 0" 0 $?
+  nothing_left "$p"
+  ;;
 hung)
   # Host b's endpoint accepts connections and never answers (issue 24): only
   # b is named, within the engine's bound, and host a's nodes are served.

@@ -135,10 +135,12 @@ $p-cpu-1 running alive" "$(ray_rows status.out)"
   # A node joined by hand counts too: with it and a planned worker stopped,
   # the count still says 2, but status does not call the worker alive.
   docker run -d --name "$p-extra" --network "${p}_net" "$STANDIN_IMAGE" \
-    ray start --address="$p-head:16640" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
-  poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q 'counts 3 and'"
+    ray start --address="$p-head:$GCS" --node-name=by-hand-node --num-cpus=3 --block >/dev/null
+  poll 30 "ray status counts the node joined by hand" \
+    bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q 'counts 3 and'"
   docker stop -t 5 "$p-cpu-1" >/dev/null
-  poll 30 bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q 'counts 2 and'"
+  poll 30 "ray status counts 2 with a planned worker stopped" \
+    bash -c "\"$RAYLAUNCH\" status -f c.yml | grep -q 'counts 2 and'"
   "$RAYLAUNCH" status -f c.yml >status.out
   check "a count made whole by a node joined by hand: status exits 1" 1 $?
   check "and says which planned nodes it can vouch for" \

@@ -126,7 +126,7 @@ $(normalised out)"
 check "--verbose, progress and Docker's words masked" "1
 raylaunch: debug: ./fake-docker image inspect --format '{{.Id}}	{{json .Config.User}}' ray:1 (exit 0, T s)
 raylaunch: debug: ./fake-docker network ls --no-trunc --filter label=io.raylaunch.project=msgsecret --format '{{.Name}}	{{.ID}}' (exit 0, T s)
-raylaunch: debug: ./fake-docker ps -a --no-trunc --filter label=io.raylaunch.project=msgsecret --format '{{.ID}}	{{.Names}}	{{.State}}	{{.Label \"io.raylaunch.role\"}}	{{.Label \"io.raylaunch.group\"}}	{{.Label \"io.raylaunch.replica\"}}	{{.Label \"io.raylaunch.config-hash\"}}	{{.Label \"io.raylaunch.cpus\"}}	{{.Label \"io.raylaunch.gpus\"}}	{{.Label \"io.raylaunch.dashboard\"}}	{{.Label \"io.raylaunch.hosts\"}}' (exit 0, T s)
+raylaunch: debug: ./fake-docker ps -a --no-trunc --filter label=io.raylaunch.project=msgsecret --format '{{.ID}}	{{.Names}}	{{.State}}	{{.Label \"io.raylaunch.role\"}}	{{.Label \"io.raylaunch.group\"}}	{{.Label \"io.raylaunch.replica\"}}	{{.Label \"io.raylaunch.config-hash\"}}	{{.Label \"io.raylaunch.cpus\"}}	{{.Label \"io.raylaunch.gpus\"}}	{{.Label \"io.raylaunch.dashboard\"}}	{{.Label \"io.raylaunch.hosts\"}}	{{.Label \"io.raylaunch.host\"}}' (exit 0, T s)
 raylaunch: info: reconcile: create network msgsecret_net: it does not exist
 raylaunch: info: reconcile: create msgsecret-head: no container of that name exists
 raylaunch: debug: ./fake-docker ps -a --no-trunc --filter 'name=^msgsecret-' --format '{{.ID}}	{{.Names}}	{{.Label \"io.raylaunch.project\"}}' (exit 0, T s)
