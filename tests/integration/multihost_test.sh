@@ -363,7 +363,7 @@ hung)
   check "up across two engines exits 0" 0 $?
   "$stuck" "$WORK/hung.sock" hang >hung.ready &
   STUCK+=($!)
-  poll 10 grep -q ready hung.ready
+  poll 10 "the hung endpoint is ready" grep -q ready hung.ready
   H=unix://$WORK/hung.sock
   sed "s|docker: \"$E2\"|docker: \"$H\"|" h.yml >stuck.yml
   export RAYLAUNCH_ENGINE_TIMEOUT=3
@@ -425,7 +425,7 @@ shipstall)
     rm -f stalled ready
     "$stuck" "$WORK/stall.sock" stall "$RLB2_SOCK" 100000 "$WORK/stalled" >ready &
     STUCK+=($!)
-    poll 10 grep -q ready ready
+    poll 10 "the stalling link is ready" grep -q ready ready
   }
   stall_link
   RAYLAUNCH_SHIP_TIMEOUT=30 "$RAYLAUNCH" up -f s.yml --progress plain >out 2>err &
