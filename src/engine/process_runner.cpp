@@ -138,16 +138,18 @@ class ProcessRunner final : public CommandRunner {
     // `save`'s output would keep us from ever seeing its end.
     bp::opstream sink;
     std::error_code start_error;
+    bp::group reader_group;  // as in run(): the terminal's Ctrl-C is raylaunch's
     bp::child reader(bp::exe = program_of(to), bp::args = std::vector<std::string>(
                                                    to.argv.begin() + 1, to.argv.end()),
                      bp::std_in < sink, bp::std_out > to_out, bp::std_err > to_err,
-                     environment_of(to), io, start_error);
+                     environment_of(to), io, reader_group, start_error);
     check_started(to, start_error);
     bp::ipstream source;
+    bp::group writer_group;
     bp::child writer(bp::exe = program_of(from), bp::args = std::vector<std::string>(
                                                      from.argv.begin() + 1, from.argv.end()),
                      bp::std_in.close(), bp::std_out > source, bp::std_err > from_err,
-                     environment_of(from), io, start_error);
+                     environment_of(from), io, writer_group, start_error);
     check_started(from, start_error);
     std::thread errors([&] { io.run(); });
     PipeResult result;
@@ -155,6 +157,8 @@ class ProcessRunner final : public CommandRunner {
     std::error_code ignored;
     writer.wait(ignored);
     reader.wait(ignored);
+    writer_group.detach();
+    reader_group.detach();
     errors.join();
     result.from = {writer.exit_code(), "", from_err.get(), false};
     result.to = {reader.exit_code(), to_out.get(), to_err.get(), false};
@@ -169,20 +173,28 @@ class ProcessRunner final : public CommandRunner {
     std::future<std::string> err;
     std::error_code start_error;
     bp::environment env = environment_of(command);
+    // A process group of its own: the terminal's Ctrl-C reaches raylaunch,
+    // which decides when docker stops, and a child past its bound is killed
+    // with everything it started.
+    bp::group group;
     bp::child child(bp::exe = program, bp::args = args, bp::std_in.close(), bp::std_out > out,
-                    bp::std_err > err, env, io, start_error);
+                    bp::std_err > err, env, io, group, start_error);
     check_started(command, start_error);
     CommandResult result;
     if (command.timeout) {
       io.run_for(*command.timeout);
       if (!io.stopped()) {
         result.timed_out = true;
+        result.bound = *command.timeout;
         std::error_code ignored;
-        child.terminate(ignored);
+        group.terminate(ignored);
         io.run();
       }
     } else {
       io.run();
+    }
+    if (!result.timed_out) {
+      group.detach();  // what the child left running is not ours to kill
     }
     std::error_code wait_error;
     child.wait(wait_error);

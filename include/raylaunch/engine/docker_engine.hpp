@@ -135,6 +135,10 @@ struct UserLookup {
   std::string said;
 };
 
+/// The bound on docker look-ups that must answer at once:
+/// RAYLAUNCH_ENGINE_TIMEOUT seconds (fractions too, e.g. 0.5), else 30 s.
+std::chrono::milliseconds engine_timeout();
+
 /// One Docker engine (one host): its endpoint and the runner that reaches it.
 /// Every method may be called from several threads at once. Look-ups that
 /// must answer at once are bounded (RAYLAUNCH_ENGINE_TIMEOUT seconds, 30 by
