@@ -127,7 +127,7 @@ int run_logs(const CommonOptions& common, const LogsOptions& options,
     for (const auto& [engine, container] : nodes.containers) {
       sources.push_back(engine->log_source(container, wanted));
     }
-    return follow_logs(sources, std::cout, signal);
+    return follow_logs(sources, std::cout, signal, runner.get(), &std::cerr);
   }
   bool printed = true;
   for (const auto& [engine, container] : nodes.containers) {

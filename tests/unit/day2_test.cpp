@@ -97,6 +97,36 @@ TEST(Logs, FollowSaysWhenADockerFailed) {
   EXPECT_EQ(follow_logs({{"a", {"false"}}, {"b", {"true"}}}, out, signal), 1);
 }
 
+TEST(Logs, FollowGoesOnAcrossARestartAndSaysWhenANodeStopsForGood) {
+  std::ostringstream out;
+  std::ostringstream notes;
+  std::atomic<int> signal{0};
+  test::RecordingRunner runner;
+  runner.reply_with({0, "running false 0 2025-01-02T03:04:05.5Z\n", "", false});  // it restarted
+  for (int i = 0; i < 20; ++i) {  // then stays stopped, asked until the grace is over
+    runner.reply_with({0, "exited false 3 2025-01-02T03:04:05.5Z\n", "", false});
+  }
+  // The first log ends; the one after the restart prints what follows --since.
+  LogSource source{"demo-cpu-1", {"printf", "before\n"}, {"docker", "inspect", "demo-cpu-1"},
+                   {"sh", "-c", "echo \"after $1 $2\"", "sh"}};
+  EXPECT_EQ(follow_logs({source}, out, signal, &runner, &notes), 0);
+  EXPECT_EQ(out.str(), "demo-cpu-1  | before\n"
+                       "demo-cpu-1  | after --since 2025-01-02T03:04:05.5Z\n");
+  EXPECT_EQ(notes.str(), "raylaunch: demo-cpu-1 stopped for good (exit 3); its log ends here\n");
+  EXPECT_EQ(runner.argvs.front(), (Argv{"docker", "inspect", "demo-cpu-1"}));
+}
+
+TEST(Logs, FollowSaysWhenANodeWasRemoved) {
+  std::ostringstream out;
+  std::ostringstream notes;
+  std::atomic<int> signal{0};
+  test::RecordingRunner runner;
+  runner.reply_with({1, "", "Error: No such container: demo-head\n", false});
+  LogSource source{"demo-head", {"true"}, {"docker", "inspect", "demo-head"}, {"true"}};
+  EXPECT_EQ(follow_logs({source}, out, signal, &runner, &notes), 0);
+  EXPECT_EQ(notes.str(), "raylaunch: demo-head was removed; its log ends here\n");
+}
+
 struct StatusFixture {
   test::RecordingRunner runner;
   test::FakeHttp http;  // answers nothing: "Connection refused"

@@ -76,6 +76,11 @@ struct LogOptions {
 struct LogSource {
   std::string name;
   std::vector<std::string> argv;
+  /// `docker inspect` printing the container's status and start time, and
+  /// the argv that follows its log again from a time (appended); empty: the
+  /// log is not followed across restarts.
+  std::vector<std::string> state_argv{};
+  std::vector<std::string> resume_argv{};
 };
 
 /// What `exec` runs in a node, as `docker exec` takes it.
