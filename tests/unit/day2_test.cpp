@@ -34,6 +34,19 @@ TEST(Exec, ExitCodesMeanWhatTheyMeanForDockerRun) {
   // docker exec ends the daemon's own refusals with 1: they are docker's failure, 125.
   EXPECT_EQ(exec_exit_code(1, "", "Error response from daemon: No such container: demo-head\n"), 125);
   EXPECT_EQ(exec_exit_code(1, "", "Error response from daemon: Container 4f1 is not running\n"), 125);
+  // The engine was never reached: the command did not run.
+  EXPECT_EQ(exec_exit_code(1, "", "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is "
+                                  "the docker daemon running?\n"),
+            125);
+  EXPECT_EQ(exec_exit_code(1, "", "context \"gone\": context not found: open /root/.docker/x: no "
+                                  "such file or directory\n"),
+            125);
+  EXPECT_EQ(exec_exit_code(1, "", "error during connect: Get \"http://10.0.0.9:2375/v1.47/"
+                                  "containers/json\": dial tcp 10.0.0.9:2375: connect: connection "
+                                  "refused\n"),
+            125);
+  // A command of the node that says the same words later keeps its own code.
+  EXPECT_EQ(exec_exit_code(1, "", "curl: (7) connection refused\n"), 1);
   // Engines before 23 end a command not found with 126.
   EXPECT_EQ(exec_exit_code(126, "", "OCI runtime exec failed: exec failed: unable to start container "
                                 "process: exec: \"nosuch\": executable file not found in $PATH: "
