@@ -66,12 +66,13 @@ Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan)
 }
 
 HttpResponse Executor::call(JobApi& api, const std::string& method, const std::string& target,
-                            const std::string& body, std::chrono::milliseconds timeout) {
-  HttpRequest request{method, api.host, api.port, target, {}, body, timeout};
+                            const std::string& body, std::chrono::milliseconds timeout,
+                            const std::string& body_file) {
+  HttpRequest request{method, api.host, api.port, target, {}, body, timeout, body_file};
   if (!api.head.token.empty()) {
     request.headers["Authorization"] = "Bearer " + api.head.token;
   }
-  if (!body.empty()) {
+  if (!body.empty() || !body_file.empty()) {
     request.headers["Content-Type"] =
         target.rfind("/api/packages/", 0) == 0 ? "application/octet-stream" : "application/json";
   }
@@ -93,7 +94,8 @@ std::string Executor::upload_package(JobApi& api, const std::string& folder,
   m_progress.event(id, "Uploading", EventState::working,
                    fmt::format("{} files, {} bytes zipped", package.files, package.zip_bytes));
   auto timeout = std::chrono::milliseconds(30000 + package.zip_bytes / 10000);
-  HttpResponse put = call(api, "PUT", target, package.read_zip(), timeout);
+  // Sent from the temporary file: memory does not grow with the package.
+  HttpResponse put = call(api, "PUT", target, "", timeout, package.zip_path);
   if (!put.ok()) {
     m_progress.event(id, "Error", EventState::error, fmt::format("HTTP {}", put.status));
     api_failed(fmt::format("cannot upload --working-dir {}", folder), put);

@@ -361,6 +361,12 @@ TEST(Submit, UploadsTheWorkingDirOnlyWhenTheHeadLacksIt) {
     }
     want.push_back("POST /api/jobs/");
     EXPECT_EQ(seen, want);
+    if (!present) {
+      // The zip goes from its temporary file, never through memory.
+      const HttpRequest& put = f.http.requests[f.http.requests.size() - 2];
+      EXPECT_EQ(put.body, "");
+      EXPECT_EQ(fs::path(put.body_file).filename(), name + ".zip");
+    }
     EXPECT_NE(f.http.requests.back().body.find("\"working_dir\":\"gcs://" + name + ".zip\""),
               std::string::npos);
   }

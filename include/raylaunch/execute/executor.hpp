@@ -165,9 +165,11 @@ class Executor {
   // The Jobs API (src/execute/jobs.cpp).
   struct JobApi;
   JobApi job_api(const std::string& project, const Plan* plan);
+  // `body_file`, when given, is sent as the body straight from the file.
   HttpResponse call(JobApi& api, const std::string& method, const std::string& target,
-                    const std::string& body = "", std::chrono::milliseconds timeout =
-                                                      std::chrono::milliseconds(10000));
+                    const std::string& body = "",
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+                    const std::string& body_file = "");
   std::string upload_package(JobApi& api, const std::string& folder, const Package& package);
   // Waits `span`, or less when the cancel flag is set.
   void pause(std::chrono::milliseconds span) const;
