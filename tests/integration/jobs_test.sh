@@ -348,6 +348,7 @@ follow-signals)
   wait $pid
   code=$?
   took=$(($(now_ms) - t0))
+  echo "# submit ended ${took} ms after SIGINT"
   check "submit: SIGINT exits 130 within 1 s" "130 yes" "$code $( ((took < 1000)) && echo yes || echo "no: $took ms")"
   check "the job is STOPPED" STOPPED "$(job_state "sub-$p")"
   "$RAYLAUNCH" submit -p "$p" --no-wait --submission-id "logs-$p" -- 'echo started; exec sleep 60' >/dev/null 2>&1
@@ -359,6 +360,7 @@ follow-signals)
   wait $pid
   code=$?
   took=$(($(now_ms) - t0))
+  echo "# job logs -f ended ${took} ms after SIGINT"
   check "job logs -f: SIGINT exits 130 within 1 s" "130 yes" "$code $( ((took < 1000)) && echo yes || echo "no: $took ms")"
   check "it says the job goes on" "raylaunch: interrupted by SIGINT: only the following stopped; job logs-$p goes on (\`raylaunch job stop logs-$p\` stops it)" "$(cat err)"
   check "the job still runs" RUNNING "$(job_state "logs-$p")"
