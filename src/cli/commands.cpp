@@ -294,6 +294,15 @@ int run_config(const CommonOptions& common, const ConfigOptions& options) {
 }
 
 int run_export(const CommonOptions& common, const ExportCommand& options) {
+  // A Kubernetes namespace is an RFC 1123 label; it is also pasted into the
+  // header's kubectl commands, so nothing else may pass.
+  static const std::regex k_namespace("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  if (!options.kube_namespace.empty() && !std::regex_match(options.kube_namespace, k_namespace)) {
+    throw UsageError(fmt::format("--namespace \"{}\" is not a Kubernetes namespace name",
+                                 options.kube_namespace),
+                     "at most 63 lowercase letters, digits and \"-\", starting and ending with a "
+                     "letter or digit");
+  }
   ClusterSpec spec;
   Plan plan = load_and_plan(common, nullptr, false, &spec);
   ExportResult result = options.target == "kuberay"
@@ -302,8 +311,8 @@ int run_export(const CommonOptions& common, const ExportCommand& options) {
   for (const Diagnostic& warning : result.warnings) {
     print_diagnostic(warning);
   }
-  if (options.output.empty()) {
-    std::cout << result.text;
+  if (options.output.empty() || options.output == "-") {
+    std::cout << result.text;  // "-o -" is stdout, as for docker and kubectl
     return 0;
   }
   // A file does not pass the redactor on stdout: mask secrets here.

@@ -206,7 +206,7 @@ int run_logs(const CommonOptions& common, const LogsOptions& options,
         print_diagnostic({Severity::warning, "not followed: " + each, "", std::nullopt});
       }
     }
-    return follow_logs(sources, std::cout, signal);
+    return follow_logs(sources, std::cout, signal, runner.get(), &std::cerr);
   }
   bool printed = true;
   for (const auto& [engine, container] : nodes.containers) {

@@ -6,7 +6,11 @@
 #include <fmt/ranges.h>
 
 #include <raylaunch/base/error.hpp>
+#include <raylaunch/plan/planner.hpp>
 #include <raylaunch/spec/keys.hpp>
+#include <raylaunch/spec/loader.hpp>
+
+#include <algorithm>
 
 #include <cctype>
 #include <filesystem>
@@ -40,6 +44,10 @@ std::vector<std::string> split_gpus(const std::string& text) {
     if (!std::regex_match(item, device)) {
       throw UsageError(fmt::format("invalid GPU device \"{}\" in --gpus", item),
                        "give indexes, GPU UUIDs or MIG ids, e.g. --gpus 0,2");
+    }
+    if (std::find(devices.begin(), devices.end(), item) != devices.end()) {
+      throw UsageError(fmt::format("--gpus names device \"{}\" twice", item),
+                       "list each device once, e.g. --gpus 0,1");
     }
     devices.push_back(item);
   }
@@ -116,6 +124,16 @@ int run_init(const InitOptions& options) {
     }
   }
   std::string text = starter_spec(options);
+  // init writes only what `config` takes: the text is loaded and planned first.
+  try {
+    LoadOptions load;
+    load.environment = process_environment();
+    load.on_warning = [](const Diagnostic&) {};
+    plan_cluster(load_spec_from_string(text, target.string(), load).spec);
+  } catch (const Error& e) {
+    throw UsageError(fmt::format("init would write a spec `config` refuses: {}", e.message()),
+                     "check --gpus, --workers and --image");
+  }
   std::ofstream out(target);
   out << text;
   out.close();

@@ -7,10 +7,16 @@
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/base/redact.hpp>
 #include <raylaunch/engine/lock.hpp>
+#include <raylaunch/ray/package.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace raylaunch::cli {
@@ -18,6 +24,7 @@ namespace raylaunch::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
 
 // Ray runs the entrypoint with a shell. One argument is that command line as
 // written (`-- "python x.py && echo ok"`); several are quoted one by one, so
@@ -51,7 +58,45 @@ SubmitRequest request_of(const SubmitOptions& options) {
   }
   request.working_dir = options.working_dir;
   request.wait = !options.no_wait;
+  // Everything the command line can get wrong is found here, before anything is created.
+  if (!request.job.submission_id.empty()) {
+    check_job_id(request.job.submission_id, "--submission-id");
+  }
+  if (runtime_env_names_working_dir(request.job.runtime_env_json) && !request.working_dir.empty()) {
+    // Ray's `ray job submit` says the same (cli_utils.parse_runtime_env_args).
+    print_diagnostic({Severity::warning,
+                      "overriding runtime_env working_dir with --working-dir option",
+                      "leave working_dir out of --runtime-env-json, or leave out --working-dir",
+                      std::nullopt});
+  }
+  job_request_body(request.job);
   return request;
+}
+
+// The --working-dir package, made before the head is asked anything: every
+// problem with the folder is a usage error found before anything happens.
+void package_working_dir(SubmitRequest& request) {
+  if (!request.working_dir.empty()) {
+    request.package = make_package(request.working_dir);
+  }
+}
+
+// --junit FILE must be a file that can be made: a folder, or a folder that
+// does not exist, is refused before the cluster is created.
+void check_report_path(const std::string& path) {
+  if (path.empty()) {
+    return;
+  }
+  std::error_code ignored;
+  if (fs::is_directory(path, ignored)) {
+    throw UsageError(fmt::format("--junit {} is a folder", path),
+                     "name the report's file, e.g. --junit report.xml");
+  }
+  fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ignored)) {
+    throw UsageError(fmt::format("--junit {}: the folder {} does not exist", path, parent.string()),
+                     "make the folder first, or name a file in one that exists");
+  }
 }
 
 // The job's end on stderr; its exit code: 0 SUCCEEDED, 130 stopped by
@@ -148,10 +193,13 @@ void write_junit(const std::string& path, const RunReport& run) {
          << testcase(run, "job: " + run.entrypoint, run.job_seconds, job_case + system_out)
          << "  </testsuite>\n</testsuites>\n";
   // A file does not pass the redactor on stdout: mask secrets here.
+  errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!(out << redact(report.str())) || !out.flush()) {
-    throw ExecError(fmt::format("cannot write the JUnit report {}", path),
-                    "check that its folder exists and may be written");
+    int error = errno;
+    throw ExecError(fmt::format("cannot write the JUnit report {}{}", path,
+                                error != 0 ? std::string(": ") + std::strerror(error) : ""),
+                    "the exit code is still the run's; check that the file may be written");
   }
 }
 
@@ -166,8 +214,12 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
   SubmitRequest request = request_of(options);
   Session session(common, EngineOptions{}, false, interrupted);
   Target target = session.aim(common, "submit");
+  package_working_dir(request);
   JobOutcome outcome = session.executor.submit(
       target.project, target.plan ? &*target.plan : nullptr, request);
+  if (outcome.submission_id.empty()) {
+    throw Interrupted("nothing was submitted");
+  }
   if (!request.wait) {
     std::cout << outcome.submission_id << '\n';
     return 0;
@@ -177,63 +229,125 @@ int run_submit(const CommonOptions& common, const SubmitOptions& options,
 
 int run_job(const CommonOptions& common, const JobOptions& options,
             const std::atomic<bool>& interrupted) {
+  check_job_id(options.id, "the job id");
   Session session(common, EngineOptions{}, false, interrupted);
   std::string project = session.aim(common, "job").project;
   if (options.action == "status") {
     return session.executor.job_status(project, options.id);
   }
   if (options.action == "logs") {
-    return session.executor.job_logs(project, options.id, options.follow);
+    int code = session.executor.job_logs(project, options.id, options.follow);
+    if (interrupted) {
+      throw Interrupted(fmt::format("only the following stopped; job {} goes on (`raylaunch job "
+                                    "stop {}` stops it)",
+                                    options.id, options.id));
+    }
+    return code;
   }
   return session.executor.job_stop(project, options.id);
 }
 
 // up (waiting for every node), the job with its log followed, then down,
-// which also runs after a failed job and after Ctrl-C. Exit codes: 0 the job
-// succeeded, 1 it failed or was stopped, 3 the cluster did not come up, 128
-// + the signal when interrupted (run_cli makes that so).
+// which runs whatever happens once up has started (a failed job, a report
+// that cannot be written, Ctrl-C) unless --keep. Exit codes: 0 the job
+// succeeded, 1 it failed or was stopped, 2 a usage error (found before
+// anything is created), 3 the cluster did not come up or the project's lock
+// was not taken, 128 + the signal when interrupted (run_cli makes that so).
 int run_run(const CommonOptions& common, const EngineOptions& engine, const RunOptions& options,
             const std::atomic<bool>& interrupted) {
   SubmitRequest request = request_of(options.submit);
   request.wait = true;
+  check_report_path(options.junit);
   Session session(common, engine, false, interrupted);
   Plan plan = load_and_plan(common, &session.endpoint, true);
   session.executor.use_hosts(plan.hosts);
-  ProjectLock lock(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
+  package_working_dir(request);
   RunReport run;
   run.project = plan.project;
   run.entrypoint = request.job.entrypoint;
-  Clock::time_point start = Clock::now();
-  try {
-    session.executor.up(
-        plan, {true, std::chrono::seconds(options.up.timeout), options.up.parallel, false, false});
-    run.up_ok = true;
-  } catch (const ExecError& e) {
-    print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
-    run.up_error = e.message();
-  }
-  run.up_seconds = seconds_since(start);
-  start = Clock::now();
-  if (run.up_ok && !interrupted) {
+  // The report is written whatever happened; a report that cannot be written
+  // is said on its own and leaves the exit code to what the run did.
+  auto report = [&] {
+    if (options.junit.empty()) {
+      return;
+    }
     try {
-      run.job = session.executor.submit(plan.project, &plan, request);
+      write_junit(options.junit, run);
     } catch (const ExecError& e) {
       print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
-      run.job_error = e.message();
     }
+  };
+  std::optional<ProjectLock> lock;
+  try {
+    lock.emplace(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
+  } catch (const ExecError& e) {
+    print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
+    run.up_error = "the project's lock was not taken: " + e.message();
+    report();
+    return 3;
   }
-  run.job_seconds = seconds_since(start);
-  int code = !run.up_ok ? 3 : run.job_error.empty() ? report_job(run.job, session.progress) : 1;
-  if (!options.junit.empty()) {
-    write_junit(options.junit, run);
+  if (interrupted) {
+    throw Interrupted("nothing was created");
   }
-  if (options.keep || (!run.up_ok && options.keep_on_failure)) {
+  Clock::time_point start = Clock::now();
+  int code = 0;
+  std::exception_ptr unexpected;
+  try {
+    try {
+      session.executor.up(plan, {true, std::chrono::seconds(options.up.timeout),
+                                 options.up.parallel, false, false});
+      run.up_ok = true;
+    } catch (const ExecError& e) {
+      if (interrupted) {
+        run.up_error = "interrupted during bring-up";
+      } else {
+        print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
+        run.up_error = e.message();
+      }
+    }
+    run.up_seconds = seconds_since(start);
+    start = Clock::now();
+    if (run.up_ok && !interrupted) {
+      try {
+        run.job = session.executor.submit(plan.project, &plan, request);
+      } catch (const Error& e) {
+        print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
+        run.job_error = e.message();
+      }
+      if (run.job_error.empty() && run.job.submission_id.empty()) {
+        run.job_error = "interrupted before the job was submitted";
+      }
+    }
+    run.job_seconds = seconds_since(start);
+    code = !run.up_ok            ? 3
+           : !run.job_error.empty() ? 1
+                                    : report_job(run.job, session.progress);
+    report();
+  } catch (...) {
+    unexpected = std::current_exception();  // down runs all the same
+    code = 1;
+  }
+  bool keep = options.keep || (!run.up_ok && options.keep_on_failure);
+  if (keep) {
     session.progress.message(fmt::format(
         "raylaunch: the cluster stays up: `raylaunch down -p {}` removes it", plan.project));
-    return code;
+  } else {
+    int down = session.executor.down(plan.project, {std::chrono::seconds(10), false});
+    code = code == 0 ? down : code;
   }
-  int down = session.executor.down(plan.project, {std::chrono::seconds(10), false});
-  return code == 0 ? down : code;
+  if (unexpected) {
+    std::rethrow_exception(unexpected);
+  }
+  if (interrupted) {
+    throw Interrupted(keep ? fmt::format("the cluster stays up: `raylaunch down -p {}` removes it",
+                                         plan.project)
+                           : fmt::format("{}; run removed the cluster",
+                                         !run.up_ok ? "the cluster was coming up"
+                                         : run.job.submission_id.empty()
+                                             ? "nothing was submitted"
+                                             : "the job was stopped"));
+  }
+  return code;
 }
 
 }  // namespace raylaunch::cli

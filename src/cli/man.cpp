@@ -116,7 +116,7 @@ command and HTTP request to Ray with its status and time, secrets masked; \fBinf
 keeps, creates, re\-creates, starts or removes each container; \fBwarn\fR; \fBoff\fR (the default).
 .TP
 \fBRAYLAUNCH_ENGINE_TIMEOUT\fR
-Seconds \fBup\fR waits for the Docker engine to answer.
+Seconds (fractions too) raylaunch waits for each quick docker call; past it, the call is killed with its whole process group.
 .TP
 \fBRAYLAUNCH_LOCK_DIR\fR
 Where the per\-project locks of \fBup\fR and \fBdown\fR are kept (else

@@ -84,7 +84,21 @@ std::vector<std::string> exec_args(const std::string& container, const ExecReque
 }
 
 LogSource DockerEngine::log_source(const std::string& container, const LogOptions& options) const {
-  return {container, m_endpoint.argv(logs_args(container, options))};
+  LogSource source{container, m_endpoint.argv(logs_args(container, options)), {}, {}};
+  if (options.follow) {
+    source.state_argv = m_endpoint.argv(
+        {"inspect", "--type", "container", "--format",
+         "{{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}} {{.State.StartedAt}}",
+         container});
+    // After a restart, from the new start on (the engine's own clock), the
+    // same options but --tail and --since: what came before was printed.
+    LogOptions resume = options;
+    resume.tail.clear();
+    resume.since.clear();
+    source.resume_argv = m_endpoint.argv(logs_args(container, resume));
+    source.resume_argv.pop_back();  // follow_logs adds --since TIME and the container
+  }
+  return source;
 }
 
 bool DockerEngine::print_log(const std::string& container, const LogOptions& options,

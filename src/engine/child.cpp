@@ -120,6 +120,13 @@ pid_t start(const std::vector<std::string>& argv, const Stdio& stdio,
   posix_spawnattr_t attributes;
   plan_files(actions, stdio);
   plan_signals(attributes);
+  // A process group of its own: a terminal's Ctrl-C reaches raylaunch, which
+  // decides when docker stops, and a child past its bound goes with all it
+  // started (a --docker wrapper's own children too).
+  short flags = 0;
+  posix_spawnattr_getflags(&attributes, &flags);
+  posix_spawnattr_setflags(&attributes, static_cast<short>(flags | POSIX_SPAWN_SETPGROUP));
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
   error = ::posix_spawnp(&pid, arg_pointers[0], &actions, &attributes, arg_pointers.data(),
                          env_pointers.data());

@@ -47,8 +47,10 @@ struct Stdio {
 /// Starts `argv` (argv[0] found on PATH) with `stdio` and no other fd of this
 /// process, close-on-exec or not: a child never holds an end of a pipe meant
 /// for another child, so a hung one cannot keep another's reader from its end.
-/// `env` is added to this process's environment. Signals as spawn(). Returns
-/// the pid, or -1 with `error` set to the errno of the failure.
+/// `env` is added to this process's environment. Signals as spawn(), in a
+/// process group of its own (led by the child: kill(-pid) ends what it
+/// started too). Returns the pid, or -1 with `error` set to the errno of the
+/// failure.
 pid_t start(const std::vector<std::string>& argv, const Stdio& stdio,
             const std::map<std::string, std::string>& env, int& error);
 

@@ -32,11 +32,7 @@ using namespace std::chrono_literals;
 // A docker CLI call that should answer at once: bounded, so an engine that
 // stops answering gives an error instead of a hang. RAYLAUNCH_ENGINE_TIMEOUT
 // (seconds) changes the bound.
-const std::chrono::milliseconds k_quick_timeout = [] {
-  const char* seconds = std::getenv("RAYLAUNCH_ENGINE_TIMEOUT");
-  int value = seconds != nullptr ? std::atoi(seconds) : 0;
-  return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
-}();
+const std::chrono::milliseconds k_quick_timeout = engine_timeout();
 
 // pull: ship fails when no byte goes through for this long (and docker
 // load gets ten times as long after the last byte to finish):
@@ -69,6 +65,14 @@ std::vector<std::string> with(std::vector<std::string> args, const std::vector<s
 }
 
 }  // namespace
+
+std::chrono::milliseconds engine_timeout() {
+  const char* text = std::getenv("RAYLAUNCH_ENGINE_TIMEOUT");
+  char* end = nullptr;
+  double seconds = text != nullptr ? std::strtod(text, &end) : 0;
+  bool valid = text != nullptr && end != text && *end == '\0' && seconds > 0 && seconds < 1e6;
+  return std::chrono::milliseconds(valid ? static_cast<long long>(seconds * 1000) : 30000);
+}
 
 std::string last_line(const std::string& text) {
   std::string trimmed = text;
@@ -122,8 +126,11 @@ void DockerEngine::engine_failed(const CommandResult& result, const std::string&
   std::string where = m_endpoint.describe();
   if (result.timed_out) {
     throw ExecError(
-        fmt::format("the Docker engine at {} does not answer (no reply in {} s)", where,
-                    k_quick_timeout.count() / 1000),
+        fmt::format("the Docker engine at {} does not answer (no reply in {:g} s)", where,
+                    static_cast<double>((result.bound.count() > 0 ? result.bound
+                                                                  : k_quick_timeout)
+                                            .count()) /
+                        1000),
         m_endpoint.is_local()
             ? "check that dockerd runs and is not stuck: `docker info`"
             : "check that its dockerd runs and that this machine reaches it: `docker info`");

@@ -99,6 +99,16 @@ int exec_exit_code(int code, const std::string& out, const std::string& err) {
   if (code == 1 && starts_with(said, "Error response from daemon:")) {
     return 125;
   }
+  // The engine was not reached (no daemon, no context, no permission): the
+  // command never ran. Only docker's own first words count, so a command
+  // that prints "connection refused" keeps its code.
+  bool docker_said_it = starts_with(said, "Cannot connect to the Docker daemon") ||
+                        starts_with(said, "error during connect") ||
+                        starts_with(said, "context \"") ||
+                        starts_with(said, "permission denied while trying to connect");
+  if (code == 1 && docker_said_it && engine_trouble(said) != EngineTrouble::other) {
+    return 125;
+  }
   // `OCI runtime exec failed: exec failed: unable to start container process:
   // exec: "nosuch": executable file not found in $PATH: unknown` (on stdout,
   // from engines before 23); a missing path says `exec: "/no/such": stat

@@ -10,11 +10,7 @@ namespace raylaunch {
 namespace {
 
 // As the engine's other look-ups: bounded by RAYLAUNCH_ENGINE_TIMEOUT.
-std::chrono::milliseconds quick_timeout() {
-  const char* seconds = std::getenv("RAYLAUNCH_ENGINE_TIMEOUT");
-  int value = seconds != nullptr ? std::atoi(seconds) : 0;
-  return std::chrono::milliseconds(value > 0 ? value * 1000 : 30000);
-}
+std::chrono::milliseconds quick_timeout() { return engine_timeout(); }
 
 }  // namespace
 

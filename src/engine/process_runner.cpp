@@ -122,10 +122,11 @@ struct Process {
     }
     return ended;
   }
-  // Kills it (SIGKILL: docker's CLI holds nothing a clean exit would save)
-  // and reaps it.
+  // Kills it with its whole process group (SIGKILL: docker's CLI holds
+  // nothing a clean exit would save) and reaps it.
   void kill() {
     if (!ended) {
+      ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
       int status = 0;
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -456,6 +457,9 @@ class ProcessRunner final : public CommandRunner {
       deadline = Clock::now() + *command.timeout;
     }
     result.timed_out = wait_reading(process, outputs, deadline);
+    if (result.timed_out) {
+      result.bound = *command.timeout;  // the message names the bound that applied
+    }
     process.wait();
     result.exit_code = result.timed_out ? 124 : process.code;
     return result;

@@ -10,6 +10,7 @@
 #include <raylaunch/base/log.hpp>
 #include <raylaunch/ray/package.hpp>
 
+#include <algorithm>
 #include <thread>
 
 namespace raylaunch {
@@ -73,12 +74,13 @@ Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan)
 }
 
 HttpResponse Executor::call(JobApi& api, const std::string& method, const std::string& target,
-                            const std::string& body, std::chrono::milliseconds timeout) {
-  HttpRequest request{method, api.host, api.port, target, {}, body, timeout};
+                            const std::string& body, std::chrono::milliseconds timeout,
+                            const std::string& body_file) {
+  HttpRequest request{method, api.host, api.port, target, {}, body, timeout, body_file};
   if (!api.head.token.empty()) {
     request.headers["Authorization"] = "Bearer " + api.head.token;
   }
-  if (!body.empty()) {
+  if (!body.empty() || !body_file.empty()) {
     request.headers["Content-Type"] =
         target.rfind("/api/packages/", 0) == 0 ? "application/octet-stream" : "application/json";
   }
@@ -87,8 +89,8 @@ HttpResponse Executor::call(JobApi& api, const std::string& method, const std::s
 
 // Ships `folder` once: its name is its content's hash, so a package the head
 // already has is not sent again.
-std::string Executor::upload_package(JobApi& api, const std::string& folder) {
-  Package package = make_package(folder);
+std::string Executor::upload_package(JobApi& api, const std::string& folder,
+                                     const Package& package) {
   std::string target = "/api/packages/gcs/" + package.name + ".zip";
   std::string id = "Package " + package.name;
   HttpResponse found = call(api, "GET", target);
@@ -98,9 +100,10 @@ std::string Executor::upload_package(JobApi& api, const std::string& folder) {
     return package.uri();
   }
   m_progress.event(id, "Uploading", EventState::working,
-                   fmt::format("{} files, {} bytes zipped", package.files, package.bytes.size()));
-  auto timeout = std::chrono::milliseconds(30000 + package.bytes.size() / 10000);
-  HttpResponse put = call(api, "PUT", target, package.bytes, timeout);
+                   fmt::format("{} files, {} bytes zipped", package.files, package.zip_bytes));
+  auto timeout = std::chrono::milliseconds(30000 + package.zip_bytes / 10000);
+  // Sent from the temporary file: memory does not grow with the package.
+  HttpResponse put = call(api, "PUT", target, "", timeout, package.zip_path);
   if (!put.ok()) {
     m_progress.event(id, "Error", EventState::error, fmt::format("HTTP {}", put.status));
     api_failed(fmt::format("cannot upload --working-dir {}", folder), put);
@@ -110,7 +113,7 @@ std::string Executor::upload_package(JobApi& api, const std::string& folder) {
 }
 
 JobInfo Executor::job_info(JobApi& api, const std::string& id) {
-  HttpResponse answer = call(api, "GET", "/api/jobs/" + id);
+  HttpResponse answer = call(api, "GET", job_target(id));
   std::string error;
   std::optional<JobInfo> info = answer.ok() ? parse_job_info(answer.body, error) : std::nullopt;
   if (!info) {
@@ -119,12 +122,34 @@ JobInfo Executor::job_info(JobApi& api, const std::string& id) {
   return *info;
 }
 
+void Executor::pause(std::chrono::milliseconds span) const {
+  auto until = std::chrono::steady_clock::now() + span;
+  while (!cancelled() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(span, 20ms));
+  }
+}
+
 JobOutcome Executor::submit(const std::string& project, const Plan* plan,
                             const SubmitRequest& request) {
-  JobApi api = job_api(project, plan);
   JobRequest job = request.job;
-  if (!request.working_dir.empty()) {
-    job.working_dir_uri = upload_package(api, request.working_dir);
+  if (!job.submission_id.empty()) {
+    check_job_id(job.submission_id, "--submission-id");
+  }
+  job_request_body(job);  // a bad --runtime-env-json is refused before anything is sent
+  std::optional<Package> package = request.package;
+  if (!request.working_dir.empty() && !package) {
+    package = make_package(request.working_dir);
+  }
+  JobOutcome nothing{"", "", "", "", true};
+  if (cancelled()) {
+    return nothing;
+  }
+  JobApi api = job_api(project, plan);
+  if (package) {
+    job.working_dir_uri = upload_package(api, request.working_dir, *package);
+  }
+  if (cancelled()) {
+    return nothing;
   }
   HttpResponse answer = call(api, "POST", "/api/jobs/", job_request_body(job));
   std::string error;
@@ -160,9 +185,14 @@ JobOutcome Executor::follow_job(JobApi& api, const std::string& id, bool stop_on
   JobOutcome outcome{id, "", "", "", false};
   auto stop_deadline = std::chrono::steady_clock::time_point::max();
   for (;;) {
+    if (cancelled() && !stop_on_cancel) {
+      outcome.interrupted = true;  // only the following ends; the job goes on
+      outcome.log = follower.printed_end();
+      return outcome;
+    }
     JobInfo info = job_info(api, id);
     std::string error;
-    HttpResponse logs = call(api, "GET", "/api/jobs/" + id + "/logs");
+    HttpResponse logs = call(api, "GET", job_target(id, "/logs"));
     std::optional<std::string> text = logs.ok() ? parse_job_logs(logs.body, error) : std::nullopt;
     if (text) {
       print_log_step(follower.next(*text), id, told_cut);
@@ -175,7 +205,7 @@ JobOutcome Executor::follow_job(JobApi& api, const std::string& id, bool stop_on
     }
     if (cancelled() && stop_on_cancel && !outcome.interrupted) {
       outcome.interrupted = true;
-      HttpResponse stopped = call(api, "POST", "/api/jobs/" + id + "/stop");
+      HttpResponse stopped = call(api, "POST", job_target(id, "/stop"));
       log_debug(fmt::format("asked Ray to stop job {} (HTTP {})", id, stopped.status));
       stop_deadline = std::chrono::steady_clock::now() + k_stop_wait;
     }
@@ -185,11 +215,12 @@ JobOutcome Executor::follow_job(JobApi& api, const std::string& id, bool stop_on
       outcome.log = follower.printed_end();
       return outcome;
     }
-    std::this_thread::sleep_for(k_job_poll);
+    pause(k_job_poll);
   }
 }
 
 int Executor::job_status(const std::string& project, const std::string& id) {
+  check_job_id(id, "the job id");
   JobApi api = job_api(project, nullptr);
   JobInfo info = job_info(api, id);
   m_out << fmt::format("{}: {}\n", id, info.status);
@@ -200,13 +231,14 @@ int Executor::job_status(const std::string& project, const std::string& id) {
 }
 
 int Executor::job_logs(const std::string& project, const std::string& id, bool follow) {
+  check_job_id(id, "the job id");
   JobApi api = job_api(project, nullptr);
   if (follow) {
     follow_job(api, id, false);
     return 0;
   }
   std::string error;
-  HttpResponse logs = call(api, "GET", "/api/jobs/" + id + "/logs");
+  HttpResponse logs = call(api, "GET", job_target(id, "/logs"));
   std::optional<std::string> text = logs.ok() ? parse_job_logs(logs.body, error) : std::nullopt;
   if (!text) {
     api_failed(fmt::format("cannot read the log of job {}", id),
@@ -219,8 +251,9 @@ int Executor::job_logs(const std::string& project, const std::string& id, bool f
 }
 
 int Executor::job_stop(const std::string& project, const std::string& id) {
+  check_job_id(id, "the job id");
   JobApi api = job_api(project, nullptr);
-  HttpResponse answer = call(api, "POST", "/api/jobs/" + id + "/stop");
+  HttpResponse answer = call(api, "POST", job_target(id, "/stop"));
   if (!answer.ok()) {
     api_failed(fmt::format("cannot stop job {}", id), answer);
   }

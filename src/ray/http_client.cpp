@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <fmt/format.h>
 
 #include <raylaunch/base/log.hpp>
@@ -61,14 +62,35 @@ class Exchange {
     });
   }
 
-  void write() {
-    m_message = {http::string_to_verb(m_request.method), m_request.target, 11};
-    m_message.set(http::field::host, m_request.host + ":" + std::to_string(m_request.port));
+  template <class Message>
+  void start_message(Message& message) {
+    message = {http::string_to_verb(m_request.method), m_request.target, 11};
+    message.set(http::field::host, m_request.host + ":" + std::to_string(m_request.port));
     // Ray refuses POSTs from browsers (a User-Agent starting with Mozilla).
-    m_message.set(http::field::user_agent, "raylaunch");
+    message.set(http::field::user_agent, "raylaunch");
     for (const auto& [name, value] : m_request.headers) {
-      m_message.set(name, value);
+      message.set(name, value);
     }
+  }
+
+  void write() {
+    if (!m_request.body_file.empty()) {
+      // The body streams from the file as it is sent, a piece at a time.
+      start_message(m_file_message);
+      beast::error_code error;
+      m_file_message.body().open(m_request.body_file.c_str(), beast::file_mode::scan, error);
+      if (failed(error, "open the body")) {
+        return;
+      }
+      m_file_message.prepare_payload();
+      http::async_write(m_stream, m_file_message, [this](beast::error_code sent, size_t) {
+        if (!failed(sent, "write")) {
+          read();
+        }
+      });
+      return;
+    }
+    start_message(m_message);
     if (!m_request.body.empty() || m_request.method == "POST" || m_request.method == "PUT") {
       m_message.body() = m_request.body;
       m_message.prepare_payload();
@@ -110,6 +132,7 @@ class Exchange {
   tcp::resolver m_resolver{m_io};
   beast::tcp_stream m_stream{m_io};
   http::request<http::string_body> m_message;
+  http::request<http::file_body> m_file_message;
   beast::flat_buffer m_buffer;
   http::response_parser<http::string_body> m_parser;
   HttpResponse m_response;

@@ -3,6 +3,7 @@
 // here, unlike the State API.
 #include <raylaunch/ray/jobs.hpp>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -40,15 +41,47 @@ std::optional<std::string> string_field(const std::string& body, const char* key
 
 }  // namespace
 
-std::string job_request_body(const JobRequest& request) {
+std::string job_target(const std::string& id, const std::string& tail) {
+  std::string path = "/api/jobs/";
+  for (char c : id) {
+    auto byte = static_cast<unsigned char>(c);
+    bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+                      (byte >= '0' && byte <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    path += unreserved ? std::string(1, c) : fmt::format("%{:02X}", byte);
+  }
+  return path + tail;
+}
+
+void check_job_id(const std::string& id, const std::string& what) {
+  if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos) {
+    throw UsageError(fmt::format("{} \"{}\" cannot name a job: Ray's Jobs API has no path for it",
+                                 what, id),
+                     "a job id is one non-empty name without \"/\" (and not \".\" or \"..\")");
+  }
+}
+
+namespace {
+
+json runtime_env_of(const std::string& text) {
   json runtime_env = json::object();
-  if (!request.runtime_env_json.empty()) {
-    runtime_env = json::parse(request.runtime_env_json, nullptr, false);
+  if (!text.empty()) {
+    runtime_env = json::parse(text, nullptr, false);
     if (runtime_env.is_discarded() || !runtime_env.is_object()) {
       throw UsageError("--runtime-env-json is not a JSON object",
                        R"(e.g. --runtime-env-json '{"env_vars": {"A": "1"}}')");
     }
   }
+  return runtime_env;
+}
+
+}  // namespace
+
+bool runtime_env_names_working_dir(const std::string& runtime_env_json) {
+  return runtime_env_of(runtime_env_json).contains("working_dir");
+}
+
+std::string job_request_body(const JobRequest& request) {
+  json runtime_env = runtime_env_of(request.runtime_env_json);
   if (!request.working_dir_uri.empty()) {
     runtime_env["working_dir"] = request.working_dir_uri;
   }

@@ -16,7 +16,29 @@ namespace {
 using nlohmann::ordered_json;
 
 // A size: whole bytes, or a number with a unit (k, m, g, t; powers of 1024).
-constexpr const char* k_size_pattern = "^[0-9]+(\\.[0-9]+)?[kKmMgGtT]?[bB]?$";
+#define RAYLAUNCH_SIZE "-?[0-9]+(\\.[0-9]+)?([bB]|[kKmMgGtT]([bB]|[iI][bB])?)?"
+// The loader reads every scalar as text, so a number or a boolean may be
+// written quoted ("3") (read_decimal's rule in spec/numbers.hpp; bool_of's
+// words in spec/value_reader.cpp), and a value may be one variable: $VAR,
+// ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message},
+// ${VAR:+other}, ${VAR+other}, a default being a value of the type.
+#define RAYLAUNCH_VARIABLE(value)                                          \
+  "^\\$[A-Za-z_][A-Za-z0-9_]*$|^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:?[-+](" value \
+  ")|:?\\?[^}]*)?\\}$"
+#define RAYLAUNCH_TEXT(value) "^(" value ")$|" RAYLAUNCH_VARIABLE(value)
+constexpr const char* k_size_pattern = RAYLAUNCH_TEXT(RAYLAUNCH_SIZE);
+constexpr const char* k_integer_text = RAYLAUNCH_TEXT("-?[0-9]+");
+constexpr const char* k_number_text = RAYLAUNCH_TEXT("-?[0-9]+(\\.[0-9]+)?");
+constexpr const char* k_boolean_text = RAYLAUNCH_TEXT("true|True|TRUE|false|False|FALSE");
+#undef RAYLAUNCH_TEXT
+#undef RAYLAUNCH_VARIABLE
+#undef RAYLAUNCH_SIZE
+constexpr const char* k_interpolated = "^\\$[{A-Za-z_]";  // any variable
+
+// `typed`, or the same value as text the loader reads as it.
+ordered_json or_text(ordered_json typed, const char* pattern) {
+  return {{"anyOf", {std::move(typed), {{"type", "string"}, {"pattern", pattern}}}}};
+}
 
 std::string definition_name(KeySection id) {
   const SpecSection& section = spec_section(id);
@@ -84,15 +106,15 @@ ordered_json value_schema(KeyType type, const SpecKey& key) {
     case KeyType::number:
       out = {{"type", type == KeyType::integer ? "integer" : "number"}};
       add_range(out, key.range);
-      return out;
+      return or_text(out, type == KeyType::integer ? k_integer_text : k_number_text);
     case KeyType::size:
       out = {{"type", "integer"}};
       add_range(out, key.range);
-      return {{"anyOf", {out, {{"type", "string"}, {"pattern", k_size_pattern}}}}};
+      return or_text(out, k_size_pattern);
     case KeyType::boolean:
-      return {{"type", "boolean"}};
+      return or_text({{"type", "boolean"}}, k_boolean_text);
     case KeyType::enumeration:
-      return {{"enum", key.values}};
+      return or_text({{"enum", key.values}}, k_interpolated);
     case KeyType::environment:
       return environment_schema(key);
     case KeyType::list:
@@ -154,8 +176,12 @@ ordered_json section_schema(const SpecSection& section) {
                       {"description", section.meaning},
                       {"properties", properties},
                       {"additionalProperties", false}};
+  // What the loader refuses to go without.
   if (section.id == KeySection::env_entry) {
     out["required"] = {"value"};
+  }
+  if (section.id == KeySection::worker_group) {
+    out["required"] = {"group"};
   }
   return out;
 }

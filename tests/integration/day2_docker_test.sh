@@ -96,6 +96,44 @@ logs)
   check "logs -f ends with 0 when every container stopped" "0" "$?"
   ;;
 
+logs-restart)
+  # logs -f follows a node across a restart (its log from the new start) and
+  # says once when a node stops for good; the others go on.
+  P="dy$$-lr"
+  PROJECTS+=("$P")
+  spec c.yml "$P" 0 cpu 2
+  read -r gcs dash client < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+  sed -i "s/^  ports: .*/  ports: {gcs: $gcs, dashboard: $dash, client: $client}/" c.yml
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>up.err || { cat up.err; exit 1; }
+  p=$P
+  cpu1=$(printf '%-*s | ' $((${#p} + 7)) "$p-cpu-1")
+  head=$(printf '%-*s | ' $((${#p} + 7)) "$p-head")
+  "$RAYLAUNCH" logs -f -p "$p" --tail 0 >follow.out 2>follow.err &
+  pid=$!
+  # Written until seen: the follow attaches after it starts.
+  poll 30 bash -c "docker exec $p-cpu-1 sh -c 'echo \"before the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}before the restart' follow.out"
+  docker restart -t 1 "$p-cpu-1" >/dev/null
+  poll 30 bash -c "docker exec $p-cpu-1 true"
+  # The follow is back once a line written after the restart shows up.
+  poll 30 bash -c "docker exec $p-cpu-1 sh -c 'echo \"after the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}after the restart' follow.out"
+  check "lines from before the restart and from after it" "yes yes" \
+    "$(grep -qxF "${cpu1}before the restart" follow.out && echo yes) $(grep -qxF "${cpu1}after the restart" follow.out && echo yes)"
+  docker stop -t 1 "$p-cpu-1" >/dev/null
+  poll 30 grep -q "stopped for good" follow.err
+  check "a node stopped for good is said once" "raylaunch: $p-cpu-1 stopped for good (exit 0); its log ends here" \
+    "$(sed -E 's/\(exit [0-9]+\)/(exit 0)/' follow.err)"
+  docker exec "$p-head" sh -c 'echo "the head goes on" >/proc/1/fd/1'
+  poll 30 grep -qxF "${head}the head goes on" follow.out
+  check "the other nodes are still followed" 1 "$(grep -cxF "${head}the head goes on" follow.out)"
+  kill -INT "$pid"
+  wait "$pid"
+  check "Ctrl-C still ends it: 130" 130 $?
+  ;;
+
 *)
   echo "unknown scenario $scenario" >&2
   exit 2

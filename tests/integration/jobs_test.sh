@@ -14,6 +14,38 @@ cluster() {
   "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
   check "up exits 0" 0 $?
 }
+# kernel_cluster FILE NAME: a spec of one worker whose head ports the kernel
+# picks (bind port 0), so no run here takes a port another test uses; sets
+# DASH to the dashboard's.
+kernel_spec() {
+  spec "$1" "$2" 0 cpu 1
+  local gcs client
+  read -r gcs DASH client < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+  sed -i "s/^  ports: .*/  ports: {gcs: $gcs, dashboard: $DASH, client: $client}/" "$1"
+}
+kernel_cluster() {
+  kernel_spec c.yml "$1"
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 60 >/dev/null 2>&1
+  check "up exits 0" 0 $?
+}
+# The submission ids the head knows, sorted, from its own list.
+job_ids() {
+  python3 -c 'import json,sys,urllib.request as u
+print("\n".join(sorted(j["submission_id"] for j in json.load(u.urlopen(sys.argv[1])))))' \
+    "http://127.0.0.1:$DASH/api/jobs/"
+}
+# The status of job ID as the head says it, through an encoded URL.
+job_state() {
+  python3 -c 'import json,sys,urllib.request as u,urllib.parse as q
+print(json.load(u.urlopen(sys.argv[1] + q.quote(sys.argv[2], safe="")))["status"])' \
+    "http://127.0.0.1:$DASH/api/jobs/" "$1"
+}
+# Milliseconds since the epoch.
+now_ms() { date +%s%3N; }
 # The job id in a line like "raylaunch: job raysubmit_x SUCCEEDED".
 job_id_in() { grep -o 'raysubmit_[A-Za-z0-9]*' "$1" | head -1; }
 
@@ -193,6 +225,186 @@ YAML
   wait $b; rb=$?
   check "both runs exit 0 with their own output" "0 a 0 b" "$ra $(tail -n +2 a.out) $rb $(tail -n +2 b.out)"
   check "nothing of either is left" "" "$(containers_of "$p-a")$(containers_of "$p-b")"
+  ;;
+
+run-usage)
+  # Every usage error of run is found before anything is created: exit 2,
+  # the message, no container, no network.
+  project runusage; p=$P
+  kernel_spec c.yml "$p"
+  mkdir -p loop/sub empty
+  ln -s .. loop/sub/up
+  echo x >afile
+  truncate -s 501M big.bin && mkdir big && mv big.bin big/
+  mkdir report.xml
+  usage() {
+    local what=$1 want=$2
+    shift 2
+    "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain "$@" -- 'echo ran' >out 2>err
+    check "run $what: exit 2 and its message" "2 $want" "$? $(cat err)"
+    check "run $what: nothing was created" "" "$(containers_of "$p")$(networks_of "$p")"
+  }
+  usage "--working-dir missing" "raylaunch: error: --working-dir nowhere is not a folder
+hint: name a folder; its content becomes the job's working folder" --working-dir nowhere
+  usage "--working-dir a file" "raylaunch: error: --working-dir afile is not a folder
+hint: name a folder; its content becomes the job's working folder" --working-dir afile
+  usage "--working-dir over 500 MiB" "raylaunch: error: --working-dir big holds more than 500 MiB; Ray refuses packages that large
+hint: ship less (move data out of the folder, or mount it with volumes:)" --working-dir big
+  usage "--working-dir with a link loop" "raylaunch: error: --working-dir loop: the symbolic link sub/up is a loop: it leads back to a folder that holds it
+hint: remove the link, or point it elsewhere; the package would never end" --working-dir loop
+  usage "--runtime-env-json not JSON" "raylaunch: error: --runtime-env-json is not a JSON object
+hint: e.g. --runtime-env-json '{\"env_vars\": {\"A\": \"1\"}}'" --runtime-env-json '{"a":'
+  usage "--submission-id with /" "raylaunch: error: --submission-id \"a/b\" cannot name a job: Ray's Jobs API has no path for it
+hint: a job id is one non-empty name without \"/\" (and not \".\" or \"..\")" --submission-id a/b
+  usage "--junit a folder" "raylaunch: error: --junit report.xml is a folder
+hint: name the report's file, e.g. --junit report.xml" --junit report.xml
+  usage "--junit in a missing folder" "raylaunch: error: --junit no/such/r.xml: the folder no/such does not exist
+hint: make the folder first, or name a file in one that exists" --junit no/such/r.xml
+  ;;
+
+run-report)
+  # A report that cannot be written is its own message; the exit code stays
+  # the job's and down still runs.
+  project runreport; p=$P
+  kernel_spec c.yml "$p"
+  "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain --junit /dev/full -- 'echo ran' >out 2>err
+  check "the job succeeded: run exits 0" 0 $?
+  check "the report's own message" "raylaunch: error: cannot write the JUnit report /dev/full: No space left on device
+hint: the exit code is still the run's; check that the file may be written" \
+    "$(grep -A1 'JUnit report' err)"
+  check "down ran: nothing left" "" "$(containers_of "$p")$(networks_of "$p")"
+  "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain --junit /dev/full -- 'exit 4' >out 2>err
+  check "the job failed: run exits 1 all the same" 1 $?
+  check "down ran: nothing left" "" "$(containers_of "$p")$(networks_of "$p")"
+  ;;
+
+run-lock)
+  # A second run on the project while the first holds its lock, with
+  # --lock-timeout 0: exit 3, a report that says why, the first run untouched.
+  project runlock; p=$P
+  kernel_spec c.yml "$p"
+  "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain -- 'exec sleep 600' >first.out 2>first.err &
+  first=$!
+  poll 60 bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
+  "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain --lock-timeout 0 --junit lock.xml -- 'echo second' >out 2>err
+  check "the second run exits 3" 3 $?
+  check "it says why" "raylaunch: error: another raylaunch is still working on project \"$p\" after 0 s" \
+    "$(grep '^raylaunch: error' err)"
+  check "its report: bring-up failed for the lock, the job skipped" "1 1 True" \
+    "$(python3 -c 'import xml.etree.ElementTree as E
+s=E.parse("lock.xml").getroot().find("testsuite")
+print(s.get("failures"), s.get("skipped"), "lock was not taken" in s.find("testcase").find("failure").get("message"))')"
+  check "the first run's cluster is untouched" "$p-cpu-1 running
+$p-head running" "$(containers_of "$p")"
+  kill -TERM $first
+  wait $first
+  check "the first run, stopped, exits 143" 143 $?
+  check "and removed its cluster" "" "$(containers_of "$p")$(networks_of "$p")"
+  ;;
+
+workdir-edges)
+  # Folders as Ray's client ships them: links under their own names with
+  # their targets' content, never an entry outside the folder, an empty
+  # folder, Ray's warning; loops and unreadable files refused, nothing sent.
+  project wdedges; p=$P
+  kernel_cluster "$p"
+  mkdir -p job/data outside
+  echo "the target" >job/data/a.txt
+  echo "from outside" >outside/o.txt
+  ln -s data/a.txt job/link
+  ln -s data job/linked
+  ln -s ../outside/o.txt job/out
+  ln -s nowhere job/dangling
+  "$RAYLAUNCH" submit -f c.yml --working-dir job -- 'find . | sort; cat link out linked/a.txt; test -L link || echo link is a file' >out 2>err
+  check "links arrive under their own names with their targets' content" "0 .
+./data
+./data/a.txt
+./link
+./linked
+./linked/a.txt
+./out
+the target
+from outside
+the target
+link is a file" "$? $(tail -n +2 out)"
+  ln -s .. job/data/up
+  "$RAYLAUNCH" submit -f c.yml --working-dir job --submission-id "loop-$p" -- true >out 2>err
+  check "a loop: exit 2 with its path" "2 raylaunch: error: --working-dir job: the symbolic link data/up is a loop: it leads back to a folder that holds it" \
+    "$? $(head -1 err)"
+  rm job/data/up
+  echo secret >job/data/locked.txt
+  chmod 000 job/data/locked.txt
+  # root reads any file: drop the capabilities that let it.
+  setpriv --bounding-set -dac_override,-dac_read_search "$RAYLAUNCH" submit -f c.yml --working-dir job \
+    --submission-id "unreadable-$p" -- true >out 2>err
+  check "an unreadable file: exit 2 naming it" "2 raylaunch: error: --working-dir job: cannot read data/locked.txt: Permission denied" \
+    "$? $(head -1 err)"
+  check "neither was submitted" "0" "$(job_ids | grep -c -e "loop-$p" -e "unreadable-$p")"
+  rm -f job/data/locked.txt
+  mkdir empty
+  "$RAYLAUNCH" submit -f c.yml --working-dir empty -- 'echo "$(ls -A | wc -l) entries"' >out 2>err
+  check "an empty folder: the job runs in an empty folder" "0 0 entries" "$? $(tail -n +2 out)"
+  "$RAYLAUNCH" submit -f c.yml --working-dir empty --runtime-env-json '{"working_dir": "/elsewhere"}' -- true >out 2>err
+  check "a working_dir in --runtime-env-json: Ray's warning" "0 raylaunch: warning: overriding runtime_env working_dir with --working-dir option" \
+    "$? $(head -1 err)"
+  ;;
+
+ids)
+  # Ids reach Ray as given, percent-encoded in every URL.
+  project ids; p=$P
+  kernel_cluster "$p"
+  odd='a b?c#d%2F'
+  "$RAYLAUNCH" submit -p "$p" --submission-id "$odd" -- 'echo odd' >out 2>err
+  check "an id with space, ?, # and %: submit follows it to the end" "0 odd" "$? $(tail -n +2 out)"
+  check "job status of it" "$odd: SUCCEEDED" "$("$RAYLAUNCH" job status -p "$p" "$odd" | head -1)"
+  "$RAYLAUNCH" submit -p "$p" --no-wait --submission-id victimA -- 'exec sleep 600' >/dev/null 2>&1
+  poll 30 bash -c "\"$RAYLAUNCH\" job status -p $p victimA | grep -q RUNNING"
+  "$RAYLAUNCH" job stop -p "$p" 'victim%41' >out 2>err
+  check "job stop 'victim%41': no such job, exit 1" "1 raylaunch: error: cannot stop job victim%41: HTTP 404: Job victim%41 does not exist" \
+    "$? $(head -1 err)"
+  check "victimA still runs" RUNNING "$(job_state victimA)"
+  "$RAYLAUNCH" job status -p "$p" '' >out 2>err
+  check "an empty id is refused up front" "2 raylaunch: error: the job id \"\" cannot name a job: Ray's Jobs API has no path for it" \
+    "$? $(head -1 err)"
+  "$RAYLAUNCH" job stop -p "$p" victimA >/dev/null 2>&1
+  ;;
+
+follow-signals)
+  # SIGINT ends `submit` (the job stopped) and `job logs -f` (the job goes
+  # on) within a second.
+  project follow; p=$P
+  kernel_cluster "$p"
+  "$RAYLAUNCH" submit -p "$p" --submission-id "sub-$p" -- 'echo started; exec sleep 60' >out 2>err &
+  pid=$!
+  poll 30 grep -q started out
+  t0=$(now_ms)
+  kill -INT $pid
+  wait $pid
+  code=$?
+  took=$(($(now_ms) - t0))
+  echo "# submit ended ${took} ms after SIGINT"
+  check "submit: SIGINT exits 130 within 1 s" "130 yes" "$code $( ((took < 1000)) && echo yes || echo "no: $took ms")"
+  check "the job is STOPPED" STOPPED "$(job_state "sub-$p")"
+  "$RAYLAUNCH" submit -p "$p" --no-wait --submission-id "logs-$p" -- 'echo started; exec sleep 60' >/dev/null 2>&1
+  "$RAYLAUNCH" job logs -f -p "$p" "logs-$p" >out 2>err &
+  pid=$!
+  poll 30 grep -q started out
+  t0=$(now_ms)
+  kill -INT $pid
+  wait $pid
+  code=$?
+  took=$(($(now_ms) - t0))
+  echo "# job logs -f ended ${took} ms after SIGINT"
+  check "job logs -f: SIGINT exits 130 within 1 s" "130 yes" "$code $( ((took < 1000)) && echo yes || echo "no: $took ms")"
+  check "it says the job goes on" "raylaunch: interrupted by SIGINT: only the following stopped; job logs-$p goes on (\`raylaunch job stop logs-$p\` stops it)" "$(cat err)"
+  check "the job still runs" RUNNING "$(job_state "logs-$p")"
+  "$RAYLAUNCH" job logs -f -p "$p" "logs-$p" >out 2>err &
+  pid=$!
+  poll 30 grep -q started out
+  kill -TERM $pid
+  wait $pid
+  check "job logs -f: SIGTERM exits 143" 143 $?
+  "$RAYLAUNCH" job stop -p "$p" "logs-$p" >/dev/null 2>&1
   ;;
 
 *)

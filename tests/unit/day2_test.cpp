@@ -35,6 +35,19 @@ TEST(Exec, ExitCodesMeanWhatTheyMeanForDockerRun) {
   // docker exec ends the daemon's own refusals with 1: they are docker's failure, 125.
   EXPECT_EQ(exec_exit_code(1, "", "Error response from daemon: No such container: demo-head\n"), 125);
   EXPECT_EQ(exec_exit_code(1, "", "Error response from daemon: Container 4f1 is not running\n"), 125);
+  // The engine was never reached: the command did not run.
+  EXPECT_EQ(exec_exit_code(1, "", "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is "
+                                  "the docker daemon running?\n"),
+            125);
+  EXPECT_EQ(exec_exit_code(1, "", "context \"gone\": context not found: open /root/.docker/x: no "
+                                  "such file or directory\n"),
+            125);
+  EXPECT_EQ(exec_exit_code(1, "", "error during connect: Get \"http://10.0.0.9:2375/v1.47/"
+                                  "containers/json\": dial tcp 10.0.0.9:2375: connect: connection "
+                                  "refused\n"),
+            125);
+  // A command of the node that says the same words later keeps its own code.
+  EXPECT_EQ(exec_exit_code(1, "", "curl: (7) connection refused\n"), 1);
   // Engines before 23 end a command not found with 126.
   EXPECT_EQ(exec_exit_code(126, "", "OCI runtime exec failed: exec failed: unable to start container "
                                 "process: exec: \"nosuch\": executable file not found in $PATH: "
@@ -96,6 +109,36 @@ TEST(Logs, FollowSaysWhenADockerFailed) {
   std::ostringstream out;
   std::atomic<int> signal{0};
   EXPECT_EQ(follow_logs({{"a", {"false"}}, {"b", {"true"}}}, out, signal), 1);
+}
+
+TEST(Logs, FollowGoesOnAcrossARestartAndSaysWhenANodeStopsForGood) {
+  std::ostringstream out;
+  std::ostringstream notes;
+  std::atomic<int> signal{0};
+  test::RecordingRunner runner;
+  runner.reply_with({0, "running false 0 2025-01-02T03:04:05.5Z\n", "", false});  // it restarted
+  for (int i = 0; i < 20; ++i) {  // then stays stopped, asked until the grace is over
+    runner.reply_with({0, "exited false 3 2025-01-02T03:04:05.5Z\n", "", false});
+  }
+  // The first log ends; the one after the restart prints what follows --since.
+  LogSource source{"demo-cpu-1", {"printf", "before\n"}, {"docker", "inspect", "demo-cpu-1"},
+                   {"sh", "-c", "echo \"after $1 $2\"", "sh"}};
+  EXPECT_EQ(follow_logs({source}, out, signal, &runner, &notes), 0);
+  EXPECT_EQ(out.str(), "demo-cpu-1  | before\n"
+                       "demo-cpu-1  | after --since 2025-01-02T03:04:05.5Z\n");
+  EXPECT_EQ(notes.str(), "raylaunch: demo-cpu-1 stopped for good (exit 3); its log ends here\n");
+  EXPECT_EQ(runner.argvs.front(), (Argv{"docker", "inspect", "demo-cpu-1"}));
+}
+
+TEST(Logs, FollowSaysWhenANodeWasRemoved) {
+  std::ostringstream out;
+  std::ostringstream notes;
+  std::atomic<int> signal{0};
+  test::RecordingRunner runner;
+  runner.reply_with({1, "", "Error: No such container: demo-head\n", false});
+  LogSource source{"demo-head", {"true"}, {"docker", "inspect", "demo-head"}, {"true"}};
+  EXPECT_EQ(follow_logs({source}, out, signal, &runner, &notes), 0);
+  EXPECT_EQ(notes.str(), "raylaunch: demo-head was removed; its log ends here\n");
 }
 
 struct StatusFixture {

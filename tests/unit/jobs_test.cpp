@@ -1,7 +1,9 @@
 // Ray's Jobs API: the bodies raylaunch sends and reads, the working-dir
 // package, and `submit` against a head that answers like Ray's.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <raylaunch/base/error.hpp>
 #include <raylaunch/execute/executor.hpp>
 #include <raylaunch/ray/jobs.hpp>
 #include <raylaunch/ray/package.hpp>
@@ -152,7 +154,7 @@ TEST(Package, ZipsTheContentWithoutGitAndNamesItByContent) {
   EXPECT_EQ(first.name.rfind("_ray_pkg_", 0), 0u);
   EXPECT_EQ(first.name.size(), 9u + 16u);
   EXPECT_EQ(first.uri(), "gcs://" + first.name + ".zip");
-  EXPECT_EQ(first.bytes.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_EQ(first.read_zip().substr(0, 4), std::string("PK\x03\x04", 4));
   EXPECT_EQ(make_package(folder.root.string()).name, first.name);  // same content, same name
   folder.write(".git/HEAD", "ref: refs/heads/other\n");
   EXPECT_EQ(make_package(folder.root.string()).name, first.name);  // .git does not count
@@ -172,6 +174,78 @@ TEST(Package, RefusesAFolderOverTheLimitBeforeReadingIt) {
   EXPECT_THROW(make_package((folder.root / "hello.txt").string()), UsageError);
 }
 
+TEST(Package, LinksAreShippedUnderTheirOwnNamesAndLoopsRefused) {
+  Folder folder;
+  fs::create_symlink("hello.txt", folder.root / "link");
+  fs::create_symlink("src", folder.root / "linked-src");
+  fs::create_symlink("missing", folder.root / "dangling");
+  Package package = make_package(folder.root.string());
+  // hello.txt, src/job.sh, link (hello's content), linked-src/job.sh; not the dangling link
+  EXPECT_EQ(package.files, 4u);
+  EXPECT_EQ(package.content_bytes, 15u + 6u + 9u);
+  std::string zip = package.read_zip();
+  for (const char* name : {"link", "linked-src/job.sh", "hello.txt"}) {
+    EXPECT_NE(zip.find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(zip.find("../"), std::string::npos);
+  fs::create_symlink("..", folder.root / "src" / "up");
+  try {
+    make_package(folder.root.string());
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.message(), "--working-dir " + folder.root.string() +
+                               ": the symbolic link linked-src/up is a loop: it leads back to a "
+                               "folder that holds it");
+  }
+  fs::remove(folder.root / "src" / "up");
+  fs::create_symlink("self", folder.root / "self");
+  try {
+    make_package(folder.root.string());
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.message(), "--working-dir " + folder.root.string() +
+                               ": the symbolic link self is a loop: it leads back to a folder that "
+                               "holds it");
+  }
+}
+
+TEST(Package, AnEmptyFolderIsAnEmptyZip) {
+  Folder folder;
+  fs::remove_all(folder.root);
+  fs::create_directories(folder.root);
+  Package package = make_package(folder.root.string());
+  EXPECT_EQ(package.files, 0u);
+  EXPECT_EQ(package.read_zip(), std::string("PK\x05\x06", 4) + std::string(18, '\0'));
+}
+
+TEST(Package, WhatDeflateWouldGrowIsStored) {
+  Folder folder;
+  std::string noise;
+  uint64_t state = 88172645463325252ULL;
+  for (int i = 0; i < (1 << 20); ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    noise += static_cast<char>(state & 0xff);
+  }
+  folder.write("noise.bin", noise);
+  Package package = make_package(folder.root.string());
+  EXPECT_EQ(package.stored, 1u);
+  EXPECT_LT(package.zip_bytes, noise.size() + 1024);
+}
+
+TEST(Package, TheZipIsATemporaryFileRemovedWithThePackage) {
+  Folder folder;
+  std::string path;
+  {
+    Package package = make_package(folder.root.string());
+    path = package.zip_path;
+    EXPECT_TRUE(fs::exists(path));
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(fs::path(path).parent_path()));
+}
+
 // A head answering like Ray: the node list, then the job running and its log
 // growing until it ends with `final_status`.
 struct JobsFixture {
@@ -186,6 +260,7 @@ struct JobsFixture {
   Plan plan = test::plan_text("name: demo\nimage: ray:1\n");
   int polls = 0;
   bool stopped = false;
+  bool cancel_on_post = false;  // Ctrl-C right after Ray took the job
 
   void answer_as_ray(const std::string& final_status) {
     http.answer_with([this, final_status](const HttpRequest& request) -> HttpResponse {
@@ -193,6 +268,7 @@ struct JobsFixture {
         return {200, test::ray_nodes_answer({test::ray_node_json("h", "demo-head", true, true)}), ""};
       }
       if (request.method == "POST" && request.target == "/api/jobs/") {
+        cancel = cancel_on_post;
         return {200, R"({"job_id": "02000000", "submission_id": "raysubmit_1"})", ""};
       }
       if (request.method == "POST" && request.target == "/api/jobs/raysubmit_1/stop") {
@@ -286,13 +362,82 @@ TEST(Submit, KeepsPrintingWhenTheHeadSendsOnlyTheEndOfTheLog) {
 TEST(Submit, CtrlCStopsTheJob) {
   JobsFixture f;
   f.answer_as_ray("SUCCEEDED");
-  f.cancel = true;
+  f.cancel_on_post = true;
   SubmitRequest request;
   request.job.entrypoint = "sleep 600";
   JobOutcome outcome = f.executor.submit("demo", &f.plan, request);
   EXPECT_TRUE(f.stopped);
   EXPECT_TRUE(outcome.interrupted);
   EXPECT_EQ(outcome.status, "STOPPED");
+}
+
+TEST(Submit, CtrlCBeforeTheJobIsSubmittedSubmitsNothing) {
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  f.cancel = true;
+  SubmitRequest request;
+  request.job.entrypoint = "sleep 600";
+  JobOutcome outcome = f.executor.submit("demo", &f.plan, request);
+  EXPECT_TRUE(outcome.interrupted);
+  EXPECT_EQ(outcome.submission_id, "");
+  EXPECT_TRUE(f.http.requests.empty());  // not even the head was asked
+}
+
+// `docker ps` as it lists the project's running head, for the `job` commands.
+void head_is_listed(test::RecordingRunner& runner) {
+  runner.reply_with({0, "c1\tdemo-head\trunning\thead\t\t0\th\t\t\thttp://127.0.0.1:8265\t\n", "",
+                     false});
+}
+
+TEST(Job, LogsFollowEndsOnCtrlCAndLeavesTheJob) {
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  head_is_listed(f.runner);
+  f.cancel = true;
+  EXPECT_EQ(f.executor.job_logs("demo", "raysubmit_1", true), 0);
+  EXPECT_FALSE(f.stopped);
+  for (const HttpRequest& request : f.http.requests) {
+    EXPECT_EQ(request.target.find("/api/jobs/"), std::string::npos) << request.target;
+  }
+}
+
+TEST(Job, IdsArePercentEncodedInEveryUrl) {
+  EXPECT_EQ(job_target("victim%41", "/stop"), "/api/jobs/victim%2541/stop");
+  EXPECT_EQ(job_target("a b?c#d%2F"), "/api/jobs/a%20b%3Fc%23d%252F");
+  EXPECT_EQ(job_target("raysubmit_Xw3-b.q~2", "/logs"), "/api/jobs/raysubmit_Xw3-b.q~2/logs");
+  EXPECT_EQ(job_target("\xc3\xa9"), "/api/jobs/%C3%A9");
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  head_is_listed(f.runner);
+  f.executor.job_stop("demo", "victim%41");
+  EXPECT_EQ(f.http.requests.back().target, "/api/jobs/victim%2541/stop");
+}
+
+TEST(Job, IdsRayCouldNeverServeAreRefusedUpFront) {
+  for (const char* id : {"", ".", "..", "a/b"}) {
+    try {
+      check_job_id(id, "the job id");
+      FAIL() << id;
+    } catch (const UsageError& e) {
+      EXPECT_EQ(e.message(), fmt::format("the job id \"{}\" cannot name a job: Ray's Jobs API has "
+                                         "no path for it",
+                                         id));
+    }
+  }
+  JobsFixture f;
+  f.answer_as_ray("SUCCEEDED");
+  SubmitRequest request;
+  request.job.entrypoint = "true";
+  request.job.submission_id = "a/b";
+  EXPECT_THROW(f.executor.submit("demo", &f.plan, request), UsageError);
+  EXPECT_TRUE(f.http.requests.empty());
+}
+
+TEST(JobsApi, ARuntimeEnvWithItsOwnWorkingDirIsNoticed) {
+  EXPECT_TRUE(runtime_env_names_working_dir(R"({"working_dir": "."})"));
+  EXPECT_FALSE(runtime_env_names_working_dir(R"({"env_vars": {}})"));
+  EXPECT_FALSE(runtime_env_names_working_dir(""));
+  EXPECT_THROW(runtime_env_names_working_dir(R"({"a":)"), UsageError);
 }
 
 TEST(Submit, NoWaitOnlySubmits) {
@@ -335,6 +480,12 @@ TEST(Submit, UploadsTheWorkingDirOnlyWhenTheHeadLacksIt) {
     }
     want.push_back("POST /api/jobs/");
     EXPECT_EQ(seen, want);
+    if (!present) {
+      // The zip goes from its temporary file, never through memory.
+      const HttpRequest& put = f.http.requests[f.http.requests.size() - 2];
+      EXPECT_EQ(put.body, "");
+      EXPECT_EQ(fs::path(put.body_file).filename(), name + ".zip");
+    }
     EXPECT_NE(f.http.requests.back().body.find("\"working_dir\":\"gcs://" + name + ".zip\""),
               std::string::npos);
   }

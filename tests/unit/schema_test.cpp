@@ -166,16 +166,28 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
 TEST(SchemaTest, AFewKeysByHand) {
   json s = schema();
   const json& workers = s.at("definitions").at("workers").at("properties");
-  EXPECT_EQ(workers.at("replicas").at("type"), "integer");
-  EXPECT_EQ(workers.at("replicas").at("minimum"), 0);
-  EXPECT_EQ(workers.at("replicas").at("maximum"), 9999);
+  // A number as YAML reads it, or as text the loader reads as one ("3", ${N}).
+  const json& replicas = workers.at("replicas").at("anyOf");
+  EXPECT_EQ(replicas.at(0), json({{"type", "integer"}, {"minimum", 0}, {"maximum", 9999}}));
+  EXPECT_EQ(replicas.at(1),
+            json({{"type", "string"},
+                  {"pattern", "^(-?[0-9]+)$|^\\$[A-Za-z_][A-Za-z0-9_]*$|"
+                              "^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:?[-+](-?[0-9]+)|:?\\?[^}]*)?\\}$"}}));
   EXPECT_TRUE(workers.contains("num_cpus"));  // a node key, inherited
   EXPECT_FALSE(workers.contains("replics"));
-  EXPECT_EQ(workers.at("pull").at("enum"), json({"missing", "always", "never", "ship"}));
+  EXPECT_EQ(workers.at("pull").at("anyOf").at(0).at("enum"),
+            json({"missing", "always", "never", "ship"}));
+  EXPECT_EQ(s.at("definitions").at("workers").at("required"), json({"group"}));
   const json& network = s.at("definitions").at("network").at("properties");
-  EXPECT_EQ(network.at("port_base").at("minimum"), 1024);
-  EXPECT_EQ(network.at("mode").at("enum"), json({"bridge", "host"}));
-  EXPECT_EQ(s.at("definitions").at("defaults").at("properties").at("cpus").at("exclusiveMinimum"),
+  EXPECT_EQ(network.at("port_base").at("anyOf").at(0).at("minimum"), 1024);
+  EXPECT_EQ(network.at("mode").at("anyOf").at(0).at("enum"), json({"bridge", "host"}));
+  EXPECT_EQ(s.at("definitions")
+                .at("defaults")
+                .at("properties")
+                .at("cpus")
+                .at("anyOf")
+                .at(0)
+                .at("exclusiveMinimum"),
             0);
   EXPECT_EQ(s.at("properties").at("workers").at("items").at("$ref"), "#/definitions/workers");
   EXPECT_EQ(s.at("definitions").at("env_NAME").at("required"), json({"value"}));

@@ -30,6 +30,8 @@ struct CommandResult {
   std::string out;
   std::string err;
   bool timed_out = false;
+  /// With `timed_out`: the bound that applied (the command's timeout).
+  std::chrono::milliseconds bound{0};
 };
 
 /// How a pipe of two commands ended (`docker save | docker load`).

@@ -77,6 +77,11 @@ struct LogOptions {
 struct LogSource {
   std::string name;
   std::vector<std::string> argv;
+  /// `docker inspect` printing the container's status and start time, and
+  /// the argv that follows its log again from a time (appended); empty: the
+  /// log is not followed across restarts.
+  std::vector<std::string> state_argv{};
+  std::vector<std::string> resume_argv{};
 };
 
 /// What `exec` runs in a node, as `docker exec` takes it.
@@ -145,6 +150,10 @@ using PortProbe = std::function<bool(const std::string& ip, int port)>;
 /// The real probe: a bind() of `ip:port` on this machine that fails with
 /// EADDRINUSE. False when `ip` is no IPv4 address or no socket can be made.
 bool port_listened_here(const std::string& ip, int port);
+
+/// The bound on docker look-ups that must answer at once:
+/// RAYLAUNCH_ENGINE_TIMEOUT seconds (fractions too, e.g. 0.5), else 30 s.
+std::chrono::milliseconds engine_timeout();
 
 /// One Docker engine (one host): its endpoint and the runner that reaches it.
 /// Every method may be called from several threads at once. Look-ups that

@@ -38,7 +38,8 @@ EngineTrouble engine_trouble(const std::string& said);
 /// of its stdout and stderr, so that the codes mean what they mean for
 /// `docker run` whatever the engine's version: 125 docker's own failure (the
 /// daemon's "Error response from daemon: No such container", "... is not
-/// running", which docker exec ends with 1), 127 the command was not found
+/// running", which docker exec ends with 1, and an engine that was not
+/// reached: no daemon, no such context, no permission on its socket), 127 the command was not found
 /// (which engines before 23 end with 126), 126 it cannot be run; any other
 /// code is the command's own.
 int exec_exit_code(int code, const std::string& out, const std::string& err);

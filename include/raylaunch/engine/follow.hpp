@@ -22,8 +22,12 @@ std::string log_prefix(const std::string& name, size_t width);
 /// every log has ended (the containers stopped) and each docker exited 0, 1
 /// when one failed (what it said is among the lines), 128 + the signal when
 /// `signal` was set (the docker processes are then stopped), and 1 when
-/// `out` cannot be written (a closed pipe).
+/// `out` cannot be written (a closed pipe). With `runner`, a node whose log
+/// ends is followed again when its container restarts (its log from the new
+/// start), as compose does; one that stays stopped, or is removed, is said
+/// once on `notes` and left.
 int follow_logs(const std::vector<LogSource>& sources, std::ostream& out,
-                const std::atomic<int>& signal);
+                const std::atomic<int>& signal, CommandRunner* runner = nullptr,
+                std::ostream* notes = nullptr);
 
 }  // namespace raylaunch

@@ -7,6 +7,7 @@
 #include <raylaunch/execute/ray_view.hpp>
 #include <raylaunch/ray/http.hpp>
 #include <raylaunch/ray/jobs.hpp>
+#include <raylaunch/ray/package.hpp>
 #include <raylaunch/plan/reconcile.hpp>
 
 #include <atomic>
@@ -64,6 +65,7 @@ void write_status_error(std::ostream& out, const std::string& project, const Pla
 struct SubmitRequest {
   JobRequest job;
   std::string working_dir;  // a local folder shipped as the job's working folder
+  std::optional<Package> package;  // working_dir already packaged (else submit packages it)
   bool wait = true;         // follow the log until the job ends
 };
 
@@ -73,7 +75,7 @@ struct JobOutcome {
   std::string status;   // Ray's final status; empty with wait = false
   std::string message;  // Ray's message about it
   std::string log;      // when followed, the end of the log as printed (JobLogFollower)
-  bool interrupted = false;  // Ctrl-C stopped it
+  bool interrupted = false;  // Ctrl-C stopped it (or, with no submission_id, came first)
 };
 
 /// Runs the plan against Docker through one DockerEngine per host. It decides
@@ -112,9 +114,11 @@ class Executor {
 
   /// Submits a job to the running cluster through the head's Jobs API and,
   /// with `wait`, prints its log on `out` until it ends; Ctrl-C (the cancel
-  /// flag) stops it. `plan` may be null: the head is then found by label.
+  /// flag) stops it. Ctrl-C before the job is submitted submits nothing:
+  /// the outcome is `interrupted` with no submission id. `plan` may be null: the head is then found by label.
   JobOutcome submit(const std::string& project, const Plan* plan, const SubmitRequest& request);
-  /// `job status|logs|stop ID`; exit codes as the commands document.
+  /// `job status|logs|stop ID`; exit codes as the commands document. `job
+  /// logs -f` ends on the cancel flag (the job goes on).
   int job_status(const std::string& project, const std::string& id);
   int job_logs(const std::string& project, const std::string& id, bool follow);
   int job_stop(const std::string& project, const std::string& id);
@@ -190,10 +194,14 @@ class Executor {
   // The Jobs API (src/execute/jobs.cpp).
   struct JobApi;
   JobApi job_api(const std::string& project, const Plan* plan);
+  // `body_file`, when given, is sent as the body straight from the file.
   HttpResponse call(JobApi& api, const std::string& method, const std::string& target,
-                    const std::string& body = "", std::chrono::milliseconds timeout =
-                                                      std::chrono::milliseconds(10000));
-  std::string upload_package(JobApi& api, const std::string& folder);
+                    const std::string& body = "",
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+                    const std::string& body_file = "");
+  std::string upload_package(JobApi& api, const std::string& folder, const Package& package);
+  // Waits `span`, or less when the cancel flag is set.
+  void pause(std::chrono::milliseconds span) const;
   JobInfo job_info(JobApi& api, const std::string& id);
   JobOutcome follow_job(JobApi& api, const std::string& id, bool stop_on_cancel);
   void print_log_step(const JobLogFollower::Step& step, const std::string& id, bool& told_cut);

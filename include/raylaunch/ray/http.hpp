@@ -19,6 +19,9 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;
   std::string body;
   std::chrono::milliseconds timeout{2000};
+  /// When set, the body is this file's content, read as it is sent (a
+  /// working-dir package), so it is never held in memory.
+  std::string body_file{};
 };
 
 struct HttpResponse {

@@ -21,6 +21,21 @@ struct JobRequest {
   std::optional<double> entrypoint_num_gpus;
 };
 
+/// The path of a job's resource, `/api/jobs/<id><tail>`, with the id
+/// percent-encoded (all but RFC 3986's unreserved characters), so `a%41`
+/// stays `a%41` and `?`, `#` and spaces reach Ray as part of the id.
+std::string job_target(const std::string& id, const std::string& tail = "");
+
+/// Refuses (UsageError, exit 2) an id Ray could never serve a job under: an
+/// empty one (that path is the list of jobs), `.` and `..` (a path resolves
+/// them), and one with `/` (Ray's routes take one path segment). `what`
+/// names it in the message, e.g. "--submission-id".
+void check_job_id(const std::string& id, const std::string& what);
+
+/// Checks `runtime_env_json` as job_request_body() would (UsageError when
+/// it is not a JSON object); true when it names its own `working_dir`.
+bool runtime_env_names_working_dir(const std::string& runtime_env_json);
+
 /// The JSON body of `POST /api/jobs/`. Throws UsageError when
 /// `runtime_env_json` is not a JSON object.
 std::string job_request_body(const JobRequest& request);
