@@ -192,7 +192,16 @@ int Executor::down(const std::string& project, const DownOptions& options) {
     }
     if (!running.empty()) {
       DockerEngine* on = &engine(share.host);
-      stops.emplace_back([on, running, &options] { on->stop(running, options.timeout); });
+      std::string host = share.host;
+      stops.emplace_back([this, on, running, host, &options] {
+        // A stop that fails or outlives its bound is said, naming the host;
+        // the rm --force that follows still removes what it can.
+        if (Outcome stopped = on->stop(running, options.timeout); !stopped.ok && !stopped.interrupted) {
+          m_progress.message(fmt::format("not every node stopped cleanly{}: {}; removing by force",
+                                         host.empty() ? "" : " on host \"" + host + "\"",
+                                         stopped.said));
+        }
+      });
     }
   }
   run_concurrently(stops);

@@ -255,6 +255,7 @@ case "$1:$host" in
 ps:local) printf 'id1\tdymh-head\trunning\thead\thead\t1\th\t0\t\t\t\n' ;;
 ps:*) printf 'id2\tdymh-cpu-10\trunning\tworker\tcpu\t10\th\t1\t\t\t\n' ;;
 logs:*) printf 'a line from %s\n' "$host"; printf 'half a line' ;;
+inspect:*) printf 'exited false 0 2026-12-07T00:00:00.000000000Z\n' ;;
 esac
 SH
 chmod +x hosts-docker
@@ -262,8 +263,13 @@ chmod +x hosts-docker
 expect logs-follow-hosts 0 'dymh-cpu-10  | a line from tcp://10.0.0.2:2376
 dymh-cpu-10  | half a line
 dymh-head    | a line from local
-dymh-head    | half a line' '' -- sh -c '"$1" logs -f -t --since 10m -p dymh --host tcp://10.0.0.2:2376 --docker ./hosts-docker | sort' sh "$raylaunch"
-if [[ $(grep -v ' logs ' docker.log | cut -d' ' -f1-2 | sort) == $'local ps\ntcp://10.0.0.2:2376 ps' &&
+dymh-head    | half a line' 'raylaunch: dymh-cpu-10 stopped for good (exit 0); its log ends here
+raylaunch: dymh-head stopped for good (exit 0); its log ends here' -- bash -c '
+  out=$("$1" logs -f -t --since 10m -p dymh --host tcp://10.0.0.2:2376 --docker ./hosts-docker 2>follow.err)
+  rc=$?; sort <<<"$out"; sort follow.err >&2; exit $rc' bash "$raylaunch"
+# Between the lines, each node is looked at once its log ends (logs -f
+# follows a node across restarts): here each has stopped for good.
+if [[ $(grep -v -e ' logs ' -e ' inspect ' docker.log | cut -d' ' -f1-2 | sort) == $'local ps\ntcp://10.0.0.2:2376 ps' &&
       $(grep ' logs ' docker.log | sort) == 'local logs --follow --timestamps --since 10m dymh-head
 tcp://10.0.0.2:2376 logs --follow --timestamps --since 10m dymh-cpu-10' ]]; then
   passed=$((passed + 1))

@@ -115,19 +115,19 @@ print(*[x.getsockname()[1] for x in s])')
   "$RAYLAUNCH" logs -f -p "$p" --tail 0 >follow.out 2>follow.err &
   pid=$!
   # Written until seen: the follow attaches after it starts.
-  poll 30 bash -c "docker exec $p-cpu-1 sh -c 'echo \"before the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}before the restart' follow.out"
+  poll 30 "logs -f has the line before the restart" bash -c "docker exec $p-cpu-1 sh -c 'echo \"before the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}before the restart' follow.out"
   docker restart -t 1 "$p-cpu-1" >/dev/null
-  poll 30 bash -c "docker exec $p-cpu-1 true"
+  poll 30 "the node runs again" bash -c "docker exec $p-cpu-1 true"
   # The follow is back once a line written after the restart shows up.
-  poll 30 bash -c "docker exec $p-cpu-1 sh -c 'echo \"after the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}after the restart' follow.out"
+  poll 30 "logs -f has the line after the restart" bash -c "docker exec $p-cpu-1 sh -c 'echo \"after the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}after the restart' follow.out"
   check "lines from before the restart and from after it" "yes yes" \
     "$(grep -qxF "${cpu1}before the restart" follow.out && echo yes) $(grep -qxF "${cpu1}after the restart" follow.out && echo yes)"
   docker stop -t 1 "$p-cpu-1" >/dev/null
-  poll 30 grep -q "stopped for good" follow.err
+  poll 30 "logs -f says the node stopped for good" grep -q "stopped for good" follow.err
   check "a node stopped for good is said once" "raylaunch: $p-cpu-1 stopped for good (exit 0); its log ends here" \
     "$(sed -E 's/\(exit [0-9]+\)/(exit 0)/' follow.err)"
   docker exec "$p-head" sh -c 'echo "the head goes on" >/proc/1/fd/1'
-  poll 30 grep -qxF "${head}the head goes on" follow.out
+  poll 30 "logs -f still follows the head" grep -qxF "${head}the head goes on" follow.out
   check "the other nodes are still followed" 1 "$(grep -cxF "${head}the head goes on" follow.out)"
   kill -INT "$pid"
   wait "$pid"

@@ -285,7 +285,7 @@ run-lock)
   kernel_spec c.yml "$p"
   "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain -- 'exec sleep 600' >first.out 2>first.err &
   first=$!
-  poll 60 bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
+  poll 60 "the first run's job runs" bash -c "docker exec $p-head ps | grep -q 'sleep 600'"
   "$RAYLAUNCH" run -f c.yml --timeout 60 --progress plain --lock-timeout 0 --junit lock.xml -- 'echo second' >out 2>err
   check "the second run exits 3" 3 $?
   check "it says why" "raylaunch: error: another raylaunch is still working on project \"$p\" after 0 s" \
@@ -358,7 +358,7 @@ ids)
   check "an id with space, ?, # and %: submit follows it to the end" "0 odd" "$? $(tail -n +2 out)"
   check "job status of it" "$odd: SUCCEEDED" "$("$RAYLAUNCH" job status -p "$p" "$odd" | head -1)"
   "$RAYLAUNCH" submit -p "$p" --no-wait --submission-id victimA -- 'exec sleep 600' >/dev/null 2>&1
-  poll 30 bash -c "\"$RAYLAUNCH\" job status -p $p victimA | grep -q RUNNING"
+  poll 30 "victimA runs" bash -c "\"$RAYLAUNCH\" job status -p $p victimA | grep -q RUNNING"
   "$RAYLAUNCH" job stop -p "$p" 'victim%41' >out 2>err
   check "job stop 'victim%41': no such job, exit 1" "1 raylaunch: error: cannot stop job victim%41: HTTP 404: Job victim%41 does not exist" \
     "$? $(head -1 err)"
@@ -376,7 +376,7 @@ follow-signals)
   kernel_cluster "$p"
   "$RAYLAUNCH" submit -p "$p" --submission-id "sub-$p" -- 'echo started; exec sleep 60' >out 2>err &
   pid=$!
-  poll 30 grep -q started out
+  poll 30 "the job started" grep -q started out
   t0=$(now_ms)
   kill -INT $pid
   wait $pid
@@ -388,7 +388,7 @@ follow-signals)
   "$RAYLAUNCH" submit -p "$p" --no-wait --submission-id "logs-$p" -- 'echo started; exec sleep 60' >/dev/null 2>&1
   "$RAYLAUNCH" job logs -f -p "$p" "logs-$p" >out 2>err &
   pid=$!
-  poll 30 grep -q started out
+  poll 30 "the job started" grep -q started out
   t0=$(now_ms)
   kill -INT $pid
   wait $pid
@@ -400,7 +400,7 @@ follow-signals)
   check "the job still runs" RUNNING "$(job_state "logs-$p")"
   "$RAYLAUNCH" job logs -f -p "$p" "logs-$p" >out 2>err &
   pid=$!
-  poll 30 grep -q started out
+  poll 30 "the job started" grep -q started out
   kill -TERM $pid
   wait $pid
   check "job logs -f: SIGTERM exits 143" 143 $?

@@ -350,6 +350,15 @@ SLOW
   check "3: cpu-1, cpu-3 and solo-1 here, cpu-2 there" \
     "$p-cpu-1 $p-cpu-3 $p-head $p-solo-1 | $p-cpu-2" \
     "$(on_a "$p" | cut -d' ' -f1 | xargs) | $(on_b "$p" | cut -d' ' -f1 | xargs)"
+  if [[ $mode == bridge ]]; then
+    # Every node moved off b: its project network goes too.
+    sed -i "0,/replicas: [0-9]*/s//replicas: 1/" c.yml
+    "$RAYLAUNCH" up -f c.yml --progress plain --timeout 90 >/dev/null 2>&1
+    check "cpu scaled to 1: up exits 0" 0 $?
+    check "nothing of the project is left on b, its network neither" "" \
+      "$(on_b "$p")$(docker -H "$E2" network ls -q --filter "label=io.raylaunch.project=$p")"
+    check "a keeps its network" "${p}_net" "$(networks_of "$p")"
+  fi
   "$RAYLAUNCH" down -f c.yml --progress plain >/dev/null 2>&1
   check "down exits 0" 0 $?
   nothing_left "$p"

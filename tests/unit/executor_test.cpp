@@ -409,6 +409,30 @@ TEST(Executor, DownStopsEveryRunningNodeInOneCall) {
                                {"docker", "rm", "--force", "id1", "id2", "id3"}}));
 }
 
+// A stop that fails is said, naming what docker said; rm --force follows.
+TEST(Executor, DownSaysWhenAStopDidNotEndCleanly) {
+  Fixture f;
+  f.runner.answer_with([](const Argv& argv) {
+    if (is(argv, "ps")) {
+      return CommandResult{0, "id1\tdemo-head\trunning\thead\thead\t1\th\t\t\t\n", "", false};
+    }
+    if (is(argv, "stop")) {
+      return CommandResult{1, "", "Error response from daemon: cannot stop container: id1: tried to kill container, but did not receive an exit event\n", false};
+    }
+    return CommandResult{};
+  });
+  EXPECT_EQ(f.executor.down("demo", {std::chrono::seconds(10), false}), 0);
+  EXPECT_EQ(std::vector<Argv>(f.runner.argvs.begin() + 2, f.runner.argvs.end()),
+            (std::vector<Argv>{{"docker", "stop", "--time", "10", "id1"},
+                               {"docker", "rm", "--force", "id1"}}));
+  EXPECT_EQ(f.progress_text.str(),
+            " Container demo-head  Stopping\n"
+            "not every node stopped cleanly: docker stop: Error response from daemon: cannot stop "
+            "container: id1: tried to kill container, but did not receive an exit event; removing "
+            "by force\n"
+            " Container demo-head  Removed  0.0s\n");
+}
+
 TEST(Executor, StatusShowsEachNodeAndExitsOneWhenAWorkerIsDown) {
   Fixture f;
   Plan plan = test::plan_text(k_spec);
