@@ -117,7 +117,7 @@ print(*[x.getsockname()[1] for x in s])')
   # Written until seen: the follow attaches after it starts.
   poll 30 "logs -f has the line before the restart" bash -c "docker exec $p-cpu-1 sh -c 'echo \"before the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}before the restart' follow.out"
   docker restart -t 1 "$p-cpu-1" >/dev/null
-  poll 30 "the node runs again" bash -c "docker exec $p-cpu-1 true"
+  poll 30 "the node runs again" docker exec "$p-cpu-1" sh -c :
   # The follow is back once a line written after the restart shows up.
   poll 30 "logs -f has the line after the restart" bash -c "docker exec $p-cpu-1 sh -c 'echo \"after the restart\" >/proc/1/fd/1'; grep -qxF '${cpu1}after the restart' follow.out"
   check "lines from before the restart and from after it" "yes yes" \
