@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace raylaunch {
 
@@ -49,6 +50,17 @@ void remember_env_secrets(const ValueReader& reader, const YamlNode& root);
 /// what the node inherits: its env entries count towards the node's limit.
 void load_node(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
                const std::string& spec_dir, const NodeSpec* defaults = nullptr);
+
+/// A node's `ray_args`, each option checked as `ray start` checks it
+/// (ray_args.cpp).
+void load_ray_args(const ValueReader& reader, const YamlNode& node, NodeSpec& out);
+
+/// A `ray_labels` key as Ray's label syntax takes it, else a located error.
+void check_ray_label_key(const ValueReader& reader, const YamlNode& key);
+
+/// A label name or value as Ray takes it: at most 63 characters,
+/// [a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?.
+bool is_label_name(std::string_view text);
 
 /// The `volumes:` list of a node.
 void load_volumes(const ValueReader& reader, const YamlNode& node, NodeSpec& out,
