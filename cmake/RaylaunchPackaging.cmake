@@ -28,6 +28,9 @@ install(FILES ${RAYLAUNCH_GENERATED}/changelog.gz
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/docs/raylaunch.schema.json
   DESTINATION ${CMAKE_INSTALL_DATADIR}/raylaunch)
+# raylaunch autoscale as a service, one instance per spec (docs/autoscaling.md).
+install(FILES "${PROJECT_SOURCE_DIR}/cmake/debian/raylaunch-autoscale@.service"
+  DESTINATION lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/lintian-overrides
   DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME raylaunch)
 

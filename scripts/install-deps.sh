@@ -5,11 +5,13 @@ set -euo pipefail
 
 build_packages=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev libboost-dev
   libboost-filesystem-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libgtest-dev
-  libgmock-dev libbenchmark-dev libzip-dev python3)
+  libgmock-dev libbenchmark-dev libzip-dev python3 libgrpc++-dev libprotobuf-dev protobuf-compiler
+  protobuf-compiler-grpc)
 # The Docker engine for `up`, what the ray stand-in image is built from, and
 # `ss`, which the fault tests use to see a listener; docker-compose and the
 # CRD check's Python modules for the export test (tests/integration/export_test.sh).
 docker_packages=(docker.io busybox-static musl-tools iproute2 docker-compose python3-jsonschema
+  python3-grpcio python3-protobuf
   python3-yaml)
 # The package test (tests/integration/package_test.sh): lintian checks the
 # .deb, man-db reads its man page, bash-completion loads its completion.

@@ -55,6 +55,7 @@ struct Options {
   ConfigOptions config;
   UpCommand up;
   DownCommand down;
+  AutoscaleCommand autoscale;
   EngineOptions engine;
   LogsOptions logs;
   ExecOptions exec;
@@ -75,6 +76,7 @@ struct Commands {
   CLI::App* submit = nullptr;
   CLI::App* job = nullptr;
   CLI::App* run = nullptr;
+  CLI::App* autoscale = nullptr;
 };
 
 // The longest wait an option may ask for: a day.
@@ -315,6 +317,16 @@ CLI::App* define_run(CLI::App& app, Options& o) {
   return run;
 }
 
+CLI::App* define_autoscale(CLI::App& app, Options& o) {
+  CLI::App* autoscale = subcommand(
+      app, o, "autoscale",
+      "Scale the groups with max_replicas on Ray's demand, until Ctrl-C (the controller)");
+  autoscale->add_flag("--once", o.autoscale.once, "Run one round, then exit (for cron and tests)");
+  add_lock(*autoscale, o.engine);
+  with_example(*autoscale, "raylaunch autoscale -f cluster.yml --log-level info");
+  return autoscale;
+}
+
 // `export kuberay|compose`: the cluster as a file for another engine; the
 // subcommand given names the target.
 CLI::App* define_export(CLI::App& app, Options& o) {
@@ -363,6 +375,8 @@ int dispatch(const Commands& commands, const Options& o) {
     code = run_job(o.common, job, g_interrupted);
   } else if (commands.run->parsed()) {
     code = run_run(o.common, o.engine, o.run, g_interrupted);
+  } else if (commands.autoscale->parsed()) {
+    code = run_autoscale(o.common, o.engine, o.autoscale, g_interrupted);
   } else {
     code = run_status(o.common, o.engine, g_interrupted);
   }
@@ -426,7 +440,8 @@ int run_command_line(int argc, char** argv) {
   Commands commands{
       define_config(app, options), define_up(app, options),   define_down(app, options),
       define_status(app, options), define_logs(app, options), define_exec(app, options),
-      define_submit(app, options), define_job(app, options),  define_run(app, options)};
+      define_submit(app, options), define_job(app, options),  define_run(app, options),
+      define_autoscale(app, options)};
   define_export(app, options);
   define_tools(app, options.tool);
   if (std::optional<int> code = run_hidden(app, argc, argv)) {

@@ -42,6 +42,10 @@ struct UpCommand {
   bool no_recreate = false;
 };
 
+struct AutoscaleCommand {
+  bool once = false;  // one round, then exit
+};
+
 struct DownCommand {
   int timeout = 10;
   bool volumes = false;
@@ -199,6 +203,12 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
            const std::atomic<bool>& interrupted);
 int run_down(const CommonOptions& common, const EngineOptions& engine,
              const DownCommand& options, const std::atomic<bool>& interrupted);
+/// `autoscale` (src/cli/autoscale.cpp): rounds until a signal, or one with --once.
+int run_autoscale(const CommonOptions& common, const EngineOptions& engine,
+                  const AutoscaleCommand& options, const std::atomic<bool>& interrupted);
+/// `run` with autoscaled groups: `raylaunch autoscale` as a child while the
+/// job runs, stopped (SIGTERM) when the result goes; null without such groups.
+std::shared_ptr<void> autoscale_beside(const CommonOptions& common, const Plan& plan);
 /// `submit`, `job` and `run` (src/cli/jobs.cpp).
 int run_submit(const CommonOptions& common, const SubmitOptions& options,
                const std::atomic<bool>& interrupted);

@@ -308,11 +308,23 @@ int run_run(const CommonOptions& common, const EngineOptions& engine, const RunO
     run.up_seconds = seconds_since(start);
     start = Clock::now();
     if (run.up_ok && !interrupted) {
+      // With autoscaled groups the controller follows the job's demand; it
+      // takes the lock when it changes containers, so run lets it go.
+      std::shared_ptr<void> controller;
+      if (!plan.scaling.empty()) {
+        lock.reset();
+        controller = autoscale_beside(common, plan);
+      }
       try {
         run.job = session.executor.submit(plan.project, &plan, request);
       } catch (const Error& e) {
         print_diagnostic({Severity::error, e.message(), e.hint(), e.where()});
         run.job_error = e.message();
+      }
+      controller.reset();
+      if (!lock) {
+        lock.emplace(plan.project, std::chrono::seconds(engine.lock_timeout),
+                     session.on_lock_wait());
       }
       if (run.job_error.empty() && run.job.submission_id.empty()) {
         run.job_error = "interrupted before the job was submitted";

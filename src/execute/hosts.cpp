@@ -102,6 +102,15 @@ Executor::Found Executor::find_everywhere(const std::string& project) {
   return found;
 }
 
+std::vector<ObservedContainer> Executor::project_containers(const std::string& project,
+                                                            std::vector<std::string>& unreachable) {
+  Found found = find_everywhere(project);
+  for (const auto& [host, why] : found.unreachable) {
+    unreachable.push_back(host);
+  }
+  return std::move(found.containers);
+}
+
 std::optional<size_t> Executor::running_planned(const Plan& plan) {
   try {
     Found found = find_everywhere(plan.project);

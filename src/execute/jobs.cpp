@@ -73,6 +73,30 @@ Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan)
   return api;
 }
 
+std::optional<int> Executor::jobs_in_flight(const Plan& plan) {
+  JobApi api;
+  api.head = head_access_of(plan);
+  if (!split_dashboard_url(api.head.dashboard, api.host, api.port)) {
+    return std::nullopt;
+  }
+  HttpResponse answer = call(api, "GET", "/api/jobs/", "", std::chrono::milliseconds(3000));
+  if (answer.status == 401 || answer.status == 403) {
+    api.head.token = head_token(api.head);
+    answer = call(api, "GET", "/api/jobs/", "", std::chrono::milliseconds(3000));
+  }
+  std::string error;
+  std::optional<std::vector<JobInfo>> jobs =
+      answer.ok() ? parse_job_list(answer.body, error) : std::nullopt;
+  if (!jobs) {
+    return std::nullopt;
+  }
+  int busy = 0;
+  for (const JobInfo& job : *jobs) {
+    busy += job.status == "PENDING" || job.status == "RUNNING" ? 1 : 0;
+  }
+  return busy;
+}
+
 HttpResponse Executor::call(JobApi& api, const std::string& method, const std::string& target,
                             const std::string& body, std::chrono::milliseconds timeout,
                             const std::string& body_file) {

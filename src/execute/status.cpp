@@ -2,6 +2,7 @@
 // (by name, from the dashboard), as a table or one JSON document; exit 0 only
 // when every planned node runs and Ray has it alive.
 #include <raylaunch/execute/executor.hpp>
+#include <raylaunch/execute/status_autoscale.hpp>
 #include <raylaunch/execute/observed.hpp>
 
 #include <raylaunch/base/error.hpp>
@@ -41,6 +42,9 @@ std::vector<Row> rows_of_plan(const Plan& plan, const std::vector<ObservedContai
     auto seen = std::find_if(observed.begin(), observed.end(), [&](const ObservedContainer& o) {
       return o.name == c.name && o.host == c.host;
     });
+    if (seen == observed.end() && c.optional) {
+      continue;  // an autoscaled replica the group does not have now
+    }
     std::string state = seen == observed.end() ? "missing" : seen->state;
     if (seen == observed.end() && unreachable.count(c.host)) {
       state = "unknown";
@@ -162,7 +166,8 @@ nlohmann::ordered_json node_json(const Summary& summary, const Row& row) {
   return node;
 }
 
-void print_json(std::ostream& out, const Summary& summary, const std::vector<Row>& rows) {
+void print_json(std::ostream& out, const Summary& summary, const std::vector<Row>& rows,
+                const nlohmann::ordered_json& autoscale = nullptr) {
   nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
   for (const Row& row : rows) {
     nodes.push_back(node_json(summary, row));
@@ -189,6 +194,9 @@ void print_json(std::ostream& out, const Summary& summary, const std::vector<Row
       {"dashboard", summary.dashboard},
       {"hosts_unreachable", unreachable},
       {"nodes", nodes}};
+  if (!autoscale.is_null()) {
+    doc["autoscale"] = autoscale;  // only for a spec with autoscaled groups
+  }
   out << doc.dump(2) << '\n';
 }
 
@@ -339,9 +347,17 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
     }
   }
   summary.healthy = summary.healthy && summary.unreachable.empty();
+  nlohmann::ordered_json autoscale;
+  if (plan != nullptr) {
+    std::map<std::string, int> replicas;
+    for (const Row& row : rows) {
+      replicas[row.group] += row.state != "missing" ? 1 : 0;
+    }
+    autoscale = autoscale_status(*plan, replicas);
+  }
   if (options.json) {
     summary.error = status_error(summary, rows, head, ray);
-    print_json(m_out, summary, rows);
+    print_json(m_out, summary, rows, autoscale);
     if (!summary.error.empty() && options.on_error) {
       options.on_error(summary.error);
     }
@@ -352,6 +368,7 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
     return 1;
   }
   print_table(m_out, summary, rows);
+  print_autoscale_status(m_out, autoscale);
   for (const auto& [host, why] : found.unreachable) {
     m_out << fmt::format("host \"{}\" did not answer: {}\n", host, why);
   }

@@ -111,14 +111,16 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   prepare_host_folders(actions, seen, options);
   create_networks_and_volumes(plan, actions);
   apply_containers(plan, actions, options);
-  remove_networks_left(plan, seen.state);
+  // Autoscaled replicas that neither exist nor were made are not waited for.
+  Plan made = in_play(plan, actions);
+  remove_networks_left(made, seen.state);
   int alive = -1;
   if (options.wait && !options.dry_run) {
-    alive = wait_for_ray(plan, started + options.timeout, options.timeout, started_afresh(actions));
+    alive = wait_for_ray(made, started + options.timeout, options.timeout, started_afresh(actions));
   }
   m_progress.finish();
   if (!options.dry_run && options.report) {
-    report_up(plan, alive, options.spec_file);
+    report_up(made, alive, options.spec_file);
   }
   return 0;
 }

@@ -233,8 +233,23 @@ ExportResult export_compose(const ClusterSpec& spec, const Plan& plan) {
       warn_about_binds(node, warnings);
     }
   }
+  for (const WorkerGroupSpec& group : spec.workers) {
+    if (group.scaling) {
+      warnings.add(fmt::format("compose cannot autoscale: group \"{}\" gets its {} replicas, "
+                               "not min_replicas {} to max_replicas {}",
+                               group.group.value, group.replicas.value, group.scaling->min.value,
+                               group.scaling->max.value),
+                   "run `raylaunch autoscale` beside it, or export kuberay for Ray's own "
+                   "autoscaler",
+                   group.scaling->max.where);
+    }
+  }
   Json services = Json::object();
   for (const PlannedContainer& c : plan.containers) {
+    auto scaling = plan.scaling.find(c.group);
+    if (scaling != plan.scaling.end() && c.replica > scaling->second.start) {
+      continue;  // compose gets the replicas up starts with
+    }
     services[service_name(c)] = service(spec, plan, c, node_of(nodes, c.group), warnings);
   }
   Json doc = {{"services", services}};

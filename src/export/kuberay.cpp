@@ -105,8 +105,12 @@ Json group_spec(const ClusterSpec& spec, const ExportNode& node, const KubeNames
   } else {
     group["groupName"] = node.group;
     group["replicas"] = node.replicas;
-    group["minReplicas"] = node.replicas;
-    group["maxReplicas"] = node.replicas;
+    group["minReplicas"] = node.scaling ? node.scaling->min.value : node.replicas;
+    group["maxReplicas"] = node.scaling ? node.scaling->max.value : node.replicas;
+    if (node.scaling) {
+      // Per group, read by Ray's autoscaler v2 (KubeRay 1.2 and later).
+      group["idleTimeoutSeconds"] = (node.scaling->idle_timeout_ms.value + 999) / 1000;
+    }
   }
   group["rayStartParams"] = ray_start_params(spec, node);
   add_ray_resources(node, group);
@@ -315,6 +319,16 @@ ExportResult export_kuberay(const ClusterSpec& spec, const Plan& plan,
     if (!spec.auth.token_env.empty()) {
       cluster["authOptions"]["secretName"] = names.cluster + "-ray-token";
     }
+  }
+  if (spec.autoscaled()) {
+    // KubeRay runs Ray's own autoscaler (v2) beside the head; it reads the
+    // same demand raylaunch autoscale does.
+    cluster["enableInTreeAutoscaling"] = true;
+    double speed = spec.autoscale.upscaling_speed.value;
+    cluster["autoscalerOptions"] = {
+        {"version", "v2"},
+        {"upscalingMode", speed <= 1 ? "Conservative" : "Default"},
+        {"idleTimeoutSeconds", 60}};
   }
   warn_about_network(spec, nodes, warnings);
   cluster["headGroupSpec"] = group_spec(spec, nodes.front(), names, warnings);

@@ -273,7 +273,9 @@ Json kuberay_pod_template(const ClusterSpec& spec, const ExportNode& node, const
   }
   container["volumeMounts"] = volumes.mounts;
   Json pod = {{"containers", Json::array({container})}};
-  if (std::optional<std::string> restart = restart_policy(spec, node, warnings)) {
+  if (node.scaling) {
+    pod["restartPolicy"] = "Never";  // Ray's autoscaler v2 replaces workers itself
+  } else if (std::optional<std::string> restart = restart_policy(spec, node, warnings)) {
     pod["restartPolicy"] = *restart;
   }
   if (node.node.stop_grace != k_default_stop_grace.count()) {

@@ -58,6 +58,7 @@ std::vector<ExportNode> export_nodes(const ClusterSpec& spec, const std::string&
     worker.where = group.where;
     worker.group = group.group.value;
     worker.replicas = group.replicas.value;
+    worker.scaling = group.scaling;
     std::string who = fmt::format("worker group \"{}\"", worker.group);
     worker.node = resolve_node(spec, group.node, group.where, who);
     std::string name = fmt::format("{}-{}-1", spec.name.value, worker.group);

@@ -42,6 +42,8 @@ struct ExportNode {
   std::string group;  // "head" for the head
   bool head = false;
   int64_t replicas = 1;
+  /// min_replicas, max_replicas and idle_timeout of an autoscaled group.
+  std::optional<GroupScaling> scaling;
   ResolvedNode node;
   RayStartOptions options;
   int64_t shm_size = 0;

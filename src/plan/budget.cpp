@@ -67,7 +67,7 @@ void check_plan_budget(const ClusterSpec& spec) {
   };
   add(spec.head.node, 1, "the head", spec.head.where, spec.head.where);
   for (const WorkerGroupSpec& group : spec.workers) {
-    add(group.node, group.replicas.value, fmt::format("worker group \"{}\"", group.group.value),
+    add(group.node, group.planned_replicas(), fmt::format("worker group \"{}\"", group.group.value),
         group.where, group.replicas.where);
   }
 }

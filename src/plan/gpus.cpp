@@ -21,7 +21,7 @@ void check_head_gpus(const ClusterSpec& spec, const ResolvedNode& node,
 
 void check_group_gpus(const ClusterSpec& spec, const ResolvedNode& node,
                       const WorkerGroupSpec& group, size_t next_gpu) {
-  int64_t needed = node.gpus * group.replicas.value;
+  int64_t needed = node.gpus * group.planned_replicas();
   int64_t left = static_cast<int64_t>(spec.gpu_pool.size()) - static_cast<int64_t>(next_gpu);
   if (needed <= left) {
     return;
@@ -34,11 +34,14 @@ void check_group_gpus(const ClusterSpec& spec, const ResolvedNode& node,
         "list the devices this host may hand out at the top level, e.g. gpus: [0, 1]", where);
   }
   throw SpecError(
-      fmt::format("worker group \"{}\" needs {} GPUs ({} replicas x {}), but only {} of the {} "
+      fmt::format("worker group \"{}\" needs {} GPUs ({} {} x {}), but only {} of the {} "
                   "in the pool are left",
-                  group.group.value, needed, group.replicas.value, node.gpus,
+                  group.group.value, needed, group.planned_replicas(),
+                  group.scaling ? "max_replicas" : "replicas", node.gpus,
                   std::max<int64_t>(left, 0), spec.gpu_pool.size()),
-      "add devices to the top-level gpus: list, or lower replicas or gpus", where);
+      fmt::format("add devices to the top-level gpus: list, or lower {} or gpus",
+                  group.scaling ? "max_replicas" : "replicas"),
+      group.scaling ? group.scaling->max.where : where);
 }
 
 const std::vector<Located<std::string>>& gpu_pool_of(const ClusterSpec& spec,

@@ -151,7 +151,7 @@ std::map<std::string, size_t> Placer::nodes_per_host(const ClusterSpec& spec) {
     size_t n = std::max<size_t>(group.hosts.size(), 1);
     for (size_t i = 0; i < n; ++i) {
       // Replicas i+1, i+1+n, ... run on hosts[i].
-      size_t replicas = static_cast<size_t>(group.replicas.value);
+      size_t replicas = static_cast<size_t>(group.planned_replicas());
       size_t on_host = replicas / n + (i < replicas % n ? 1 : 0);
       std::string host = group.hosts.empty() ? "" : group.hosts[i].value;
       count[host] += on_host;

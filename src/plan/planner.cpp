@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
 #include <set>
 #include <utility>
 
@@ -36,8 +37,22 @@ PlannedNetwork plan_network(const ClusterSpec& spec, const std::string& project)
   return network;
 }
 
+// What a replica gives Ray, as the spec says it (PlannedScaling::shape).
+std::map<std::string, double> shape_of(const ResolvedNode& node) {
+  std::map<std::string, double> shape = node.resources;
+  if (node.num_cpus) {
+    shape["CPU"] = static_cast<double>(*node.num_cpus);
+  } else if (node.cpus) {
+    shape["CPU"] = std::floor(*node.cpus);
+  }
+  if (node.gpus > 0) {
+    shape["GPU"] = static_cast<double>(node.gpus);
+  }
+  return shape;
+}
+
 void check_name_length(const std::string& project, const WorkerGroupSpec& group) {
-  size_t digits = std::to_string(group.replicas.value).size();
+  size_t digits = std::to_string(group.planned_replicas()).size();
   if (project.size() + group.group.value.size() + digits + 2 > 63) {
     throw SpecError(
         fmt::format("container names of group \"{}\" would be longer than 63 characters",
@@ -92,6 +107,13 @@ void add_env(const ClusterSpec& spec, const ResolvedNode& node, const Plan& plan
   c.env["RAYLAUNCH_GROUP"] = c.group;
   c.env["RAYLAUNCH_REPLICA"] = std::to_string(c.replica);
   c.env["RAY_ADDRESS"] = plan.gcs_address;
+  if (c.role == "worker") {
+    // What Ray reports as the node's instance_id and ray_node_type_name, so
+    // the autoscaler maps Ray's nodes to containers without guessing by IP
+    // (the loader refused both in env).
+    c.env["RAY_CLOUD_INSTANCE_ID"] = c.name;
+    c.env["RAY_NODE_TYPE_NAME"] = c.group;
+  }
 }
 
 void add_mounts(const ResolvedNode& node, const Plan& plan, PlannedContainer& c) {
@@ -187,10 +209,16 @@ class Planner {
         check_group_gpus(m_spec, node, group, m_next_gpu[""]);
       }
       check_name_length(plan.project, group);
-      for (int64_t replica = 1; replica <= group.replicas.value; ++replica) {
+      for (int64_t replica = 1; replica <= group.planned_replicas(); ++replica) {
         plan.containers.push_back(make_container(plan, node, group.group.value,
                                                  static_cast<int>(replica),
                                                  m_placer.worker(group, replica), group.where));
+        plan.containers.back().optional = group.scaling.has_value();
+      }
+      if (group.scaling) {
+        plan.scaling[group.group.value] = {
+            group.scaling->min.value, group.scaling->max.value, group.replicas.value,
+            std::chrono::milliseconds(group.scaling->idle_timeout_ms.value), shape_of(node)};
       }
     }
     plan.volumes = project_volumes(plan.containers);
@@ -218,6 +246,13 @@ class Planner {
     c.memory = node.memory;
     c.cpus = node.cpus;
     c.restart = node.restart;
+    for (const WorkerGroupSpec& spec_group : m_spec.workers) {
+      if (spec_group.group.value == group && spec_group.scaling) {
+        // As Ray's autoscaler v2 wants: a drained worker must not come back
+        // by itself as a new node; the autoscaler decides what runs.
+        c.restart = RestartPolicy{RestartPolicy::Kind::no};
+      }
+    }
     c.stop_grace = std::chrono::seconds(node.stop_grace);
     c.gpus = take_gpus(node, c, where);
 

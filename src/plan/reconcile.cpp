@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace raylaunch {
 
@@ -13,12 +14,17 @@ namespace {
 
 using Kind = Action::Kind;
 
-// The project's network and volumes on each host that gets a node, in plan order.
+// The project's network and volumes on each host that gets a node, in plan
+// order; `in_play` is whether a container will exist.
 void add_networks_and_volumes(const Plan& plan, const ObservedState& observed,
+                              const std::set<const PlannedContainer*>& made,
                               std::vector<Action>& actions) {
   std::vector<std::string> hosts;
   std::map<std::string, std::set<std::string>> volumes;
   for (const PlannedContainer& c : plan.containers) {
+    if (made.count(&c) == 0) {
+      continue;
+    }
     if (std::find(hosts.begin(), hosts.end(), c.host) == hosts.end()) {
       hosts.push_back(c.host);
     }
@@ -104,12 +110,32 @@ std::chrono::seconds grace_of(const Plan& plan, const ObservedContainer& seen) {
   return plan.stop_grace;
 }
 
+// How many missing replicas of each autoscaled group to make: when the
+// cluster is new, `replicas` (start); else what runs, raised to min (a
+// replica the autoscaler removed stays removed).
+std::map<std::string, int64_t> replicas_to_add(
+    const Plan& plan, const ObservedState& observed,
+    const std::map<std::string, const ObservedContainer*>& existing) {
+  std::map<std::string, int64_t> have;
+  for (const PlannedContainer& c : plan.containers) {
+    if (c.optional && existing.count(c.name) != 0) {
+      ++have[c.group];
+    }
+  }
+  std::map<std::string, int64_t> add;
+  for (const auto& [group, scaling] : plan.scaling) {
+    int64_t want = observed.containers.empty() ? scaling.start
+                                               : std::max(have[group], scaling.min);
+    add[group] = std::max<int64_t>(want - have[group], 0);
+  }
+  return add;
+}
+
 }  // namespace
 
 std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed,
                               Recreate recreate) {
   std::vector<Action> actions;
-  add_networks_and_volumes(plan, observed, actions);
 
   std::map<std::string, const PlannedContainer*> planned;
   for (const PlannedContainer& c : plan.containers) {
@@ -145,15 +171,46 @@ std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed,
         {Kind::remove, c->name, "not planned", nullptr, c->id, c->host, grace_of(plan, *c)});
   }
 
+  std::map<std::string, int64_t> to_add = replicas_to_add(plan, observed, existing);
+  std::set<const PlannedContainer*> made;
   for (const PlannedContainer& c : plan.containers) {
     auto found = existing.find(c.name);
     if (found == existing.end()) {
-      actions.push_back({Kind::create, c.name, "missing", &c, {}, c.host});
+      if (c.optional) {
+        if (to_add[c.group] == 0) {
+          continue;
+        }
+        --to_add[c.group];
+      }
+      made.insert(&c);
+      actions.push_back({Kind::create, c.name, c.optional ? "below min_replicas" : "missing", &c,
+                         {}, c.host});
       continue;
     }
+    made.insert(&c);
     actions.push_back(step_for(plan, c, *found->second, observed, recreate));
   }
-  return actions;
+  std::vector<Action> all;
+  add_networks_and_volumes(plan, observed, made, all);
+  all.insert(all.end(), actions.begin(), actions.end());
+  return all;
+}
+
+Plan in_play(const Plan& plan, const std::vector<Action>& actions) {
+  if (plan.scaling.empty()) {
+    return plan;
+  }
+  std::set<std::string> acted;
+  for (const Action& action : actions) {
+    if (action.container != nullptr) {
+      acted.insert(action.container->name);
+    }
+  }
+  Plan out = plan;
+  std::erase_if(out.containers, [&](const PlannedContainer& c) {
+    return c.optional && acted.count(c.name) == 0;
+  });
+  return out;
 }
 
 std::string actions_to_text(const std::vector<Action>& actions) {

@@ -119,6 +119,22 @@ std::optional<JobInfo> parse_job_info(const std::string& body, std::string& erro
   return info;
 }
 
+std::optional<std::vector<JobInfo>> parse_job_list(const std::string& body, std::string& error) {
+  json doc = json::parse(body, nullptr, false);
+  if (!doc.is_array()) {
+    error = "the answer is not a list of jobs";
+    return std::nullopt;
+  }
+  std::vector<JobInfo> jobs;
+  for (const json& item : doc) {
+    std::string one_error;
+    if (std::optional<JobInfo> info = parse_job_info(item.dump(), one_error)) {
+      jobs.push_back(std::move(*info));
+    }
+  }
+  return jobs;
+}
+
 std::optional<std::string> parse_submission_id(const std::string& body, std::string& error) {
   return string_field(body, "submission_id", error);
 }

@@ -20,6 +20,8 @@ constexpr std::string_view k_image_pattern =
     "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?";
 constexpr double k_max_port = 65535;
 constexpr std::string_view k_host_name_pattern = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
+// Compose's durations: 10s, 1m30s, 500ms, or a bare 0.
+constexpr std::string_view k_duration_pattern = "0|(([0-9]+(\\.[0-9]+)?)(h|m|s|ms|us))+";
 
 // Each kind of key has a maker, so one row of the table is one key.
 
@@ -123,6 +125,8 @@ SpecSection top_section() {
                   "[0-9]+|GPU-[0-9a-fA-F-]+|MIG-[0-9a-zA-Z/-]+", "0"),
           nested("auth", KeySection::auth,
                  "Ray's token authentication (Ray 2.52 and later); default: none"),
+          nested("autoscale", KeySection::autoscale,
+                 "how raylaunch autoscale runs the groups with max_replicas; default: every 5s"),
           nested("defaults", KeySection::node,
                  "node fields the head and every worker group inherit"),
           nested("head", KeySection::head,
@@ -193,7 +197,7 @@ SpecSection node_section() {
           text("stop_grace_period",
                "how long up lets the container stop (SIGTERM, then SIGKILL) before removing "
                "it when scaling down or re-creating, at most 1h; down uses its -t",
-               "0|(([0-9]+(\\.[0-9]+)?)(h|m|s|ms|us))+", "1m30s", "10s"),
+               k_duration_pattern, "1m30s", "10s"),
       });
 }
 
@@ -230,6 +234,15 @@ SpecSection worker_group_section() {
                   "machines of hosts: the replicas are spread over, replica i on "
                   "hosts[(i-1) mod n]",
                   k_host_name_pattern, "gpu-1"),
+          integer("max_replicas", 0, k_max_nodes - 1, "", "4",
+                  "makes the group follow Ray's demand (raylaunch autoscale): at most this many "
+                  "containers"),
+          integer("min_replicas", 0, k_max_nodes - 1, "0", "1",
+                  "with max_replicas: never fewer containers than this"),
+          text("idle_timeout",
+               "with max_replicas: how long Ray must report a worker idle before it is drained "
+               "and removed",
+               k_duration_pattern, "5m", "60s"),
       },
       KeySection::node);
 }
@@ -279,6 +292,26 @@ SpecSection auth_section() {
       });
 }
 
+SpecSection autoscale_section() {
+  return section(
+      KeySection::autoscale, "autoscale", "how raylaunch autoscale runs",
+      {
+          text("interval", "how often the controller reads Ray's demand and acts, 1s to 1h",
+               k_duration_pattern, "10s", "5s"),
+          {.name = "upscaling_speed",
+           .type = KeyType::number,
+           .meaning = "Ray's upscaling_speed: a group launches at most max(5, speed x its "
+                      "nodes) containers at once",
+           .range = KeyRange{.min = 0, .max = 1000, .min_exclusive = true},
+           .default_value = "1",
+           .example = "2"},
+          text("idle_down",
+               "the whole cluster goes down after this long with no job, driver or demand; "
+               "default: never",
+               k_duration_pattern, "30m"),
+      });
+}
+
 SpecSection env_entry_section() {
   return section(KeySection::env_entry, "env.NAME",
                  "one variable with an explicit say on whether it is secret",
@@ -316,7 +349,7 @@ const std::vector<SpecSection>& spec_sections() {
   static const std::vector<SpecSection> k_sections = {
       top_section(),     node_section(),       head_section(), worker_group_section(),
       network_section(), head_ports_section(), auth_section(), env_entry_section(),
-      host_section()};
+      host_section(),    autoscale_section()};
   return k_sections;
 }
 

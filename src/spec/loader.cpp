@@ -49,6 +49,9 @@ void load_sections(const ValueReader& reader, const YamlNode& root, ClusterSpec&
   if (const YamlNode* hosts = root.find("hosts")) {
     load_hosts(reader, *hosts, spec);
   }
+  if (const YamlNode* autoscale = root.find("autoscale")) {
+    load_autoscale(reader, *autoscale, spec.autoscale);
+  }
   if (const YamlNode* defaults = root.find("defaults")) {
     reader.expect_map(*defaults, "defaults");
     reader.check_keys(*defaults, KeySection::node, "under defaults");
@@ -90,6 +93,25 @@ void check_auth_env(const ClusterSpec& spec) {
   }
 }
 
+// Every worker gets RAY_CLOUD_INSTANCE_ID (its container's name) and
+// RAY_NODE_TYPE_NAME (its group), how the autoscaler knows Ray's nodes.
+void check_identity_env(const ClusterSpec& spec) {
+  std::vector<const NodeSpec*> nodes = {&spec.defaults};
+  for (const WorkerGroupSpec& group : spec.workers) {
+    nodes.push_back(&group.node);
+  }
+  for (const NodeSpec* node : nodes) {
+    for (const char* key : {"RAY_CLOUD_INSTANCE_ID", "RAY_NODE_TYPE_NAME"}) {
+      if (auto found = node->env.find(key); found != node->env.end()) {
+        throw SpecError(fmt::format("env {} is set by raylaunch on every worker", key),
+                        "leave it out; it is the container's name (RAY_CLOUD_INSTANCE_ID) or "
+                        "its group (RAY_NODE_TYPE_NAME), as KubeRay sets them",
+                        found->second.where);
+      }
+    }
+  }
+}
+
 // The spec's top level: a mapping.
 YamlNode read_root(const ValueReader& reader, const std::string& source) {
   YamlNode root = read_yaml(reader.file(), source);
@@ -113,6 +135,7 @@ ClusterSpec load_cluster(const ValueReader& reader, const std::string& source,
   reader.check_keys(root, KeySection::top, "at the top of the spec");
   load_sections(reader, root, spec, project_name);
   check_auth_env(spec);
+  check_identity_env(spec);
   check_hosts(spec);
   return spec;
 }

@@ -332,9 +332,11 @@ void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& 
     } else {
       group.replicas.where = group.group.where;
     }
-    nodes += group.replicas.value;
+    load_group_scaling(reader, item, group);
+    nodes += group.planned_replicas();
     if (nodes > k_max_nodes) {
-      reader.fail(replicas ? *replicas : *item.find("group"),
+      const YamlNode* max = item.find("max_replicas");
+      reader.fail(max ? *max : replicas ? *replicas : *item.find("group"),
                   fmt::format("worker group \"{}\" makes the cluster {} nodes, more than the {} "
                               "allowed",
                               group.group.value, nodes, k_max_nodes),

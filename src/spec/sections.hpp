@@ -33,6 +33,11 @@ void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
 void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec,
                   const std::string& spec_dir);
 
+/// A group's min_replicas, max_replicas and idle_timeout, after its replicas
+/// were read; the top-level `autoscale:` (autoscale.cpp).
+void load_group_scaling(const ValueReader& reader, const YamlNode& item, WorkerGroupSpec& group);
+void load_autoscale(const ValueReader& reader, const YamlNode& node, AutoscaleSpec& autoscale);
+
 /// `hosts:` (src/spec/hosts.cpp), and the `host:`/`hosts:` of the head or a
 /// group; check_hosts() then checks the names and addresses across the spec.
 void load_hosts(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);

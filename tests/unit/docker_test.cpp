@@ -32,6 +32,7 @@ TEST(DockerArgs, RunsAGpuWorkerExactlyAsPlanned) {
                 "io.raylaunch.role=worker", "--label", "io.raylaunch.version=0.1.0", "--env",
                 "HF_HOME=/cache", "--env", "RAYLAUNCH_GROUP=gpu", "--env", "RAYLAUNCH_PROJECT=demo",
                 "--env", "RAYLAUNCH_REPLICA=1", "--env", "RAY_ADDRESS=demo-head:6379",
+                 "--env", "RAY_CLOUD_INSTANCE_ID=demo-gpu-1", "--env", "RAY_NODE_TYPE_NAME=gpu",
                 "--shm-size", "354418688", "--memory", "1073741824", "--cpus", "1.5", "--gpus",
                 "\"device=0,2\"", "--restart", "unless-stopped", "--volume", "/models:/models:ro",
                 "ray:1", "ray", "start", "--address=demo-head:6379", "--block",

@@ -132,7 +132,9 @@ TEST(Planner, LabelsEveryContainerForDownAndStatus) {
   EXPECT_EQ(worker.env, (std::map<std::string, std::string>{{"RAYLAUNCH_GROUP", "gpu"},
                                                             {"RAYLAUNCH_PROJECT", "demo"},
                                                             {"RAYLAUNCH_REPLICA", "2"},
-                                                            {"RAY_ADDRESS", "demo-head:6379"}}));
+                                                            {"RAY_ADDRESS", "demo-head:6379"},
+                                                            {"RAY_CLOUD_INSTANCE_ID", "demo-gpu-2"},
+                                                            {"RAY_NODE_TYPE_NAME", "gpu"}}));
   EXPECT_EQ(plan.network.name, "demo_net");
 }
 

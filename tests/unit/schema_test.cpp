@@ -58,6 +58,7 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
       {"auth", "auth:\n  ", ""},
       {"env_NAME", "defaults:\n  env:\n    A:\n      ", "      value: x\n"},
       {"hosts_NAME", "hosts:\n  a:\n    ", ""},
+      {"autoscale", "autoscale:\n  ", ""},
   };
   std::set<std::string> checked;
   std::string refusals;
@@ -78,6 +79,7 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
   // the mode it needs (bridge; network: here says host), read all the same.
   EXPECT_EQ(refusals,
       ".auth: line 1: auth must be a mapping, got a list\n"
+      ".autoscale: line 1: autoscale must be a mapping, got a list\n"
       ".defaults: line 1: defaults must be a mapping, got a list\n"
       ".gpus: line 1: gpus must be a list, got a mapping\n"
       ".head: line 1: head must be a mapping, got a list\n"
@@ -125,9 +127,12 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
       "workers.group: line 2: group must be a scalar, got a list\n"
       "workers.host: line 2: host must be a scalar, got a list\n"
       "workers.hosts: line 2: hosts must be a list, got a mapping\n"
+      "workers.idle_timeout: line 2: idle_timeout must be a scalar, got a list\n"
       "workers.image: line 2: image must be a scalar, got a list\n"
       "workers.labels: line 2: labels must be a mapping, got a list\n"
+      "workers.max_replicas: line 2: max_replicas must be a scalar, got a list\n"
       "workers.memory: line 2: memory must be a scalar, got a list\n"
+      "workers.min_replicas: line 2: min_replicas must be a scalar, got a list\n"
       "workers.num_cpus: line 2: num_cpus must be a scalar, got a list\n"
       "workers.pull: line 2: pull must be a scalar, got a list\n"
       "workers.ray_args: line 2: ray_args must be a mapping, got a list\n"
@@ -155,7 +160,10 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
       "hosts_NAME.bind: line 3: hosts.a.bind must be a scalar, got a list\n"
       "hosts_NAME.context: line 3: hosts.a.context must be a scalar, got a list\n"
       "hosts_NAME.docker: line 3: hosts.a.docker must be a scalar, got a list\n"
-      "hosts_NAME.gpus: line 3: hosts.a.gpus must be a list, got a mapping\n");
+      "hosts_NAME.gpus: line 3: hosts.a.gpus must be a list, got a mapping\n"
+      "autoscale.idle_down: line 2: idle_down must be a scalar, got a list\n"
+      "autoscale.interval: line 2: interval must be a scalar, got a list\n"
+      "autoscale.upscaling_speed: line 2: upscaling_speed must be a scalar, got a list\n");
   checked.erase("");
   EXPECT_EQ(checked.size(), s.at("definitions").size()) << "a section of the schema is not placed";
   for (const auto& [name, definition] : s.at("definitions").items()) {

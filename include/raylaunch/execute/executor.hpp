@@ -126,6 +126,14 @@ class Executor {
   /// How many docker commands ran (for the benchmark and tests).
   int commands_run() const;
 
+  /// The project's containers on every host that answers; the others are
+  /// named in `unreachable`.
+  std::vector<ObservedContainer> project_containers(const std::string& project,
+                                                    std::vector<std::string>& unreachable);
+  /// How many jobs the head's Jobs API has PENDING or RUNNING; nullopt when
+  /// it does not answer.
+  std::optional<int> jobs_in_flight(const Plan& plan);
+
   /// How many of the plan's containers run now, on every host that answers
   /// (an interrupted `up` says so); nullopt when the one engine does not.
   std::optional<size_t> running_planned(const Plan& plan);

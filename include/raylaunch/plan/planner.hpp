@@ -67,6 +67,22 @@ struct PlannedContainer {
   std::chrono::seconds stop_grace{k_default_stop_grace};
   std::map<std::string, std::string> labels;  // the user's and io.raylaunch.*
   std::string config_hash;
+  /// A replica of an autoscaled group: planned up to max_replicas, made only
+  /// when reconcile() or the autoscaler needs it.
+  bool optional = false;
+};
+
+/// An autoscaled group's bounds (`max_replicas:` written).
+struct PlannedScaling {
+  int64_t min = 0;
+  int64_t max = 0;
+  /// How many `up` makes when it creates the cluster (replicas).
+  int64_t start = 0;
+  std::chrono::milliseconds idle_timeout{60000};
+  /// What one replica gives Ray, as far as the spec says: CPU (num_cpus,
+  /// else the cpus limit rounded down, else unknown: absent), GPU, custom
+  /// resources. Ray's own report of a running replica is truer.
+  std::map<std::string, double> shape;
 };
 
 struct PlannedNetwork {
@@ -94,6 +110,8 @@ struct Plan {
   std::vector<std::string> volumes;  // project volumes to create, full names
   std::string gcs_address;  // host:port the workers join
   std::vector<PlannedContainer> containers;  // the head first, then groups in order
+  /// The autoscaled groups, by name; their containers are `optional`.
+  std::map<std::string, PlannedScaling> scaling;
   /// The stop grace of a container the plan no longer has (its group is gone):
   /// `defaults`' stop_grace_period, else 10 s.
   std::chrono::seconds stop_grace{k_default_stop_grace};

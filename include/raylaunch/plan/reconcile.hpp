@@ -80,6 +80,10 @@ struct Action {
 std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed,
                               Recreate recreate = Recreate::changed);
 
+/// The plan without the optional containers (autoscaled replicas) that the
+/// actions neither make nor keep: the nodes `up` waits for and reports.
+Plan in_play(const Plan& plan, const std::vector<Action>& actions);
+
 /// One line per action, for golden tests and `--dry-run`.
 std::string actions_to_text(const std::vector<Action>& actions);
 

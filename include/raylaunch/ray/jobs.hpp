@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace raylaunch {
 
@@ -90,6 +91,8 @@ size_t printed_overlap(const std::string& printed, const std::string& text);
 
 /// Readers of the answers; nullopt (with `error`) when the body is not Ray's.
 std::optional<JobInfo> parse_job_info(const std::string& body, std::string& error);
+/// GET /api/jobs/: every job Ray knows (an entry without a status is skipped).
+std::optional<std::vector<JobInfo>> parse_job_list(const std::string& body, std::string& error);
 std::optional<std::string> parse_submission_id(const std::string& body, std::string& error);
 std::optional<std::string> parse_job_logs(const std::string& body, std::string& error);
 

@@ -40,6 +40,7 @@ enum class KeySection {
   auth,
   env_entry,  // `env: {NAME: {value: ..., secret: ...}}`
   host,       // each `hosts: {NAME: ...}` entry
+  autoscale,  // `autoscale:`: how `raylaunch autoscale` runs
 };
 
 /// What a key's value is.

@@ -99,9 +99,24 @@ struct HeadSpec {
   SourceLocation where;
 };
 
+/// A worker group that follows Ray's demand (`max_replicas:` written):
+/// `raylaunch autoscale` keeps it between min and max.
+struct GroupScaling {
+  Located<int64_t> min{0, {}};
+  Located<int64_t> max{0, {}};
+  /// How long Ray must report a node IDLE before it is drained (idle_timeout).
+  Located<int64_t> idle_timeout_ms{60000, {}};
+};
+
 struct WorkerGroupSpec {
   Located<std::string> group;
+  /// How many containers `up` starts (with scaling: when it creates the
+  /// cluster; later ones keep what runs, between min and max).
   Located<int64_t> replicas{1, {}};
+  std::optional<GroupScaling> scaling;
+  /// Replica numbers the planner makes containers for: 1..replicas, or
+  /// 1..max with scaling (the containers past what runs are optional).
+  int64_t planned_replicas() const { return scaling ? scaling->max.value : replicas.value; }
   /// `host: A` (one entry) or `hosts: [A, B]`: replica i runs on
   /// hosts[(i-1) mod n]. Empty without `hosts:` at the top.
   std::vector<Located<std::string>> hosts;
@@ -151,6 +166,17 @@ struct HostSpec {
   SourceLocation where;
 };
 
+/// `autoscale:`: how `raylaunch autoscale` runs.
+struct AutoscaleSpec {
+  Located<int64_t> interval_ms{5000, {}};
+  /// Ray's upscaling_speed: per round a group launches at most
+  /// max(5, speed x its nodes) (at least 1 while it has none).
+  Located<double> upscaling_speed{1.0, {}};
+  /// idle_down: the whole cluster goes down after this long without work.
+  std::optional<Located<int64_t>> idle_down_ms;
+  SourceLocation where;
+};
+
 /// The whole spec, as loaded from one file.
 struct ClusterSpec {
   Located<std::string> name;
@@ -165,6 +191,16 @@ struct ClusterSpec {
   std::vector<HostSpec> hosts;
   std::optional<SourceLocation> hosts_where;
   AuthSpec auth;
+  AutoscaleSpec autoscale;
+  /// Whether any worker group has `max_replicas:`.
+  bool autoscaled() const {
+    for (const WorkerGroupSpec& group : workers) {
+      if (group.scaling) {
+        return true;
+      }
+    }
+    return false;
+  }
   std::string file;         // the path as the user gave it, for messages
   std::string source;       // the file's text, for messages that quote it
   std::string spec_dir;     // absolute folder of the spec, for relative paths
