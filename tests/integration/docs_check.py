@@ -24,6 +24,8 @@
    docs/cli.md or docs/architecture.md is over 200 characters (issue 23).
    The options of each --help are held against docs/cli.md by
    cli_docs_check.py.
+5. docs/architecture.md has a section per stage (`### base`, ...) that names
+   each of the stage's files under src/.
 """
 import re
 import sys
@@ -172,6 +174,24 @@ def check_shape(source, problems):
           + (f" ({largest[1]})" if largest[1] else ""))
 
 
+def check_stage_files(source, problems):
+    """docs/architecture.md has a section per stage (`### NAME`) naming each of its
+    source files, so a file added under src/ has a place in the map."""
+    doc = (source / "docs/architecture.md").read_text()
+    stages = {}
+    for part in re.split(r"^### ", doc, flags=re.M)[1:]:
+        stages[part.split()[0]] = part.split("\n## ")[0]
+    for folder in sorted(p for p in (source / "src").iterdir() if p.is_dir()):
+        section = stages.get(folder.name)
+        if section is None:
+            problems.append(f"docs/architecture.md has no section `### {folder.name}` (src/{folder.name})")
+            continue
+        for path in sorted(folder.glob("*.cpp")):
+            name = f"{folder.name}/{path.name}"
+            if f"`{name}`" not in section:
+                problems.append(f"docs/architecture.md's section {folder.name} does not name `{name}`")
+
+
 def report(problems, summary):
     """Prints each problem and a summary; the exit code: 1 when there are problems."""
     for problem in problems:
@@ -191,6 +211,7 @@ def main():
     check_message_tables(doc, bad, problems)
     check_fenced_examples(doc, bad, problems)
     check_shape(source, problems)
+    check_stage_files(source, problems)
     return report(problems, f"{count} quoted messages checked against the corpus")
 
 
