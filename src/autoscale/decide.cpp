@@ -252,14 +252,9 @@ class Round {
     if (!bypass_rate && g.rate_left <= 0) {
       return false;
     }
-    // The lowest free number whose host answers, as `up` would place it.
-    int replica = 1;
-    while (g.existing.count(replica) != 0 || m_taken[g.name].count(replica) != 0 ||
-           m_in.unreachable_hosts.count(host_of(g.name, replica)) != 0) {
-      if (replica > g.bounds.max) {
-        return false;
-      }
-      ++replica;
+    int replica = free_replica(g);
+    if (replica == 0) {
+      return false;
     }
     m_taken[g.name].insert(replica);
     ++g.launched;
@@ -276,6 +271,20 @@ class Round {
       at->replicas.push_back(replica);
     }
     return true;
+  }
+
+  // The lowest free replica number whose host answers, as `up` would place
+  // it; 0 when there is none.
+  int free_replica(const Group& g) const {
+    auto taken = m_taken.find(g.name);
+    for (int replica = 1; replica <= g.bounds.max; ++replica) {
+      if (g.existing.count(replica) == 0 &&
+          (taken == m_taken.end() || taken->second.count(replica) == 0) &&
+          m_in.unreachable_hosts.count(host_of(g.name, replica)) == 0) {
+        return replica;
+      }
+    }
+    return 0;
   }
 
   std::string host_of(const std::string& group, int replica) const {
@@ -360,6 +369,9 @@ class Round {
     }
     if (count(g) >= g.bounds.max) {
       return fmt::format("group {} is at max_replicas {}", g.name, g.bounds.max);
+    }
+    if (free_replica(g) == 0) {
+      return fmt::format("group {} has no replica left on a host that answers", g.name);
     }
     return fmt::format("group {} launches at most {} at once (upscaling_speed)", g.name,
                        std::max(5.0, m_in.upscaling_speed));
@@ -577,6 +589,14 @@ class Round {
       if (g.starting > 0) {
         return;
       }
+    }
+    if (m_in.last_job_end) {
+      // A job holds no node while it runs (no resources asked), yet the
+      // cluster has been idle only since it ended.
+      int64_t since = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          m_in.now - *m_in.last_job_end)
+                          .count();
+      idle_for = idle_for < 0 ? since : std::min(idle_for, since);
     }
     if (idle_for >= m_in.idle_down->count()) {
       m_out.idle_down = true;

@@ -36,6 +36,7 @@ int run_autoscale(const CommonOptions& common, const EngineOptions& engine,
     settings.idle_down = std::chrono::milliseconds(spec.autoscale.idle_down_ms->value);
   }
   settings.state_file = autoscale_state_file(plan.project);
+  settings.cancel = &interrupted;
   int lock_timeout = engine.lock_timeout;
   std::string project = plan.project;
   auto lock = [&session, project, lock_timeout]() -> std::shared_ptr<void> {

@@ -172,8 +172,11 @@ RoundOutcome Autoscaler::round() {
   input.machine_cpus = std::max(1u, std::thread::hardware_concurrency());
   input.unreachable_hosts = m_unreachable;
   if (m_settings.idle_down) {
-    std::optional<int> jobs = m_executor.jobs_in_flight(m_plan);
-    input.work_outside_ray = !jobs || *jobs > 0;  // unknown counts as busy
+    std::optional<Executor::JobsSummary> jobs = m_executor.jobs_summary(m_plan);
+    input.work_outside_ray = !jobs || jobs->in_flight > 0;  // unknown counts as busy
+    if (jobs && jobs->last_end_ms > 0) {
+      input.last_job_end = ScaleClock::time_point(std::chrono::milliseconds(jobs->last_end_ms));
+    }
   }
   outcome.decision = decide_scaling(input);
   m_memory = outcome.decision.memory;
@@ -183,11 +186,16 @@ RoundOutcome Autoscaler::round() {
                                               replica)] = input.now;
     }
   }
+  std::set<std::string> said;
   for (const std::string& line : outcome.decision.lines()) {
-    m_progress.event("Autoscale", "Decided", EventState::done, line);
-    m_last_decision = line;
-    m_last_decision_at = input.now;
+    said.insert(line);
+    if (m_said.count(line) == 0) {
+      m_progress.event("Autoscale", "Decided", EventState::done, line);
+      m_last_decision = line;
+      m_last_decision_at = input.now;
+    }
   }
+  m_said = std::move(said);
   try {
     act(outcome.decision, outcome);
   } catch (const ExecError& e) {
@@ -207,6 +215,7 @@ void Autoscaler::act(const ScaleDecision& decision, RoundOutcome& outcome) {
     return;
   }
   std::set<std::string> remove;
+  std::set<std::string> drained;  // Ray's node ids
   for (const ScaleRemoval& removal : decision.removals) {
     remove.insert(removal.container);
   }
@@ -225,7 +234,20 @@ void Autoscaler::act(const ScaleDecision& decision, RoundOutcome& outcome) {
     } else {
       ++outcome.drained;
       remove.insert(drain.container);
+      drained.insert(drain.node_id);
     }
+  }
+  // A drained raylet leaves by itself once idle, and Ray records it DEAD
+  // with the drain's reason; the container is stopped after that, or after
+  // its group's stop grace at the latest.
+  if (!drained.empty()) {
+    std::chrono::seconds grace = m_plan.stop_grace;
+    for (const PlannedContainer& c : m_plan.containers) {
+      if (remove.count(c.name) != 0) {
+        grace = std::max(grace, c.stop_grace);
+      }
+    }
+    wait_for_dead(drained, grace);
   }
   std::set<std::string> add;
   for (const ScaleLaunch& launch : decision.launches) {
@@ -277,6 +299,27 @@ void Autoscaler::act(const ScaleDecision& decision, RoundOutcome& outcome) {
   outcome.launched = static_cast<int>(add.size());
   outcome.removed = static_cast<int>(remove.size());
   m_containers.reset();  // what Docker has now is asked next round
+}
+
+void Autoscaler::wait_for_dead(const std::set<std::string>& node_ids,
+                               std::chrono::seconds bound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(m_settings.cancel != nullptr && *m_settings.cancel)) {
+    std::string error;
+    std::optional<GcsState> state = m_gcs->state(error);
+    if (state) {
+      bool all_dead = std::all_of(node_ids.begin(), node_ids.end(), [&](const std::string& id) {
+        return std::none_of(state->nodes.begin(), state->nodes.end(), [&](const GcsNode& node) {
+          return node.node_id == id && node.status != RayNodeStatus::dead;
+        });
+      });
+      if (all_dead) {
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 void Autoscaler::write_state(const RoundOutcome& outcome) const {

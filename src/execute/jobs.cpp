@@ -73,7 +73,7 @@ Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan)
   return api;
 }
 
-std::optional<int> Executor::jobs_in_flight(const Plan& plan) {
+std::optional<Executor::JobsSummary> Executor::jobs_summary(const Plan& plan) {
   JobApi api;
   api.head = head_access_of(plan);
   if (!split_dashboard_url(api.head.dashboard, api.host, api.port)) {
@@ -90,11 +90,12 @@ std::optional<int> Executor::jobs_in_flight(const Plan& plan) {
   if (!jobs) {
     return std::nullopt;
   }
-  int busy = 0;
+  JobsSummary summary;
   for (const JobInfo& job : *jobs) {
-    busy += job.status == "PENDING" || job.status == "RUNNING" ? 1 : 0;
+    summary.in_flight += job.finished() ? 0 : 1;
+    summary.last_end_ms = std::max(summary.last_end_ms, job.end_time_ms);
   }
-  return busy;
+  return summary;
 }
 
 HttpResponse Executor::call(JobApi& api, const std::string& method, const std::string& target,

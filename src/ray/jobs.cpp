@@ -116,6 +116,9 @@ std::optional<JobInfo> parse_job_info(const std::string& body, std::string& erro
   if (doc.contains("driver_exit_code") && doc["driver_exit_code"].is_number_integer()) {
     info.driver_exit_code = doc["driver_exit_code"].get<int>();
   }
+  if (doc.contains("end_time") && doc["end_time"].is_number()) {
+    info.end_time_ms = doc["end_time"].get<int64_t>();
+  }
   return info;
 }
 

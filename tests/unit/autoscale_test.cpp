@@ -218,6 +218,20 @@ TEST(AutoscaleDecide, IdleDownOnlyWithoutWork) {
   EXPECT_EQ(decided(plan, input), "");
 }
 
+TEST(AutoscaleDecide, NoReplicaIsLaunchedOnAHostThatDoesNotAnswer) {
+  Plan plan = test::plan_text(
+      "name: demo\nimage: ray:1\nhosts:\n  a: {address: 10.0.0.1}\n"
+      "  b: {address: 10.0.0.2, docker: 'ssh://ray@10.0.0.2'}\n"
+      "head:\n  num_cpus: 0\n  host: a\nworkers:\n  - group: cpu\n    num_cpus: 2\n"
+      "    max_replicas: 4\n    hosts: [a, b]\n");
+  ScaleInput input = empty_cluster();
+  input.ray.pending = {{{{"CPU", 2}}, 3}};
+  input.unreachable_hosts = {"b"};
+  EXPECT_EQ(decided(plan, input),
+            "launch 2 x cpu (replica 1, 3): pending 3 x {\"CPU\": 2}\n"
+            "waiting: 1 x {\"CPU\": 2}: group cpu has no replica left on a host that answers\n");
+}
+
 // up keeps what the autoscaler made: replicas when the cluster is new, then
 // what runs, raised to min_replicas.
 TEST(AutoscaleReconcile, UpStartsReplicasThenKeepsWhatRuns) {

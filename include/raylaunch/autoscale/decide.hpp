@@ -48,8 +48,10 @@ struct ScaleInput {
   double upscaling_speed = 1.0;
   /// How long a started container may take to join Ray before it is replaced.
   std::chrono::milliseconds register_timeout{180000};
-  /// Jobs running or pending, or a driver connected (the dashboard says so).
+  /// Jobs running or pending (the Jobs API says so), or unknown.
   bool work_outside_ray = false;
+  /// When the last job ended: the cluster has been idle at most since then.
+  std::optional<ScaleClock::time_point> last_job_end;
   std::optional<std::chrono::milliseconds> idle_down;
   /// The CPUs a replica gets when the spec sets neither num_cpus nor cpus.
   double machine_cpus = 1;

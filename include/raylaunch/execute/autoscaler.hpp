@@ -8,6 +8,7 @@
 #include <raylaunch/execute/executor.hpp>
 #include <raylaunch/ray/gcs_autoscaler.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,6 +24,8 @@ struct AutoscaleSettings {
   std::chrono::seconds up_timeout{180};
   /// Where the last round is written for `status` ("" for nowhere).
   std::string state_file;
+  /// Set by a signal: waits end early.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// What one round found and did.
@@ -51,6 +54,7 @@ class Autoscaler {
   bool jobs_running();
   bool refresh_containers(const GcsState& ray, std::string& error);
   void act(const ScaleDecision& decision, RoundOutcome& outcome);
+  void wait_for_dead(const std::set<std::string>& node_ids, std::chrono::seconds bound);
   void write_state(const RoundOutcome& outcome) const;
 
   Executor& m_executor;
@@ -67,6 +71,9 @@ class Autoscaler {
   std::optional<std::vector<ScaledContainer>> m_containers;
   /// Hosts whose engine did not answer the last `docker ps`.
   std::set<std::string> m_unreachable;
+  /// The last round's lines: a line said again (still waiting, still
+  /// infeasible) is not logged again.
+  std::set<std::string> m_said;
   std::string m_last_decision;
   ScaleClock::time_point m_last_decision_at{};
 };

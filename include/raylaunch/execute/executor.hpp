@@ -130,9 +130,14 @@ class Executor {
   /// named in `unreachable`.
   std::vector<ObservedContainer> project_containers(const std::string& project,
                                                     std::vector<std::string>& unreachable);
-  /// How many jobs the head's Jobs API has PENDING or RUNNING; nullopt when
-  /// it does not answer.
-  std::optional<int> jobs_in_flight(const Plan& plan);
+  /// What the head's Jobs API says of work: jobs PENDING or RUNNING, and when
+  /// the last one ended (ms since the epoch, 0 for none); nullopt when it
+  /// does not answer.
+  struct JobsSummary {
+    int in_flight = 0;
+    int64_t last_end_ms = 0;
+  };
+  std::optional<JobsSummary> jobs_summary(const Plan& plan);
 
   /// How many of the plan's containers run now, on every host that answers
   /// (an interrupted `up` says so); nullopt when the one engine does not.

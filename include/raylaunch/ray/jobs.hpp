@@ -47,6 +47,8 @@ struct JobInfo {
   std::string status;  // PENDING, RUNNING, STOPPED, SUCCEEDED, FAILED
   std::string message;
   std::optional<int> driver_exit_code;
+  /// When it ended, ms since the epoch (Ray's end_time); 0 while it runs.
+  int64_t end_time_ms = 0;
   /// STOPPED, SUCCEEDED and FAILED are final.
   bool finished() const {
     return status == "STOPPED" || status == "SUCCEEDED" || status == "FAILED";
