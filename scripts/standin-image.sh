@@ -18,7 +18,8 @@ set -euo pipefail
 tag=${1:-raylaunch/ray-standin:test}
 docker=${DOCKER:-docker}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-src=$here/../tests/support/ray_standin.c
+support=$here/../tests/support
+src=$support/ray_standin.c
 
 die() {
   echo "standin-image.sh: $*" >&2
@@ -50,7 +51,8 @@ busybox=$(dpkg-query -L busybox-static | grep -E '/s?bin/busybox$' | head -n1)
 build=$(mktemp -d "${TMPDIR:-/tmp}/ray-standin.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 
-musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "$src"
+# ray_standin.c and Ray Serve's part (standin_serve*.c).
+musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "$src" "$support"/standin_serve*.c
 "$build/ray" --version >/dev/null || die "the compiled stand-in does not run"
 
 root=$build/rootfs

@@ -30,7 +30,8 @@
  * Nodes talk a tiny line protocol over TCP; tests/support/README.md
  * describes it and lists what is imitated and what is not.
  *
- * Build: musl-gcc -static -O2 -Wall -Wextra -o ray ray_standin.c
+ * Build: musl-gcc -static -O2 -Wall -Wextra -o ray ray_standin.c standin_serve*.c
+ * (Ray Serve's REST API and proxy live in standin_serve*.c.)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -57,6 +58,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "standin_serve.h"
 
 #define STANDIN_VERSION "2.52.1"
 #define RAY_DIR "/tmp/ray"
@@ -109,7 +112,7 @@ static const char DASHES[] =
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static int64_t now_ms(void)
+int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -117,7 +120,7 @@ static int64_t now_ms(void)
 }
 
 /* Milliseconds since the epoch, as Ray's timestamps. */
-static int64_t wall_ms(void)
+int64_t wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -143,7 +146,7 @@ static void fail(int status, const char *fmt, ...)
     exit(status);
 }
 
-static void *xmalloc(size_t n)
+void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (p == NULL)
@@ -151,7 +154,7 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-static void *xrealloc(void *p, size_t n)
+void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
     if (p == NULL)
@@ -159,7 +162,7 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
-static char *xstrdup(const char *s)
+char *xstrdup(const char *s)
 {
     char *d = strdup(s);
     if (d == NULL)
@@ -183,7 +186,7 @@ static int parse_long(const char *s, long *out)
 }
 
 /* Parses a whole number (Click's type=float). Returns 0 on success. */
-static int parse_double(const char *s, double *out)
+int parse_double(const char *s, double *out)
 {
     char *end;
     double v;
@@ -312,7 +315,7 @@ static int parse_py_float(const char *s, double *out)
 }
 
 /* A non-negative integer from the environment, or `dflt`. */
-static long env_ms(const char *name, long dflt)
+long env_ms(const char *name, long dflt)
 {
     long v;
     if (parse_long(getenv(name), &v) != 0 || v < 0)
@@ -335,11 +338,6 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* A growable buffer; data is always NUL-terminated once anything is added. */
-struct sbuf {
-    char *data;
-    size_t len, cap;
-};
 
 static void sbuf_reserve(struct sbuf *b, size_t more)
 {
@@ -349,7 +347,7 @@ static void sbuf_reserve(struct sbuf *b, size_t more)
     b->data = xrealloc(b->data, b->cap);
 }
 
-static void sbuf_add(struct sbuf *b, const void *p, size_t n)
+void sbuf_add(struct sbuf *b, const void *p, size_t n)
 {
     sbuf_reserve(b, n);
     memcpy(b->data + b->len, p, n);
@@ -357,12 +355,12 @@ static void sbuf_add(struct sbuf *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-static void sbuf_adds(struct sbuf *b, const char *s)
+void sbuf_adds(struct sbuf *b, const char *s)
 {
     sbuf_add(b, s, strlen(s));
 }
 
-static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
     for (;;) {
         va_list ap;
@@ -412,7 +410,7 @@ static int read_small_file(const char *path, char *buf, size_t cap)
 /* Python's repr() of a str: single quotes, unless it has a single quote
  * and no double quote; backslashes, the quote and control characters
  * escaped. Bytes from 0x80 are copied (Python would show the characters). */
-static void py_repr(struct sbuf *b, const char *s)
+void py_repr(struct sbuf *b, const char *s)
 {
     char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
     sbuf_add(b, &q, 1);
@@ -482,7 +480,7 @@ static void pct_decode(char *s, int plus)
 /* ------------------------------------------------------------------ */
 
 /* A JSON string literal; non-ASCII as \uXXXX, invalid UTF-8 as U+FFFD. */
-static void json_str(struct sbuf *b, const char *s, size_t n)
+void json_str(struct sbuf *b, const char *s, size_t n)
 {
     size_t i = 0;
     sbuf_reserve(b, n + 2);
@@ -547,7 +545,7 @@ static void json_str(struct sbuf *b, const char *s, size_t n)
     sbuf_add(b, "\"", 1);
 }
 
-static void json_strz(struct sbuf *b, const char *s)
+void json_strz(struct sbuf *b, const char *s)
 {
     if (s == NULL)
         sbuf_adds(b, "null");
@@ -556,7 +554,7 @@ static void json_strz(struct sbuf *b, const char *s)
 }
 
 /* A float as Python's repr() writes it: 4.0, 0.5, 8589934592.0, 1e+16. */
-static void py_float(struct sbuf *b, double v)
+void py_float(struct sbuf *b, double v)
 {
     char tmp[48], digits[24];
     int prec, exp, nd = 0, i;
@@ -611,18 +609,6 @@ static void py_float(struct sbuf *b, double v)
     }
 }
 
-enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jv {
-    enum jtype t;
-    double num;       /* J_NUM */
-    int is_int;       /* J_NUM written without a fraction or exponent */
-    char *s;          /* J_STR: the decoded bytes; J_NUM: the literal */
-    size_t len;
-    struct jv *kids;  /* J_ARR items, J_OBJ values */
-    struct jv *keys;  /* J_OBJ keys (J_STR) */
-    size_t n;
-};
 
 struct jparser {
     const char *start, *p, *end;
@@ -894,7 +880,7 @@ static int jp_value(struct jparser *jp, struct jv *v)
     return jp_error(jp, "Expecting value", jp->p);
 }
 
-static void jv_free(struct jv *v)
+void jv_free(struct jv *v)
 {
     size_t i;
     for (i = 0; i < v->n; i++) {
@@ -909,7 +895,7 @@ static void jv_free(struct jv *v)
 }
 
 /* Parses a whole document. On failure returns -1 with Python's message. */
-static int json_parse(const char *text, size_t len, struct jv *v, char *err, size_t errcap)
+int json_parse(const char *text, size_t len, struct jv *v, char *err, size_t errcap)
 {
     struct jparser jp;
     memset(&jp, 0, sizeof jp);
@@ -928,7 +914,7 @@ static int json_parse(const char *text, size_t len, struct jv *v, char *err, siz
 }
 
 /* The value of `key` in an object (the last one, as Python keeps). */
-static struct jv *jv_get(struct jv *obj, const char *key)
+struct jv *jv_get(struct jv *obj, const char *key)
 {
     size_t i, kl = strlen(key);
     struct jv *found = NULL;
@@ -940,18 +926,18 @@ static struct jv *jv_get(struct jv *obj, const char *key)
     return found;
 }
 
-static const char *jv_str(struct jv *v)
+const char *jv_str(struct jv *v)
 {
     return v != NULL && v->t == J_STR ? v->s : NULL;
 }
 
 /* Python's isinstance(x, (int, float)): bools count as ints there. */
-static int jv_is_number(const struct jv *v)
+int jv_is_number(const struct jv *v)
 {
     return v->t == J_NUM || v->t == J_TRUE || v->t == J_FALSE;
 }
 
-static double jv_number(const struct jv *v)
+double jv_number(const struct jv *v)
 {
     return v->t == J_NUM ? v->num : v->t == J_TRUE ? 1.0 : 0.0;
 }
@@ -972,7 +958,7 @@ static const char *py_type(const struct jv *v)
 }
 
 /* Writes a value back out as json.dumps would. */
-static void json_write(struct sbuf *b, const struct jv *v)
+void json_write(struct sbuf *b, const struct jv *v)
 {
     size_t i;
     switch (v->t) {
@@ -1005,7 +991,7 @@ static void json_write(struct sbuf *b, const struct jv *v)
     }
 }
 
-static char *json_dump(const struct jv *v)
+char *json_dump(const struct jv *v)
 {
     struct sbuf b = {NULL, 0, 0};
     json_write(&b, v);
@@ -1490,7 +1476,7 @@ static long opt_count(const struct command *cmd, const char *name, long dflt)
 /* ------------------------------------------------------------------ */
 
 /* splitmix64's finaliser: scrambles the bits of x. */
-static uint64_t mix64(uint64_t x)
+uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ULL;
@@ -1501,7 +1487,7 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* A seed from the hostname, pid, clocks and (when there) /dev/urandom. */
-static uint64_t random_seed(void)
+uint64_t random_seed(void)
 {
     static uint64_t counter;
     char host[256] = "";
@@ -1971,6 +1957,30 @@ static struct node *node_by_id(const char *id)
         if (strcmp(g_nodes[i].id, id) == 0 && (found == NULL || g_nodes[i].alive))
             found = &g_nodes[i];
     return found;
+}
+
+/* For Serve's placement (standin_serve_deps.h): the table's nodes. */
+size_t standin_node_count(void)
+{
+    return g_nnodes;
+}
+
+void standin_node_at(size_t i, struct standin_node_view *v)
+{
+    const struct node *n = &g_nodes[i];
+    v->id = n->id;
+    v->ip = n->ip;
+    v->alive = n->alive;
+    v->is_head = n->is_head;
+    v->cpus = (double)n->cpus;
+    v->gpus = (double)n->gpus;
+    v->memory = n->memory;
+    v->resources = n->resources;
+}
+
+const char *standin_head_ip(void)
+{
+    return g_head_ip;
 }
 
 /* Checks a JSON object whose values are all numbers (`numbers`) or all
@@ -2594,9 +2604,11 @@ struct http_req {
     int head_only; /* HEAD: the headers of GET, no body */
 };
 
+#define HTTP_SERVE_PROXY 2 /* conn.http of a connection to Serve's proxy */
+
 struct conn {
     int fd;
-    int http;            /* a dashboard connection */
+    int http;            /* a dashboard connection (1), or Serve's proxy's */
     int joined;          /* a worker that sent JOIN and stays connected */
     int closing;         /* close (HTTP: linger) once `out` is written */
     int lingering;       /* HTTP: reply sent, input drained until EOF */
@@ -2651,6 +2663,27 @@ static struct conn *conn_of_fd(int fd)
         if (g_conns[i]->fd == fd)
             return g_conns[i];
     return NULL;
+}
+
+/* For Serve (standin_serve_deps.h): a request it answers later, its body. */
+void standin_conn_hold(struct conn *c)
+{
+    c->deadline = 0;
+}
+
+const char *standin_conn_body(struct conn *c)
+{
+    return c->body ? c->body : "";
+}
+
+size_t standin_conn_body_len(struct conn *c)
+{
+    return c->body ? c->body_len : 0;
+}
+
+int standin_conn_method_is(struct conn *c, const char *method)
+{
+    return strcmp(c->req.method, method) == 0;
 }
 
 static void queue_reply(struct conn *c, char *text, size_t len, int close_after)
@@ -3155,6 +3188,7 @@ static void close_conn(struct conn *c)
         c->pending = NULL;
     }
     upload_abort(c);
+    serve_conn_closed(c);
     if (c->joined)
         node_died(c->fd);
     close(c->fd);
@@ -3242,10 +3276,7 @@ static void proto_readable(struct conn *c)
 /* Plain-text bodies and error texts follow Ray's (aiohttp's) wording. */
 /* ------------------------------------------------------------------ */
 
-#define CT_TEXT "text/plain; charset=utf-8"
-#define CT_JSON "application/json; charset=utf-8"
 #define CT_HTML "text/html; charset=utf-8"
-#define CT_OCTET "application/octet-stream" /* aiohttp's, for a Response() without a body */
 
 static const char *http_reason(int status)
 {
@@ -3257,16 +3288,18 @@ static const char *http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Request Entity Too Large";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
     }
     return "Unknown";
 }
 
-static void http_respond(struct conn *c, int status, const char *ctype, const char *body,
+void http_respond(struct conn *c, int status, const char *ctype, const char *body,
                          size_t len)
 {
     struct sbuf b = {NULL, 0, 0};
@@ -3280,12 +3313,12 @@ static void http_respond(struct conn *c, int status, const char *ctype, const ch
     c->deadline = now_ms() + HTTP_IO_TIMEOUT_MS;
 }
 
-static void http_text(struct conn *c, int status, const char *text)
+void http_text(struct conn *c, int status, const char *text)
 {
     http_respond(c, status, CT_TEXT, text, strlen(text));
 }
 
-static void http_json(struct conn *c, int status, struct sbuf *b)
+void http_json(struct conn *c, int status, struct sbuf *b)
 {
     http_respond(c, status, CT_JSON, b->data ? b->data : "", b->len);
     free(b->data);
@@ -3304,7 +3337,7 @@ static void http_envelope_error(struct conn *c, int status, const char *msg)
 
 /* A Python exception's last line as the text of a 400, like Ray's
  * traceback.format_exc() bodies. */
-static void http_py_error(struct conn *c, int status, const char *fmt, ...)
+void http_py_error(struct conn *c, int status, const char *fmt, ...)
 {
     struct sbuf b = {NULL, 0, 0};
     va_list ap;
@@ -4012,8 +4045,16 @@ static void http_dispatch(struct conn *c)
     const char *path = r->path, *method = r->method;
     int is_get = strcmp(method, "GET") == 0;
 
+    if (c->http == HTTP_SERVE_PROXY) { /* Serve's proxy: no dashboard middlewares */
+        serve_proxy_request(c, method, path);
+        return;
+    }
     if (http_gate(c) != 0)
         return;
+    if (strncmp(path, "/api/serve/", 11) == 0) {
+        serve_dashboard(c, method, path, r->query);
+        return;
+    }
     if (strncmp(path, "/api/jobs/", 10) == 0) {
         http_jobs(c, method, path + 10);
         return;
@@ -4169,7 +4210,8 @@ static void http_readable(struct conn *c)
         if (http_parse(c) != 0)
             return;
         c->hdr_done = 1;
-        if (strcmp(c->req.method, "PUT") == 0 && strncmp(c->req.path, "/api/packages/", 14) == 0) {
+        if (c->http == 1 && strcmp(c->req.method, "PUT") == 0 &&
+            strncmp(c->req.path, "/api/packages/", 14) == 0) {
             if (upload_begin(c, end + 4, extra) != 0)
                 return;
         } else if (c->req.content_length > HTTP_BODY_MAX) {
@@ -4300,7 +4342,7 @@ static void answer_health(int lfd)
     }
 }
 
-#define SERVE_FIXED 5 /* GCS port, dashboard, signal pipe, node's two ports */
+#define SERVE_FIXED 6 /* GCS port, dashboard, signal pipe, node's two ports, Serve's proxy */
 
 /* The head's event loop: one thread, poll() over the GCS port, the
  * dashboard port, the signal pipe, the node's own two ports, every
@@ -4334,6 +4376,9 @@ static void serve(int lfd, int hfd)
         hc = health_tick(now);
         if (hc && (next == 0 || hc < next))
             next = hc;
+        hc = serve_tick(now);
+        if (hc && (next == 0 || hc < next))
+            next = hc;
         for (i = 0; i < g_nconns; i++)
             if (g_conns[i]->deadline && (next == 0 || g_conns[i]->deadline < next))
                 next = g_conns[i]->deadline;
@@ -4353,6 +4398,8 @@ static void serve(int lfd, int hfd)
         pfds[3].events = POLLIN;
         pfds[4].fd = g_node_lfds[1];
         pfds[4].events = POLLIN;
+        pfds[5].fd = serve_proxy_fd(); /* -1 while Serve does not run */
+        pfds[5].events = POLLIN;
         for (i = 0; i < g_nconns; i++) {
             struct conn *c = g_conns[i];
             pfds[i + SERVE_FIXED].fd = c->fd;
@@ -4374,7 +4421,7 @@ static void serve(int lfd, int hfd)
         if (g_stop_requested)
             shutdown_head();
         reap_children();
-        for (i = 3; i < SERVE_FIXED; i++)
+        for (i = 3; i < 5; i++)
             if (pfds[i].fd >= 0 && (pfds[i].revents & POLLIN))
                 answer_health(pfds[i].fd);
 
@@ -4414,6 +4461,8 @@ static void serve(int lfd, int hfd)
             accept_all(lfd, 0);
         if (hfd >= 0 && (pfds[1].revents & POLLIN))
             accept_all(hfd, 1);
+        if (pfds[5].fd >= 0 && pfds[5].fd == serve_proxy_fd() && (pfds[5].revents & POLLIN))
+            accept_all(pfds[5].fd, HTTP_SERVE_PROXY);
     }
 }
 
@@ -4452,7 +4501,7 @@ static void detect_node_ip(char *out, size_t cap)
 
 /* Listens on host:port (host NULL: every IPv4 address). Returns the
  * socket, or -1 with errno set. */
-static int listen_on(const char *host, int port)
+int listen_on(const char *host, int port)
 {
     struct addrinfo hints, *res = NULL;
     char portstr[16];
@@ -5371,6 +5420,7 @@ static int start_head(const struct command *cmd, const struct node_spec *spec, i
     g_job_start_ms = env_ms("RAY_STANDIN_JOB_START_MS", DEFAULT_JOB_START_MS);
     g_health_timeout_ms = env_ms("RAY_STANDIN_HEALTH_TIMEOUT_MS", DEFAULT_HEALTH_TIMEOUT_MS);
     g_health_period_ms = env_ms("RAY_STANDIN_HEALTH_PERIOD_MS", DEFAULT_HEALTH_PERIOD_MS);
+    serve_init();
     print_standin_note();
 
     if (given_ip != NULL)

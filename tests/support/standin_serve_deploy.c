@@ -1,0 +1,436 @@
+/*
+ * standin_serve_deploy.c - a Serve deployment in the ray stand-in: its
+ * replicas placed on the head's alive nodes (each asks for its
+ * ray_actor_options; one no node can hold stays STARTING, unplaced, as in
+ * Ray), started, replaced on a new config, scaled, stopped; its status and
+ * trigger as Serve's DeploymentStatusInfo moves them. A TEST FIXTURE, not
+ * Ray.
+ */
+#include "standin_serve.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- placement -------------------------------------------------------------- */
+
+static double shape_get(const struct serve_shape *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < s->n; i++)
+        if (strcmp(s->name[i], name) == 0)
+            return s->amount[i];
+    return 0;
+}
+
+/* What a node can hold in all: CPU, GPU, memory and its custom resources. */
+static void node_capacity(const struct standin_node_view *v, struct serve_shape *cap)
+{
+    struct sbuf b = {NULL, 0, 0};
+    struct jv res;
+    char err[160];
+    size_t i;
+
+    memset(cap, 0, sizeof *cap);
+    snprintf(cap->name[0], 64, "CPU");
+    cap->amount[0] = v->cpus;
+    snprintf(cap->name[1], 64, "GPU");
+    cap->amount[1] = v->gpus;
+    snprintf(cap->name[2], 64, "memory");
+    cap->amount[2] = v->memory;
+    cap->n = 3;
+    sbuf_printf(&b, "{%s}", v->resources ? v->resources : "");
+    if (json_parse(b.data, b.len, &res, err, sizeof err) == 0) {
+        for (i = 0; i < res.n && cap->n < SERVE_MAX_RES; i++) {
+            snprintf(cap->name[cap->n], 64, "%s", res.keys[i].s);
+            cap->amount[cap->n++] = jv_number(&res.kids[i]);
+        }
+        jv_free(&res);
+    }
+    free(b.data);
+}
+
+/* What the replicas placed on node `id` hold of `name`. */
+static double used_on(const char *id, const char *name)
+{
+    double sum = 0;
+    size_t a, r;
+    for (a = 0; a < g_serve.napps; a++) {
+        struct serve_dep *d = g_serve.apps[a].dep;
+        for (r = 0; d != NULL && r < d->nreps; r++)
+            if (d->reps[r].placed && strcmp(d->reps[r].node_id, id) == 0)
+                sum += shape_get(&d->reps[r].shape, name);
+    }
+    return sum;
+}
+
+static size_t reps_on(const struct serve_dep *d, const char *id)
+{
+    size_t r, n = 0;
+    for (r = 0; r < d->nreps; r++)
+        n += d->reps[r].placed && strcmp(d->reps[r].node_id, id) == 0;
+    return n;
+}
+
+/* Places a replica on the alive node with room that holds the fewest of
+ * its deployment's replicas (Serve spreads them). Returns 0, or -1. */
+static int place(struct serve_dep *d, struct serve_replica *rep)
+{
+    size_t i, k, n = standin_node_count(), best_n = 0;
+    struct standin_node_view v, best;
+    int found = 0;
+
+    for (i = 0; i < n; i++) {
+        struct serve_shape cap;
+        int fits = 1;
+        standin_node_at(i, &v);
+        if (!v.alive)
+            continue;
+        node_capacity(&v, &cap);
+        for (k = 0; k < rep->shape.n && fits; k++)
+            fits = shape_get(&cap, rep->shape.name[k]) - used_on(v.id + 5, rep->shape.name[k]) >=
+                   rep->shape.amount[k] - 1e-9;
+        if (fits && (!found || reps_on(d, v.id + 5) < best_n)) {
+            best = v;
+            best_n = reps_on(d, v.id + 5);
+            found = 1;
+        }
+    }
+    if (!found)
+        return -1;
+    rep->placed = 1;
+    snprintf(rep->node_id, sizeof rep->node_id, "%s", best.id + 5);
+    snprintf(rep->node_ip, sizeof rep->node_ip, "%s", best.ip);
+    rep->pid = 1000 + (long)(mix64((uint64_t)wall_ms() ^ (uint64_t)(uintptr_t)rep) % 60000);
+    return 0;
+}
+
+/* Drops the replicas of nodes that are gone: Serve starts others. */
+static void drop_lost(struct serve_dep *d)
+{
+    size_t i, n = standin_node_count(), r, k;
+    struct standin_node_view v;
+    for (r = 0, k = 0; r < d->nreps; r++) {
+        int alive = !d->reps[r].placed;
+        for (i = 0; i < n && !alive; i++) {
+            standin_node_at(i, &v);
+            alive = v.alive && strcmp(v.id + 5, d->reps[r].node_id) == 0;
+        }
+        if (alive)
+            d->reps[k++] = d->reps[r];
+    }
+    d->nreps = k;
+}
+
+/* --- deployments -------------------------------------------------------------- */
+
+static long target_of(const struct serve_dep_opts *o)
+{
+    long n = o->autoscaling ? (o->initial_replicas >= 0 ? o->initial_replicas : o->min_replicas)
+                            : o->num_replicas;
+    double tc = g_serve.cfg.target_capacity;
+    if (tc >= 0)
+        n = tc == 0 ? 0 : (long)ceil((double)n * tc / 100.0);
+    return n;
+}
+
+static void set_status(struct serve_dep *d, const char *status, const char *trigger,
+                       const char *message)
+{
+    d->status = status;
+    d->trigger = trigger;
+    free(d->message);
+    d->message = xstrdup(message);
+}
+
+static void add_replica(struct serve_dep *d)
+{
+    struct serve_replica *r;
+    d->reps = xrealloc(d->reps, (d->nreps + 1) * sizeof *d->reps);
+    r = &d->reps[d->nreps++];
+    memset(r, 0, sizeof *r);
+    serve_random_hex(r->id, 8);
+    serve_random_hex(r->actor_id, 32);
+    serve_random_hex(r->worker_id, 56);
+    r->state = R_STARTING;
+    r->shape = d->opts.shape;
+    r->start_time_s = serve_now_s();
+    r->since = now_ms();
+}
+
+static void copy_opts(struct serve_dep_opts *dst, const struct serve_dep_opts *src)
+{
+    free(dst->config_json);
+    free(dst->restart_key);
+    *dst = *src;
+    dst->config_json = xstrdup(src->config_json);
+    dst->restart_key = xstrdup(src->restart_key);
+}
+
+/* The app's deployment takes its new options: replicas replaced (new code,
+ * other ray_actor_options), or only more or fewer of them. */
+void serve_dep_update(struct serve_app *a, int new_code)
+{
+    struct serve_dep *d = a->dep;
+    long live = 0, target = target_of(&a->cfg.dep);
+    size_t r;
+    int replace = new_code || strcmp(d->opts.restart_key, a->cfg.dep.restart_key) != 0;
+
+    for (r = 0; r < d->nreps; r++)
+        live += !d->reps[r].old && d->reps[r].state != R_STOPPING;
+    copy_opts(&d->opts, &a->cfg.dep);
+    d->target = target;
+    d->failures = 0;
+    d->health_armed = 1;
+    d->unhealthy_from = d->unhealthy_until = 0;
+    if (replace) {
+        for (r = 0; r < d->nreps; r++)
+            d->reps[r].old = 1;
+        set_status(d, "UPDATING", "CONFIG_UPDATE_STARTED", "");
+    } else if (target != live) {
+        set_status(d, target > live ? "UPSCALING" : "DOWNSCALING", "CONFIG_UPDATE_STARTED", "");
+    } else {
+        set_status(d, "UPDATING", "CONFIG_UPDATE_STARTED", "");
+    }
+}
+
+static void stop_replica(struct serve_replica *r, int64_t now)
+{
+    r->state = R_STOPPING;
+    r->since = now;
+}
+
+/* Ray's message for replicas no node can take, after the slow-start warning. */
+static void slow_message(struct serve_app *a, size_t pending, const struct serve_shape *s)
+{
+    struct sbuf m = {NULL, 0, 0};
+    size_t i, k, n = standin_node_count();
+    sbuf_printf(&m, "Deployment '%s' in application '%s' has %zu replicas that have taken more "
+                    "than %lds to be scheduled. This may be due to waiting for the cluster to "
+                    "auto-scale or for a runtime environment to be installed. Resources "
+                    "required for each replica: {", a->dep->name, a->cfg.name, pending,
+                g_knobs.slow_ms / 1000);
+    for (i = 0; i < s->n; i++) {
+        sbuf_printf(&m, "%s'%s': ", i ? ", " : "", s->name[i]);
+        py_float(&m, s->amount[i]);
+    }
+    sbuf_adds(&m, "}, total resources available: {");
+    for (i = 0, k = 0; i < s->n; i++) {
+        double avail = 0;
+        size_t j;
+        int any = 0;
+        for (j = 0; j < n; j++) {
+            struct standin_node_view v;
+            struct serve_shape cap;
+            standin_node_at(j, &v);
+            if (!v.alive)
+                continue;
+            node_capacity(&v, &cap);
+            if (shape_get(&cap, s->name[i]) > 0) {
+                any = 1;
+                avail += shape_get(&cap, s->name[i]) - used_on(v.id + 5, s->name[i]);
+            }
+        }
+        if (!any)
+            continue;
+        sbuf_printf(&m, "%s'%s': ", k++ ? ", " : "", s->name[i]);
+        py_float(&m, avail);
+    }
+    sbuf_adds(&m, "}. Use `ray status` for more details.");
+    if (strcmp(a->dep->status, "UNHEALTHY") != 0) {
+        free(a->dep->message);
+        a->dep->message = m.data;
+    } else {
+        free(m.data);
+    }
+}
+
+static int is_broken(const struct serve_app *a)
+{
+    const char *p = a->cfg.import_path;
+    size_t n = strlen(p);
+    return n > 7 && strcmp(p + n - 7, ":broken") == 0;
+}
+
+void serve_dep_create(struct serve_app *a)
+{
+    struct serve_dep *d = xmalloc(sizeof *d);
+    memset(d, 0, sizeof *d);
+    d->name = xstrdup(SERVE_ECHO_DEPLOYMENT);
+    d->message = xstrdup("");
+    copy_opts(&d->opts, &a->cfg.dep);
+    d->target = target_of(&d->opts);
+    d->status = "UPDATING";
+    d->trigger = "CONFIG_UPDATE_STARTED";
+    d->health_armed = 1;
+    a->dep = d;
+}
+
+void serve_dep_stop_all(struct serve_dep *d, int64_t now)
+{
+    size_t r;
+    for (r = 0; r < d->nreps; r++)
+        if (d->reps[r].state != R_STOPPING)
+            stop_replica(&d->reps[r], now);
+}
+
+void serve_dep_free(struct serve_dep *d)
+{
+    if (d == NULL)
+        return;
+    free(d->name);
+    free(d->message);
+    free(d->opts.config_json);
+    free(d->opts.restart_key);
+    free(d->reps);
+    free(d);
+}
+
+static int64_t sooner(int64_t next, int64_t t)
+{
+    return next == 0 || t < next ? t : next;
+}
+
+/* A replica of standin_echo:broken failed in its constructor: Serve
+ * starts another; 3 x target failures in a row fail the deployment. */
+static void constructor_failed(struct serve_dep *d, struct serve_replica *r, int64_t now)
+{
+    serve_random_hex(r->id, 8);
+    serve_random_hex(r->actor_id, 32);
+    r->since = now;
+    r->start_time_s = serve_now_s();
+    if (++d->failures == 3 * (d->target > 0 ? d->target : 1)) {
+        struct sbuf m = {NULL, 0, 0};
+        sbuf_printf(&m, "The deployment failed to start %d times in a row. This may be due to a "
+                        "problem with its constructor or initial health check failing. See "
+                        "controller logs for details. Retrying after 1 seconds. Error:\n"
+                        "Traceback (most recent call last):\n  (raylaunch's ray stand-in)\n"
+                        "RuntimeError: %s:broken fails in its constructor.\n",
+                    d->failures, SERVE_ECHO_MODULE);
+        set_status(d, "DEPLOY_FAILED", "REPLICA_STARTUP_FAILED", m.data);
+        free(m.data);
+    }
+}
+
+/* standin_echo's args.unhealthy_after_s / unhealthy_for_s: the replicas
+ * fail their health checks once, that long after the deployment is
+ * HEALTHY, for that long; then they recover. Returns 1 inside the window. */
+static int unhealthy_window(struct serve_app *a, int64_t now, int64_t *next)
+{
+    struct serve_dep *d = a->dep;
+    if (d->unhealthy_from == 0)
+        return 0;
+    if (now < d->unhealthy_from) {
+        *next = sooner(*next, d->unhealthy_from);
+        return 0;
+    }
+    if (now < d->unhealthy_until) {
+        *next = sooner(*next, d->unhealthy_until);
+        if (strcmp(d->status, "UNHEALTHY") != 0)
+            set_status(d, "UNHEALTHY", "HEALTH_CHECK_FAILED",
+                       "A replica's health check failed. This deployment will be UNHEALTHY "
+                       "until the replica recovers or a new deploy happens.");
+        return 1;
+    }
+    d->unhealthy_from = d->unhealthy_until = 0;
+    return 0;
+}
+
+int64_t serve_dep_tick(struct serve_app *a, int64_t now)
+{
+    struct serve_dep *d = a->dep;
+    int64_t next = 0, pending_since = 0;
+    long live = 0, running = 0;
+    size_t r, k, pending = 0, old_left = 0;
+    int sick;
+
+    drop_lost(d);
+    if (a->deleting_until)
+        return 0;
+    sick = unhealthy_window(a, now, &next);
+    for (r = 0; r < d->nreps; r++)
+        live += !d->reps[r].old && d->reps[r].state != R_STOPPING;
+    /* fewer: the unplaced go first, then the newest */
+    for (r = d->nreps; r-- > 0 && live > d->target;)
+        if (!d->reps[r].old && d->reps[r].state == R_STARTING && !d->reps[r].placed) {
+            stop_replica(&d->reps[r], now - g_knobs.stop_ms);
+            live--;
+        }
+    for (r = d->nreps; r-- > 0 && live > d->target;)
+        if (!d->reps[r].old && d->reps[r].state != R_STOPPING) {
+            stop_replica(&d->reps[r], now);
+            live--;
+        }
+    for (; live < d->target; live++)
+        add_replica(d);
+    for (r = 0; r < d->nreps; r++) {
+        struct serve_replica *p = &d->reps[r];
+        if (p->state == R_STARTING && !p->placed) {
+            if (place(d, p) == 0) {
+                p->since = now;
+            } else {
+                pending++;
+                pending_since = pending_since ? pending_since : p->since;
+                for (k = 0; k < d->nreps; k++) /* make room: an old one goes */
+                    if (d->reps[k].old && d->reps[k].state != R_STOPPING) {
+                        stop_replica(&d->reps[k], now);
+                        break;
+                    }
+            }
+        }
+        if (p->state == R_RUNNING && sick && !p->old)
+            p->state = R_STARTING;
+        if (p->state == R_STARTING && p->placed && !sick) {
+            if (now - p->since < g_knobs.deploy_ms)
+                next = sooner(next, p->since + g_knobs.deploy_ms);
+            else if (is_broken(a))
+                constructor_failed(d, p, now), next = sooner(next, now + g_knobs.deploy_ms);
+            else
+                p->state = R_RUNNING;
+        }
+        running += !p->old && p->state == R_RUNNING;
+    }
+    for (r = 0; r < d->nreps; r++) {
+        struct serve_replica *p = &d->reps[r];
+        if (p->old && p->state != R_STOPPING && running >= d->target)
+            stop_replica(p, now);
+        old_left += p->old && p->state != R_STOPPING;
+    }
+    for (r = 0, k = 0; r < d->nreps; r++) {
+        struct serve_replica *p = &d->reps[r];
+        if (p->state == R_STOPPING && now - p->since >= g_knobs.stop_ms)
+            continue;
+        if (p->state == R_STOPPING)
+            next = sooner(next, p->since + g_knobs.stop_ms);
+        d->reps[k++] = *p;
+    }
+    d->nreps = k;
+    if (!sick && running == d->target && old_left == 0 &&
+        strcmp(d->status, "DEPLOY_FAILED") != 0 && strcmp(d->status, "HEALTHY") != 0) {
+        int after_update = strcmp(d->trigger, "CONFIG_UPDATE_STARTED") == 0;
+        set_status(d, "HEALTHY", after_update ? "CONFIG_UPDATE_COMPLETED" : "UNSPECIFIED", "");
+        if (d->health_armed && a->cfg.unhealthy_after_s >= 0) {
+            d->health_armed = 0;
+            d->unhealthy_from = now + (int64_t)(a->cfg.unhealthy_after_s * 1000);
+            d->unhealthy_until = d->unhealthy_from +
+                                 (int64_t)((a->cfg.unhealthy_for_s > 0 ? a->cfg.unhealthy_for_s
+                                                                       : 1) * 1000);
+            next = sooner(next, d->unhealthy_from);
+        }
+    }
+    if (pending > 0 && now - pending_since >= g_knobs.slow_ms)
+        slow_message(a, pending, &d->opts.shape);
+    else if (pending > 0)
+        next = sooner(next, pending_since + g_knobs.slow_ms);
+    return next;
+}
+
+int serve_app_has_running(const struct serve_app *a)
+{
+    size_t r;
+    for (r = 0; a->dep != NULL && r < a->dep->nreps; r++)
+        if (a->dep->reps[r].state == R_RUNNING)
+            return 1;
+    return 0;
+}
