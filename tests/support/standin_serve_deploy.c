@@ -219,7 +219,6 @@ static void slow_message(struct serve_app *a, size_t pending, const struct serve
     for (i = 0, k = 0; i < s->n; i++) {
         double avail = 0;
         size_t j;
-        int any = 0;
         for (j = 0; j < n; j++) {
             struct standin_node_view v;
             struct serve_shape cap;
@@ -227,13 +226,10 @@ static void slow_message(struct serve_app *a, size_t pending, const struct serve
             if (!v.alive)
                 continue;
             node_capacity(&v, &cap);
-            if (shape_get(&cap, s->name[i]) > 0) {
-                any = 1;
-                avail += shape_get(&cap, s->name[i]) - used_on(v.id + 5, s->name[i]);
-            }
+            avail += shape_get(&cap, s->name[i]) - used_on(v.id + 5, s->name[i]);
         }
-        if (!any)
-            continue;
+        if (avail <= 0)
+            continue; /* ray.available_resources() leaves out what is used up */
         sbuf_printf(&m, "%s'%s': ", k++ ? ", " : "", s->name[i]);
         py_float(&m, avail);
     }
