@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test image raylaunch/ray-standin:test: busybox plus the "ray
-# stand-in" (tests/support/ray_standin.c), a small program that imitates
+# stand-in" (tests/support/standin_*.c, one program), a small program that imitates
 # Ray's `ray` command line and a part of its dashboard API for raylaunch's
 # tests. It is a test fixture, NOT Ray; real clusters use a Ray image.
 #
@@ -18,15 +18,15 @@ set -euo pipefail
 tag=${1:-raylaunch/ray-standin:test}
 docker=${DOCKER:-docker}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-support=$here/../tests/support
-src=$support/ray_standin.c
+srcdir=$here/../tests/support
+srcs=("$srcdir"/standin_*.c)
 
 die() {
   echo "standin-image.sh: $*" >&2
   exit 1
 }
 
-[[ -f $src ]] || die "cannot find $src"
+[[ -f $srcdir/standin.h && -f $srcdir/standin_main.c ]] || die "cannot find the stand-in's sources in $srcdir"
 
 # --- tools: musl-gcc and a static busybox --------------------------------
 have_static_busybox() {
@@ -51,8 +51,7 @@ busybox=$(dpkg-query -L busybox-static | grep -E '/s?bin/busybox$' | head -n1)
 build=$(mktemp -d "${TMPDIR:-/tmp}/ray-standin.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 
-# ray_standin.c and Ray Serve's part (standin_serve*.c).
-musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "$src" "$support"/standin_serve*.c
+musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "${srcs[@]}"
 "$build/ray" --version >/dev/null || die "the compiled stand-in does not run"
 
 root=$build/rootfs

@@ -6,14 +6,17 @@
  * the module standin_echo, whose app answers its route with its name.
  * tests/support/README.md ("Ray Serve") says what is imitated and what not.
  *
- * Files: standin_serve_schema.c (the PUT body, as Serve's schema checks
- * it), standin_serve.c (the REST API, the state machines, placement),
- * standin_serve_json.c (the GET body), standin_serve_proxy.c (the proxy).
+ * The head's loop calls the hooks below (standin_http.c, standin_head.c,
+ * standin_gcs.c, standin_start.c). Files: standin_serve.c (the REST API,
+ * apps, Serve's start and shutdown), standin_serve_deploy.c (a deployment's
+ * replicas and placement), standin_serve_schema.c and standin_serve_options.c
+ * (the PUT body, as Serve's schema checks it), standin_serve_json.c (the GET
+ * body), standin_serve_proxy.c (the proxy).
  */
 #ifndef STANDIN_SERVE_H
 #define STANDIN_SERVE_H
 
-#include "standin_serve_deps.h"
+#include "standin.h"
 
 /* --- hooks the head calls ---------------------------------------------- */
 

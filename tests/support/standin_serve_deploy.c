@@ -25,7 +25,7 @@ static double shape_get(const struct serve_shape *s, const char *name)
 }
 
 /* What a node can hold in all: CPU, GPU, memory and its custom resources. */
-static void node_capacity(const struct standin_node_view *v, struct serve_shape *cap)
+static void node_capacity(const struct node *v, struct serve_shape *cap)
 {
     struct sbuf b = {NULL, 0, 0};
     struct jv res;
@@ -34,9 +34,9 @@ static void node_capacity(const struct standin_node_view *v, struct serve_shape 
 
     memset(cap, 0, sizeof *cap);
     snprintf(cap->name[0], 64, "CPU");
-    cap->amount[0] = v->cpus;
+    cap->amount[0] = (double)v->cpus;
     snprintf(cap->name[1], 64, "GPU");
-    cap->amount[1] = v->gpus;
+    cap->amount[1] = (double)v->gpus;
     snprintf(cap->name[2], 64, "memory");
     cap->amount[2] = v->memory;
     cap->n = 3;
@@ -77,31 +77,29 @@ static size_t reps_on(const struct serve_dep *d, const char *id)
  * its deployment's replicas (Serve spreads them). Returns 0, or -1. */
 static int place(struct serve_dep *d, struct serve_replica *rep)
 {
-    size_t i, k, n = standin_node_count(), best_n = 0;
-    struct standin_node_view v, best;
-    int found = 0;
+    size_t i, k, best_n = 0;
+    const struct node *best = NULL;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < g_nnodes; i++) {
+        const struct node *v = &g_nodes[i];
         struct serve_shape cap;
         int fits = 1;
-        standin_node_at(i, &v);
-        if (!v.alive)
+        if (!v->alive)
             continue;
-        node_capacity(&v, &cap);
+        node_capacity(v, &cap);
         for (k = 0; k < rep->shape.n && fits; k++)
-            fits = shape_get(&cap, rep->shape.name[k]) - used_on(v.id + 5, rep->shape.name[k]) >=
+            fits = shape_get(&cap, rep->shape.name[k]) - used_on(v->id + 5, rep->shape.name[k]) >=
                    rep->shape.amount[k] - 1e-9;
-        if (fits && (!found || reps_on(d, v.id + 5) < best_n)) {
+        if (fits && (best == NULL || reps_on(d, v->id + 5) < best_n)) {
             best = v;
-            best_n = reps_on(d, v.id + 5);
-            found = 1;
+            best_n = reps_on(d, v->id + 5);
         }
     }
-    if (!found)
+    if (best == NULL)
         return -1;
     rep->placed = 1;
-    snprintf(rep->node_id, sizeof rep->node_id, "%s", best.id + 5);
-    snprintf(rep->node_ip, sizeof rep->node_ip, "%s", best.ip);
+    snprintf(rep->node_id, sizeof rep->node_id, "%s", best->id + 5);
+    snprintf(rep->node_ip, sizeof rep->node_ip, "%s", best->ip);
     rep->pid = 1000 + (long)(mix64((uint64_t)wall_ms() ^ (uint64_t)(uintptr_t)rep) % 60000);
     return 0;
 }
@@ -109,14 +107,11 @@ static int place(struct serve_dep *d, struct serve_replica *rep)
 /* Drops the replicas of nodes that are gone: Serve starts others. */
 static void drop_lost(struct serve_dep *d)
 {
-    size_t i, n = standin_node_count(), r, k;
-    struct standin_node_view v;
+    size_t i, r, k;
     for (r = 0, k = 0; r < d->nreps; r++) {
         int alive = !d->reps[r].placed;
-        for (i = 0; i < n && !alive; i++) {
-            standin_node_at(i, &v);
-            alive = v.alive && strcmp(v.id + 5, d->reps[r].node_id) == 0;
-        }
+        for (i = 0; i < g_nnodes && !alive; i++)
+            alive = g_nodes[i].alive && strcmp(g_nodes[i].id + 5, d->reps[r].node_id) == 0;
         if (alive)
             d->reps[k++] = d->reps[r];
     }
@@ -205,7 +200,7 @@ static void stop_replica(struct serve_replica *r, int64_t now)
 static void slow_message(struct serve_app *a, size_t pending, const struct serve_shape *s)
 {
     struct sbuf m = {NULL, 0, 0};
-    size_t i, k, n = standin_node_count();
+    size_t i, k;
     sbuf_printf(&m, "Deployment '%s' in application '%s' has %zu replicas that have taken more "
                     "than %lds to be scheduled. This may be due to waiting for the cluster to "
                     "auto-scale or for a runtime environment to be installed. Resources "
@@ -219,14 +214,12 @@ static void slow_message(struct serve_app *a, size_t pending, const struct serve
     for (i = 0, k = 0; i < s->n; i++) {
         double avail = 0;
         size_t j;
-        for (j = 0; j < n; j++) {
-            struct standin_node_view v;
+        for (j = 0; j < g_nnodes; j++) {
             struct serve_shape cap;
-            standin_node_at(j, &v);
-            if (!v.alive)
+            if (!g_nodes[j].alive)
                 continue;
-            node_capacity(&v, &cap);
-            avail += shape_get(&cap, s->name[i]) - used_on(v.id + 5, s->name[i]);
+            node_capacity(&g_nodes[j], &cap);
+            avail += shape_get(&cap, s->name[i]) - used_on(g_nodes[j].id + 5, s->name[i]);
         }
         if (avail <= 0)
             continue; /* ray.available_resources() leaves out what is used up */

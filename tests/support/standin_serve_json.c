@@ -17,16 +17,14 @@ static const char *const REPLICA_STATE[] = {"STARTING", "RUNNING", "STOPPING"};
 /* The head's node id, without Ray's "node_" prefix. */
 static const char *head_id(void)
 {
-    struct standin_node_view v;
-    standin_node_at(0, &v);
-    return v.id + 5;
+    return g_nodes[0].id + 5;
 }
 
 static void actor(struct sbuf *b, const char *actor_id, const char *name, const char *worker,
                   const char *log)
 {
     sbuf_printf(b, "{\"node_id\": \"%s\", \"node_ip\": \"%s\", \"node_instance_id\": \"\", "
-                   "\"actor_id\": \"%s\", \"actor_name\": ", head_id(), standin_head_ip(),
+                   "\"actor_id\": \"%s\", \"actor_name\": ", head_id(), g_head_ip,
                 actor_id);
     json_strz(b, name);
     sbuf_printf(b, ", \"worker_id\": \"%s\", \"log_file_path\": \"%s\"", worker, log);
@@ -110,7 +108,7 @@ static void application(struct sbuf *b, const struct serve_app *a)
  * deploys declaratively). */
 void serve_json_details(struct sbuf *b, const char *api_type)
 {
-    char log[64];
+    char log[96];
     size_t i, n = 0;
     if (g_serve.phase == SERVE_OFF || g_serve.phase == SERVE_STARTING) {
         sbuf_adds(b, "{\"deploy_mode\": \"MULTI_APP\", \"controller_info\": {}, \"proxies\": {}, "
@@ -126,7 +124,7 @@ void serve_json_details(struct sbuf *b, const char *api_type)
     if (strcmp(g_serve.cfg.proxy_location, "Disabled") != 0) {
         struct sbuf name = {NULL, 0, 0};
         sbuf_printf(&name, "SERVE_CONTROLLER_ACTOR:SERVE_PROXY_ACTOR-%s", head_id());
-        snprintf(log, sizeof log, "/serve/proxy_%s.log", standin_head_ip());
+        snprintf(log, sizeof log, "/serve/proxy_%s.log", g_head_ip);
         sbuf_printf(b, "\"%s\": ", head_id());
         actor(b, g_serve.proxy_actor, name.data, g_serve.proxy_worker, log);
         sbuf_printf(b, ", \"status\": \"%s\"}", g_serve.proxy_status);

@@ -148,7 +148,7 @@ void serve_proxy_request(struct conn *c, const char *method, const char *path)
     serve_random_hex(w->id, 36);
     w->until = g_serve.cfg.request_timeout_s >= 0
                    ? now_ms() + (int64_t)(g_serve.cfg.request_timeout_s * 1000) : 0;
-    standin_conn_hold(c);
+    c->deadline = 0; /* answered later */
 }
 
 /* Answers the waiting requests whose app now runs, is gone, or whose time is up. */
