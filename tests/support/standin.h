@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "standin_resources.h"
 #define STANDIN_VERSION "2.52.1"
 #define RAY_DIR "/tmp/ray"
 #define PID_FILE RAY_DIR "/standin.pid"
@@ -69,6 +71,8 @@
 #define DEFAULT_HEALTH_TIMEOUT_MS 2000 /* head: one health check of a node */
 #define DEFAULT_HEALTH_PERIOD_MS 3000  /* Ray's health_check_period_ms */
 #define HEALTH_FAILURE_THRESHOLD 5     /* Ray's health_check_failure_threshold */
+#define DEFAULT_IDLE_AFTER_MS 1000     /* a node is IDLE this long after its last claim */
+#define DEFAULT_DRAIN_EXIT_MS 1000     /* a drained idle node's raylet exits after this */
 #define HEALTH_ANSWER_MAX 64           /* head: a health answer longer than this is wrong */
 
 /* Ray's GCS, for a node it can no longer reach (and the stand-in's, for a
@@ -155,6 +159,42 @@ struct node {
     int hc_busy;          /* a periodic health check of it is under way */
     int hc_failures;      /* ... failed this many times in a row */
     int64_t hc_next;      /* monotonic ms of the next one */
+    /* identity, from the node's environment (Ray's raylet reads the same) */
+    char instance_id[128];   /* RAY_CLOUD_INSTANCE_ID */
+    char node_type[128];     /* RAY_NODE_TYPE_NAME */
+    char instance_type[128]; /* RAY_CLOUD_INSTANCE_TYPE_NAME */
+    /* the resource model (standin_resources.c) */
+    int res_ready;           /* total and avail are set */
+    struct shape total, avail;
+    int nclaims;             /* claims placed on it */
+    int ever_claimed;
+    int64_t idle_since;      /* monotonic ms: it joined, or its last claim ended */
+    /* a drain the GCS accepted (standin_autoscaler.c) */
+    int draining, drain_reason; /* DrainNodeReason: 1 idle termination, 2 preemption */
+    char drain_message[256];
+    int64_t drain_deadline_ms;  /* as given, unix ms; 0: none */
+    int64_t drain_exit_at;      /* monotonic ms: its raylet exits then; 0: not yet */
+    int drain_told;             /* it was told to exit */
+};
+
+/* One unit of demand (standin_resources.c). */
+struct claim {
+    int id, unit;         /* its request, and which unit of it (a group: bundle index) */
+    char owner[64];
+    struct shape shape;
+    char node[57];        /* the hex id of the node it is placed on; "" pending */
+    int pg;               /* its placement group's index + 1, or 0 */
+    standin_placed_fn cb;
+    void *arg;
+};
+
+/* A placement group (standin_pgroups.c); its bundles are claims. */
+struct pgroup {
+    char id[37];          /* 36 hex digits, as Ray's PlacementGroupID */
+    char strategy[16];
+    char name[64];
+    int nbundles;
+    int removed, was_created;
 };
 
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_STOPPED, JOB_SUCCEEDED, JOB_FAILED };
@@ -167,6 +207,8 @@ struct job {
     char **env;             /* "K=V" from runtime_env.env_vars */
     size_t nenv;
     int wants_resources;    /* entrypoint_num_cpus > 0, ... */
+    int claim;              /* ... its demand (standin_resources.h), or 0 */
+    char node[57], node_ip[64]; /* the node its claim is on ("": the head) */
     char *working_dir;      /* runtime_env.working_dir, or NULL */
     char *cwd;              /* its unpacked folder, once ready */
     pid_t setup_pid;        /* the unzip that prepares it, or 0 */
@@ -213,6 +255,7 @@ struct conn {
     /* A JOIN the head health-checks before it answers: */
     struct node *pending; /* the node, not in the table yet */
     struct conn *probe;   /* the check under way */
+    int grpc_query;       /* ray-standin-gcs-grpc's requests (standin_grpc_link.c) */
     /* A health check the head makes (a connection it opened): */
     int is_probe;
     int connecting;       /* connect() still in progress */
@@ -569,5 +612,64 @@ int job_submit(struct command *cmd);
 int job_status(struct command *cmd);
 int job_logs(struct command *cmd);
 int job_stop_cmd(struct command *cmd);
+
+/* standin_resources.c (the public part: standin_resources.h) */
+extern struct claim *g_claims;
+extern size_t g_nclaims, g_claims_cap;
+extern long g_idle_after_ms;
+double shape_get(const struct shape *s, const char *name);
+int shape_fits(const struct shape *avail, const struct shape *req);
+void shape_move(struct shape *avail, const struct shape *req, int sign);
+int shape_equal(const struct shape *a, const struct shape *b);
+void shape_json(struct sbuf *b, const struct shape *s);
+void shape_py(struct sbuf *b, const struct shape *s);
+struct node *node_by_hex(const char *hex);
+int node_status(const struct node *n, int64_t now, int64_t *idle_ms);
+void res_sync(int64_t now);
+void res_place(void);
+int64_t res_tick(int64_t now);
+int next_claim_id(void);
+struct claim *new_claim(const char *owner, const struct shape *s);
+void res_pending_json(struct sbuf *b);
+void res_pending_text(struct sbuf *b);
+void res_usage(const char *name, double *used, double *total);
+
+/* standin_pgroups.c */
+extern struct pgroup *g_pgs;
+extern size_t g_npgs, g_pgs_cap;
+void pg_place_all(void);
+const char *pg_state(const struct pgroup *g);
+void pg_gangs_json(struct sbuf *b);
+void pg_node_labels(struct sbuf *b, const char *hex);
+void pg_pending_text(struct sbuf *out);
+int pg_same(const struct pgroup *a, const struct pgroup *b);
+
+/* standin_autoscaler.c */
+extern int64_t g_gcs_version;
+extern int g_gcs_crashed;
+extern char g_gcs_crash[256];
+extern struct sbuf g_drain_calls;
+extern long g_drain_exit_ms;
+void gcs_answer(char *line, struct sbuf *out);
+int64_t drain_tick(int64_t now);
+void drain_death_message(const struct node *n, char *out, size_t cap);
+void autoscaler_debug_json(struct sbuf *b);
+void constraint_text(struct sbuf *b);
+
+/* standin_grpc_link.c */
+int gcs_grpc_running(void);
+void gcs_grpc_start(void);
+int gcs_grpc_reaped(pid_t pid, int status);
+void gcs_grpc_stop(void);
+int gcs_grpc_handoff(struct conn *c);
+void gcs_grpc_readable(struct conn *c);
+
+/* standin_testapi.c */
+void standin_testapi(struct conn *c, const char *method, const char *rest);
+
+/* standin_start.c, standin_jobs.c: added with the resource model */
+void identity_fields(struct sbuf *join);
+void drained_exit(void);
+int job_placed(struct job *j);
 
 #endif

@@ -66,7 +66,7 @@ const char *join_field(char *word, const char *key)
 int is_join_field(const char *word)
 {
     static const char *keys[] = {"ip=", "name=", "mem=", "osm=", "nm=", "om=", "res=",
-                                 "labels="};
+                                 "labels=", "iid=", "ntype=", "itype="};
     size_t i;
     for (i = 0; i < COUNT(keys); i++)
         if (strncmp(word, keys[i], strlen(keys[i])) == 0)
@@ -337,6 +337,7 @@ void handle_join(struct conn *c, char **words, int n)
 {
     long cpus, gpus, nm = 0, om = 0;
     const char *token = NULL, *ip = NULL, *name = NULL, *v;
+    const char *iid = "", *ntype = "", *itype = ""; /* the worker's RAY_* identity */
     char *res = NULL, *labels = NULL, err[200];
     double mem = 0, osm = 0;
     struct node node;
@@ -357,6 +358,12 @@ void handle_join(struct conn *c, char **words, int n)
             ip = v;
         else if ((v = join_field(words[i], "name")) != NULL)
             name = v;
+        else if ((v = join_field(words[i], "iid")) != NULL)
+            iid = v;
+        else if ((v = join_field(words[i], "ntype")) != NULL)
+            ntype = v;
+        else if ((v = join_field(words[i], "itype")) != NULL)
+            itype = v;
         else if ((v = join_field(words[i], "mem")) != NULL) {
             if (parse_double(v, &mem) != 0 || mem < 0)
                 goto bad;
@@ -406,6 +413,9 @@ void handle_join(struct conn *c, char **words, int n)
     node.object_store_memory = osm;
     node.nm_port = (int)nm;
     node.om_port = (int)om;
+    snprintf(node.instance_id, sizeof node.instance_id, "%s", iid);
+    snprintf(node.node_type, sizeof node.node_type, "%s", ntype);
+    snprintf(node.instance_type, sizeof node.instance_type, "%s", itype);
     if (res) {
         free(node.resources);
         node.resources = res;
@@ -580,6 +590,8 @@ void proto_readable(struct conn *c)
 {
     char *nl;
 
+    if (gcs_grpc_handoff(c))
+        return; /* HTTP/2: the GCS's gRPC service */
     if (c->pending != NULL) {
         /* A JOIN under its health check: nothing more is expected but
          * its end, which cancels the check. */

@@ -2,6 +2,18 @@
 #include "standin.h"
 #include "standin_serve.h"
 
+/* Ends the head: its jobs' process groups are killed (Ray's drivers
+ * fate-share with their supervisor), then it exits with status 0. */
+void shutdown_head(void)
+{
+    size_t i;
+    gcs_grpc_stop();
+    for (i = 0; i < g_njobs; i++)
+        if (g_jobs[i]->state == JOB_RUNNING && g_jobs[i]->pid > 0)
+            kill(-g_jobs[i]->pid, SIGKILL);
+    exit(0); /* atexit removes the state files */
+}
+
 void accept_all(int lfd, int http)
 {
     for (;;) {
@@ -68,7 +80,10 @@ void serve(int lfd, int hfd)
 
         if (g_stop_requested)
             shutdown_head();
-        next = jobs_tick(now);
+        next = res_tick(now); /* first: it places the demand jobs wait for */
+        hc = jobs_tick(now);
+        if (hc && (next == 0 || hc < next))
+            next = hc;
         hc = health_tick(now);
         if (hc && (next == 0 || hc < next))
             next = hc;
@@ -133,7 +148,9 @@ void serve(int lfd, int hfd)
             } else if (re & POLLOUT)
                 conn_writable(c);
             else if (re & (POLLIN | POLLHUP | POLLERR)) {
-                if (c->joined)
+                if (c->grpc_query)
+                    gcs_grpc_readable(c);
+                else if (c->joined)
                     joined_readable(c);
                 else if (c->http)
                     http_readable(c);

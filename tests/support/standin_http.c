@@ -286,6 +286,10 @@ void http_dispatch(struct conn *c)
         http_package_get(c);
         return;
     }
+    if (strncmp(path, "/api/standin/", 13) == 0) { /* the stand-in's own: standin_testapi.c */
+        standin_testapi(c, method, path + 13);
+        return;
+    }
     if (strcmp(path, "/") == 0 || strcmp(path, "/api/gcs_healthz") == 0 ||
         strcmp(path, "/api/authentication_mode") == 0 || strcmp(path, "/api/version") == 0 ||
         strcmp(path, "/api/v0/nodes") == 0 || strcmp(path, "/api/cluster_status") == 0) {
@@ -515,15 +519,4 @@ void conn_writable(struct conn *c)
     } else {
         close_conn(c);
     }
-}
-
-/* Ends the head: its jobs' process groups are killed (Ray's drivers
- * fate-share with their supervisor), then it exits with status 0. */
-void shutdown_head(void)
-{
-    size_t i;
-    for (i = 0; i < g_njobs; i++)
-        if (g_jobs[i]->state == JOB_RUNNING && g_jobs[i]->pid > 0)
-            kill(-g_jobs[i]->pid, SIGKILL);
-    exit(0); /* atexit removes the state files */
 }

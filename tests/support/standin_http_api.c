@@ -43,7 +43,13 @@ void node_json(struct sbuf *b, const struct node *n, int detail)
     json_strz(b, n->ip);
     sbuf_printf(b, ", \"is_head_node\": %s, \"state\": \"%s\", \"state_message\": ",
                 n->is_head ? "true" : "false", n->alive ? "ALIVE" : "DEAD");
-    json_strz(b, n->alive ? NULL : n->state_message);
+    if (!n->alive && n->drain_told) {
+        char msg[400];
+        drain_death_message(n, msg, sizeof msg);
+        json_strz(b, msg);
+    } else {
+        json_strz(b, n->alive ? NULL : n->state_message);
+    }
     sbuf_adds(b, ", \"node_name\": ");
     json_strz(b, n->name);
     sbuf_printf(b, ", \"resources_total\": {\"CPU\": %ld.0", n->cpus);
@@ -375,11 +381,28 @@ void http_job_submit(struct conn *c)
             j->env[j->nenv++] = kv.data;
         }
     }
-    if (((f = jv_get(&v, "entrypoint_num_cpus")) && f->t != J_NULL && jv_number(f) > 0) ||
-        ((f = jv_get(&v, "entrypoint_num_gpus")) && f->t != J_NULL && jv_number(f) > 0) ||
-        ((f = jv_get(&v, "entrypoint_memory")) && f->t != J_NULL && jv_number(f) > 0) ||
-        ((f = jv_get(&v, "entrypoint_resources")) && f->t == J_OBJ && f->n > 0))
-        j->wants_resources = 1;
+    {
+        /* Ray runs the entrypoint where these resources are: it waits
+         * (PENDING, pending demand) until a node has room. */
+        static const char *const fields[][2] = {{"entrypoint_num_cpus", "CPU"},
+                                                {"entrypoint_num_gpus", "GPU"},
+                                                {"entrypoint_memory", "memory"}};
+        struct shape s;
+        char owner[64];
+        memset(&s, 0, sizeof s);
+        for (i = 0; i < COUNT(fields); i++)
+            if ((f = jv_get(&v, fields[i][0])) && f->t == J_NUM && jv_number(f) > 0)
+                shape_add(&s, fields[i][1], jv_number(f));
+        if ((f = jv_get(&v, "entrypoint_resources")) && f->t == J_OBJ)
+            for (i = 0; i < f->n; i++)
+                if (f->kids[i].t == J_NUM && f->kids[i].num > 0)
+                    shape_add(&s, f->keys[i].s, f->kids[i].num);
+        if (s.n > 0) {
+            j->wants_resources = 1;
+            snprintf(owner, sizeof owner, "job:%.59s", id);
+            j->claim = standin_demand_add(owner, &s, 1, NULL, NULL);
+        }
+    }
     j->state = JOB_PENDING;
     j->start_time = wall_ms();
     j->launch_at = now_ms() + g_job_start_ms;

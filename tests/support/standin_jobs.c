@@ -111,8 +111,9 @@ void job_json(struct sbuf *b, const struct job *j)
     sbuf_printf(b, ", \"metadata\": %s, \"runtime_env\": %s, \"driver_agent_http_address\": ",
                 j->metadata ? j->metadata : "null", j->runtime_env ? j->runtime_env : "null");
     if (j->on_node) {
-        sbuf_printf(b, "\"http://%s:%ld\", \"driver_node_id\": \"%s\"", g_head_ip,
-                    g_agent_port, g_nodes[0].id + 5);
+        sbuf_printf(b, "\"http://%s:%ld\", \"driver_node_id\": \"%s\"",
+                    j->node[0] ? j->node_ip : g_head_ip, g_agent_port,
+                    j->node[0] ? j->node : g_nodes[0].id + 5);
     } else {
         sbuf_adds(b, "null, \"driver_node_id\": null");
     }
@@ -189,8 +190,23 @@ char *failure_message(const struct job *j, int code)
     return m.data;
 }
 
+/* Is the job's demand placed? Notes the node (Ray runs the driver there;
+ * the stand-in runs it in the head's container all the same). */
+int job_placed(struct job *j)
+{
+    const char *hex;
+    if (standin_demand_placed(j->claim, &hex) == 0)
+        return 0;
+    snprintf(j->node, sizeof j->node, "%s", hex);
+    snprintf(j->node_ip, sizeof j->node_ip, "%s",
+             standin_node_ip(hex) ? standin_node_ip(hex) : "");
+    return 1;
+}
+
 void job_finish(struct job *j, enum job_state state)
 {
+    standin_demand_release(j->claim); /* its node may turn IDLE */
+    j->claim = 0;
     j->state = state;
     j->end_time = wall_ms();
     j->pid = 0;
@@ -416,6 +432,8 @@ void reap_children(void)
         pid_t pid = waitpid(-1, &st, WNOHANG);
         if (pid <= 0)
             return;
+        if (gcs_grpc_reaped(pid, st))
+            continue;
         for (i = 0; i < g_njobs; i++) {
             struct job *j = g_jobs[i];
             int code;
@@ -457,6 +475,8 @@ int64_t jobs_tick(int64_t now)
         if (j->state == JOB_PENDING) {
             if (now < j->launch_at)
                 due = j->launch_at;
+            else if (j->claim && !job_placed(j))
+                ; /* waits for a node with room (res_tick places it) */
             else if (j->setup_pid == 0 && job_prepare(j) > 0)
                 job_launch(j);
         }

@@ -164,7 +164,18 @@ int object_fragment(const char *json, int numbers, char **frag, char *err,
     return 0;
 }
 
-/* Ray's `ray status` text, autoscaler v2 layout: the alive nodes. */
+/* " 1.0/4.0 CPU" */
+static void usage_line(struct sbuf *b, double used, double total, const char *name)
+{
+    sbuf_adds(b, " ");
+    py_float(b, used < 1e-9 ? 0.0 : used);
+    sbuf_adds(b, "/");
+    py_float(b, total);
+    sbuf_printf(b, " %s\n", name);
+}
+
+/* Ray's `ray status` text, autoscaler v2 layout: the alive nodes, the
+ * CPUs and GPUs claimed, the request_resources constraint, pending demand. */
 char *status_text(size_t *len)
 {
     struct sbuf b = {NULL, 0, 0};
@@ -172,7 +183,8 @@ char *status_text(size_t *len)
     struct tm tm;
     char when[32];
     long cpus = 0, gpus = 0;
-    size_t i;
+    double used, total;
+    size_t i, mark;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
@@ -190,12 +202,25 @@ char *status_text(size_t *len)
     sbuf_printf(&b, "Pending:\n (no pending nodes)\n"
                     "Recent failures:\n (no failures)\n\n");
     sbuf_printf(&b, "Resources\n%s\nTotal Usage:\n", DASHES);
-    sbuf_printf(&b, " 0.0/%ld.0 CPU\n", cpus);
-    if (gpus > 0)
-        sbuf_printf(&b, " 0.0/%ld.0 GPU\n", gpus);
+    res_sync(now_ms());
+    res_usage("CPU", &used, &total);
+    usage_line(&b, used, (double)cpus, "CPU");
+    if (gpus > 0) {
+        res_usage("GPU", &used, &total);
+        usage_line(&b, used, (double)gpus, "GPU");
+    }
     sbuf_printf(&b, " 0B/0B memory\n 0B/0B object_store_memory\n\n"
-                    "From request_resources:\n (none)\n"
-                    "Pending Demands:\n (no resource demands)\n");
+                    "From request_resources:\n");
+    mark = b.len;
+    constraint_text(&b);
+    if (b.len == mark)
+        sbuf_adds(&b, " (none)\n");
+    sbuf_adds(&b, "Pending Demands:\n");
+    mark = b.len;
+    res_pending_text(&b);
+    pg_pending_text(&b);
+    if (b.len == mark)
+        sbuf_adds(&b, " (no resource demands)\n");
     *len = b.len;
     return b.data;
 }

@@ -17,6 +17,7 @@
 #define STANDIN_SERVE_H
 
 #include "standin.h"
+#include "standin_resources.h"
 
 /* --- hooks the head calls ---------------------------------------------- */
 
@@ -31,23 +32,15 @@ void serve_conn_closed(struct conn *c);
 
 /* --- between the Serve files -------------------------------------------- */
 
-#define SERVE_MAX_RES 8
 #define SERVE_ECHO_MODULE "standin_echo"
 #define SERVE_ECHO_DEPLOYMENT "Echo" /* the one deployment of a standin_echo app */
-
-/* What one replica asks for: Ray's resource names and amounts. */
-struct serve_shape {
-    size_t n;
-    char name[SERVE_MAX_RES][64];
-    double amount[SERVE_MAX_RES];
-};
 
 /* A deployment's options, with Serve's defaults filled in. */
 struct serve_dep_opts {
     int autoscaling;       /* autoscaling_config, or num_replicas "auto" */
     long num_replicas;     /* the target, without autoscaling */
     long min_replicas, max_replicas, initial_replicas; /* initial -1: null */
-    struct serve_shape shape;  /* required_resources */
+    struct shape shape;    /* required_resources: what each replica claims */
     char *config_json;     /* deployment_config as GET shows it */
     char *restart_key;     /* a change replaces the replicas (ray_actor_options) */
 };
@@ -104,12 +97,13 @@ enum serve_replica_state { R_STARTING, R_RUNNING, R_STOPPING };
 struct serve_replica {
     char id[9];
     enum serve_replica_state state;
-    int placed;            /* on node_id */
+    int claim;             /* its demand in the resource model (standin_resources.h) */
+    int placed;            /* the model placed it on node_id */
     char node_id[64], node_ip[64];
     char actor_id[33], worker_id[57];
     long pid;
     int old;               /* of the config being replaced */
-    struct serve_shape shape;
+    struct shape shape;
     double start_time_s;
     int64_t since;         /* monotonic ms: created, placed or stopping since */
 };

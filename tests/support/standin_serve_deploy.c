@@ -1,10 +1,11 @@
 /*
- * standin_serve_deploy.c - a Serve deployment in the ray stand-in: its
- * replicas placed on the head's alive nodes (each asks for its
- * ray_actor_options; one no node can hold stays STARTING, unplaced, as in
- * Ray), started, replaced on a new config, scaled, stopped; its status and
- * trigger as Serve's DeploymentStatusInfo moves them. A TEST FIXTURE, not
- * Ray.
+ * standin_serve_deploy.c - a Serve deployment in the ray stand-in: each
+ * replica is a claim of its ray_actor_options in the resource model
+ * (standin_resources.h), so one no node can hold is pending demand in the
+ * GCS's autoscaler state and stays STARTING, unplaced, as in Ray; placed,
+ * it starts, and it is replaced on a new config, scaled and stopped; the
+ * deployment's status and trigger move as Serve's DeploymentStatusInfo
+ * moves them. A TEST FIXTURE, not Ray.
  */
 #include "standin_serve.h"
 
@@ -13,109 +14,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- placement -------------------------------------------------------------- */
+/* --- placement: each replica is a claim of its shape in the resource model -- */
 
-static double shape_get(const struct serve_shape *s, const char *name)
+/* Releases a replica's claim: its resources come back to its node. */
+static void release(struct serve_replica *r)
 {
-    size_t i;
-    for (i = 0; i < s->n; i++)
-        if (strcmp(s->name[i], name) == 0)
-            return s->amount[i];
-    return 0;
+    if (r->claim > 0)
+        standin_demand_release(r->claim);
+    r->claim = 0;
 }
 
-/* What a node can hold in all: CPU, GPU, memory and its custom resources. */
-static void node_capacity(const struct node *v, struct serve_shape *cap)
+/* Follows where the resource model put the replica's claim: placed (or
+ * moved, its node having died) it starts there; pending again, it waits. */
+static void follow_claim(struct serve_replica *r, int64_t now)
 {
-    struct sbuf b = {NULL, 0, 0};
-    struct jv res;
-    char err[160];
-    size_t i;
-
-    memset(cap, 0, sizeof *cap);
-    snprintf(cap->name[0], 64, "CPU");
-    cap->amount[0] = (double)v->cpus;
-    snprintf(cap->name[1], 64, "GPU");
-    cap->amount[1] = (double)v->gpus;
-    snprintf(cap->name[2], 64, "memory");
-    cap->amount[2] = v->memory;
-    cap->n = 3;
-    sbuf_printf(&b, "{%s}", v->resources ? v->resources : "");
-    if (json_parse(b.data, b.len, &res, err, sizeof err) == 0) {
-        for (i = 0; i < res.n && cap->n < SERVE_MAX_RES; i++) {
-            snprintf(cap->name[cap->n], 64, "%s", res.keys[i].s);
-            cap->amount[cap->n++] = jv_number(&res.kids[i]);
-        }
-        jv_free(&res);
+    const char *hex = NULL;
+    int placed = r->claim > 0 && standin_demand_placed(r->claim, &hex) > 0;
+    if (r->state == R_STOPPING)
+        return;
+    if (placed && (!r->placed || strcmp(r->node_id, hex) != 0)) {
+        const char *ip = standin_node_ip(hex);
+        r->placed = 1;
+        snprintf(r->node_id, sizeof r->node_id, "%s", hex);
+        snprintf(r->node_ip, sizeof r->node_ip, "%s", ip ? ip : "");
+        r->pid = 1000 + (long)(mix64((uint64_t)wall_ms() ^ (uint64_t)(uintptr_t)r) % 60000);
+        r->state = R_STARTING;
+        r->since = now;
+    } else if (!placed && r->placed) {
+        r->placed = 0;
+        r->state = R_STARTING;
+        r->since = now;
     }
-    free(b.data);
-}
-
-/* What the replicas placed on node `id` hold of `name`. */
-static double used_on(const char *id, const char *name)
-{
-    double sum = 0;
-    size_t a, r;
-    for (a = 0; a < g_serve.napps; a++) {
-        struct serve_dep *d = g_serve.apps[a].dep;
-        for (r = 0; d != NULL && r < d->nreps; r++)
-            if (d->reps[r].placed && strcmp(d->reps[r].node_id, id) == 0)
-                sum += shape_get(&d->reps[r].shape, name);
-    }
-    return sum;
-}
-
-static size_t reps_on(const struct serve_dep *d, const char *id)
-{
-    size_t r, n = 0;
-    for (r = 0; r < d->nreps; r++)
-        n += d->reps[r].placed && strcmp(d->reps[r].node_id, id) == 0;
-    return n;
-}
-
-/* Places a replica on the alive node with room that holds the fewest of
- * its deployment's replicas (Serve spreads them). Returns 0, or -1. */
-static int place(struct serve_dep *d, struct serve_replica *rep)
-{
-    size_t i, k, best_n = 0;
-    const struct node *best = NULL;
-
-    for (i = 0; i < g_nnodes; i++) {
-        const struct node *v = &g_nodes[i];
-        struct serve_shape cap;
-        int fits = 1;
-        if (!v->alive)
-            continue;
-        node_capacity(v, &cap);
-        for (k = 0; k < rep->shape.n && fits; k++)
-            fits = shape_get(&cap, rep->shape.name[k]) - used_on(v->id + 5, rep->shape.name[k]) >=
-                   rep->shape.amount[k] - 1e-9;
-        if (fits && (best == NULL || reps_on(d, v->id + 5) < best_n)) {
-            best = v;
-            best_n = reps_on(d, v->id + 5);
-        }
-    }
-    if (best == NULL)
-        return -1;
-    rep->placed = 1;
-    snprintf(rep->node_id, sizeof rep->node_id, "%s", best->id + 5);
-    snprintf(rep->node_ip, sizeof rep->node_ip, "%s", best->ip);
-    rep->pid = 1000 + (long)(mix64((uint64_t)wall_ms() ^ (uint64_t)(uintptr_t)rep) % 60000);
-    return 0;
-}
-
-/* Drops the replicas of nodes that are gone: Serve starts others. */
-static void drop_lost(struct serve_dep *d)
-{
-    size_t i, r, k;
-    for (r = 0, k = 0; r < d->nreps; r++) {
-        int alive = !d->reps[r].placed;
-        for (i = 0; i < g_nnodes && !alive; i++)
-            alive = g_nodes[i].alive && strcmp(g_nodes[i].id + 5, d->reps[r].node_id) == 0;
-        if (alive)
-            d->reps[k++] = d->reps[r];
-    }
-    d->nreps = k;
 }
 
 /* --- deployments -------------------------------------------------------------- */
@@ -139,9 +68,10 @@ static void set_status(struct serve_dep *d, const char *status, const char *trig
     d->message = xstrdup(message);
 }
 
-static void add_replica(struct serve_dep *d)
+static void add_replica(struct serve_app *a, struct serve_dep *d)
 {
     struct serve_replica *r;
+    char owner[64];
     d->reps = xrealloc(d->reps, (d->nreps + 1) * sizeof *d->reps);
     r = &d->reps[d->nreps++];
     memset(r, 0, sizeof *r);
@@ -152,6 +82,8 @@ static void add_replica(struct serve_dep *d)
     r->shape = d->opts.shape;
     r->start_time_s = serve_now_s();
     r->since = now_ms();
+    snprintf(owner, sizeof owner, "serve:%.40s:%s", a->cfg.name, r->id);
+    r->claim = standin_demand_add(owner, &r->shape, 1, NULL, NULL);
 }
 
 static void copy_opts(struct serve_dep_opts *dst, const struct serve_dep_opts *src)
@@ -197,7 +129,7 @@ static void stop_replica(struct serve_replica *r, int64_t now)
 }
 
 /* Ray's message for replicas no node can take, after the slow-start warning. */
-static void slow_message(struct serve_app *a, size_t pending, const struct serve_shape *s)
+static void slow_message(struct serve_app *a, size_t pending, const struct shape *s)
 {
     struct sbuf m = {NULL, 0, 0};
     size_t i, k;
@@ -206,21 +138,17 @@ static void slow_message(struct serve_app *a, size_t pending, const struct serve
                     "auto-scale or for a runtime environment to be installed. Resources "
                     "required for each replica: {", a->dep->name, a->cfg.name, pending,
                 g_knobs.slow_ms / 1000);
-    for (i = 0; i < s->n; i++) {
+    for (i = 0; i < (size_t)s->n; i++) {
         sbuf_printf(&m, "%s'%s': ", i ? ", " : "", s->name[i]);
-        py_float(&m, s->amount[i]);
+        py_float(&m, s->v[i]);
     }
     sbuf_adds(&m, "}, total resources available: {");
-    for (i = 0, k = 0; i < s->n; i++) {
+    for (i = 0, k = 0; i < (size_t)s->n; i++) {
         double avail = 0;
         size_t j;
-        for (j = 0; j < g_nnodes; j++) {
-            struct serve_shape cap;
-            if (!g_nodes[j].alive)
-                continue;
-            node_capacity(&g_nodes[j], &cap);
-            avail += shape_get(&cap, s->name[i]) - used_on(g_nodes[j].id + 5, s->name[i]);
-        }
+        for (j = 0; j < g_nnodes; j++)
+            if (g_nodes[j].alive && g_nodes[j].res_ready)
+                avail += shape_get(&g_nodes[j].avail, s->name[i]);
         if (avail <= 0)
             continue; /* ray.available_resources() leaves out what is used up */
         sbuf_printf(&m, "%s'%s': ", k++ ? ", " : "", s->name[i]);
@@ -266,12 +194,15 @@ void serve_dep_stop_all(struct serve_dep *d, int64_t now)
 
 void serve_dep_free(struct serve_dep *d)
 {
+    size_t r;
     if (d == NULL)
         return;
     free(d->name);
     free(d->message);
     free(d->opts.config_json);
     free(d->opts.restart_key);
+    for (r = 0; r < d->nreps; r++)
+        release(&d->reps[r]);
     free(d->reps);
     free(d);
 }
@@ -334,7 +265,6 @@ int64_t serve_dep_tick(struct serve_app *a, int64_t now)
     size_t r, k, pending = 0, old_left = 0;
     int sick;
 
-    drop_lost(d);
     if (a->deleting_until)
         return 0;
     sick = unhealthy_window(a, now, &next);
@@ -352,21 +282,18 @@ int64_t serve_dep_tick(struct serve_app *a, int64_t now)
             live--;
         }
     for (; live < d->target; live++)
-        add_replica(d);
+        add_replica(a, d);
     for (r = 0; r < d->nreps; r++) {
         struct serve_replica *p = &d->reps[r];
+        follow_claim(p, now);
         if (p->state == R_STARTING && !p->placed) {
-            if (place(d, p) == 0) {
-                p->since = now;
-            } else {
-                pending++;
-                pending_since = pending_since ? pending_since : p->since;
-                for (k = 0; k < d->nreps; k++) /* make room: an old one goes */
-                    if (d->reps[k].old && d->reps[k].state != R_STOPPING) {
-                        stop_replica(&d->reps[k], now);
-                        break;
-                    }
-            }
+            pending++;
+            pending_since = pending_since ? pending_since : p->since;
+            for (k = 0; k < d->nreps; k++) /* make room: an old one goes */
+                if (d->reps[k].old && d->reps[k].state != R_STOPPING) {
+                    stop_replica(&d->reps[k], now);
+                    break;
+                }
         }
         if (p->state == R_RUNNING && sick && !p->old)
             p->state = R_STARTING;
@@ -388,8 +315,10 @@ int64_t serve_dep_tick(struct serve_app *a, int64_t now)
     }
     for (r = 0, k = 0; r < d->nreps; r++) {
         struct serve_replica *p = &d->reps[r];
-        if (p->state == R_STOPPING && now - p->since >= g_knobs.stop_ms)
+        if (p->state == R_STOPPING && now - p->since >= g_knobs.stop_ms) {
+            release(p);
             continue;
+        }
         if (p->state == R_STOPPING)
             next = sooner(next, p->since + g_knobs.stop_ms);
         d->reps[k++] = *p;

@@ -66,11 +66,11 @@ static void deployment(struct sbuf *b, const struct serve_app *a)
     json_strz(b, d->message);
     sbuf_printf(b, ", \"deployment_config\": %s, \"target_num_replicas\": %ld, "
                    "\"required_resources\": {", d->opts.config_json, d->target);
-    for (i = 0; i < d->opts.shape.n; i++) {
+    for (i = 0; i < (size_t)d->opts.shape.n; i++) {
         sbuf_adds(b, i ? ", " : "");
         json_strz(b, d->opts.shape.name[i]);
         sbuf_adds(b, ": ");
-        py_float(b, d->opts.shape.amount[i]);
+        py_float(b, d->opts.shape.v[i]);
     }
     sbuf_adds(b, "}, \"replicas\": [");
     for (i = 0; i < d->nreps; i++) {

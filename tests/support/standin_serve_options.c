@@ -46,14 +46,6 @@ void serve_opt_field(struct sbuf *b, struct jv *given, const char *key, const ch
         json_write(b, v);
 }
 
-static void shape_add(struct serve_shape *s, const char *name, double amount)
-{
-    if (amount <= 0 || s->n >= SERVE_MAX_RES)
-        return;
-    snprintf(s->name[s->n], sizeof s->name[0], "%s", name);
-    s->amount[s->n++] = amount;
-}
-
 /* ray_actor_options: its checks, the replica's shape, the effective JSON. */
 static void actor_options(struct jv *rao, const char *loc, struct verr *e,
                           struct serve_dep_opts *d, struct sbuf *b)

@@ -7,7 +7,8 @@ dashboard (GET before and after Serve starts, PUT's 200 and its refusals,
 DELETE), the states an app goes through (DEPLOYING while it builds, while its
 replicas start, RUNNING, DEPLOY_FAILED for a module that is not there, DEPLOYING
 for replicas no node can hold, DELETING), the proxy (/-/healthz, /-/routes,
-routes, 404), a scale-up under a loop of requests with no failed one, the
+routes, 404), a scale-up under a loop of requests with no failed one, an unplaced
+replica as pending demand (`ray status`) that a joining GPU node takes, the
 http_options Serve keeps until it is shut down and deployed again, and token auth.
 Removes everything it creates.
 
@@ -325,6 +326,8 @@ def scenario(head, head_id):
           ['{"/echo":"echo","/gpu":"gpu"}', "timed out"],
           [head.proxy("/-/routes")[2], waits(head, "/gpu")])
 
+    demand(head, head_id)
+
     bodies = [
         ("duplicate route prefixes", 400, json.dumps({"applications": [
             app_config("x", "/x", "m:a"), app_config("y", "/x", "m:b")]}),
@@ -391,6 +394,31 @@ def scenario(head, head_id):
           [8001, [200, "echo"], "refused"],
           [head.details()["http_options"]["port"],
            [head.proxy("/echo", head.other_port)[i] for i in (0, 2)], refused(head.serve_port)])
+
+
+def ray_status():
+    """`ray status` on the head: its Pending Demands lines."""
+    out = docker("exec", "-e", "RAY_STANDIN_CLI_DELAY_MS=0", PX + "-head", "ray", "status")
+    return out.split("Pending Demands:\n", 1)[-1].splitlines()
+
+
+def demand(head, head_id):
+    """The unplaced GPU replica is pending demand; a node with a GPU takes it."""
+    check("the unplaced replica is pending demand in the GCS (ray status's Pending Demands)",
+          [" {'CPU': 1.0, 'GPU': 1.0}: 1+ pending tasks/actors"], ray_status())
+    docker("run", "-d", "--init", "--network", PX + "-net", "--label", LABEL, "--name", PX + "-gpu",
+           "-e", "RAY_AUTH_TOKEN=" + TOKEN, IMAGE, "ray", "start", f"--address={PX}-head:6379",
+           "--num-cpus=1", "--num-gpus=1", "--block")
+    a = poll(30, "a node with a GPU joins: the GPU app runs",
+             lambda: summary(head, "gpu").startswith("RUNNING") and
+             head.details()["applications"]["gpu"])
+    nodes = json.loads(request("GET", head.ip, 8265, "/api/v0/nodes", headers=AUTH)[2])
+    gpu_node = [n["node_id"] for n in nodes["data"]["result"]["result"] if not n["is_head_node"]]
+    rep = a and a["deployments"]["Echo"]["replicas"][0]
+    check("... its replica on the new node, the route answering, no demand left",
+          [gpu_node[:1], "RUNNING", [200, "gpu"], [" (no resource demands)"]],
+          rep and [[rep["node_id"]], rep["state"], [head.proxy("/gpu")[i] for i in (0, 2)],
+                   ray_status()])
 
 
 def waits(head, path):

@@ -208,6 +208,19 @@ int start_head(const struct command *cmd, const struct node_spec *spec, int bloc
             me->labels = frag;
         }
     }
+    {
+        struct node *me = &g_nodes[0];
+        const char *v;
+        if ((v = getenv("RAY_CLOUD_INSTANCE_ID")) != NULL)
+            snprintf(me->instance_id, sizeof me->instance_id, "%s", v);
+        if ((v = getenv("RAY_NODE_TYPE_NAME")) != NULL)
+            snprintf(me->node_type, sizeof me->node_type, "%s", v);
+        if ((v = getenv("RAY_CLOUD_INSTANCE_TYPE_NAME")) != NULL)
+            snprintf(me->instance_type, sizeof me->instance_type, "%s", v);
+    }
+    g_idle_after_ms = env_ms("RAY_STANDIN_IDLE_AFTER_MS", DEFAULT_IDLE_AFTER_MS);
+    g_drain_exit_ms = env_ms("RAY_STANDIN_DRAIN_EXIT_MS", DEFAULT_DRAIN_EXIT_MS);
+    gcs_grpc_start(); /* Ray's GCS serves its gRPC services on this port */
     write_pid_file();
     snprintf(text, sizeof text, "%ld\n", port);
     if (write_small_file(PORT_FILE, text) == 0)
@@ -311,6 +324,41 @@ char *send_join(int fd, const struct sbuf *line)
 }
 
 /* Ray's raylet, told by the GCS that it was marked dead: it exits. */
+/* The node's identity as Ray's raylet reads it from its environment:
+ * RAY_CLOUD_INSTANCE_ID, RAY_NODE_TYPE_NAME, RAY_CLOUD_INSTANCE_TYPE_NAME. */
+void identity_fields(struct sbuf *join)
+{
+    static const char *const vars[][2] = {{"iid", "RAY_CLOUD_INSTANCE_ID"},
+                                          {"ntype", "RAY_NODE_TYPE_NAME"},
+                                          {"itype", "RAY_CLOUD_INSTANCE_TYPE_NAME"}};
+    size_t i;
+    for (i = 0; i < COUNT(vars); i++) {
+        const char *v = getenv(vars[i][1]);
+        if (v == NULL || *v == '\0')
+            continue;
+        sbuf_printf(join, " %s=", vars[i][0]);
+        pct_encode(join, v);
+    }
+}
+
+/* The head said the GCS drained this node and it is idle: as Ray's raylet,
+ * it exits (status 0), and `ray start --block`, seeing it gone with an
+ * expected status, kills the rest and exits 0. */
+void drained_exit(void)
+{
+    char path[PATH_MAX];
+    FILE *f;
+    g_leave_fd = -1;
+    snprintf(path, sizeof path, "%s/logs/raylet.out", g_session_dir);
+    if ((f = fopen(path, "a")) != NULL) {
+        fprintf(f, "The node is drained and idle: the raylet exits.\n");
+        fclose(f);
+    }
+    fprintf(stderr, "\n");
+    cli_line("ERR", 1263, "Remaining processes will be killed.");
+    exit(0);
+}
+
 void marked_dead(void)
 {
     g_leave_fd = -1;
@@ -429,6 +477,7 @@ int start_worker(const struct command *cmd, const struct node_spec *spec, int bl
         sbuf_adds(&join, " labels=");
         pct_encode(&join, spec->labels_json);
     }
+    identity_fields(&join);
     if (token != NULL)
         sbuf_printf(&join, " %s", token);
     sbuf_printf(&join, "\n");
@@ -551,6 +600,8 @@ int start_worker(const struct command *cmd, const struct node_spec *spec, int bl
             buf[n] = '\0';
             if (strncmp(buf, "ERR dead", 8) == 0)
                 marked_dead(); /* the head's health checks failed */
+            if (strncmp(buf, "DRAINED", 7) == 0)
+                drained_exit(); /* the GCS accepted a drain; the node is idle */
             if (strncmp(buf, "ERR", 3) == 0)
                 fprintf(stderr, "The head node said: %s", buf);
             continue;
