@@ -293,6 +293,40 @@ static void serve_stopped(void)
 
 /* --- the REST API ------------------------------------------------------------ */
 
+/* Serve keeps the HTTP options it started with; Ray's dashboard logs the
+ * ones a later PUT tries to change (its list: location, then http_options'). */
+static void warn_http_options(const struct serve_cfg *cfg)
+{
+    static const char *const keys[] = {"host", "port", "root_path", "request_timeout_s",
+                                       "keep_alive_timeout_s"};
+    struct jv was, now;
+    struct sbuf list = {NULL, 0, 0};
+    char err[160];
+    size_t i;
+
+    if (strcmp(cfg->proxy_location, g_serve.cfg.proxy_location) != 0)
+        sbuf_adds(&list, "'location'");
+    if (json_parse(g_serve.cfg.http_json, strlen(g_serve.cfg.http_json), &was, err,
+                   sizeof err) == 0) {
+        if (json_parse(cfg->http_json, strlen(cfg->http_json), &now, err, sizeof err) == 0) {
+            for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+                char *a = json_dump(jv_get(&was, keys[i])), *b = json_dump(jv_get(&now, keys[i]));
+                if (strcmp(a, b) != 0)
+                    sbuf_printf(&list, "%s'%s'", list.len ? ", " : "", keys[i]);
+                free(a);
+                free(b);
+            }
+            jv_free(&now);
+        }
+        jv_free(&was);
+    }
+    if (list.len > 0)
+        fprintf(stderr, "Serve is already running on this Ray cluster and it's not possible to "
+                        "update its HTTP options without restarting it. Following options are "
+                        "attempted to be updated: [%s].\n", list.data);
+    free(list.data);
+}
+
 static void do_put(struct conn *c)
 {
     struct serve_cfg cfg;
@@ -312,12 +346,7 @@ static void do_put(struct conn *c)
         serve_cfg_free(&cfg);
         return;
     }
-    if (strcmp(cfg.http_json, g_serve.cfg.http_json) != 0 ||
-        strcmp(cfg.proxy_location, g_serve.cfg.proxy_location) != 0)
-        fprintf(stderr, "Serve is already running on this Ray cluster and it's not possible to "
-                        "update its HTTP options without restarting it. Following options are "
-                        "attempted to be updated: http_options %s, proxy_location %s.\n",
-                cfg.http_json, cfg.proxy_location);
+    warn_http_options(&cfg);
     g_serve.cfg.target_capacity = cfg.target_capacity;
     apply(&cfg, now);
     serve_cfg_free(&cfg);

@@ -2,8 +2,9 @@
  * standin_serve_schema.c - the ray stand-in's check of a Serve config (the
  * body of PUT /api/serve/applications/), as Ray's ServeDeploySchema (a
  * pydantic v1 model) checks it: the refusals come back as pydantic v1's
- * text ("1 validation error for ServeDeploySchema\n<loc>\n  <msg>
- * (type=<type>)"); unknown keys are ignored at every level. It also works
+ * error as Ray's dashboard answers it, repr() of the ValidationError
+ * ("ValidationError(model='ServeDeploySchema', errors=[{'loc': (...),
+ * 'msg': ..., 'type': ...}])"); unknown keys are ignored at every level. It also works
  * out each app's effective options (Serve's defaults filled in). A TEST
  * FIXTURE, not Ray.
  */
@@ -14,9 +15,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Adds one error as pydantic v1's errors() has it, in Python's repr:
+ * {'loc': ('applications', 0, 'name'), 'msg': '...', 'type': '...'}, with
+ * 'ctx' from what follows "; " in `type` ("value_error.x; limit_value=0").
+ * `loc` is "applications -> 0 -> name". */
 void serve_verr_add(struct verr *e, const char *loc, const char *msg, const char *type)
 {
-    sbuf_printf(&e->text, "\n%s\n  %s (type=%s)", loc, msg, type);
+    const char *p = loc, *ctx = strstr(type, "; ");
+    int parts = 0;
+    char part[256];
+
+    sbuf_adds(&e->text, e->count ? ", {'loc': (" : "{'loc': (");
+    while (*p) {
+        const char *arrow = strstr(p, " -> ");
+        size_t n = arrow ? (size_t)(arrow - p) : strlen(p);
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        sbuf_adds(&e->text, parts++ ? ", " : "");
+        if (part[strspn(part, "0123456789")] == '\0')
+            sbuf_adds(&e->text, part); /* a list index: an int */
+        else
+            py_repr(&e->text, part);
+        p += n + (arrow ? 4 : 0);
+    }
+    sbuf_adds(&e->text, parts == 1 ? ",), 'msg': " : "), 'msg': ");
+    py_repr(&e->text, msg);
+    snprintf(part, sizeof part, "%.*s", (int)(ctx ? (size_t)(ctx - type) : strlen(type)), type);
+    sbuf_adds(&e->text, ", 'type': ");
+    py_repr(&e->text, part);
+    if (ctx != NULL) {
+        const char *eq = strchr(ctx, '=');
+        sbuf_printf(&e->text, ", 'ctx': {'%.*s': %s}", (int)(eq - ctx - 2), ctx + 2, eq + 1);
+    }
+    sbuf_adds(&e->text, "}");
     e->count++;
 }
 
@@ -360,6 +390,8 @@ int serve_parse_config(const char *body, size_t len, struct serve_cfg *out, stru
                          "json.decoder.JSONDecodeError: %s\n", jerr);
         return 500;
     }
+    if (v.t == J_ARR && v.n == 0)
+        v.t = J_OBJ; /* parse_obj tries dict(obj): dict([]) is {} */
     if (v.t != J_OBJ) {
         char msg[64];
         snprintf(msg, sizeof msg, "ServeDeploySchema expected dict not %s",
@@ -387,8 +419,8 @@ int serve_parse_config(const char *body, size_t len, struct serve_cfg *out, stru
     jv_free(&v);
     if (e.count == 0)
         return 0;
-    sbuf_printf(err, "%d validation error%s for ServeDeploySchema%s", e.count,
-                e.count == 1 ? "" : "s", e.text.data);
+    /* Ray's handler answers repr(e) of pydantic v1's ValidationError */
+    sbuf_printf(err, "ValidationError(model='ServeDeploySchema', errors=[%s])", e.text.data);
     free(e.text.data);
     serve_cfg_free(out);
     return 400;

@@ -328,25 +328,28 @@ def scenario(head, head_id):
 
     demand(head, head_id)
 
+    V = "ValidationError(model='ServeDeploySchema', errors=[%s])"
     bodies = [
         ("duplicate route prefixes", 400, json.dumps({"applications": [
             app_config("x", "/x", "m:a"), app_config("y", "/x", "m:b")]}),
-         "1 validation error for ServeDeploySchema\napplications\n  Found duplicate applications "
-         "for route prefix \"/x\". Please ensure each application's route_prefix is unique. "
-         "(type=value_error)"),
+         V % """{'loc': ('applications',), 'msg': 'Found duplicate applications for route """
+             """prefix "/x". Please ensure each application\\'s route_prefix is unique.', """
+             """'type': 'value_error'}"""),
         ("duplicate names", 400, json.dumps({"applications": [
             app_config("x", "/x", "m:a"), app_config("x", "/y", "m:b")]}),
-         "1 validation error for ServeDeploySchema\napplications\n  Found multiple configs for "
-         "application \"x\". Please remove all duplicates. (type=value_error)"),
+         V % """{'loc': ('applications',), 'msg': 'Found multiple configs for application "x". """
+             """Please remove all duplicates.', 'type': 'value_error'}"""),
         ("no applications", 400, "{}",
-         "1 validation error for ServeDeploySchema\napplications\n  field required "
-         "(type=value_error.missing)"),
-        ("a bad route_prefix and import_path", 400, json.dumps({"applications": [
-            app_config("x", "/x/", "nodots")]}),
-         "2 validation errors for ServeDeploySchema\napplications -> 0 -> route_prefix\n  Got "
-         "\"/x/\" for route_prefix. Route prefix cannot end with \"/\" unless it's the root. "
-         "(type=value_error)\napplications -> 0 -> import_path\n  Got invalid import path "
-         "\"nodots\". An import path must contain at least on \".\" or \":\". (type=value_error)"),
+         V % "{'loc': ('applications',), 'msg': 'field required', 'type': 'value_error.missing'}"),
+        ("a bad route_prefix and import_path, num_replicas 0", 400, json.dumps({"applications": [
+            app_config("x", "/x/", "nodots", 0)]}),
+         V % ("""{'loc': ('applications', 0, 'route_prefix'), 'msg': 'Got "/x/" for route_prefix. """
+              """Route prefix cannot end with "/" unless it\\'s the root.', 'type': 'value_error'}, """
+              """{'loc': ('applications', 0, 'import_path'), 'msg': 'Got invalid import path """
+              """"nodots". An import path must contain at least on "." or ":".', 'type': """
+              """'value_error'}, {'loc': ('applications', 0, 'deployments', 0, 'num_replicas'), """
+              """'msg': 'ensure this value is greater than 0', 'type': """
+              """'value_error.number.not_gt', 'ctx': {'limit_value': 0}}""")),
         ("not JSON", 500, "{nope",
          "Traceback (most recent call last):\n  (raylaunch's ray stand-in)\n"
          "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: "
