@@ -240,6 +240,12 @@ static int64_t app_tick(struct serve_app *a, int64_t now)
         a->building = 0;
         free(a->build_error);
         a->build_error = import_error(a->cfg.import_path);
+        if (a->build_error == NULL && a->cfg.dep.build_error != NULL) {
+            struct sbuf t = {NULL, 0, 0};
+            sbuf_printf(&t, "Traceback (most recent call last):\n  (raylaunch's ray stand-in)\n%s",
+                        a->cfg.dep.build_error);
+            a->build_error = t.data;
+        }
         if (a->build_error == NULL) {
             a->has_route = 1;
             if (a->dep == NULL)

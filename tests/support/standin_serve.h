@@ -43,6 +43,7 @@ struct serve_dep_opts {
     struct shape shape;    /* required_resources: what each replica claims */
     char *config_json;     /* deployment_config as GET shows it */
     char *restart_key;     /* a change replaces the replicas (ray_actor_options) */
+    char *build_error;     /* the error its build meets (autoscaling_config), or NULL */
 };
 
 struct serve_app_cfg {

@@ -93,6 +93,7 @@ static void copy_opts(struct serve_dep_opts *dst, const struct serve_dep_opts *s
     *dst = *src;
     dst->config_json = xstrdup(src->config_json);
     dst->restart_key = xstrdup(src->restart_key);
+    dst->build_error = NULL; /* the app's config keeps it */
 }
 
 /* The app's deployment takes its new options: replicas replaced (new code,

@@ -119,9 +119,18 @@ static void autoscaling(struct jv *ac, const char *loc, struct verr *e,
     else if (in >= 0 && in > mx)
         sbuf_printf(&m, "max_replicas (%ld) must be greater than or equal to initial_replicas "
                         "(%ld)!", mx, in);
-    if (m.data != NULL)
-        serve_verr_add(e, loc, m.data, "value_error");
+    /* The schema takes autoscaling_config as any dict: Serve checks it when
+     * the app is built (AutoscalingConfig, a pydantic model), so the build
+     * fails with its error. */
+    if (m.data != NULL) {
+        struct sbuf t = {NULL, 0, 0};
+        sbuf_printf(&t, "pydantic.v1.error_wrappers.ValidationError: 1 validation error for "
+                        "AutoscalingConfig\nmax_replicas\n  %s (type=value_error)\n", m.data);
+        d->build_error = t.data;
+    }
     free(m.data);
+    (void)loc;
+    (void)e;
     d->autoscaling = 1;
     d->min_replicas = mn;
     d->max_replicas = mx;
@@ -130,6 +139,39 @@ static void autoscaling(struct jv *ac, const char *loc, struct verr *e,
     for (i = 0; i < sizeof AUTOSCALING / sizeof *AUTOSCALING; i++)
         serve_opt_field(b, ac, AUTOSCALING[i].key, AUTOSCALING[i].dflt, AUTOSCALING[i].as_float);
     sbuf_adds(b, "}");
+}
+
+/* num_replicas: Optional[Union[PositiveInt, str]], as pydantic v1 takes it
+ * (an int > 0, or what int() makes one of, such as "3" or 2.5; else any
+ * string or number as a str), then "auto" turns autoscaling on. Returns 1
+ * for an int, -1 when DeploymentSchema's root validator refuses the str it
+ * became, else 0. */
+static int num_replicas(struct jv *nr, const char *loc, struct verr *e, struct serve_dep_opts *d)
+{
+    char *end = NULL;
+    double v;
+    if (nr == NULL || nr->t == J_NULL)
+        return 0;
+    if (nr->t == J_STR && strcmp(nr->s, "auto") == 0) {
+        d->autoscaling = 1;
+        return 0;
+    }
+    if (nr->t == J_ARR || nr->t == J_OBJ) {
+        serve_verr_add(e, loc, "value is not a valid integer", "type_error.integer");
+        serve_verr_add(e, loc, "str type expected", "type_error.str");
+        return 0;
+    }
+    if (nr->t == J_TRUE || nr->t == J_FALSE) {
+        d->num_replicas = nr->t == J_TRUE;
+        return nr->t == J_TRUE ? 1 : -1;
+    }
+    v = nr->t == J_NUM ? nr->num : strtod(nr->s, &end);
+    if (nr->t == J_STR && (end == nr->s || *end != '\0' || strchr(nr->s, '.') != NULL))
+        return -1; /* int("2.5") fails: a str */
+    if ((long)v < 1)
+        return -1;
+    d->num_replicas = (long)v;
+    return 1;
 }
 
 /* One entry of an app's `deployments` (only Echo's is used: standin_echo
@@ -141,25 +183,21 @@ void serve_deployment_opts(struct jv *dep, const char *loc, struct verr *e, stru
     struct jv *raov = jv_get(dep, "ray_actor_options"), none = {J_OBJ, 0, 0, NULL, 0, NULL,
                                                                  NULL, 0};
     char l[256];
+    int is_int;
 
     d->num_replicas = 1;
     d->initial_replicas = -1;
     snprintf(l, sizeof l, "%s -> num_replicas", loc);
-    if (nr != NULL && nr->t == J_STR && strcmp(nr->s, "auto") == 0) {
-        d->autoscaling = 1;
-    } else if (nr != NULL && nr->t != J_NULL) {
-        if (nr->t != J_NUM || !nr->is_int)
-            serve_verr_add(e, l, "value is not a valid integer", "type_error.integer");
-        else if (nr->num < 1)
-            serve_verr_add(e, l, "ensure this value is greater than 0",
-                     "value_error.number.not_gt; limit_value=0");
-        else
-            d->num_replicas = (long)nr->num;
+    is_int = num_replicas(nr, l, e, d);
+    if (is_int < 0) {
+        snprintf(l, sizeof l, "%s -> __root__", loc);
+        serve_value_error(e, l, "`num_replicas` must be an int or \"auto\", but got: %s",
+                          nr->t == J_FALSE ? "False" : nr->s);
     }
     snprintf(l, sizeof l, "%s -> autoscaling_config", loc);
     if (acv != NULL && acv->t != J_NULL && serve_check_dict(acv, l, e) == 0) {
         autoscaling(acv, l, e, d, &ac);
-        if (nr != NULL && nr->t == J_NUM) {
+        if (is_int > 0) {
             snprintf(l, sizeof l, "%s -> __root__", loc);
             serve_verr_add(e, l, "Manually setting num_replicas is not allowed when "
                            "autoscaling_config is provided.", "value_error");

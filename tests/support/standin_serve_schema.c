@@ -95,10 +95,11 @@ static const char *route_prefix_problem(const char *v)
     if (v[0] != '/')
         return "Got \"%s\" for route_prefix. Route prefix must start with \"/\".";
     if (strlen(v) > 1 && v[strlen(v) - 1] == '/')
-        return "Got \"%s\" for route_prefix. Route prefix cannot end with \"/\" unless "
-               "it's the root.";
+        return "Got \"%s\" for route_prefix. Route prefix cannot end with \"/\" unless the "
+               "entire prefix is just \"/\".";
     if (strpbrk(v, "{}") != NULL)
-        return "Got \"%s\" for route_prefix. Route prefix cannot contain wildcards.";
+        return "Got \"%s\" for route_prefix. Route prefix cannot contain wildcards, so it "
+               "cannot contain \"{\" or \"}\".";
     return NULL;
 }
 
@@ -112,8 +113,9 @@ static const char *import_path_problem(const char *v)
         return "Got invalid import path \"%s\". An import path may not start or end with a "
                "colon.";
     if (colon == NULL && strchr(v, '.') == NULL)
-        return "Got invalid import path \"%s\". An import path must contain at least on "
-               "\".\" or \":\".";
+        return "Got invalid import path \"%s\". An import path must contain at least on dot "
+               "or colon separating the module (and potentially submodules) from the "
+               "deployment graph. E.g.: \"module.deployment_graph\".";
     if (colon == NULL && (v[0] == '.' || v[n - 1] == '.'))
         return "Got invalid import path \"%s\". An import path may not start or end with a "
                "dot.";
@@ -183,8 +185,6 @@ static void application(struct jv *app, size_t i, struct verr *e, struct serve_a
         if ((s = check_str(f, l, e, 0, &tmp)) != NULL) {
             free(a->name);
             a->name = xstrdup(s);
-            if (*s == '\0')
-                serve_verr_add(e, l, "Application names must be nonempty.", "value_error");
         }
         free(tmp);
     }
@@ -332,27 +332,53 @@ static void top_level(struct jv *v, struct verr *e, struct serve_cfg *c)
     }
 }
 
-/* ServeDeploySchema's validators of `applications`, and its root one. */
-static void across_apps(struct jv *apps, struct serve_cfg *c, struct verr *e)
+/* The first problem ServeDeploySchema's validators of `applications` find
+ * (in their order: names unique, route prefixes unique, names nonempty), or
+ * NULL; *arg is the name or prefix for the message's %s. */
+static const char *apps_problem(const struct serve_cfg *c, const char **arg)
 {
     size_t i, k;
     for (i = 0; i < c->napps; i++)
         for (k = 0; k < i; k++)
             if (strcmp(c->apps[i].name, c->apps[k].name) == 0) {
-                serve_value_error(e, "applications", "Found multiple configs for application "
-                                  "\"%s\". Please remove all duplicates.", c->apps[i].name);
-                i = k = c->napps; /* the first duplicate is enough */
+                *arg = c->apps[i].name;
+                return "Found multiple configs for application \"%s\". Please remove all "
+                       "duplicates.";
             }
     for (i = 0; i < c->napps; i++)
         for (k = 0; k < i; k++)
             if (c->apps[i].route_prefix && c->apps[k].route_prefix &&
                 strcmp(c->apps[i].route_prefix, c->apps[k].route_prefix) == 0) {
-                serve_value_error(e, "applications", "Found duplicate applications for route "
-                                  "prefix \"%s\". Please ensure each application's "
-                                  "route_prefix is unique.", c->apps[i].route_prefix);
-                i = k = c->napps;
+                *arg = c->apps[i].route_prefix;
+                return "Found duplicate applications for route prefix \"%s\". Please ensure "
+                       "each application's route_prefix is unique.";
             }
-    for (i = 0; i < apps->n && e->count == 0; i++) {
+    for (i = 0; i < c->napps; i++)
+        if (c->apps[i].name[0] == '\0') {
+            *arg = "";
+            return "Application names must be nonempty.%s";
+        }
+    return NULL;
+}
+
+/* ServeDeploySchema's validators of `applications` (the first that fails
+ * ends them, as in pydantic), then its root validator nested_host_and_port,
+ * which runs even when `applications` failed: Ray's reads
+ * values.get("applications") then, and iterating None raises a TypeError. */
+static void across_apps(struct jv *apps, struct serve_cfg *c, struct verr *e, int apps_ok)
+{
+    const char *arg = NULL, *problem = apps_ok ? apps_problem(c, &arg) : NULL;
+    size_t i;
+
+    if (problem != NULL) {
+        serve_value_error(e, "applications", problem, arg);
+        apps_ok = 0;
+    }
+    if (!apps_ok) {
+        serve_verr_add(e, "__root__", "'NoneType' object is not iterable", "type_error");
+        return;
+    }
+    for (i = 0; i < apps->n; i++) {
         struct jv *host = jv_get(&apps->kids[i], "host"), *port = jv_get(&apps->kids[i], "port");
         struct sbuf m = {NULL, 0, 0};
         if (host != NULL) {
@@ -370,9 +396,11 @@ static void across_apps(struct jv *apps, struct serve_cfg *c, struct verr *e)
             sbuf_printf(&m, " is set in the config for application `%s`. Please remove it and "
                             "set port in the top level deploy config only.", c->apps[i].name);
         }
-        if (m.data != NULL)
+        if (m.data != NULL) {
             serve_verr_add(e, "__root__", m.data, "value_error");
-        free(m.data);
+            free(m.data);
+            return; /* the validator raised */
+        }
     }
 }
 
@@ -403,8 +431,10 @@ int serve_parse_config(const char *body, size_t len, struct serve_cfg *out, stru
         apps = jv_get(&v, "applications");
         if (apps == NULL) {
             serve_verr_add(&e, "applications", "field required", "value_error.missing");
+            across_apps(NULL, out, &e, 0);
         } else if (apps->t != J_ARR) {
             serve_verr_add(&e, "applications", "value is not a valid list", "type_error.list");
+            across_apps(NULL, out, &e, 0);
         } else {
             int before = e.count;
             out->apps = xmalloc((apps->n + 1) * sizeof *out->apps);
@@ -412,8 +442,7 @@ int serve_parse_config(const char *body, size_t len, struct serve_cfg *out, stru
             out->napps = apps->n;
             for (i = 0; i < apps->n; i++)
                 application(&apps->kids[i], i, &e, &out->apps[i]);
-            if (e.count == before)
-                across_apps(apps, out, &e);
+            across_apps(apps, out, &e, e.count == before);
         }
     }
     jv_free(&v);
@@ -436,6 +465,7 @@ void serve_app_cfg_free(struct serve_app_cfg *a)
     free(a->deps_key);
     free(a->dep.config_json);
     free(a->dep.restart_key);
+    free(a->dep.build_error);
     memset(a, 0, sizeof *a);
 }
 

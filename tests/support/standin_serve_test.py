@@ -329,27 +329,32 @@ def scenario(head, head_id):
     demand(head, head_id)
 
     V = "ValidationError(model='ServeDeploySchema', errors=[%s])"
+    # Ray's root validator nested_host_and_port iterates values.get("applications"):
+    # None when that field failed
+    NONE_ITER = "{'loc': ('__root__',), 'msg': \"'NoneType' object is not iterable\", 'type': 'type_error'}"
     bodies = [
         ("duplicate route prefixes", 400, json.dumps({"applications": [
             app_config("x", "/x", "m:a"), app_config("y", "/x", "m:b")]}),
-         V % """{'loc': ('applications',), 'msg': 'Found duplicate applications for route """
+         V % ("""{'loc': ('applications',), 'msg': 'Found duplicate applications for route """
              """prefix "/x". Please ensure each application\\'s route_prefix is unique.', """
-             """'type': 'value_error'}"""),
+             """'type': 'value_error'}, """ + NONE_ITER)),
         ("duplicate names", 400, json.dumps({"applications": [
             app_config("x", "/x", "m:a"), app_config("x", "/y", "m:b")]}),
-         V % """{'loc': ('applications',), 'msg': 'Found multiple configs for application "x". """
-             """Please remove all duplicates.', 'type': 'value_error'}"""),
+         V % ("""{'loc': ('applications',), 'msg': 'Found multiple configs for application "x". """
+             """Please remove all duplicates.', 'type': 'value_error'}, """ + NONE_ITER)),
         ("no applications", 400, "{}",
-         V % "{'loc': ('applications',), 'msg': 'field required', 'type': 'value_error.missing'}"),
+         V % ("{'loc': ('applications',), 'msg': 'field required', 'type': 'value_error.missing'}, "
+              + NONE_ITER)),
         ("a bad route_prefix and import_path, num_replicas 0", 400, json.dumps({"applications": [
             app_config("x", "/x/", "nodots", 0)]}),
          V % ("""{'loc': ('applications', 0, 'route_prefix'), 'msg': 'Got "/x/" for route_prefix. """
-              """Route prefix cannot end with "/" unless it\\'s the root.', 'type': 'value_error'}, """
-              """{'loc': ('applications', 0, 'import_path'), 'msg': 'Got invalid import path """
-              """"nodots". An import path must contain at least on "." or ":".', 'type': """
-              """'value_error'}, {'loc': ('applications', 0, 'deployments', 0, 'num_replicas'), """
-              """'msg': 'ensure this value is greater than 0', 'type': """
-              """'value_error.number.not_gt', 'ctx': {'limit_value': 0}}""")),
+              """Route prefix cannot end with "/" unless the entire prefix is just "/".', 'type': """
+              """'value_error'}, {'loc': ('applications', 0, 'import_path'), 'msg': 'Got invalid """
+              """import path "nodots". An import path must contain at least on dot or colon """
+              """separating the module (and potentially submodules) from the deployment graph. """
+              """E.g.: "module.deployment_graph".', 'type': 'value_error'}, {'loc': """
+              """('applications', 0, 'deployments', 0, '__root__'), 'msg': '`num_replicas` must be """
+              """an int or "auto", but got: 0', 'type': 'value_error'}, """ + NONE_ITER)),
         ("not JSON", 500, "{nope",
          "Traceback (most recent call last):\n  (raylaunch's ray stand-in)\n"
          "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: "
