@@ -292,7 +292,8 @@ void http_dispatch(struct conn *c)
     }
     if (strcmp(path, "/") == 0 || strcmp(path, "/api/gcs_healthz") == 0 ||
         strcmp(path, "/api/authentication_mode") == 0 || strcmp(path, "/api/version") == 0 ||
-        strcmp(path, "/api/v0/nodes") == 0 || strcmp(path, "/api/cluster_status") == 0) {
+        strcmp(path, "/api/ray/version") == 0 || strcmp(path, "/api/v0/nodes") == 0 ||
+        strcmp(path, "/api/cluster_status") == 0) {
         struct sbuf b = {NULL, 0, 0};
         if (!is_get) {
             http_text(c, 405, "405: Method Not Allowed");
@@ -307,7 +308,8 @@ void http_dispatch(struct conn *c)
             sbuf_printf(&b, "{\"authentication_mode\": \"%s\"}",
                         g_head_token ? "token" : "disabled");
             http_json(c, 200, &b);
-        } else if (strcmp(path, "/api/version") == 0) {
+        } else if (strcmp(path, "/api/version") == 0 || strcmp(path, "/api/ray/version") == 0) {
+            /* the second is Serve's dashboard module's, with the same body */
             sbuf_printf(&b, "{\"version\": \"4\", \"ray_version\": \"" STANDIN_VERSION
                             "\", \"ray_commit\": \"standin\", \"session_name\": \"%s\"}",
                         g_session_name);

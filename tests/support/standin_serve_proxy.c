@@ -19,7 +19,7 @@
 struct waiting {
     struct conn *c;
     char *path;
-    char id[37];
+    char id[40];
     int64_t until; /* 0: no timeout */
 };
 
@@ -145,7 +145,13 @@ void serve_proxy_request(struct conn *c, const char *method, const char *path)
     w = &g_wait[g_nwait++];
     w->c = c;
     w->path = xstrdup(path);
-    serve_random_hex(w->id, 36);
+    serve_random_hex(w->id, 32); /* as a uuid4's text: 8-4-4-4-12 */
+    memmove(w->id + 24, w->id + 20, 12);
+    memmove(w->id + 19, w->id + 16, 4);
+    memmove(w->id + 14, w->id + 12, 4);
+    memmove(w->id + 9, w->id + 8, 4);
+    w->id[8] = w->id[13] = w->id[18] = w->id[23] = '-';
+    w->id[36] = '\0';
     w->until = g_serve.cfg.request_timeout_s >= 0
                    ? now_ms() + (int64_t)(g_serve.cfg.request_timeout_s * 1000) : 0;
     c->deadline = 0; /* answered later */

@@ -251,6 +251,12 @@ def scenario(head, head_id):
     check("GET before Serve starts: the empty body",
           [200, "application/json; charset=utf-8", EMPTY], list(head.api("GET")))
     check("no proxy before the first PUT", "refused", refused(head.serve_port))
+    st, ct, data = request("GET", head.ip, 8265, "/api/ray/version", headers=AUTH)
+    v = json.loads(data)
+    check("GET /api/ray/version (Serve's): version 4, Ray 2.52.1",
+          [200, "application/json; charset=utf-8", ["version", "ray_version", "ray_commit",
+                                                     "session_name"], "4", "2.52.1"],
+          [st, ct, list(v), v["version"], v["ray_version"]])
     t0 = time.time()
     got = put(head, [app_config("echo", "/echo", "standin_echo:app", 1)])
     check("the first PUT: 200, empty body, once Serve has started", [200, "", True],
