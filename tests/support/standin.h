@@ -650,6 +650,8 @@ extern int g_gcs_crashed;
 extern char g_gcs_crash[256];
 extern struct sbuf g_drain_calls;
 extern long g_drain_exit_ms;
+extern int g_gcs_old;
+int inject_failure(const char *method, int code, long count);
 void gcs_answer(char *line, struct sbuf *out);
 int64_t drain_tick(int64_t now);
 void drain_death_message(const struct node *n, char *out, size_t cap);

@@ -17,6 +17,42 @@ static long long g_as_version = -1;
 static char *g_cluster_config;     /* the last ClusterConfig, or NULL */
 struct sbuf g_drain_calls;         /* JSON objects, ", "-separated */
 long g_drain_exit_ms = DEFAULT_DRAIN_EXIT_MS;
+int g_gcs_old;                     /* RAY_STANDIN_GCS_OLD=1: an old GCS's layout */
+
+/* Failures tests inject (POST /api/standin/autoscaler/failures): the next
+ * `count` calls of `method` ("" any) end with gRPC status `code`. */
+struct failure {
+    char method[48];
+    int code;
+    long count;
+};
+static struct failure g_failures[8];
+static size_t g_nfailures;
+
+int inject_failure(const char *method, int code, long count)
+{
+    if (g_nfailures == COUNT(g_failures) || code < 1 || code > 16 || count < 1 ||
+        strlen(method) >= sizeof g_failures[0].method)
+        return -1;
+    snprintf(g_failures[g_nfailures].method, sizeof g_failures[0].method, "%s", method);
+    g_failures[g_nfailures].code = code;
+    g_failures[g_nfailures++].count = count;
+    return 0;
+}
+
+/* The code of an injected failure for this call (used up), or 0. */
+static int injected(const char *method)
+{
+    size_t i;
+    for (i = 0; i < g_nfailures; i++)
+        if (g_failures[i].method[0] == '\0' || strcmp(g_failures[i].method, method) == 0) {
+            int code = g_failures[i].code;
+            if (--g_failures[i].count == 0)
+                g_failures[i] = g_failures[--g_nfailures];
+            return code;
+        }
+    return 0;
+}
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -99,11 +135,14 @@ static void node_state_json(struct sbuf *b, const struct node *n, int64_t now)
     shape_json(b, &n->total);
     sbuf_adds(b, ", \"dynamic_labels\": {");
     pg_node_labels(b, n->id + 5);
-    sbuf_printf(b, "}, \"idle_duration_ms\": %lld, \"labels\": {\"ray.io/node-id\": \"%s\"",
-                (long long)idle, n->id + 5);
-    if (n->labels[0])
-        sbuf_printf(b, ", %s", n->labels);
-    sbuf_adds(b, "}}");
+    sbuf_printf(b, "}, \"idle_duration_ms\": %lld", (long long)idle);
+    if (!g_gcs_old) { /* field 13 is newer */
+        sbuf_printf(b, ", \"labels\": {\"ray.io/node-id\": \"%s\"", n->id + 5);
+        if (n->labels[0])
+            sbuf_printf(b, ", %s", n->labels);
+        sbuf_adds(b, "}");
+    }
+    sbuf_adds(b, "}");
 }
 
 /* ClusterResourceState, bumping the version counter as Ray's GCS does. */
@@ -170,7 +209,7 @@ static void drain_node(struct sbuf *out, struct jv *req, char *err, size_t errca
             }
         }
         sbuf_printf(out, "{\"is_accepted\": %s", reject ? "false" : "true");
-        if (reject)
+        if (reject && !g_gcs_old) /* field 2 is newer */
             sbuf_printf(out, ", \"rejection_reason_message\": \"%s\"", reject);
         sbuf_adds(out, "}");
     }
@@ -207,6 +246,10 @@ void gcs_answer(char *line, struct sbuf *out)
     if (g_head_token != NULL &&
         (strncmp(auth, "Bearer ", 7) != 0 || !tokens_equal(auth + 7, g_head_token))) {
         sbuf_adds(out, "ERR\t16\tInvalid or missing authentication token\n");
+        return;
+    }
+    if ((code = injected(method)) != 0) {
+        sbuf_printf(out, "ERR\t%d\tstand-in: an injected failure\n", code);
         return;
     }
     if (json_parse(json, strlen(json), &req, err, sizeof err) != 0) {
@@ -251,6 +294,9 @@ void gcs_answer(char *line, struct sbuf *out)
         struct jv *rr = c ? jv_get(c, "resource_requests") : NULL;
         replace_json(&g_constraint, rr && rr->t == J_ARR && rr->n > 0 ? c : NULL);
         sbuf_adds(&reply, "{}");
+    } else if (strcmp(method, "ReportClusterConfig") == 0 && g_gcs_old) {
+        code = 12; /* an old GCS has no such method */
+        snprintf(err, sizeof err, "Method not found: %s", method);
     } else if (strcmp(method, "ReportClusterConfig") == 0) {
         replace_json(&g_cluster_config, jv_get(&req, "cluster_config"));
         sbuf_adds(&reply, "{}");

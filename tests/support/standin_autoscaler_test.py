@@ -340,6 +340,23 @@ def main():
           [{"autoscaler_state_version": "5", "pending_instances": [{"instance_id": "i-5"}]}, "5"],
           [r.get("autoscaling_state"), r["cluster_resource_state"].get("last_seen_autoscaler_state_version")])
 
+    gcs.call("ReportClusterConfig", pb.ReportClusterConfigRequest(cluster_config=pb.ClusterConfig(
+        node_group_configs=[pb.NodeGroupConfig(name="cpu", max_count=-1, resources={"CPU": 1})])),
+        pb.ReportClusterConfigReply)
+    check("ReportClusterConfig: stored, shown by GET /api/standin/autoscaler",
+          {"node_group_configs": [{"resources": {"CPU": "1"}, "max_count": -1, "name": "cpu"}]},
+          http("GET", dash + "/api/standin/autoscaler")["cluster_config"])
+
+    # --- injected failures: DrainNode is safe to retry ----------------------
+    http("POST", dash + "/api/standin/autoscaler/failures", {"method": "DrainNode", "code": 14})
+    http("POST", dash + "/api/standin/autoscaler/failures", {"method": "GetClusterResourceState",
+                                                             "code": 4, "count": 2})
+    check("an injected UNAVAILABLE on DrainNode, then the retry is answered",
+          [["UNAVAILABLE", "stand-in: an injected failure"], ["OK", None]],
+          [rpc_error(lambda: gcs.drain("ab" * 28, 2, "x")), rpc_error(lambda: gcs.drain("ab" * 28, 2, "x"))])
+    check("DEADLINE_EXCEEDED twice on GetClusterResourceState, then OK",
+          ["DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED", "OK"], [rpc_error(gcs.state)[0] for _ in range(3)])
+
     # --- a version above the counter crashes the GCS ----------------------
     v = int(gcs.state()["cluster_resource_state_version"])
     check("a request version above the counter: the GCS crashes (UNAVAILABLE)", "UNAVAILABLE",
@@ -353,8 +370,8 @@ def main():
 
     # --- token auth --------------------------------------------------------
     tok = "tok-%d" % random.randint(0, 10 ** 9)
-    tip = start("thead", {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": tok}, "ray", "start", "--head",
-                "--block", "--num-cpus=1")
+    tip = start("thead", {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": tok, "RAY_STANDIN_GCS_OLD": "1"},
+                "ray", "start", "--head", "--block", "--num-cpus=1")
     t = Gcs(tip + ":6379")
     poll(30, "the token head's GCS answers with the token",
          lambda: t.call("GetClusterResourceState", pb.GetClusterResourceStateRequest(),
@@ -365,6 +382,12 @@ def main():
           rpc_error(lambda: t.call("DrainNode", pb.DrainNodeRequest(), pb.DrainNodeReply, token="nope"))[0])
     check("... with `authorization: Bearer <token>` it answers", "OK",
           rpc_error(lambda: Gcs(tip + ":6379", tok).state())[0])
+    told = Gcs(tip + ":6379", tok)
+    check("RAY_STANDIN_GCS_OLD=1: ReportClusterConfig is UNIMPLEMENTED, nodes have no labels",
+          ["UNIMPLEMENTED", None],
+          [rpc_error(lambda: told.call("ReportClusterConfig", pb.ReportClusterConfigRequest(),
+                                       pb.ReportClusterConfigReply))[0],
+           told.state()["node_states"][0].get("labels")])
 
 
 try:

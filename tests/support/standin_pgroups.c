@@ -224,9 +224,11 @@ void pg_gangs_json(struct sbuf *b)
             sbuf_adds(&reqs, "}");
         }
         sbuf_adds(&reqs, "]");
-        sbuf_printf(b, "%s{\"requests\": %s, \"details\": \"%s:%s|%s\", "
-                       "\"bundle_selectors\": [{\"resource_requests\": %s}]}",
-                    first ? "" : ", ", reqs.data, g->id, g->strategy, pg_state(g), reqs.data);
+        sbuf_printf(b, "%s{\"requests\": %s, \"details\": \"%s:%s|%s\"", first ? "" : ", ",
+                    reqs.data, g->id, g->strategy, pg_state(g));
+        if (!g_gcs_old) /* field 3 is newer */
+            sbuf_printf(b, ", \"bundle_selectors\": [{\"resource_requests\": %s}]", reqs.data);
+        sbuf_adds(b, "}");
         first = 0;
         free(reqs.data);
     }

@@ -50,7 +50,8 @@ int shape_add(struct shape *s, const char *name, double v);
 int standin_demand_add(const char *owner, const struct shape *shape, int count,
                        standin_placed_fn placed, void *arg);
 /* How many units of request `id` are placed; *node_hex, when not NULL, is
- * set to the node of its first placed unit (or NULL). */
+ * set to the node of its first placed unit (or NULL); copy it: it is valid
+ * only until demand is next added. */
 int standin_demand_placed(int id, const char **node_hex);
 /* Releases every unit of request `id`, placed or pending. */
 void standin_demand_release(int id);

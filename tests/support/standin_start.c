@@ -220,6 +220,7 @@ int start_head(const struct command *cmd, const struct node_spec *spec, int bloc
     }
     g_idle_after_ms = env_ms("RAY_STANDIN_IDLE_AFTER_MS", DEFAULT_IDLE_AFTER_MS);
     g_drain_exit_ms = env_ms("RAY_STANDIN_DRAIN_EXIT_MS", DEFAULT_DRAIN_EXIT_MS);
+    g_gcs_old = env_ms("RAY_STANDIN_GCS_OLD", 0) == 1;
     gcs_grpc_start(); /* Ray's GCS serves its gRPC services on this port */
     write_pid_file();
     snprintf(text, sizeof text, "%ld\n", port);

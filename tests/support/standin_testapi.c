@@ -8,7 +8,9 @@
  *   GET    /api/standin/placement_groups -> {"placement_groups": [{"placement_group_id",
  *          "name", "strategy", "state", "bundles": [{"resources", "node_id"}]}]}
  *   DELETE /api/standin/placement_groups/<id> -> 200 {"removed": "<id>"}; 404
- *   GET    /api/standin/autoscaler -> the GCS's counter, crash, drains, reports */
+ *   GET    /api/standin/autoscaler -> the GCS's counter, crash, drains, reports
+ *   POST   /api/standin/autoscaler/failures {"method": "DrainNode", "code": 14, "count": 1}
+ *          -> 200 {"injected": true}: those calls fail with that gRPC status */
 #include "standin.h"
 
 static void pg_list(struct conn *c)
@@ -80,6 +82,31 @@ out:
     jv_free(&v);
 }
 
+/* {"method": "DrainNode", "code": 14, "count": 1}: the next `count` (1)
+ * calls of `method` (any, when left out) fail with gRPC status `code`. */
+static void failures_post(struct conn *c)
+{
+    struct jv v, *code, *count;
+    char err[200];
+    struct sbuf b = {NULL, 0, 0};
+    if (json_parse(c->body ? c->body : "", c->body_len, &v, err, sizeof err) != 0) {
+        http_py_error(c, 400, "the body is not JSON: %s", err);
+        return;
+    }
+    code = jv_get(&v, "code");
+    count = jv_get(&v, "count");
+    if (code == NULL || !jv_is_number(code) || (count && !jv_is_number(count)) ||
+        inject_failure(jv_str(jv_get(&v, "method")) ? jv_str(jv_get(&v, "method")) : "",
+                       (int)jv_number(code), count ? (long)jv_number(count) : 1) != 0) {
+        http_py_error(c, 400, "want {\"method\": NAME, \"code\": 1-16, \"count\": N >= 1} "
+                              "(at most 8 at a time)");
+    } else {
+        sbuf_adds(&b, "{\"injected\": true}");
+        http_json(c, 200, &b);
+    }
+    jv_free(&v);
+}
+
 /* /api/standin/...: rest is what follows that prefix. */
 void standin_testapi(struct conn *c, const char *method, const char *rest)
 {
@@ -100,6 +127,8 @@ void standin_testapi(struct conn *c, const char *method, const char *rest)
             sbuf_printf(&b, "{\"removed\": \"%s\"}", rest + 17);
             http_json(c, 200, &b);
         }
+    } else if (strcmp(rest, "autoscaler/failures") == 0 && strcmp(method, "POST") == 0) {
+        failures_post(c);
     } else if (strcmp(rest, "autoscaler") == 0 && strcmp(method, "GET") == 0) {
         autoscaler_debug_json(&b);
         http_json(c, 200, &b);
