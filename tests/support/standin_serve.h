@@ -55,6 +55,7 @@ struct serve_app_cfg {
     char *deps_key;        /* the deployments list: a change updates them */
     struct serve_dep_opts dep;
     double unhealthy_after_s, unhealthy_for_s; /* standin_echo's args; -1: none */
+    int external_scaler;   /* external_scaler_enabled */
 };
 
 struct serve_cfg {

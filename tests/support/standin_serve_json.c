@@ -101,7 +101,7 @@ static void application(struct sbuf *b, const struct serve_app *a)
         deployment(b, a);
     else
         sbuf_adds(b, "{}");
-    sbuf_adds(b, "}");
+    sbuf_printf(b, ", \"external_scaler_enabled\": %s}", a->cfg.external_scaler ? "true" : "false");
 }
 
 /* ServeInstanceDetails; api_type "imperative" lists no app (the REST API

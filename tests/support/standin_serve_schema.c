@@ -146,8 +146,36 @@ static void runtime_env_check(struct jv *env, const char *loc, struct verr *e)
 /* The keys of ServeApplicationSchema, in its order: deployed_app_config
  * keeps these (those the user sent) and drops the others. */
 static const char *const APP_KEYS[] = {"name", "route_prefix", "import_path", "runtime_env",
-                                       "host", "port", "deployments", "args",
-                                       "logging_config", "external_scaler_enabled"};
+                                       "host", "port", "deployments", "autoscaling_policy",
+                                       "args", "logging_config", "external_scaler_enabled"};
+
+/* ServeApplicationSchema's root validator: with external_scaler_enabled,
+ * no deployment may autoscale (num_replicas "auto" or an autoscaling_config). */
+static void external_scaler(struct jv *app, struct jv *deps, const char *loc, struct verr *e)
+{
+    struct sbuf names = {NULL, 0, 0};
+    size_t k;
+    if (jv_get(app, "external_scaler_enabled") == NULL ||
+        jv_get(app, "external_scaler_enabled")->t != J_TRUE || deps == NULL)
+        return;
+    for (k = 0; k < deps->n; k++) {
+        struct jv *nr = jv_get(&deps->kids[k], "num_replicas");
+        struct jv *ac = jv_get(&deps->kids[k], "autoscaling_config");
+        const char *name = jv_str(jv_get(&deps->kids[k], "name"));
+        if (name != NULL && ((nr != NULL && jv_str(nr) != NULL && strcmp(nr->s, "auto") == 0) ||
+                             (ac != NULL && ac->t != J_NULL)))
+            sbuf_printf(&names, "%s\"%s\"", names.len ? ", " : "", name);
+    }
+    if (names.len > 0) {
+        char l[80];
+        snprintf(l, sizeof l, "%s -> __root__", loc);
+        serve_value_error(e, l, "external_scaler_enabled is set to True, but the following "
+                          "deployment(s) have autoscaling configured: %s. When using an external "
+                          "autoscaler, Serve's built-in autoscaling must be disabled for all "
+                          "deployments in the application.", names.data);
+    }
+    free(names.data);
+}
 
 static char *keys_in_order(struct jv *obj, const char *const *keys, size_t nkeys)
 {
@@ -252,6 +280,8 @@ static void application(struct jv *app, size_t i, struct verr *e, struct serve_a
         json_write(&code, args);
     a->code_key = code.data;
     a->deps_key = xstrdup(a->dep.config_json);
+    a->external_scaler = (f = jv_get(app, "external_scaler_enabled")) != NULL && f->t == J_TRUE;
+    external_scaler(app, deps, loc, e);
 }
 
 /* The top level's http_options, grpc_options, proxy_location, target_capacity. */

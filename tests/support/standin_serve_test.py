@@ -172,7 +172,8 @@ def echo_details(head_ip, status, dep_status, trigger, replicas, target, message
                 "health_check_period_s": 10.0, "health_check_timeout_s": 30.0,
                 "ray_actor_options": {"runtime_env": {}, "num_cpus": 1.0}},
             "target_num_replicas": target, "required_resources": {"CPU": 1.0},
-            "replicas": [dict(replica, state=s) for s in replicas]}}}
+            "replicas": [dict(replica, state=s) for s in replicas]}},
+        "external_scaler_enabled": False}
 
 
 def instance(head_ip, apps, port=8000):
