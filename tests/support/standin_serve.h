@@ -44,6 +44,7 @@ struct serve_dep_opts {
     char *config_json;     /* deployment_config as GET shows it */
     char *restart_key;     /* a change replaces the replicas (ray_actor_options) */
     char *build_error;     /* the error its build meets (autoscaling_config), or NULL */
+    char *version_key;     /* config_json without num_replicas: equal, it is only scaled */
 };
 
 struct serve_app_cfg {

@@ -90,37 +90,56 @@ static void copy_opts(struct serve_dep_opts *dst, const struct serve_dep_opts *s
 {
     free(dst->config_json);
     free(dst->restart_key);
+    free(dst->version_key);
     *dst = *src;
     dst->config_json = xstrdup(src->config_json);
     dst->restart_key = xstrdup(src->restart_key);
+    dst->version_key = xstrdup(src->version_key);
     dst->build_error = NULL; /* the app's config keeps it */
 }
 
 /* The app's deployment takes its new options: replicas replaced (new code,
  * other ray_actor_options), or only more or fewer of them. */
+/* A manual scale (Serve's MANUALLY_INCREASE/DECREASE_NUM_REPLICAS): it
+ * does not change an UPDATING deployment; a HEALTHY one (or one already
+ * scaling) goes UPSCALING or DOWNSCALING, trigger CONFIG_UPDATE_STARTED. */
+static void scaled(struct serve_dep *d, long from, long to)
+{
+    char msg[96];
+    const char *st = to > from ? "UPSCALING" : "DOWNSCALING";
+    snprintf(msg, sizeof msg, "%s from %ld to %ld replicas.",
+             to > from ? "Upscaling" : "Downscaling", from, to);
+    if (strcmp(d->status, "HEALTHY") == 0 || strcmp(d->status, "UPSCALING") == 0 ||
+        strcmp(d->status, "DOWNSCALING") == 0)
+        set_status(d, st, "CONFIG_UPDATE_STARTED", msg);
+}
+
+/* The app's deployment takes its new options, as Serve's deploy(): only a
+ * new replica count scales it; anything else is a new version (UPDATING),
+ * whose replicas are replaced (new code, other ray_actor_options) or
+ * reconfigured in place. */
 void serve_dep_update(struct serve_app *a, int new_code)
 {
     struct serve_dep *d = a->dep;
-    long live = 0, target = target_of(&a->cfg.dep);
+    long old_target = d->target, target = target_of(&a->cfg.dep);
     size_t r;
     int replace = new_code || strcmp(d->opts.restart_key, a->cfg.dep.restart_key) != 0;
+    int same_version = !replace && strcmp(d->opts.version_key, a->cfg.dep.version_key) == 0;
 
-    for (r = 0; r < d->nreps; r++)
-        live += !d->reps[r].old && d->reps[r].state != R_STOPPING;
     copy_opts(&d->opts, &a->cfg.dep);
     d->target = target;
     d->failures = 0;
+    if (same_version) {
+        if (target != old_target)
+            scaled(d, old_target, target);
+        return;
+    }
     d->health_armed = 1;
     d->unhealthy_from = d->unhealthy_until = 0;
-    if (replace) {
+    if (replace)
         for (r = 0; r < d->nreps; r++)
             d->reps[r].old = 1;
-        set_status(d, "UPDATING", "CONFIG_UPDATE_STARTED", "");
-    } else if (target != live) {
-        set_status(d, target > live ? "UPSCALING" : "DOWNSCALING", "CONFIG_UPDATE_STARTED", "");
-    } else {
-        set_status(d, "UPDATING", "CONFIG_UPDATE_STARTED", "");
-    }
+    set_status(d, "UPDATING", "CONFIG_UPDATE_STARTED", "");
 }
 
 static void stop_replica(struct serve_replica *r, int64_t now)
@@ -202,6 +221,7 @@ void serve_dep_free(struct serve_dep *d)
     free(d->message);
     free(d->opts.config_json);
     free(d->opts.restart_key);
+    free(d->opts.version_key);
     for (r = 0; r < d->nreps; r++)
         release(&d->reps[r]);
     free(d->reps);
@@ -263,7 +283,7 @@ int64_t serve_dep_tick(struct serve_app *a, int64_t now)
     struct serve_dep *d = a->dep;
     int64_t next = 0, pending_since = 0;
     long live = 0, running = 0;
-    size_t r, k, pending = 0, old_left = 0;
+    size_t r, k, pending = 0, old_left = 0, busy = 0;
     int sick;
 
     if (a->deleting_until)
@@ -322,13 +342,17 @@ int64_t serve_dep_tick(struct serve_app *a, int64_t now)
         }
         if (p->state == R_STOPPING)
             next = sooner(next, p->since + g_knobs.stop_ms);
+        busy += p->state != R_RUNNING; /* Serve waits for these to settle */
         d->reps[k++] = *p;
     }
     d->nreps = k;
-    if (!sick && running == d->target && old_left == 0 &&
-        strcmp(d->status, "DEPLOY_FAILED") != 0 && strcmp(d->status, "HEALTHY") != 0) {
-        int after_update = strcmp(d->trigger, "CONFIG_UPDATE_STARTED") == 0;
-        set_status(d, "HEALTHY", after_update ? "CONFIG_UPDATE_COMPLETED" : "UNSPECIFIED", "");
+    if (!sick && running == d->target && old_left == 0 && busy == 0 &&
+        strcmp(d->status, "HEALTHY") != 0) {
+        /* Serve's HEALTHY transition: its trigger says what completed */
+        set_status(d, "HEALTHY", strcmp(d->status, "UPDATING") == 0 ? "CONFIG_UPDATE_COMPLETED"
+                                 : strcmp(d->status, "UPSCALING") == 0 ? "UPSCALE_COMPLETED"
+                                 : strcmp(d->status, "DOWNSCALING") == 0 ? "DOWNSCALE_COMPLETED"
+                                 : "UNSPECIFIED", "");
         if (d->health_armed && a->cfg.unhealthy_after_s >= 0) {
             d->health_armed = 0;
             d->unhealthy_from = now + (int64_t)(a->cfg.unhealthy_after_s * 1000);

@@ -184,6 +184,7 @@ void serve_deployment_opts(struct jv *dep, const char *loc, struct verr *e, stru
                                                                  NULL, 0};
     char l[256];
     int is_int;
+    size_t cut, cut_len;
 
     d->num_replicas = 1;
     d->initial_replicas = -1;
@@ -215,8 +216,10 @@ void serve_deployment_opts(struct jv *dep, const char *loc, struct verr *e, stru
     d->restart_key = xstrdup(rao.data);
 
     sbuf_printf(&b, "{\"name\": \"%s\"", SERVE_ECHO_DEPLOYMENT);
+    cut = b.len;
     if (!d->autoscaling)
         sbuf_printf(&b, ", \"num_replicas\": %ld", d->num_replicas);
+    cut_len = b.len - cut;
     serve_opt_field(&b, dep, "max_ongoing_requests", "5", 0);
     serve_opt_field(&b, dep, "max_queued_requests", "-1", 0);
     serve_opt_field(&b, dep, "user_config", "null", 0);
@@ -228,6 +231,9 @@ void serve_deployment_opts(struct jv *dep, const char *loc, struct verr *e, stru
     serve_opt_field(&b, dep, "health_check_timeout_s", "30.0", 1);
     sbuf_printf(&b, ", \"ray_actor_options\": %s}", rao.data);
     d->config_json = b.data;
+    d->version_key = xmalloc(b.len - cut_len + 1); /* all but num_replicas */
+    memcpy(d->version_key, b.data, cut);
+    memcpy(d->version_key + cut, b.data + cut + cut_len, b.len - cut - cut_len + 1);
     free(ac.data);
     free(rao.data);
 }

@@ -496,6 +496,7 @@ void serve_app_cfg_free(struct serve_app_cfg *a)
     free(a->dep.config_json);
     free(a->dep.restart_key);
     free(a->dep.build_error);
+    free(a->dep.version_key);
     memset(a, 0, sizeof *a);
 }
 

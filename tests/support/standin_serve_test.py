@@ -283,19 +283,21 @@ def scenario(head, head_id):
     loop.start()
     time.sleep(0.3)
     got = put(head, [app_config("echo", "/echo", "standin_echo:app", 3)])
+    scaling = head.details()["applications"]["echo"]["deployments"]["Echo"]
     states = watch(head, "echo", "RUNNING")
     time.sleep(0.3)
     loop.stop = True
     loop.join()
     check("num_replicas 1 -> 3: 200, then UPSCALING with the route answering, then RUNNING",
-          [200, ["DEPLOYING /echo UPSCALING/CONFIG_UPDATE_STARTED RUNNING,STARTING,STARTING",
-                 "RUNNING /echo HEALTHY/CONFIG_UPDATE_COMPLETED RUNNING,RUNNING,RUNNING"]],
-          [got[0], states])
+          [200, "Upscaling from 1 to 3 replicas.",
+           ["DEPLOYING /echo UPSCALING/CONFIG_UPDATE_STARTED RUNNING,STARTING,STARTING",
+            "RUNNING /echo HEALTHY/UPSCALE_COMPLETED RUNNING,RUNNING,RUNNING"]],
+          [got[0], scaling["message"], states])
     check("... every request during the scale-up answered 200 echo (none failed)",
           ["200 echo"], sorted(loop.answers))
     print(f"# {sum(loop.answers.values())} requests during the scale-up")
     check("GET after the scale-up: three RUNNING replicas, target 3",
-          instance(ip, {"echo": echo_details(ip, "RUNNING", "HEALTHY", "CONFIG_UPDATE_COMPLETED",
+          instance(ip, {"echo": echo_details(ip, "RUNNING", "HEALTHY", "UPSCALE_COMPLETED",
                                              ["RUNNING"] * 3, 3)}),
           masked(head.details(), head_id))
     deployed = head.details()["applications"]["echo"]["last_deployed_time_s"]
