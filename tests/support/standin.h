@@ -232,9 +232,11 @@ struct http_req {
     int head_only; /* HEAD: the headers of GET, no body */
 };
 
+#define HTTP_SERVE_PROXY 2 /* conn.http of a connection to Serve's proxy */
+
 struct conn {
     int fd;
-    int http;            /* a dashboard connection */
+    int http;            /* a dashboard connection (1), or Serve's proxy's */
     int joined;          /* a worker that sent JOIN and stays connected */
     int closing;         /* close (HTTP: linger) once `out` is written */
     int lingering;       /* HTTP: reply sent, input drained until EOF */
@@ -278,7 +280,7 @@ struct node_filter {
 
 #define MAX_QUERY_PARAMS 64
 
-#define SERVE_FIXED 5 /* GCS port, dashboard, signal pipe, node's two ports */
+#define SERVE_FIXED 6 /* GCS port, dashboard, signal pipe, node's two ports, Serve's proxy */
 
 #define REQUIRE_SHM_SIZE_THRESHOLD 10000000000.0 /* Ray's ray_constants, bytes */
 

@@ -1,5 +1,6 @@
 /* standin_gcs.c - the ray stand-in (a test fixture, not Ray): the GCS port's line protocol: joins, health checks, connections. */
 #include "standin.h"
+#include "standin_serve.h"
 
 /* Every connection of the head's loop (serve), in accept order. */
 struct conn **g_conns;
@@ -528,6 +529,7 @@ void close_conn(struct conn *c)
         c->pending = NULL;
     }
     upload_abort(c);
+    serve_conn_closed(c);
     if (c->joined)
         node_died(c->fd);
     close(c->fd);

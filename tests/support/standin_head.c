@@ -1,5 +1,6 @@
 /* standin_head.c - the ray stand-in (a test fixture, not Ray): the head's poll loop, listeners and ports. */
 #include "standin.h"
+#include "standin_serve.h"
 
 /* Ends the head: its jobs' process groups are killed (Ray's drivers
  * fate-share with their supervisor), then it exits with status 0. */
@@ -86,6 +87,9 @@ void serve(int lfd, int hfd)
         hc = health_tick(now);
         if (hc && (next == 0 || hc < next))
             next = hc;
+        hc = serve_tick(now);
+        if (hc && (next == 0 || hc < next))
+            next = hc;
         for (i = 0; i < g_nconns; i++)
             if (g_conns[i]->deadline && (next == 0 || g_conns[i]->deadline < next))
                 next = g_conns[i]->deadline;
@@ -105,6 +109,8 @@ void serve(int lfd, int hfd)
         pfds[3].events = POLLIN;
         pfds[4].fd = g_node_lfds[1];
         pfds[4].events = POLLIN;
+        pfds[5].fd = serve_proxy_fd(); /* -1 while Serve does not run */
+        pfds[5].events = POLLIN;
         for (i = 0; i < g_nconns; i++) {
             struct conn *c = g_conns[i];
             pfds[i + SERVE_FIXED].fd = c->fd;
@@ -126,7 +132,7 @@ void serve(int lfd, int hfd)
         if (g_stop_requested)
             shutdown_head();
         reap_children();
-        for (i = 3; i < SERVE_FIXED; i++)
+        for (i = 3; i < 5; i++)
             if (pfds[i].fd >= 0 && (pfds[i].revents & POLLIN))
                 answer_health(pfds[i].fd);
 
@@ -168,6 +174,8 @@ void serve(int lfd, int hfd)
             accept_all(lfd, 0);
         if (hfd >= 0 && (pfds[1].revents & POLLIN))
             accept_all(hfd, 1);
+        if (pfds[5].fd >= 0 && pfds[5].fd == serve_proxy_fd() && (pfds[5].revents & POLLIN))
+            accept_all(pfds[5].fd, HTTP_SERVE_PROXY);
     }
 }
 

@@ -1,5 +1,6 @@
 /* standin_http.c - the ray stand-in (a test fixture, not Ray): the dashboard HTTP server: replies, token gate, packages, dispatch, parsing. */
 #include "standin.h"
+#include "standin_serve.h"
 
 const char *http_reason(int status)
 {
@@ -11,11 +12,13 @@ const char *http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Request Entity Too Large";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
     }
     return "Unknown";
 }
@@ -265,8 +268,16 @@ void http_dispatch(struct conn *c)
     const char *path = r->path, *method = r->method;
     int is_get = strcmp(method, "GET") == 0;
 
+    if (c->http == HTTP_SERVE_PROXY) { /* Serve's proxy: no dashboard middlewares */
+        serve_proxy_request(c, method, path);
+        return;
+    }
     if (http_gate(c) != 0)
         return;
+    if (strncmp(path, "/api/serve/", 11) == 0) {
+        serve_dashboard(c, method, path, r->query);
+        return;
+    }
     if (strncmp(path, "/api/jobs/", 10) == 0) {
         http_jobs(c, method, path + 10);
         return;
@@ -281,7 +292,8 @@ void http_dispatch(struct conn *c)
     }
     if (strcmp(path, "/") == 0 || strcmp(path, "/api/gcs_healthz") == 0 ||
         strcmp(path, "/api/authentication_mode") == 0 || strcmp(path, "/api/version") == 0 ||
-        strcmp(path, "/api/v0/nodes") == 0 || strcmp(path, "/api/cluster_status") == 0) {
+        strcmp(path, "/api/ray/version") == 0 || strcmp(path, "/api/v0/nodes") == 0 ||
+        strcmp(path, "/api/cluster_status") == 0) {
         struct sbuf b = {NULL, 0, 0};
         if (!is_get) {
             http_text(c, 405, "405: Method Not Allowed");
@@ -296,7 +308,8 @@ void http_dispatch(struct conn *c)
             sbuf_printf(&b, "{\"authentication_mode\": \"%s\"}",
                         g_head_token ? "token" : "disabled");
             http_json(c, 200, &b);
-        } else if (strcmp(path, "/api/version") == 0) {
+        } else if (strcmp(path, "/api/version") == 0 || strcmp(path, "/api/ray/version") == 0) {
+            /* the second is Serve's dashboard module's, with the same body */
             sbuf_printf(&b, "{\"version\": \"4\", \"ray_version\": \"" STANDIN_VERSION
                             "\", \"ray_commit\": \"standin\", \"session_name\": \"%s\"}",
                         g_session_name);
@@ -426,7 +439,8 @@ void http_readable(struct conn *c)
         if (http_parse(c) != 0)
             return;
         c->hdr_done = 1;
-        if (strcmp(c->req.method, "PUT") == 0 && strncmp(c->req.path, "/api/packages/", 14) == 0) {
+        if (c->http == 1 && strcmp(c->req.method, "PUT") == 0 &&
+            strncmp(c->req.path, "/api/packages/", 14) == 0) {
             if (upload_begin(c, end + 4, extra) != 0)
                 return;
         } else if (c->req.content_length > HTTP_BODY_MAX) {

@@ -45,6 +45,7 @@
  *   standin_checks.c    what `ray start` refuses
  *   standin_start.c     `ray start`: the head and the worker
  *   standin_client.c    `ray status`, the Jobs API client
+ *   standin_serve*.c    Ray Serve: its REST API, apps, replicas, proxy (standin_serve.h)
  *
  * Build: scripts/standin-image.sh (musl-gcc -static, every standin_*.c).
  */

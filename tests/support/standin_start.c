@@ -1,5 +1,6 @@
 /* standin_start.c - the ray stand-in (a test fixture, not Ray): `ray start`: the head and the worker. */
 #include "standin.h"
+#include "standin_serve.h"
 
 /* ------------------------------------------------------------------ */
 /* ray start: what a node has (both kinds)                             */
@@ -106,6 +107,7 @@ int start_head(const struct command *cmd, const struct node_spec *spec, int bloc
     g_job_start_ms = env_ms("RAY_STANDIN_JOB_START_MS", DEFAULT_JOB_START_MS);
     g_health_timeout_ms = env_ms("RAY_STANDIN_HEALTH_TIMEOUT_MS", DEFAULT_HEALTH_TIMEOUT_MS);
     g_health_period_ms = env_ms("RAY_STANDIN_HEALTH_PERIOD_MS", DEFAULT_HEALTH_PERIOD_MS);
+    serve_init();
     print_standin_note();
 
     if (given_ip != NULL)
