@@ -81,6 +81,9 @@ ordered_json container_json(const PlannedContainer& c) {
   out["stop_grace_period"] = fmt::format("{}s", c.stop_grace.count());
   out["labels"] = labels;
   out["config_hash"] = c.config_hash;
+  if (c.optional) {
+    out["autoscaled"] = true;  // made only when raylaunch autoscale (or min_replicas) needs it
+  }
   return out;
 }
 
@@ -115,6 +118,19 @@ ordered_json plan_head_json(const Plan& plan) {
   out.update(ordered_json{{"gcs_address", plan.gcs_address},
                           {"network", network},
                           {"volumes", plan.volumes}});
+  if (!plan.scaling.empty()) {
+    ordered_json groups = ordered_json::object();
+    for (const auto& [group, scaling] : plan.scaling) {
+      groups[group] = {{"min_replicas", scaling.min},
+                       {"max_replicas", scaling.max},
+                       {"replicas_at_creation", scaling.start},
+                       {"idle_timeout", scaling.idle_timeout.count() % 1000 == 0
+                                            ? fmt::format("{}s", scaling.idle_timeout.count() / 1000)
+                                            : fmt::format("{}ms", scaling.idle_timeout.count())},
+                       {"shape", scaling.shape}};
+    }
+    out["autoscaled_groups"] = groups;
+  }
   return out;
 }
 
