@@ -38,6 +38,11 @@ cpack -G DEB -B "$work" --config "$build/CPackConfig.cmake" >"$work/cpack.log" 2
   { cat "$work/cpack.log" >&2; exit 1; }
 deb=$(echo "$work"/raylaunch_*.deb)
 dpkg-deb -f "$deb" Recommends | grep -qx 'docker.io | docker-ce'
+# raylaunch autoscale as a service, one instance per spec (docs/autoscaling.md).
+unit=$(dpkg-deb -c "$deb" | grep -o '\./usr/lib/systemd/system/raylaunch-autoscale@\.service$') ||
+  { echo "FAIL - the package has no raylaunch-autoscale@.service" >&2; exit 1; }
+dpkg-deb --fsys-tarfile "$deb" | tar -xO "$unit" | grep -qx 'ExecStart=/usr/bin/raylaunch autoscale -f %f --progress plain --log-level info' ||
+  { echo "FAIL - raylaunch-autoscale@.service does not run raylaunch autoscale -f %f" >&2; exit 1; }
 dpkg-deb -f "$deb" Depends | grep -q 'libyaml-cpp'   # computed by dpkg-shlibdeps
 
 # lintian: no error; the warnings accepted are in cmake/debian/lintian-overrides.
