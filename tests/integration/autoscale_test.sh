@@ -187,9 +187,13 @@ faults)
   docker rm -f "$P-cpu-1" >/dev/null
   poll 20 "a worker removed by hand is replaced to keep min_replicas" bash -c "[[ \$(docker inspect -f '{{.State.Running}}' $P-cpu-1 2>/dev/null) == true ]]"
   docker restart "$P-head" >/dev/null
-  "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after-$P" --entrypoint-num-cpus 4 -- true >/dev/null 2>&1 ||
-    poll 30 "the restarted head takes jobs" "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after-$P" --entrypoint-num-cpus 2 -- sleep 3
+  # Its GCS starts afresh (counters, session); two jobs of 2 CPUs then need
+  # the worker that rejoined and one more, which the controller launches.
+  poll 30 "the restarted head takes a job" "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after1-$P" --entrypoint-num-cpus 2 -- sleep 3
+  "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after2-$P" --entrypoint-num-cpus 2 -- sleep 3 >/dev/null
+  poll 60 "both jobs succeed after the restart" bash -c "[[ \"\$(job_states)\" == \$'SUCCEEDED\nSUCCEEDED' ]]"
   check "the controller still runs after the head restarted" 0 "$(kill -0 "$CTL"; echo $?)"
+  check "it launched a second worker for them" 1 "$(grep -c 'launch 1 x cpu (replica 2): pending 1 x {"CPU": 2}' ctl.log)"
   stop_controller
   # SIGTERM while a round creates containers.
   for i in 1 2 3; do

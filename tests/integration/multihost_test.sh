@@ -363,6 +363,33 @@ SLOW
   check "down exits 0" 0 $?
   nothing_left "$p"
   ;;
+autoscale-hung)
+  # raylaunch autoscale with host b not answering (issue 20): replicas that
+  # would go to b are not launched, the demand is met on a, and nothing on b
+  # is touched.
+  project ashung; p=$P
+  two_host_spec h.yml "$p" host "$PORTS" "a, b" 0 "min_replicas: 0" "max_replicas: 4"
+  "$RAYLAUNCH" up -f h.yml --progress plain >/dev/null 2>&1
+  check "up of the head alone exits 0" 0 $?
+  "$stuck" "$WORK/hung.sock" hang >hung.ready &
+  STUCK+=($!)
+  poll 10 "the hung endpoint is ready" grep -q ready hung.ready
+  sed "s|docker: \"$E2\"|docker: \"unix://$WORK/hung.sock\"|" h.yml >stuck.yml
+  for i in 1 2; do
+    "$RAYLAUNCH" submit -f h.yml --no-wait --entrypoint-num-cpus 1 -- sleep 5 >/dev/null
+  done
+  RAYLAUNCH_ENGINE_TIMEOUT=3 "$RAYLAUNCH" autoscale -f stuck.yml --once --progress plain >once.out 2>&1
+  check "one round with b hung exits 0" 0 $?
+  check "it launches replicas 1 and 3, both on a" 1 \
+    "$(grep -c 'launch 2 x cpu (replica 1, 3): pending 2 x {"CPU": 1}' once.out)"
+  check "a has the head and replicas 1 and 3" "$p-cpu-1 running
+$p-cpu-3 running
+$p-head running" "$(on_a "$p")"
+  check "b has nothing" "" "$(on_b "$p")"
+  "$RAYLAUNCH" down -f h.yml --progress plain >/dev/null 2>&1
+  nothing_left "$p"
+  ;;
+
 hung)
   # Host b's endpoint accepts connections and never answers (issue 24): only
   # b is named, within the engine's bound, and host a's nodes are served.
