@@ -115,6 +115,16 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   int alive = -1;
   if (options.wait && !options.dry_run) {
     alive = wait_for_ray(plan, started + options.timeout, options.timeout, started_afresh(actions));
+    if (plan.serve) {
+      JobApi api = job_api(plan.project, &plan);
+      apply_serve(api, *plan.serve,
+                  {.wait = true, .deadline = started + options.timeout, .timeout = options.timeout});
+    }
+  } else if (plan.serve && !options.dry_run) {
+    m_progress.message(format_diagnostic(
+        {Severity::warning, "serve: is not deployed without waiting for the nodes",
+         "deploy it once the cluster is up: raylaunch serve deploy", std::nullopt},
+        ""));
   }
   m_progress.finish();
   if (!options.dry_run && options.report) {

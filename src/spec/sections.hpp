@@ -33,6 +33,10 @@ void load_head(const ValueReader& reader, const YamlNode& node, HeadSpec& head,
 void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec,
                   const std::string& spec_dir);
 
+/// `serve:` (src/spec/serve.cpp): inline or `config: FILE`; publishes
+/// head.ports.serve (8000) unless the head names it.
+void load_serve(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
+
 /// `hosts:` (src/spec/hosts.cpp), and the `host:`/`hosts:` of the head or a
 /// group; check_hosts() then checks the names and addresses across the spec.
 void load_hosts(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
