@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test image raylaunch/ray-standin:test: busybox plus the "ray
-# stand-in" (tests/support/ray_standin.c), a small program that imitates
+# stand-in" (tests/support/standin_*.c, one program), a small program that imitates
 # Ray's `ray` command line and a part of its dashboard API for raylaunch's
 # tests. It is a test fixture, NOT Ray; real clusters use a Ray image.
 #
@@ -10,35 +10,43 @@
 # Usage: scripts/standin-image.sh [TAG]     (default raylaunch/ray-standin:test)
 # Env:   DOCKER   the docker program (default: docker)
 #
-# Needs musl-tools and busybox-static (installed with apt-get when missing
-# and running as root) and a reachable Docker engine. Safe to re-run: each
+# The image also holds ray-standin-gcs-grpc (tests/support/gcs_grpc.cc and
+# autoscaler.proto), the gRPC server of the head's GCS port, built with g++
+# against Debian's grpc++ and copied in with every shared library it loads.
+#
+# Needs musl-tools, busybox-static, g++, pkg-config, libgrpc++-dev and
+# protobuf-compiler-grpc (installed with apt-get when missing and running
+# as root) and a reachable Docker engine. Safe to re-run: each
 # run rebuilds the image in a few seconds and drops the one it replaces.
 set -euo pipefail
 
 tag=${1:-raylaunch/ray-standin:test}
 docker=${DOCKER:-docker}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-src=$here/../tests/support/ray_standin.c
+srcdir=$here/../tests/support
+srcs=("$srcdir"/standin_*.c)
 
 die() {
   echo "standin-image.sh: $*" >&2
   exit 1
 }
 
-[[ -f $src ]] || die "cannot find $src"
+[[ -f $srcdir/standin.h && -f $srcdir/standin_main.c ]] || die "cannot find the stand-in's sources in $srcdir"
 
 # --- tools: musl-gcc and a static busybox --------------------------------
 have_static_busybox() {
   [[ $(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null) == "install ok installed" ]]
 }
-if ! command -v musl-gcc >/dev/null || ! have_static_busybox; then
+packages=(musl-tools busybox-static g++ pkg-config libgrpc++-dev protobuf-compiler-grpc)
+if ! command -v musl-gcc >/dev/null || ! have_static_busybox || ! command -v g++ >/dev/null ||
+  ! command -v grpc_cpp_plugin >/dev/null || ! pkg-config --exists grpc++ 2>/dev/null; then
   if [[ $(id -u) -ne 0 ]]; then
-    die "musl-tools and busybox-static are needed; run as root, or install them: apt-get install -y musl-tools busybox-static"
+    die "${packages[*]} are needed; run as root, or install them: apt-get install -y ${packages[*]}"
   fi
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq musl-tools busybox-static >/dev/null; then
+  if ! apt-get install -y -qq "${packages[@]}" >/dev/null; then
     apt-get update -qq >/dev/null
-    apt-get install -y -qq musl-tools busybox-static >/dev/null
+    apt-get install -y -qq "${packages[@]}" >/dev/null
   fi
 fi
 busybox=$(dpkg-query -L busybox-static | grep -E '/s?bin/busybox$' | head -n1)
@@ -50,8 +58,26 @@ busybox=$(dpkg-query -L busybox-static | grep -E '/s?bin/busybox$' | head -n1)
 build=$(mktemp -d "${TMPDIR:-/tmp}/ray-standin.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 
-musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "$src"
+musl-gcc -static -O2 -Wall -Wextra -o "$build/ray" "${srcs[@]}"
 "$build/ray" --version >/dev/null || die "the compiled stand-in does not run"
+
+# The GCS's gRPC server: the stubs of autoscaler.proto, then the program
+# (half a minute of g++, so it is kept in a cache keyed by its sources).
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/raylaunch-standin
+key=$(cat "$srcdir/gcs_grpc.cc" "$srcdir/autoscaler.proto" <(g++ --version) \
+  <(pkg-config --modversion grpc++ protobuf) | sha256sum | cut -c1-16)
+if [[ ! -x $cache/gcs-grpc-$key ]]; then
+  mkdir -p "$build/grpc" "$cache"
+  protoc -I"$srcdir" --cpp_out="$build/grpc" --grpc_out="$build/grpc" \
+    --plugin=protoc-gen-grpc="$(command -v grpc_cpp_plugin)" "$srcdir/autoscaler.proto"
+  # shellcheck disable=SC2046 # pkg-config's words are separate arguments
+  g++ -O1 -std=c++17 -Wall -I"$build/grpc" -o "$build/ray-standin-gcs-grpc" \
+    "$srcdir/gcs_grpc.cc" "$build/grpc/autoscaler.pb.cc" "$build/grpc/autoscaler.grpc.pb.cc" \
+    $(pkg-config --cflags --libs grpc++ protobuf)
+  cp "$build/ray-standin-gcs-grpc" "$cache/gcs-grpc-$key.tmp.$$"
+  mv "$cache/gcs-grpc-$key.tmp.$$" "$cache/gcs-grpc-$key"
+fi
+cp "$cache/gcs-grpc-$key" "$build/ray-standin-gcs-grpc"
 
 root=$build/rootfs
 mkdir -p "$root/bin" "$root/usr/bin" "$root/usr/local/bin" "$root/etc" "$root/root" "$root/tmp" \
@@ -60,6 +86,13 @@ chmod 1777 "$root/tmp"
 chmod 0755 "$root/home/ray"
 cp "$busybox" "$root/bin/busybox"
 install -m 0755 "$build/ray" "$root/usr/local/bin/ray"
+install -m 0755 "$build/ray-standin-gcs-grpc" "$root/usr/local/bin/ray-standin-gcs-grpc"
+# ... with the shared libraries it loads and the ELF interpreter, at the
+# paths ldd names (busybox itself is static).
+while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done < <(ldd "$build/ray-standin-gcs-grpc" | grep -oE '/[^ ]+' | sort -u)
 
 applets=$("$busybox" --list)
 for a in sh ls cat sleep ps kill echo mkdir rm tail grep nslookup wget env id hostname unzip; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests the ray stand-in (tests/support/ray_standin.c, a test fixture that
+# Tests the ray stand-in (tests/support/standin_*.c, a test fixture that
 # imitates Ray's `ray` CLI and part of its dashboard API; not Ray) on a real
 # Docker engine: builds the image with scripts/standin-image.sh, brings up a
 # small cluster on its own bridge network and checks what raylaunch relies on:
