@@ -92,7 +92,7 @@ print(d["name"], d["status"], d["route_prefix"], e["name"], e["status"], e["repl
   "$RAYLAUNCH" up -f c.yml --progress plain >out 2>err
   check "a misspelt key: exit 2" 2 $?
   check "named in the config file with did you mean" \
-    "qwen3_app_autoscaling.yaml:10:11: error: unknown key \"upscale_delay\" under applications[0].deployments[0].autoscaling_config
+    "qwen3_app_autoscaling.yaml:11:11: error: unknown key \"upscale_delay\" under applications[0].deployments[0].autoscaling_config
 hint: did you mean \"upscale_delay_s\"?" "$(grep -E '^(qwen3|hint)' err)"
   ;;
 replicas)
