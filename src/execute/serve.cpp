@@ -117,6 +117,7 @@ void Executor::apply_serve(JobApi& api, const PlannedServe& serve, const ServeAp
       m_progress.event("Serve", "Error", EventState::error, fmt::format("HTTP {}", put.status));
       serve_failed(fmt::format("Serve refused the config of {}", serve.file), put);
     }
+    m_progress.event("Serve", "Deployed", EventState::done, reasons);
   }
   if (how.wait) {
     wait_for_serve(api, body, how.deadline, how.timeout);
