@@ -206,6 +206,54 @@ echo   NOT_DEPLOYED  -       in the spec, not in Serve: raylaunch up deploys it"
   check "Serve has no app left" - "$(app_status other)"
   check "the containers are untouched" "$before" "$(ids_of "$P")"
   ;;
+restart)
+  # http_options changed on a running Serve, which would answer a PUT with
+  # 200 and keep its old ones: up warns, shuts Serve down and deploys again.
+  serve_project restart
+  echo_spec c.yml 1
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 90 >/dev/null 2>&1
+  check "up exits 0" 0 $?
+  sed -i 's/^serve:$/serve:\n  http_options: {keep_alive_timeout_s: 60}/' c.yml
+  "$RAYLAUNCH" up -f c.yml --progress plain --verbose --timeout 90 >/dev/null 2>up.log
+  check "up after an http_options change exits 0" 0 $?
+  check "the warning says why and what it costs" \
+    "raylaunch: warning: Serve keeps the options it started with (http_options.keep_alive_timeout_s changed): shutting Serve down and deploying again; its apps answer no traffic meanwhile" \
+    "$(grep 'warning: Serve' up.log)"
+  check "one DELETE, then one PUT" "DELETE PUT" \
+    "$(grep -oE '(PUT|DELETE) http://[^ ]*/api/serve/applications/' up.log | cut -d' ' -f1 | paste -sd' ')"
+  check "Serve runs the new options" 60 "$(python3 -c 'import json,sys,urllib.request as u
+print(int(json.load(u.urlopen(sys.argv[1]))["http_options"]["keep_alive_timeout_s"]))' \
+    "http://127.0.0.1:$DASHBOARD/api/serve/applications/")"
+  check "the route answers again" echo "$(route /echo)"
+  "$RAYLAUNCH" up -f c.yml --progress plain --verbose >/dev/null 2>noop.log
+  check "the next up sends nothing" "" "$(grep -E '(PUT|DELETE) http://[^ ]*/api/serve/' noop.log)"
+  ;;
+workdir)
+  # A local runtime_env.working_dir is packaged and uploaded as submit
+  # --working-dir does; Serve gets the package's URI; the next up uploads
+  # and PUTs nothing.
+  serve_project workdir
+  mkdir app && echo 'print("model code")' >app/model.py
+  cluster_spec c.yml <<'EOF'
+serve:
+  applications:
+    - name: echo
+      route_prefix: /echo
+      import_path: standin_echo:app
+      runtime_env: {working_dir: ./app}
+EOF
+  "$RAYLAUNCH" up -f c.yml --progress plain --verbose --timeout 90 >/dev/null 2>up.log
+  check "up exits 0" 0 $?
+  uri=$(python3 -c 'import json,sys,urllib.request as u
+print(json.load(u.urlopen(sys.argv[1]))["applications"]["echo"]["deployed_app_config"]["runtime_env"]["working_dir"])' \
+    "http://127.0.0.1:$DASHBOARD/api/serve/applications/")
+  [[ $uri =~ ^gcs://_ray_pkg_[0-9a-f]{16}\.zip$ ]] && pass "Serve got the package's URI ($uri)" ||
+    fail "Serve got working_dir \"$uri\""
+  check "the package was uploaded once" 1 "$(grep -c 'PUT http://[^ ]*/api/packages/gcs/' up.log)"
+  check "the route answers" echo "$(route /echo)"
+  "$RAYLAUNCH" up -f c.yml --progress plain --verbose >/dev/null 2>noop.log
+  check "the next up uploads and deploys nothing" "" "$(grep -E 'PUT http://' noop.log)"
+  ;;
 *)
   echo "unknown scenario $scenario"
   exit 2
