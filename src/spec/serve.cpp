@@ -7,6 +7,7 @@
 #include "sections.hpp"
 #include "serve_values.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -26,16 +27,23 @@ const YamlNode* field(const YamlNode& node, std::string_view key) {
 }
 
 // The text of `config: FILE`, named as messages give it (beside the spec).
+// A Serve config is a few kilobytes; this stops `config: /dev/zero`.
+constexpr uintmax_t k_max_config_bytes = 16 << 20;
+
 // `at` is where the spec names it; nullptr for `serve deploy FILE`.
 std::string read_config(const ValueReader& reader, const YamlNode* at, const fs::path& path,
                         const std::string& shown) {
   std::error_code error;
+  fs::file_status status = fs::status(path, error);
   std::ifstream in(path, std::ios::binary);
-  if (fs::is_directory(path, error) || !in) {
-    std::string message = fmt::format("cannot read Serve config \"{}\": {}", shown,
-                                      fs::is_directory(path, error) ? "is a directory"
-                                      : fs::exists(path, error)     ? "permission denied"
-                                                                    : "no such file");
+  const char* why = fs::is_directory(status)        ? "is a directory"
+                    : !fs::exists(status)           ? "no such file"
+                    : !fs::is_regular_file(status)  ? "is not a regular file"
+                    : !in                           ? "permission denied"
+                    : fs::file_size(path, error) > k_max_config_bytes ? "is larger than 16 MiB"
+                                                                      : nullptr;
+  if (why != nullptr) {
+    std::string message = fmt::format("cannot read Serve config \"{}\": {}", shown, why);
     if (at == nullptr) {
       throw UsageError(message, "name the Serve config file serve deploy takes");
     }

@@ -125,6 +125,35 @@ TEST(ServeSpecTest, ServesOwnRules) {
             "serve_llm:app}; applications: [] deploys none\n");
 }
 
+TEST(ServeSpecTest, WhatServeCannotTakeFromAFolder) {
+  EXPECT_EQ(error_of(with_serve("  config: serve.yaml\n  applications: []\n")),
+            "cluster.yml:9:3: error: serve has both config: and applications:\n"
+            "    9 |   applications: []\n"
+            "      |   ^\n"
+            "hint: write the Serve config in the file config: names, or inline, not both\n");
+  EXPECT_EQ(error_of(with_serve("  applications:\n"
+                                "    - import_path: a:b\n"
+                                "      runtime_env: {working_dir: ./no-such-folder}\n")),
+            "cluster.yml:10:34: error: working_dir \"./no-such-folder\" is not a folder\n"
+            "   10 |       runtime_env: {working_dir: ./no-such-folder}\n"
+            "      |                                  ^\n"
+            "hint: a local working_dir is a folder, relative to the file it is written in; up "
+            "packages and uploads it\n");
+  EXPECT_EQ(error_of(with_serve("  applications:\n"
+                                "    - import_path: a:b\n"
+                                "      runtime_env: {py_modules: [./lib]}\n")),
+            "cluster.yml:10:34: error: py_modules entry \"./lib\" is a local path\n"
+            "   10 |       runtime_env: {py_modules: [./lib]}\n"
+            "      |                                  ^\n"
+            "hint: Serve takes only remote URIs in py_modules (s3://, gs://, https://...zip); put "
+            "local code in runtime_env.working_dir, which up uploads\n");
+  ClusterSpec remote = load_text(with_serve(
+      "  applications:\n"
+      "    - import_path: a:b\n"
+      "      runtime_env: {working_dir: \"s3://bucket/app.zip\", py_modules: [\"s3://b/m.zip\"]}\n"));
+  EXPECT_FALSE(remote.serve->apps.at(0).local_working_dir);
+}
+
 TEST(ServeSpecTest, AReplicaNoNodeCanHoldIsAnError) {
   EXPECT_EQ(error_of(with_serve("  applications:\n"
                                 "    - import_path: a:b\n"
