@@ -69,6 +69,11 @@ void load_sections(const ValueReader& reader, const YamlNode& root, ClusterSpec&
   }
   if (const YamlNode* serve = root.find("serve")) {
     load_serve(reader, *serve, spec);
+    for (const YamlEntry& entry : root.entries) {
+      if (entry.key.text == "serve") {
+        spec.serve->where = entry.key.where;  // what compose cannot do points at `serve:`
+      }
+    }
   }
 }
 
