@@ -169,7 +169,11 @@ void Executor::wait_for_serve(JobApi& api, const std::string& body,
       }
       return;
     }
-    if (std::chrono::steady_clock::now() >= deadline || cancelled()) {
+    if (cancelled()) {
+      throw ExecError("interrupted while waiting for Serve's apps",
+                      "Serve goes on deploying them; `raylaunch serve status` shows how far it is");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
       std::string all;
       for (const std::string& line : waiting) {
         all += "\n  " + line;
