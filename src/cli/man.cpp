@@ -118,6 +118,9 @@ keeps, creates, re\-creates, starts or removes each container; \fBwarn\fR; \fBof
 \fBRAYLAUNCH_ENGINE_TIMEOUT\fR
 Seconds (fractions too) raylaunch waits for each quick docker call; past it, the call is killed with its whole process group.
 .TP
+\fBRAYLAUNCH_SHIP_TIMEOUT\fR
+Whole seconds \fBpull: ship\fR waits while no byte of \fBdocker save | docker load\fR moves, before it gives up on that host (default 60).
+.TP
 \fBRAYLAUNCH_LOCK_DIR\fR
 Where the per\-project locks of \fBup\fR and \fBdown\fR are kept (else
 \fB$XDG_RUNTIME_DIR/raylaunch\fR, else \fB/tmp/raylaunch\-<uid>\fR): a folder of the user's own
@@ -132,6 +135,9 @@ Not read by raylaunch itself, but the examples and \fBraylaunch init\fR's spec w
 .TP
 \fBCI\fR
 \fBtrue\fR or \fB1\fR makes \fB\-\-progress auto\fR plain.
+.TP
+\fBNO_COLOR\fR
+Set and not empty: \fB\-\-progress tty\fR prints without colours.
 .SH FILES
 .TP
 \fBraylaunch.yml\fR (or \fBraylaunch.yaml\fR)
