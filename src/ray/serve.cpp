@@ -93,10 +93,12 @@ std::optional<ServeInstance> parse_serve_instance(const std::string& body, std::
     if (!details.is_object()) {
       continue;
     }
-    ServeAppStatus app{name, text_at(details, "status"), text_at(details, "message"), {}, "null", {}};
+    ServeAppStatus app{name, text_at(details, "status"), text_at(details, "message"), {}, "null", {},
+                       false};
     if (auto route = details.find("route_prefix"); route != details.end() && route->is_string()) {
       app.route_prefix = route->get<std::string>();
     }
+    app.imperative = text_at(details, "source") == "imperative";
     if (auto config = details.find("deployed_app_config"); config != details.end()) {
       app.deployed_config_json = config->dump();
     }
@@ -138,6 +140,9 @@ ServeDecision decide_serve(const std::string& config_json, const ServeInstance& 
   std::map<std::string, json> wanted = config_apps(config);
   std::set<std::string> seen;
   for (const ServeAppStatus& app : running.apps) {
+    if (app.imperative) {
+      continue;  // not the config's to change: Serve's PUT leaves it as it is
+    }
     seen.insert(app.name);
     auto want = wanted.find(app.name);
     if (want == wanted.end()) {

@@ -8,6 +8,8 @@
 #include <raylaunch/spec/numbers.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 
 namespace raylaunch {
@@ -60,9 +62,12 @@ Json ServeValues::scalar_as_yaml(const YamlNode& node, const std::string& what) 
     return static_cast<int64_t>(*whole);
   }
   if (std::regex_match(text, k_float)) {
-    return std::stod(text);
+    double value = std::strtod(text.c_str(), nullptr);
+    if (std::isfinite(value)) {
+      return value;
+    }
   }
-  return text;
+  return text;  // what YAML takes as text, or a number JSON cannot hold
 }
 
 Json ServeValues::any(const YamlNode& node, const std::string& what) const {

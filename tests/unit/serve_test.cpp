@@ -278,6 +278,12 @@ TEST(ServeDecisionTest, PutOnlyWhatDiffers) {
             "restart; proxy_location changed");
 }
 
+TEST(ServeDecisionTest, AnImperativeAppIsNotTheConfigs) {
+  std::string body = running("null");
+  body.replace(body.find("\"deployed_app_config\""), 0, "\"source\": \"imperative\", ");
+  EXPECT_EQ(decide(R"({"applications":[]})", body), "none");
+}
+
 TEST(ServeDecisionTest, ReadsAppsAndDeployments) {
   ServeInstance seen = instance(running(R"({"name":"echo"})", "DEPLOYING"));
   ASSERT_EQ(seen.apps.size(), 1u);

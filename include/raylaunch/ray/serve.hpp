@@ -32,6 +32,7 @@ struct ServeAppStatus {
   std::optional<std::string> route_prefix;  // null while it builds, or no route
   std::string deployed_config_json;  // deployed_app_config; "null" for imperative apps
   std::vector<ServeDeploymentStatus> deployments;
+  bool imperative = false;  // deployed by serve.run, not by a config: a PUT leaves it alone
 };
 
 /// `GET /api/serve/applications/`: ServeInstanceDetails.
