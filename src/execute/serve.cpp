@@ -61,9 +61,13 @@ std::map<std::string, nlohmann::json> config_by_app(const std::string& config_js
 }
 
 // One deployment's state for messages: `LLM UPDATING 0/2 replicas: <message>`.
+// Replicas short of their target name what each asks, the usual reason they wait.
 std::string deployment_line(const ServeDeploymentStatus& d) {
-  return fmt::format("deployment \"{}\" {} ({} of {} replicas running){}", d.name, d.status,
-                     d.running, d.target, d.message.empty() ? "" : ": " + trimmed(d.message));
+  std::string asks = d.running < d.target && d.required_resources_json != "{}"
+                         ? fmt::format(", each asking {}", d.required_resources_json)
+                         : "";
+  return fmt::format("deployment \"{}\" {} ({} of {} replicas running{}){}", d.name, d.status,
+                     d.running, d.target, asks, d.message.empty() ? "" : ": " + trimmed(d.message));
 }
 
 }  // namespace

@@ -254,6 +254,38 @@ print(json.load(u.urlopen(sys.argv[1]))["applications"]["echo"]["deployed_app_co
   "$RAYLAUNCH" up -f c.yml --progress plain --verbose >/dev/null 2>noop.log
   check "the next up uploads and deploys nothing" "" "$(grep -E 'PUT http://' noop.log)"
   ;;
+pending)
+  # A replica no node has room for stays pending (Serve has no timeout for
+  # it): up fails at --timeout naming what is DEPLOYING and what each replica
+  # asks; the spec said so first, as a warning.
+  serve_project pending
+  {
+    echo "name: $P"
+    echo "image: $STANDIN_IMAGE"
+    echo "head: {num_cpus: 0, ports: {gcs: $GCS, dashboard: $DASHBOARD, client: $CLIENT, serve: $SERVE}}"
+    echo "workers:"
+    echo "  - {group: cpu, num_cpus: 1}"
+  } >c.yml
+  cat >>c.yml <<'EOF'
+serve:
+  applications:
+    - name: big
+      route_prefix: /big
+      import_path: standin_echo:app
+      deployments:
+        - {name: Echo, num_replicas: 2}
+EOF
+  "$RAYLAUNCH" up -f c.yml --progress plain --timeout 15 >out 2>err
+  check "up exits 1 at its timeout" 1 $?
+  check "the spec's warning" \
+    "c.yml:12:11: warning: deployment \"Echo\" of application \"big\" may ask 2 CPU at its 2 replicas, more than the cluster's nodes have (1)" \
+    "$(grep -m1 'warning: deployment' err)"
+  check "what is DEPLOYING and why" \
+    "raylaunch: error: Serve's apps are not RUNNING after 15 s:
+  application \"big\" DEPLOYING; deployment \"Echo\" UPDATING (1 of 2 replicas running, each asking {\"CPU\":1.0})
+hint: a replica no node can hold stays pending (see the deployment's ray_actor_options); \`raylaunch serve status\` shows Serve's view, --timeout waits longer" \
+    "$(sed -n '/^raylaunch: error:/,/^hint:/p' err)"
+  ;;
 *)
   echo "unknown scenario $scenario"
   exit 2
