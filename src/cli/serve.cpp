@@ -1,12 +1,12 @@
 // `raylaunch serve deploy [FILE]|status|shutdown`: Serve on the running
 // cluster through the head's dashboard, as `up` deploys it; no container is
 // created, changed or removed.
-#include "commands.hpp"
-
 #include <fmt/format.h>
 
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/spec/loader.hpp>
+
+#include "commands.hpp"
 
 namespace raylaunch::cli {
 
@@ -37,11 +37,10 @@ int run_serve(const CommonOptions& common, const ServeCommand& options,
                      "the spec");
   }
   auto timeout = std::chrono::seconds(options.timeout);
-  return session.executor.serve_deploy(
-      target.project, plan, serve,
-      {.wait = !options.no_wait,
-       .deadline = std::chrono::steady_clock::now() + timeout,
-       .timeout = timeout});
+  return session.executor.serve_deploy(target.project, plan, serve,
+                                       {.wait = !options.no_wait,
+                                        .deadline = std::chrono::steady_clock::now() + timeout,
+                                        .timeout = timeout});
 }
 
 }  // namespace raylaunch::cli

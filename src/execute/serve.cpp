@@ -3,16 +3,14 @@
 // second `up` sends nothing), then watched until every app runs, and failed
 // at once when Serve says DEPLOY_FAILED. Serve shuts down through the same
 // API; no container is touched.
-#include <raylaunch/execute/executor.hpp>
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include <raylaunch/base/error.hpp>
-#include <raylaunch/base/log.hpp>
-#include <raylaunch/ray/package.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
+#include <raylaunch/base/error.hpp>
+#include <raylaunch/base/log.hpp>
+#include <raylaunch/execute/executor.hpp>
+#include <raylaunch/ray/package.hpp>
 #include <thread>
 
 namespace raylaunch {
@@ -31,13 +29,14 @@ std::string trimmed(std::string text) {
 }
 
 [[noreturn]] void serve_failed(const std::string& what, const HttpResponse& answer) {
-  throw ExecError(fmt::format("{}: {}", what,
-                              answer.status == 0
-                                  ? answer.error
-                                  : fmt::format("HTTP {}: {}", answer.status, trimmed(answer.body))),
-                  answer.status == 501   ? "the head's image needs Ray Serve: pip install \"ray[serve]\""
-                  : answer.status == 404 ? "this Ray's dashboard has no Serve API (Ray 2.9 or later has it)"
-                                         : "`raylaunch status` shows whether the cluster is up");
+  throw ExecError(
+      fmt::format("{}: {}", what,
+                  answer.status == 0
+                      ? answer.error
+                      : fmt::format("HTTP {}: {}", answer.status, trimmed(answer.body))),
+      answer.status == 501   ? "the head's image needs Ray Serve: pip install \"ray[serve]\""
+      : answer.status == 404 ? "this Ray's dashboard has no Serve API (Ray 2.9 or later has it)"
+                             : "`raylaunch status` shows whether the cluster is up");
 }
 
 // The app names of the config, in its order.
@@ -138,9 +137,8 @@ void Executor::wait_for_serve(JobApi& api, const std::string& body,
     std::vector<std::string> waiting;
     for (const std::string& name : names) {
       const ServeAppStatus* app = instance.app(name);
-      bool current = app != nullptr &&
-                     nlohmann::json::parse(app->deployed_config_json, nullptr, false) ==
-                         wanted[name];
+      bool current = app != nullptr && nlohmann::json::parse(app->deployed_config_json, nullptr,
+                                                             false) == wanted[name];
       if (current && app->status == "DEPLOY_FAILED") {
         std::string detail = trimmed(app->message);
         for (const ServeDeploymentStatus& d : app->deployments) {
@@ -197,9 +195,9 @@ void Executor::shutdown_serve(JobApi& api, std::chrono::seconds timeout) {
                              std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
   if (!answer.ok()) {
     m_progress.event("Serve", "Error", EventState::error);
-    serve_failed(answer.status == 0 ? fmt::format("Serve did not shut down within {} s",
-                                                  timeout.count())
-                                    : std::string("Serve did not shut down"),
+    serve_failed(answer.status == 0
+                     ? fmt::format("Serve did not shut down within {} s", timeout.count())
+                     : std::string("Serve did not shut down"),
                  answer);
   }
   m_progress.event("Serve", "Shut down", EventState::done);

@@ -1,11 +1,10 @@
 // Serve's apps and deployments as `status` and `serve status` show them.
-#include "serve_view.hpp"
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <raylaunch/execute/executor.hpp>
 
-#include <algorithm>
+#include "serve_view.hpp"
 
 namespace raylaunch {
 
@@ -73,7 +72,8 @@ void print_serve(std::ostream& out, const ServeView& view) {
   }
   for (const std::string& name : view.expected) {
     if (view.instance.app(name) == nullptr) {
-      apps.push_back({name, "NOT_DEPLOYED", "-", "in the spec, not in Serve: raylaunch up deploys it"});
+      apps.push_back(
+          {name, "NOT_DEPLOYED", "-", "in the spec, not in Serve: raylaunch up deploys it"});
     }
   }
   out << '\n';

@@ -2,11 +2,9 @@
 
 // What `status` and `serve status` show of Serve (serve_status.cpp).
 
-#include <raylaunch/ray/serve.hpp>
-
 #include <nlohmann/json.hpp>
-
 #include <ostream>
+#include <raylaunch/ray/serve.hpp>
 #include <string>
 #include <vector>
 

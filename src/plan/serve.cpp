@@ -2,15 +2,13 @@
 // replica no node can hold stays STARTING for ever in Ray (Serve has no
 // timeout for it), so it is an error here; replicas that fit one by one but
 // not all at max_replicas are a warning.
-#include <raylaunch/plan/serve.hpp>
-
 #include <fmt/format.h>
-
-#include <raylaunch/plan/ray_start.hpp>
-#include <raylaunch/plan/resolve.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <raylaunch/plan/ray_start.hpp>
+#include <raylaunch/plan/resolve.hpp>
+#include <raylaunch/plan/serve.hpp>
 
 namespace raylaunch {
 
@@ -107,8 +105,8 @@ void check_serve_fit(const ClusterSpec& spec, std::vector<Diagnostic>& warnings)
               shown[name] = offered(node, name);
             }
           }
-          offers += fmt::format("{}{} {}", offers.empty() ? "" : ", ", node.group,
-                                format_shape(shown));
+          offers +=
+              fmt::format("{}{} {}", offers.empty() ? "" : ", ", node.group, format_shape(shown));
         }
         throw SpecError(
             fmt::format("deployment \"{}\" of application \"{}\" asks {} per replica, more than "
@@ -140,8 +138,7 @@ void check_serve_fit(const ClusterSpec& spec, std::vector<Diagnostic>& warnings)
   }
 }
 
-std::optional<PlannedServe> plan_serve(const ClusterSpec& spec,
-                                       std::vector<Diagnostic>& warnings) {
+std::optional<PlannedServe> plan_serve(const ClusterSpec& spec, std::vector<Diagnostic>& warnings) {
   if (!spec.serve) {
     return std::nullopt;
   }

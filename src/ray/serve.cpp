@@ -1,12 +1,11 @@
 // Serve's answers read as Serve gives them (ServeInstanceDetails, schema.py),
 // and the one decision `up` makes about Serve: send the config or not.
-#include <raylaunch/ray/serve.hpp>
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <raylaunch/ray/serve.hpp>
 #include <set>
 
 namespace raylaunch {
@@ -93,8 +92,8 @@ std::optional<ServeInstance> parse_serve_instance(const std::string& body, std::
     if (!details.is_object()) {
       continue;
     }
-    ServeAppStatus app{name, text_at(details, "status"), text_at(details, "message"), {}, "null", {},
-                       false};
+    ServeAppStatus app{
+        name, text_at(details, "status"), text_at(details, "message"), {}, "null", {}, false};
     if (auto route = details.find("route_prefix"); route != details.end() && route->is_string()) {
       app.route_prefix = route->get<std::string>();
     }

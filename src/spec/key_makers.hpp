@@ -3,9 +3,8 @@
 // The makers of the key table's rows (keys.cpp, serve_keys.cpp): one row of
 // the table is one call.
 
-#include <raylaunch/spec/keys.hpp>
-
 #include <optional>
+#include <raylaunch/spec/keys.hpp>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -16,7 +15,7 @@ namespace raylaunch::keys {
 
 // A string; `pattern` is what the loader matches it against, when it does.
 inline SpecKey text(std::string_view name, std::string_view meaning, std::string_view pattern = {},
-             std::string_view example = {}, std::string_view default_value = {}) {
+                    std::string_view example = {}, std::string_view default_value = {}) {
   return {.name = name,
           .meaning = meaning,
           .default_value = default_value,
@@ -25,8 +24,9 @@ inline SpecKey text(std::string_view name, std::string_view meaning, std::string
 }
 
 // A whole number from `min` to `max`.
-inline SpecKey integer(std::string_view name, double min, double max, std::string_view default_value,
-                std::string_view example, std::string_view meaning) {
+inline SpecKey integer(std::string_view name, double min, double max,
+                       std::string_view default_value, std::string_view example,
+                       std::string_view meaning) {
   return {.name = name,
           .type = KeyType::integer,
           .meaning = meaning,
@@ -37,7 +37,7 @@ inline SpecKey integer(std::string_view name, double min, double max, std::strin
 
 // A size in bytes, at least `min` (more than `min` when `exclusive`), at most 1024t.
 inline SpecKey size(std::string_view name, double min, bool exclusive, std::string_view example,
-             std::string_view meaning) {
+                    std::string_view meaning) {
   return {.name = name,
           .type = KeyType::size,
           .meaning = meaning,
@@ -47,7 +47,7 @@ inline SpecKey size(std::string_view name, double min, bool exclusive, std::stri
 
 // One of `values`; the first is the default.
 inline SpecKey choice(std::string_view name, std::vector<std::string_view> values,
-               std::string_view meaning) {
+                      std::string_view meaning) {
   std::string_view first = values.front();
   return {.name = name,
           .type = KeyType::enumeration,
@@ -58,7 +58,7 @@ inline SpecKey choice(std::string_view name, std::vector<std::string_view> value
 
 // A mapping whose keys `section` declares.
 inline SpecKey nested(std::string_view name, KeySection section, std::string_view meaning,
-               std::string_view default_value = {}) {
+                      std::string_view default_value = {}) {
   return {.name = name,
           .type = KeyType::mapping,
           .meaning = meaning,
@@ -69,8 +69,8 @@ inline SpecKey nested(std::string_view name, KeySection section, std::string_vie
 // A list of `items`, empty by default: strings that match `pattern`, or
 // mappings of `section`'s keys.
 inline SpecKey list_of(std::string_view name, KeyType items, std::string_view meaning,
-                std::string_view pattern = {}, std::string_view example = {},
-                std::optional<KeySection> section = {}) {
+                       std::string_view pattern = {}, std::string_view example = {},
+                       std::optional<KeySection> section = {}) {
   return {.name = name,
           .type = KeyType::list,
           .meaning = meaning,
@@ -92,7 +92,7 @@ inline SpecKey map_of(std::string_view name, KeyType items, std::string_view mea
 
 // A section of `keys`; the head and worker groups take the node keys first.
 inline SpecSection section(KeySection id, std::string_view path, std::string_view meaning,
-                    std::vector<SpecKey> keys, std::optional<KeySection> extends = {}) {
+                           std::vector<SpecKey> keys, std::optional<KeySection> extends = {}) {
   return {.id = id, .path = path, .meaning = meaning, .extends = extends, .keys = std::move(keys)};
 }
 

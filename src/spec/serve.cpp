@@ -4,17 +4,16 @@
 // mistake located in the file it is in.
 #include <fmt/format.h>
 
-#include "sections.hpp"
-#include "serve_values.hpp"
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <raylaunch/spec/loader.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 
-#include <raylaunch/spec/loader.hpp>
+#include "sections.hpp"
+#include "serve_values.hpp"
 
 namespace raylaunch {
 
@@ -36,10 +35,10 @@ std::string read_config(const ValueReader& reader, const YamlNode* at, const fs:
   std::error_code error;
   fs::file_status status = fs::status(path, error);
   std::ifstream in(path, std::ios::binary);
-  const char* why = fs::is_directory(status)        ? "is a directory"
-                    : !fs::exists(status)           ? "no such file"
-                    : !fs::is_regular_file(status)  ? "is not a regular file"
-                    : !in                           ? "permission denied"
+  const char* why = fs::is_directory(status)                          ? "is a directory"
+                    : !fs::exists(status)                             ? "no such file"
+                    : !fs::is_regular_file(status)                    ? "is not a regular file"
+                    : !in                                             ? "permission denied"
                     : fs::file_size(path, error) > k_max_config_bytes ? "is larger than 16 MiB"
                                                                       : nullptr;
   if (why != nullptr) {
@@ -56,10 +55,10 @@ std::string read_config(const ValueReader& reader, const YamlNode* at, const fs:
 
 // A route prefix as Serve's schema takes it.
 void check_route(const ValueReader& reader, const YamlNode& node, const std::string& route) {
-  const char* wrong = !route.starts_with('/')                        ? "does not start with /"
-                      : route.size() > 1 && route.ends_with('/')     ? "ends with /"
+  const char* wrong = !route.starts_with('/')                          ? "does not start with /"
+                      : route.size() > 1 && route.ends_with('/')       ? "ends with /"
                       : route.find_first_of("{}") != std::string::npos ? "has { or }"
-                                                                     : nullptr;
+                                                                       : nullptr;
   if (wrong != nullptr) {
     reader.fail(node, fmt::format("route_prefix \"{}\" {}", route, wrong),
                 "Serve takes a path that starts with /, with no / at its end (but \"/\" itself) "
@@ -95,8 +94,8 @@ void read_runtime_env(const ValueReader& reader, const YamlNode& env, const fs::
                 "a local working_dir is a folder, relative to the file it is written in; up "
                 "packages and uploads it");
   }
-  app.local_working_dir = Located<std::string>{folder.lexically_normal().string(),
-                                               working_dir->where};
+  app.local_working_dir =
+      Located<std::string>{folder.lexically_normal().string(), working_dir->where};
 }
 
 // `json`'s number at `key`, when it has one.
@@ -123,8 +122,10 @@ void read_deployment(const ValueReader& reader, const YamlNode& node, Json& json
       out.autoscaling = true;
       out.max_replicas = 100;  // Serve's default for "auto"
     } else {
-      static const SpecKey k_count = {.name = "num_replicas", .type = KeyType::integer,
-                                      .range = KeyRange{.min = 1, .max = 1e12}, .example = "2"};
+      static const SpecKey k_count = {.name = "num_replicas",
+                                      .type = KeyType::integer,
+                                      .range = KeyRange{.min = 1, .max = 1e12},
+                                      .example = "2"};
       out.num_replicas = reader.int_of(*replicas, "num_replicas", k_count).value;
       json["num_replicas"] = *out.num_replicas;
       out.min_replicas = out.max_replicas = *out.num_replicas;
@@ -191,13 +192,14 @@ void read_app(const ValueReader& reader, const YamlNode& node, Json& json, const
       std::string(find_spec_key(KeySection::serve_app, "import_path")->pattern));
   if (!std::regex_match(app.import_path.value, k_import) ||
       app.import_path.value.find_first_of(".:") == std::string::npos) {
-    reader.fail(*import, fmt::format("import_path \"{}\" is not module:attribute", app.import_path.value),
+    reader.fail(*import,
+                fmt::format("import_path \"{}\" is not module:attribute", app.import_path.value),
                 "Serve imports module:attribute or module.attribute, e.g. serve_llm:app");
   }
   if (const YamlNode* route = field(node, "route_prefix")) {
-    app.route_prefix = route->is_null() ? std::nullopt
-                                        : std::optional<std::string>(
-                                              json.at("route_prefix").get<std::string>());
+    app.route_prefix = route->is_null()
+                           ? std::nullopt
+                           : std::optional<std::string>(json.at("route_prefix").get<std::string>());
     if (app.route_prefix) {
       check_route(reader, *route, *app.route_prefix);
     }
@@ -223,8 +225,8 @@ void read_app(const ValueReader& reader, const YamlNode& node, Json& json, const
 }
 
 // Serve's own rules across the apps: unique names and route prefixes.
-void read_apps(const ValueReader& reader, const YamlNode& config, Json& json,
-               const fs::path& dir, ServeSpec& serve) {
+void read_apps(const ValueReader& reader, const YamlNode& config, Json& json, const fs::path& dir,
+               ServeSpec& serve) {
   const YamlNode* apps = field(config, "applications");
   if (apps == nullptr) {
     reader.fail(config, "the Serve config has no applications",
@@ -313,10 +315,12 @@ void load_serve(const ValueReader& reader, const YamlNode& node, ClusterSpec& sp
                   "write the Serve config in the file config: names, or inline, not both");
     }
     std::string path = reader.string_of(*config, "config").value;
-    fs::path absolute = fs::path(path).is_absolute() ? fs::path(path) : fs::path(spec.spec_dir) / path;
-    std::string shown = fs::path(path).is_absolute()
-                            ? path
-                            : (fs::path(spec.file).parent_path() / path).lexically_normal().string();
+    fs::path absolute =
+        fs::path(path).is_absolute() ? fs::path(path) : fs::path(spec.spec_dir) / path;
+    std::string shown =
+        fs::path(path).is_absolute()
+            ? path
+            : (fs::path(spec.file).parent_path() / path).lexically_normal().string();
     serve = read_serve_file(reader, config, absolute, shown);
     serve.where = node.where;
   }

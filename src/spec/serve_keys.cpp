@@ -27,8 +27,8 @@ SpecKey number(std::string_view name, double min, bool exclusive, std::string_vi
 }
 
 SpecKey flag(std::string_view name, std::string_view meaning, std::string_view default_value) {
-  return {.name = name, .type = KeyType::boolean, .meaning = meaning,
-          .default_value = default_value};
+  return {
+      .name = name, .type = KeyType::boolean, .meaning = meaning, .default_value = default_value};
 }
 
 SpecKey anything(std::string_view name, std::string_view meaning) {
@@ -70,12 +70,11 @@ SpecSection serve_app() {
                "the HTTP path the app answers under: starts with /, no trailing / and no braces, "
                "unique; null: no HTTP route",
                "/[^{}]*", "/qwen", "/"),
-          text("import_path",
-               "the app to import, module:attribute or module.attribute",
+          text("import_path", "the app to import, module:attribute or module.attribute",
                "[^.:]([^:]*[^.:])?(:[^.:]([^:]*[^.:])?)?", "serve_llm:app"),
           map_of("runtime_env", KeyType::any,
-                   "the app's runtime environment; a local working_dir is packaged and uploaded "
-                   "by up"),
+                 "the app's runtime environment; a local working_dir is packaged and uploaded "
+                 "by up"),
           list_of("deployments", KeyType::mapping,
                   "settings of deployments the app's code defines, by name", "", "",
                   KeySection::serve_deployment),
@@ -102,7 +101,8 @@ SpecSection serve_deployment() {
           anything("user_config", "what the deployment's reconfigure() gets"),
           nested("autoscaling_config", KeySection::serve_autoscaling,
                  "how Serve scales the replicas; not with a number of num_replicas"),
-          number("graceful_shutdown_wait_loop_s", 0, false, "2", "how often a stopping replica "
+          number("graceful_shutdown_wait_loop_s", 0, false, "2",
+                 "how often a stopping replica "
                  "checks for requests left"),
           number("graceful_shutdown_timeout_s", 0, false, "20",
                  "how long a stopping replica may finish its requests"),
@@ -117,7 +117,8 @@ SpecSection serve_deployment() {
           integer("max_replicas_per_node", 1, 100, "", "1",
                   "the most replicas of the deployment on one node"),
           nested("logging_config", KeySection::serve_logging, "the deployment's logging"),
-          map_of("request_router_config", KeyType::any, "how requests are routed to replicas (newer Serve)"),
+          map_of("request_router_config", KeyType::any,
+                 "how requests are routed to replicas (newer Serve)"),
       });
 }
 
@@ -175,7 +176,8 @@ SpecSection serve_http() {
           integer("port", 1, k_max_port, "8000", "8000",
                   "the proxy's port inside the head; head.ports.serve publishes it"),
           text("root_path", "a path prefix in front of every route", "", "/api"),
-          number("request_timeout_s", 0, true, "60", "how long a request may take; unset: no limit"),
+          number("request_timeout_s", 0, true, "60",
+                 "how long a request may take; unset: no limit"),
           number("keep_alive_timeout_s", 0, false, "90", "how long an idle connection stays open"),
           text("ssl_keyfile", "the proxy's TLS key file (newer Serve)", "", "/certs/key.pem"),
           text("ssl_certfile", "the proxy's TLS certificate file (newer Serve)", "",
@@ -199,24 +201,23 @@ SpecSection serve_grpc() {
 }
 
 SpecSection serve_logging() {
-  return section(KeySection::serve_logging, "serve.logging_config",
-                 "Serve's logging (at the top, in an app or in a deployment)",
-                 {
-                     choice("encoding", {"TEXT", "JSON"}, "the log lines' format"),
-                     text("log_level", "the lowest level logged", "", "INFO", "INFO"),
-                     text("logs_dir", "where the logs go; unset: Ray's session folder", "",
-                          "/tmp/serve-logs"),
-                     flag("enable_access_log", "whether each request is logged", "true"),
-                     list_of("additional_log_standard_attrs", KeyType::string,
-                             "further log record attributes to write (newer Serve)", "",
-                             "name"),
-                 });
+  return section(
+      KeySection::serve_logging, "serve.logging_config",
+      "Serve's logging (at the top, in an app or in a deployment)",
+      {
+          choice("encoding", {"TEXT", "JSON"}, "the log lines' format"),
+          text("log_level", "the lowest level logged", "", "INFO", "INFO"),
+          text("logs_dir", "where the logs go; unset: Ray's session folder", "", "/tmp/serve-logs"),
+          flag("enable_access_log", "whether each request is logged", "true"),
+          list_of("additional_log_standard_attrs", KeyType::string,
+                  "further log record attributes to write (newer Serve)", "", "name"),
+      });
 }
 
 }  // namespace
 
 std::vector<SpecSection> serve_sections() {
-  return {serve_top(),  serve_app(),  serve_deployment(), serve_autoscaling(),
+  return {serve_top(),   serve_app(),  serve_deployment(), serve_autoscaling(),
           serve_actor(), serve_http(), serve_grpc(),       serve_logging()};
 }
 

@@ -3,7 +3,6 @@
 // The sections of `serve:` in the key table (serve_keys.cpp).
 
 #include <raylaunch/spec/keys.hpp>
-
 #include <vector>
 
 namespace raylaunch {

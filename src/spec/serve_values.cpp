@@ -5,11 +5,10 @@
 
 #include <fmt/format.h>
 
-#include <raylaunch/spec/numbers.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <raylaunch/spec/numbers.hpp>
 #include <regex>
 
 namespace raylaunch {
@@ -19,13 +18,28 @@ namespace {
 // Keys a null may be written for: Serve takes None for them (null route:
 // no HTTP route; null autoscaling_config: none).
 bool nullable(std::string_view key) {
-  static const std::string_view k_nullable[] = {
-      "route_prefix",       "num_replicas",     "initial_replicas",   "request_timeout_s",
-      "upscaling_factor",   "downscaling_factor", "autoscaling_config", "logs_dir",
-      "target_capacity",    "logging_config",   "user_config",        "placement_group_bundles",
-      "placement_group_strategy", "max_replicas_per_node", "accelerator_type",
-      "upscale_smoothing_factor", "downscale_smoothing_factor", "ssl_keyfile", "ssl_certfile",
-      "ssl_keyfile_password", "ssl_ca_certs", "autoscaling_policy"};
+  static const std::string_view k_nullable[] = {"route_prefix",
+                                                "num_replicas",
+                                                "initial_replicas",
+                                                "request_timeout_s",
+                                                "upscaling_factor",
+                                                "downscaling_factor",
+                                                "autoscaling_config",
+                                                "logs_dir",
+                                                "target_capacity",
+                                                "logging_config",
+                                                "user_config",
+                                                "placement_group_bundles",
+                                                "placement_group_strategy",
+                                                "max_replicas_per_node",
+                                                "accelerator_type",
+                                                "upscale_smoothing_factor",
+                                                "downscale_smoothing_factor",
+                                                "ssl_keyfile",
+                                                "ssl_certfile",
+                                                "ssl_keyfile_password",
+                                                "ssl_ca_certs",
+                                                "autoscaling_policy"};
   return std::find(std::begin(k_nullable), std::end(k_nullable), key) != std::end(k_nullable);
 }
 
@@ -48,7 +62,8 @@ Json ServeValues::scalar_as_yaml(const YamlNode& node, const std::string& what) 
   if (node.quote != 0) {
     return text;
   }
-  static const std::regex k_float("-?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?|-?[0-9]+[eE][-+]?[0-9]+");
+  static const std::regex k_float(
+      "-?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?|-?[0-9]+[eE][-+]?[0-9]+");
   if (text == "true" || text == "True" || text == "TRUE") {
     return true;
   }
@@ -110,7 +125,8 @@ Json ServeValues::value(const YamlNode& node, const SpecKey& key, const std::str
     case KeyType::enumeration: {
       std::string text = m_reader.string_of(node, name).value;
       if (std::find(key.values.begin(), key.values.end(), text) == key.values.end()) {
-        m_reader.fail(node, fmt::format("{} must be {}, got \"{}\"", name, joined(key.values), text),
+        m_reader.fail(node,
+                      fmt::format("{} must be {}, got \"{}\"", name, joined(key.values), text),
                       fmt::format("e.g. {}: {}", name, key.values.front()));
       }
       return text;

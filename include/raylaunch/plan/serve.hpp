@@ -3,11 +3,10 @@
 // Serve in the plan: the config `up` deploys, and whether its replicas fit the
 // cluster's nodes (src/plan/serve.cpp). Pure.
 
-#include <raylaunch/base/error.hpp>
-#include <raylaunch/spec/model.hpp>
-
 #include <map>
 #include <optional>
+#include <raylaunch/base/error.hpp>
+#include <raylaunch/spec/model.hpp>
 #include <string>
 #include <vector>
 
@@ -18,7 +17,7 @@ struct PlannedServe {
   /// The body of `PUT /api/serve/applications/`, before a local working_dir
   /// is replaced by its package's URI.
   std::string config_json;
-  std::string file;  // where the config was written, for messages
+  std::string file;      // where the config was written, for messages
   int http_port = 8000;  // the proxy's port inside the head
   std::vector<ServeAppSpec> apps;
 };

@@ -5,8 +5,8 @@
 // the executor sends the requests.
 
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace raylaunch {
@@ -19,8 +19,8 @@ struct ServeDeploymentStatus {
   std::string name;
   std::string status;  // UPDATING, HEALTHY, UNHEALTHY, DEPLOY_FAILED, UPSCALING, DOWNSCALING
   std::string message;
-  int running = 0;  // replicas RUNNING
-  int target = 0;   // target_num_replicas
+  int running = 0;                      // replicas RUNNING
+  int target = 0;                       // target_num_replicas
   std::string required_resources_json;  // per replica, e.g. {"CPU":1.0}
 };
 
@@ -30,7 +30,7 @@ struct ServeAppStatus {
   std::string status;  // NOT_STARTED, DEPLOYING, DEPLOY_FAILED, RUNNING, UNHEALTHY, DELETING
   std::string message;
   std::optional<std::string> route_prefix;  // null while it builds, or no route
-  std::string deployed_config_json;  // deployed_app_config; "null" for imperative apps
+  std::string deployed_config_json;         // deployed_app_config; "null" for imperative apps
   std::vector<ServeDeploymentStatus> deployments;
   bool imperative = false;  // deployed by serve.run, not by a config: a PUT leaves it alone
 };
