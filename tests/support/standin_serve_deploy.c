@@ -158,8 +158,10 @@ static void slow_message(struct serve_app *a, size_t pending, const struct shape
                     "auto-scale or for a runtime environment to be installed. Resources "
                     "required for each replica: {", a->dep->name, a->cfg.name, pending,
                 g_knobs.slow_ms / 1000);
-    for (i = 0; i < (size_t)s->n; i++) {
-        sbuf_printf(&m, "%s'%s': ", i ? ", " : "", s->name[i]);
+    for (i = 0; i < (size_t)s->n; i++) { /* json.dumps, as Serve's resource_requirements() */
+        sbuf_adds(&m, i ? ", " : "");
+        json_strz(&m, s->name[i]);
+        sbuf_adds(&m, ": ");
         py_float(&m, s->v[i]);
     }
     sbuf_adds(&m, "}, total resources available: {");
@@ -171,7 +173,9 @@ static void slow_message(struct serve_app *a, size_t pending, const struct shape
                 avail += shape_get(&g_nodes[j].avail, s->name[i]);
         if (avail <= 0)
             continue; /* ray.available_resources() leaves out what is used up */
-        sbuf_printf(&m, "%s'%s': ", k++ ? ", " : "", s->name[i]);
+        sbuf_adds(&m, k++ ? ", " : "");
+        json_strz(&m, s->name[i]);
+        sbuf_adds(&m, ": ");
         py_float(&m, avail);
     }
     sbuf_adds(&m, "}. Use `ray status` for more details.");

@@ -320,7 +320,7 @@ def scenario(head, head_id):
     msg = ("Deployment 'Echo' in application 'gpu' has 1 replicas that have taken more than 1s to "
            "be scheduled. This may be due to waiting for the cluster to auto-scale or for a "
            "runtime environment to be installed. Resources required for each replica: "
-           "{'CPU': 1.0, 'GPU': 1.0}, total resources available: {}. Use `ray status` "
+           "{\"CPU\": 1.0, \"GPU\": 1.0}, total resources available: {}. Use `ray status` "
            "for more details.")
     g = poll(10, "the GPU app's replica waits for a node",
              lambda: head.details()["applications"]["gpu"]["deployments"].get("Echo", {})
