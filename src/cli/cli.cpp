@@ -63,6 +63,7 @@ struct Options {
   JobOptions job;
   RunOptions run;
   ExportCommand exporting;
+  ServeCommand serve;
   ToolCommand tool;
 };
 
@@ -345,6 +346,30 @@ CLI::App* define_export(CLI::App& app, Options& o) {
   return out;
 }
 
+// `serve deploy [FILE]|status|shutdown`: Serve on the running cluster.
+void define_serve(CLI::App& app, Options& o) {
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Deploy, show or shut down Ray Serve's apps; the containers are not touched");
+  serve->require_subcommand(1);
+  CLI::App* deploy = subcommand(*serve, o, "deploy", "Deploy a Serve config (default: serve:)");
+  deploy->add_option("file", o.serve.file, "A Serve config file, as serve deploy takes it");
+  deploy->add_flag("--no-wait", o.serve.no_wait, "Return once Serve took the config");
+  deploy->add_option("--timeout", o.serve.timeout, "Seconds to wait for RUNNING (default 180)")
+      ->check(whole_number(1, k_max_seconds));
+  with_example(*deploy, "raylaunch serve deploy -f cluster.yml other_app.yaml");
+  CLI::App* status = subcommand(*serve, o, "status", "Print Serve's apps and deployments");
+  status->add_flag("--json", o.serve.json, "Print JSON");
+  with_example(*status, "raylaunch serve status -f cluster.yml");
+  CLI::App* shutdown = subcommand(*serve, o, "shutdown", "Shut Serve down, every app with it");
+  shutdown->add_option("--timeout", o.serve.shutdown_timeout,
+                       "Seconds to wait for Serve to stop (default 60)")
+      ->check(whole_number(1, k_max_seconds));
+  with_example(*shutdown, "raylaunch serve shutdown -f cluster.yml");
+  for (CLI::App* action : {deploy, status, shutdown}) {
+    action->callback([&o, action] { o.serve.action = action->get_name(); });
+  }
+}
+
 int dispatch(const Commands& commands, const Options& o) {
   if (!o.tool.name.empty()) {
     return run_tool(o.tool);
@@ -373,6 +398,8 @@ int dispatch(const Commands& commands, const Options& o) {
     JobOptions job = o.job;
     job.action = commands.job->get_subcommands().at(0)->get_name();
     code = run_job(o.common, job, g_interrupted);
+  } else if (!o.serve.action.empty()) {
+    code = run_serve(o.common, o.serve, g_interrupted);
   } else if (commands.run->parsed()) {
     code = run_run(o.common, o.engine, o.run, g_interrupted);
   } else if (commands.autoscale->parsed()) {
@@ -443,6 +470,7 @@ int run_command_line(int argc, char** argv) {
       define_submit(app, options), define_job(app, options),  define_run(app, options),
       define_autoscale(app, options)};
   define_export(app, options);
+  define_serve(app, options);
   define_tools(app, options.tool);
   if (std::optional<int> code = run_hidden(app, argc, argv)) {
     return *code;

@@ -103,6 +103,16 @@ struct JobOptions {
   bool follow = false;  // logs -f
 };
 
+/// `serve deploy [FILE]|status|shutdown`.
+struct ServeCommand {
+  std::string action;  // deploy, status or shutdown: the subcommand given
+  std::string file;    // deploy's Serve config; empty: the spec's serve:
+  bool no_wait = false;
+  int timeout = 180;
+  int shutdown_timeout = 60;
+  bool json = false;
+};
+
 /// `run`: up, submit with the log followed, down.
 struct RunOptions {
   UpCommand up;
@@ -216,5 +226,8 @@ int run_job(const CommonOptions& common, const JobOptions& options,
             const std::atomic<bool>& interrupted);
 int run_run(const CommonOptions& common, const EngineOptions& engine, const RunOptions& options,
             const std::atomic<bool>& interrupted);
+/// `serve` (src/cli/serve.cpp).
+int run_serve(const CommonOptions& common, const ServeCommand& options,
+              const std::atomic<bool>& interrupted);
 
 }  // namespace raylaunch::cli

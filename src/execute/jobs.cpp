@@ -44,12 +44,6 @@ std::string cut_message(const std::string& id, const std::string& ray_note) {
 
 }  // namespace
 
-struct Executor::JobApi {
-  HeadAccess head;
-  std::string host;
-  int port = 0;
-};
-
 Executor::JobApi Executor::job_api(const std::string& project, const Plan* plan) {
   JobApi api;
   if (plan != nullptr) {

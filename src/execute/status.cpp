@@ -5,6 +5,8 @@
 #include <raylaunch/execute/status_autoscale.hpp>
 #include <raylaunch/execute/observed.hpp>
 
+#include "serve_view.hpp"
+
 #include <raylaunch/base/error.hpp>
 
 #include <fmt/format.h>
@@ -167,6 +169,7 @@ nlohmann::ordered_json node_json(const Summary& summary, const Row& row) {
 }
 
 void print_json(std::ostream& out, const Summary& summary, const std::vector<Row>& rows,
+                const std::optional<ServeView>& serve,
                 const nlohmann::ordered_json& autoscale = nullptr) {
   nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
   for (const Row& row : rows) {
@@ -194,6 +197,9 @@ void print_json(std::ostream& out, const Summary& summary, const std::vector<Row
       {"dashboard", summary.dashboard},
       {"hosts_unreachable", unreachable},
       {"nodes", nodes}};
+  if (serve) {
+    doc["serve"] = serve_json(*serve);
+  }
   if (!autoscale.is_null()) {
     doc["autoscale"] = autoscale;  // only for a spec with autoscaled groups
   }
@@ -216,12 +222,7 @@ void print_table(std::ostream& out, const Summary& summary, const std::vector<Ro
                                                           : row.ray->state_message);
     }
   }
-  std::vector<size_t> width(cells.front().size(), 0);
-  for (const std::vector<std::string>& line : cells) {
-    for (size_t i = 0; i < line.size(); ++i) {
-      width[i] = std::max(width[i], line[i].size());
-    }
-  }
+  std::vector<size_t> width = column_widths(cells);
   for (const std::vector<std::string>& line : cells) {
     std::string text;
     for (size_t i = 0; i < line.size(); ++i) {
@@ -306,7 +307,7 @@ void write_status_error(std::ostream& out, const std::string& project, const Pla
   summary.dashboard = plan != nullptr ? head_access_of(*plan).dashboard : "";
   summary.planned = plan != nullptr ? static_cast<int>(plan->containers.size()) : 0;
   summary.error = error;
-  print_json(out, summary, {});
+  print_json(out, summary, {}, std::nullopt);
 }
 
 int Executor::status(const std::string& project, const Plan* plan, const StatusOptions& options) {
@@ -355,9 +356,14 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
     }
     autoscale = autoscale_status(*plan, replicas);
   }
+  std::optional<ServeView> serve;
+  if (plan != nullptr && plan->serve) {
+    serve = view_serve(head, ray, *plan->serve);
+    summary.healthy = summary.healthy && serve->healthy();
+  }
   if (options.json) {
     summary.error = status_error(summary, rows, head, ray);
-    print_json(m_out, summary, rows, autoscale);
+    print_json(m_out, summary, rows, serve, autoscale);
     if (!summary.error.empty() && options.on_error) {
       options.on_error(summary.error);
     }
@@ -368,6 +374,9 @@ int Executor::status(const std::string& project, const Plan* plan, const StatusO
     return 1;
   }
   print_table(m_out, summary, rows);
+  if (serve) {
+    print_serve(m_out, *serve);
+  }
   print_autoscale_status(m_out, autoscale);
   for (const auto& [host, why] : found.unreachable) {
     m_out << fmt::format("host \"{}\" did not answer: {}\n", host, why);

@@ -117,6 +117,16 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   int alive = -1;
   if (options.wait && !options.dry_run) {
     alive = wait_for_ray(made, started + options.timeout, options.timeout, started_afresh(actions));
+    if (plan.serve) {
+      JobApi api = job_api(plan.project, &plan);
+      apply_serve(api, *plan.serve,
+                  {.wait = true, .deadline = started + options.timeout, .timeout = options.timeout});
+    }
+  } else if (plan.serve && !options.dry_run) {
+    m_progress.message(format_diagnostic(
+        {Severity::warning, "serve: is not deployed without waiting for the nodes",
+         "deploy it once the cluster is up: raylaunch serve deploy", std::nullopt},
+        ""));
   }
   m_progress.finish();
   if (!options.dry_run && options.report) {
@@ -370,6 +380,7 @@ void Executor::report_up(const Plan& plan, int alive, const std::string& spec_fi
   std::string host = dashboard.substr(7, dashboard.rfind(':') - 7);
   std::string gcs_port = plan.gcs_address.substr(plan.gcs_address.rfind(':') + 1);
   std::string client_port;
+  std::string serve_port;
   for (const std::string& arg : head_container.command) {
     if (arg.rfind("--ray-client-server-port=", 0) == 0) {
       client_port = arg.substr(25);
@@ -381,6 +392,8 @@ void Executor::report_up(const Plan& plan, int alive, const std::string& spec_fi
       gcs_port = std::to_string(port.host_port);
     } else if (port.name == "client") {
       client_port = std::to_string(port.host_port);
+    } else if (port.name == "serve") {
+      serve_port = std::to_string(port.host_port);
     }
   }
   if (alive >= 0) {
@@ -393,14 +406,22 @@ void Executor::report_up(const Plan& plan, int alive, const std::string& spec_fi
   m_out << fmt::format("  dashboard    {}\n", dashboard);
   m_out << fmt::format("  GCS address  {}:{}\n", host, gcs_port);
   m_out << fmt::format("  Ray client   ray://{}:{}\n", host, client_port);
+  if (plan.serve && alive >= 0 && !serve_port.empty()) {
+    for (const ServeAppSpec& app : plan.serve->apps) {
+      if (app.route_prefix) {
+        m_out << fmt::format("  Serve        http://{}:{}{} ({})\n", host, serve_port,
+                             *app.route_prefix, app.name.value);
+      }
+    }
+  }
   m_out << fmt::format("  submit a job ray job submit --address {} -- python my_script.py\n",
                        dashboard);
   // Across hosts, the other engines are in the spec only: -p would see this
-  // machine's share alone.
+  // machine's share alone; Serve's apps are in the spec only too.
   std::string file = spec_file.empty()  ? "raylaunch.yml"
                      : spec_file == "-" ? "FILE"
                                         : quote_for_display({spec_file});
-  std::string which = plan.hosts.size() > 1 ? "-f " + file : "-p " + plan.project;
+  std::string which = plan.hosts.size() > 1 || plan.serve ? "-f " + file : "-p " + plan.project;
   m_out << fmt::format("  status       raylaunch status {}\n", which);
   m_out << fmt::format("  tear down    raylaunch down {}\n", which);
 }

@@ -227,6 +227,12 @@ ExportResult export_compose(const ClusterSpec& spec, const Plan& plan) {
                     spec.hosts_where.value_or(SourceLocation{spec.file, 1, 1}));
   }
   ExportWarnings warnings;
+  if (spec.serve) {
+    warnings.add("compose does not deploy serve:'s Serve applications",
+                 "once the cluster is up, deploy them with `raylaunch serve deploy` (or Ray's "
+                 "`serve deploy` through the dashboard)",
+                 spec.serve->where);
+  }
   std::vector<ExportNode> nodes = export_nodes(spec, plan.gcs_address);
   for (const ExportNode& node : nodes) {
     if (node.replicas > 0) {

@@ -252,6 +252,23 @@ std::vector<std::string> volume_notes(const std::vector<ExportNode>& nodes) {
   return lines;
 }
 
+// serve:'s config as the YAML text serveConfigV2 holds. A local working_dir
+// has no counterpart: KubeRay cannot upload a folder.
+std::string serve_config_v2(const ServeSpec& serve, ExportWarnings& warnings) {
+  Json config = Json::parse(serve.config_json);
+  for (const ServeAppSpec& app : serve.apps) {
+    if (app.local_working_dir) {
+      warnings.add(fmt::format("application \"{}\"'s working_dir is a local folder, which "
+                               "KubeRay cannot upload: the RayService names it as written",
+                               app.name.value),
+                   "give a remote URI (s3://, gs://, https://...zip) for Kubernetes",
+                   app.local_working_dir->where);
+    }
+  }
+  std::string text = render_yaml(config, {});
+  return text;
+}
+
 // The file's header says what it does not hold and how to create it.
 std::vector<std::string> kuberay_header(const ClusterSpec& spec, const KubeNames& names,
                                         const std::vector<ExportNode>& nodes,
@@ -336,11 +353,26 @@ ExportResult export_kuberay(const ClusterSpec& spec, const Plan& plan,
   for (size_t i = 1; i < nodes.size(); ++i) {
     cluster["workerGroupSpecs"].push_back(group_spec(spec, nodes[i], names, warnings));
   }
+  std::vector<std::string> header = kuberay_header(spec, names, nodes, options);
+  if (spec.serve) {
+    // Serve in the spec: a RayService, the RayCluster's spec as its
+    // rayClusterConfig and the Serve config as serveConfigV2 (a YAML string).
+    header.front().replace(0, 10, "RayService");
+    header.insert(header.begin() + 1,
+                  "KubeRay deploys serveConfigV2 itself and upgrades the cluster without downtime.");
+    Json doc = {{"apiVersion", "ray.io/v1"},
+                {"kind", "RayService"},
+                {"metadata", metadata},
+                {"spec",
+                 {{"serveConfigV2", serve_config_v2(*spec.serve, warnings)},
+                  {"rayClusterConfig", cluster}}}};
+    return {render_yaml(doc, header), warnings.take()};
+  }
   Json doc = {{"apiVersion", "ray.io/v1"},
               {"kind", "RayCluster"},
               {"metadata", metadata},
               {"spec", cluster}};
-  return {render_yaml(doc, kuberay_header(spec, names, nodes, options)), warnings.take()};
+  return {render_yaml(doc, header), warnings.take()};
 }
 
 }  // namespace raylaunch

@@ -108,6 +108,27 @@ std::string scalar_text(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// Text of several lines that a literal block (`|`) keeps exactly: one
+// newline at its end, no line ending in a space, no tab or control byte, not
+// starting with a space (RayService's serveConfigV2).
+bool literal_block(const Json& value) {
+  if (!value.is_string()) {
+    return false;
+  }
+  const std::string& text = value.get_ref<const std::string&>();
+  if (text.size() < 2 || text.back() != '\n' || text[text.size() - 2] == '\n' ||
+      text.front() == ' ' || text.find('\n') == text.size() - 1) {
+    return false;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n') || c == 0x7f || (c == '\n' && i > 0 && text[i - 1] == ' ')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Block style as kubectl writes it: a sequence under a key starts at the
 // key's own indent.
 class YamlEmitter {
@@ -129,6 +150,17 @@ class YamlEmitter {
  private:
   void mapping_entry(const std::string& key, const Json& child, size_t indent) {
     text += std::string(indent, ' ') + key + ":";
+    if (literal_block(child)) {
+      text += " |\n";
+      const std::string& lines = child.get_ref<const std::string&>();
+      for (size_t start = 0; start < lines.size();) {
+        size_t end = lines.find('\n', start);
+        std::string line = lines.substr(start, end - start);
+        text += line.empty() ? "\n" : std::string(indent + 2, ' ') + line + "\n";
+        start = end + 1;
+      }
+      return;
+    }
     if (!is_block(child)) {
       text += " " + scalar_text(child) + "\n";
       return;

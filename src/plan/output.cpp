@@ -131,6 +131,12 @@ ordered_json plan_head_json(const Plan& plan) {
     }
     out["autoscaled_groups"] = groups;
   }
+  if (plan.serve) {
+    // What up deploys to Serve (a local working_dir is still its folder here).
+    out["serve"] = {{"file", plan.serve->file},
+                    {"http_port", plan.serve->http_port},
+                    {"config", ordered_json::parse(plan.serve->config_json)}};
+  }
   return out;
 }
 

@@ -222,6 +222,7 @@ class Planner {
       }
     }
     plan.volumes = project_volumes(plan.containers);
+    plan.serve = plan_serve(m_spec, m_warnings);
     plan.warnings = std::move(m_warnings);
     return plan;
   }

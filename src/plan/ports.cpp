@@ -250,8 +250,8 @@ std::vector<HeadPort> head_ports_inside(const ClusterSpec& spec, bool pinned) {
     HeadPort& port = out[i];
     std::string name = port.name;
     if (name == "serve") {
-      // Serve's proxy listens on its own default; nothing tells it otherwise.
-      port.container = k_serve_proxy;
+      // Serve's proxy listens on http_options.port, else its own default.
+      port.container = spec.serve ? spec.serve->http_port : k_serve_proxy;
       continue;
     }
     int low = name == "client" ? 1024 : 1;

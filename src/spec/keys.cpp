@@ -3,12 +3,17 @@
 // written here is what raylaunch accepts.
 #include <raylaunch/spec/keys.hpp>
 
+#include "key_makers.hpp"
+#include "serve_keys.hpp"
+
 #include <cassert>
 #include <utility>
 
 namespace raylaunch {
 
 namespace {
+
+using namespace keys;
 
 // Docker's grammar of an image reference: [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST].
 // HOST is DNS labels joined by "."; PATH is lowercase components joined by "/",
@@ -22,90 +27,6 @@ constexpr double k_max_port = 65535;
 constexpr std::string_view k_host_name_pattern = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
 // Compose's durations: 10s, 1m30s, 500ms, or a bare 0.
 constexpr std::string_view k_duration_pattern = "0|(([0-9]+(\\.[0-9]+)?)(h|m|s|ms|us))+";
-
-// Each kind of key has a maker, so one row of the table is one key.
-
-// A string; `pattern` is what the loader matches it against, when it does.
-SpecKey text(std::string_view name, std::string_view meaning, std::string_view pattern = {},
-             std::string_view example = {}, std::string_view default_value = {}) {
-  return {.name = name,
-          .meaning = meaning,
-          .default_value = default_value,
-          .pattern = pattern,
-          .example = example};
-}
-
-// A whole number from `min` to `max`.
-SpecKey integer(std::string_view name, double min, double max, std::string_view default_value,
-                std::string_view example, std::string_view meaning) {
-  return {.name = name,
-          .type = KeyType::integer,
-          .meaning = meaning,
-          .range = KeyRange{.min = min, .max = max},
-          .default_value = default_value,
-          .example = example};
-}
-
-// A size in bytes, at least `min` (more than `min` when `exclusive`), at most 1024t.
-SpecKey size(std::string_view name, double min, bool exclusive, std::string_view example,
-             std::string_view meaning) {
-  return {.name = name,
-          .type = KeyType::size,
-          .meaning = meaning,
-          .range = KeyRange{.min = min, .max = 0x1p50, .min_exclusive = exclusive},
-          .example = example};
-}
-
-// One of `values`; the first is the default.
-SpecKey choice(std::string_view name, std::vector<std::string_view> values,
-               std::string_view meaning) {
-  std::string_view first = values.front();
-  return {.name = name,
-          .type = KeyType::enumeration,
-          .meaning = meaning,
-          .default_value = first,
-          .values = std::move(values)};
-}
-
-// A mapping whose keys `section` declares.
-SpecKey nested(std::string_view name, KeySection section, std::string_view meaning,
-               std::string_view default_value = {}) {
-  return {.name = name,
-          .type = KeyType::mapping,
-          .meaning = meaning,
-          .default_value = default_value,
-          .section = section};
-}
-
-// A list of `items`, empty by default: strings that match `pattern`, or
-// mappings of `section`'s keys.
-SpecKey list_of(std::string_view name, KeyType items, std::string_view meaning,
-                std::string_view pattern = {}, std::string_view example = {},
-                std::optional<KeySection> section = {}) {
-  return {.name = name,
-          .type = KeyType::list,
-          .meaning = meaning,
-          .default_value = "[]",
-          .pattern = pattern,
-          .items = items,
-          .section = section,
-          .example = example};
-}
-
-// A mapping of any key to `items`, empty by default.
-SpecKey map_of(std::string_view name, KeyType items, std::string_view meaning) {
-  return {.name = name,
-          .type = KeyType::mapping,
-          .meaning = meaning,
-          .default_value = "{}",
-          .items = items};
-}
-
-// A section of `keys`; the head and worker groups take the node keys first.
-SpecSection section(KeySection id, std::string_view path, std::string_view meaning,
-                    std::vector<SpecKey> keys, std::optional<KeySection> extends = {}) {
-  return {.id = id, .path = path, .meaning = meaning, .extends = extends, .keys = std::move(keys)};
-}
 
 SpecSection top_section() {
   return section(
@@ -140,6 +61,8 @@ SpecSection top_section() {
            .pattern = k_host_name_pattern,
            .items = KeyType::mapping,
            .section = KeySection::host},
+          nested("serve", KeySection::serve,
+                 "Ray Serve applications up deploys once every node is alive; default: none"),
       });
 }
 
@@ -277,7 +200,8 @@ SpecSection head_ports_section() {
                      integer("client", 1, k_max_port, "10001", "10001",
                              "Ray Client (ray start --ray-client-server-port)"),
                      integer("serve", 1, k_max_port, "", "8000",
-                             "only published, e.g. for Ray Serve's HTTP port; default: none"),
+                             "Serve's HTTP proxy, published; default: 8000 with serve:, else "
+                             "none"),
                  });
 }
 
@@ -346,10 +270,16 @@ SpecSection host_section() {
 }  // namespace
 
 const std::vector<SpecSection>& spec_sections() {
-  static const std::vector<SpecSection> k_sections = {
-      top_section(),     node_section(),       head_section(), worker_group_section(),
-      network_section(), head_ports_section(), auth_section(), env_entry_section(),
-      host_section(),    autoscale_section()};
+  static const std::vector<SpecSection> k_sections = [] {
+    std::vector<SpecSection> sections = {
+        top_section(),     node_section(),       head_section(), worker_group_section(),
+        network_section(), head_ports_section(), auth_section(), env_entry_section(),
+        host_section(),    autoscale_section()};
+    for (SpecSection& serve : serve_sections()) {
+      sections.push_back(std::move(serve));
+    }
+    return sections;
+  }();
   return k_sections;
 }
 

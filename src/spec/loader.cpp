@@ -70,6 +70,14 @@ void load_sections(const ValueReader& reader, const YamlNode& root, ClusterSpec&
   if (const YamlNode* workers = root.find("workers")) {
     load_workers(reader, *workers, spec, spec.spec_dir);
   }
+  if (const YamlNode* serve = root.find("serve")) {
+    load_serve(reader, *serve, spec);
+    for (const YamlEntry& entry : root.entries) {
+      if (entry.key.text == "serve") {
+        spec.serve->where = entry.key.where;  // what compose cannot do points at `serve:`
+      }
+    }
+  }
 }
 
 // With auth: raylaunch sets RAY_AUTH_MODE and RAY_AUTH_TOKEN on every node;

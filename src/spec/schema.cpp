@@ -46,8 +46,8 @@ std::string definition_name(KeySection id) {
     return "spec";
   }
   std::string name(section.path);
-  if (name.ends_with("[]")) {
-    name.resize(name.size() - 2);
+  for (size_t at = name.find("[]"); at != std::string::npos; at = name.find("[]")) {
+    name.erase(at, 2);
   }
   for (char& c : name) {
     c = c == '.' ? '_' : c;
@@ -117,6 +117,8 @@ ordered_json value_schema(KeyType type, const SpecKey& key) {
       return or_text({{"enum", key.values}}, k_interpolated);
     case KeyType::environment:
       return environment_schema(key);
+    case KeyType::any:
+      return ordered_json::object();  // anything
     case KeyType::list:
     case KeyType::mapping:
       break;

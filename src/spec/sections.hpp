@@ -37,6 +37,9 @@ void load_workers(const ValueReader& reader, const YamlNode& node, ClusterSpec& 
 /// were read; the top-level `autoscale:` (autoscale.cpp).
 void load_group_scaling(const ValueReader& reader, const YamlNode& item, WorkerGroupSpec& group);
 void load_autoscale(const ValueReader& reader, const YamlNode& node, AutoscaleSpec& autoscale);
+/// `serve:` (src/spec/serve.cpp): inline or `config: FILE`; publishes
+/// head.ports.serve (8000) unless the head names it.
+void load_serve(const ValueReader& reader, const YamlNode& node, ClusterSpec& spec);
 
 /// `hosts:` (src/spec/hosts.cpp), and the `host:`/`hosts:` of the head or a
 /// group; check_hosts() then checks the names and addresses across the spec.

@@ -91,6 +91,12 @@ ValueReader::ValueReader(std::string file, VariableLookup lookup, std::vector<Di
       m_warnings(warnings),
       m_on_warning(std::move(on_warning)) {}
 
+ValueReader ValueReader::reading(std::string file, bool interpolate) const {
+  ValueReader other(std::move(file), m_lookup, m_warnings, m_on_warning);
+  other.m_interpolate = interpolate;
+  return other;
+}
+
 void ValueReader::fail(const YamlNode& node, std::string message, std::string hint) const {
   throw SpecError(std::move(message), std::move(hint), node.where);
 }
@@ -166,7 +172,7 @@ std::string ValueReader::text_of(const YamlNode& node, const std::string& what) 
   std::vector<std::string> unset;
   std::string value;
   try {
-    value = interpolate(raw, m_lookup, &unset, k_max_value_length);
+    value = m_interpolate ? interpolate(raw, m_lookup, &unset, k_max_value_length) : raw;
   } catch (const InterpolationFailure& failure) {
     SourceLocation where = node.where;
     if (raw.find('\n') == std::string::npos) {

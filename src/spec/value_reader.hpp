@@ -32,6 +32,10 @@ class ValueReader {
               std::function<void(const Diagnostic&)> on_warning);
 
   const std::string& file() const { return m_file; }
+  /// A reader of another file of the same spec (its warnings go with this
+  /// one's); without `interpolate`, text is taken as written (a Serve config
+  /// file, which `serve deploy` reads as it is).
+  ValueReader reading(std::string file, bool interpolate) const;
   /// The variable `name` from the environment or `.env`.
   std::optional<std::string> lookup(const std::string& name) const { return m_lookup(name); }
 
@@ -79,6 +83,7 @@ class ValueReader {
   VariableLookup m_lookup;
   std::vector<Diagnostic>& m_warnings;
   std::function<void(const Diagnostic&)> m_on_warning;
+  bool m_interpolate = true;
 };
 
 }  // namespace raylaunch

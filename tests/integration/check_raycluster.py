@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Checks RayCluster manifests against KubeRay's CRD, as the API server would.
+"""Checks RayCluster and RayService manifests against KubeRay's CRDs, as the
+API server would.
 
-Usage: check_raycluster.py CRD MANIFEST...
+Usage: check_raycluster.py CRD [CRD...] MANIFEST...
 
-Each manifest must validate against the openAPIV3Schema of the CRD's v1
-version, and must hold no field the schema does not know: the API server
+The leading arguments that are CustomResourceDefinitions are the CRDs (the
+RayCluster one, and the RayService one for RayService manifests); each
+manifest is checked against the CRD of its kind. It must validate against the
+openAPIV3Schema of the CRD's v1 version, and must hold no field the schema does not know: the API server
 prunes unknown fields of a custom resource without a word, so a field the
 schema lacks would silently mean nothing. Prints one line per problem and
 exits 1 when there is any.
@@ -15,9 +18,13 @@ import jsonschema
 import yaml
 
 
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
 def v1_schema(crd_path):
-    with open(crd_path, encoding="utf-8") as f:
-        crd = yaml.safe_load(f)
+    crd = load(crd_path)
     for version in crd["spec"]["versions"]:
         if version["name"] == "v1":
             return version["schema"]["openAPIV3Schema"]
@@ -43,11 +50,13 @@ def unknown_fields(value, schema, path):
             yield from unknown_fields(child, schema["items"], f"{path}[{i}]")
 
 
-def problems(manifest_path, schema):
-    with open(manifest_path, encoding="utf-8") as f:
-        doc = yaml.safe_load(f)
-    if doc.get("apiVersion") != "ray.io/v1" or doc.get("kind") != "RayCluster":
-        yield "not a ray.io/v1 RayCluster"
+def problems(manifest_path, schemas):
+    doc = load(manifest_path)
+    kind = doc.get("kind")
+    if doc.get("apiVersion") != "ray.io/v1" or kind not in schemas:
+        yield f"not a ray.io/v1 {' or '.join(sorted(schemas))}"
+        return
+    schema = schemas[kind]
     validator = jsonschema.Draft7Validator(schema)
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
         where = ".".join(str(p) for p in error.path) or "(top)"
@@ -59,10 +68,14 @@ def problems(manifest_path, schema):
 def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
-    schema = v1_schema(sys.argv[1])
+    schemas = {}
+    args = sys.argv[1:]
+    while args and load(args[0]).get("kind") == "CustomResourceDefinition":
+        crd = load(args[0])
+        schemas[crd["spec"]["names"]["kind"]] = v1_schema(args.pop(0))
     failed = False
-    for manifest in sys.argv[2:]:
-        for problem in problems(manifest, schema):
+    for manifest in args:
+        for problem in problems(manifest, schemas):
             print(f"{manifest}: {problem}")
             failed = True
     return 1 if failed else 0

@@ -12,10 +12,12 @@ root=$(cd "$here/../.." && pwd)
 source "$here/common.sh"
 raylaunch=$(realpath "$1")
 crd="$root/../shared/reference/kuberay/ray.io_rayclusters.yaml"
+# A spec with serve: exports a RayService (issue 21), checked against its CRD.
+service_crd="$root/../shared/reference/kuberay/ray.io_rayservices.yaml"
 
 python3 -c 'import jsonschema, yaml' 2>/dev/null ||
   skip_or_fail "the CRD check needs python3-jsonschema and python3-yaml (scripts/install-deps.sh --docker)"
-[[ -f $crd ]] ||
+[[ -f $crd && -f $service_crd ]] ||
   skip_or_fail "the RayCluster schema check needs KubeRay's CRD at $crd (ray-project/kuberay, ray-operator/config/crd/bases/ray.io_rayclusters.yaml; CI has ../shared beside the clone)"
 
 work=$(mktemp -d)
@@ -31,11 +33,17 @@ for example in "$root"/examples/*.yml; do
     failed=$((failed + 1))
   fi
 done
-if ! python3 "$here/check_raycluster.py" "$crd" "$work"/*.kuberay.yaml >"$work/crd.out" 2>&1; then
+services=$(grep -lE '^kind: "?RayService"?$' "$work"/*.kuberay.yaml | wc -l)
+with_serve=$(grep -l '^serve:' "$root"/examples/*.yml | wc -l)
+if ((services != with_serve)); then
+  echo "FAIL - $with_serve examples have serve:, but $services RayServices were written"
+  failed=$((failed + 1))
+fi
+if ! python3 "$here/check_raycluster.py" "$crd" "$service_crd" "$work"/*.kuberay.yaml >"$work/crd.out" 2>&1; then
   echo "FAIL - a RayCluster fails KubeRay's CRD schema:"
   sed "s|$work/||" "$work/crd.out"
   failed=$((failed + 1))
 fi
 ((count > 0)) || { echo "FAIL - no example in $root/examples"; failed=$((failed + 1)); }
-echo "$count RayClusters checked against KubeRay's CRD, $failed problems"
+echo "$count exports ($services RayServices) checked against KubeRay's CRDs, $failed problems"
 ((failed == 0))

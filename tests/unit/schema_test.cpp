@@ -59,6 +59,22 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
       {"env_NAME", "defaults:\n  env:\n    A:\n      ", "      value: x\n"},
       {"hosts_NAME", "hosts:\n  a:\n    ", ""},
       {"autoscale", "autoscale:\n  ", ""},
+      {"serve", "serve:\n  ", "  applications: []\n"},
+      {"serve_applications", "serve:\n  applications:\n    - ", "      import_path: a:b\n"},
+      {"serve_applications_deployments",
+       "serve:\n  applications:\n    - import_path: a:b\n      deployments:\n        - ",
+       "          name: D\n"},
+      {"serve_applications_deployments_autoscaling_config",
+       "serve:\n  applications:\n    - import_path: a:b\n      deployments:\n        - name: D\n"
+       "          autoscaling_config:\n            ",
+       ""},
+      {"serve_applications_deployments_ray_actor_options",
+       "serve:\n  applications:\n    - import_path: a:b\n      deployments:\n        - name: D\n"
+       "          ray_actor_options:\n            ",
+       ""},
+      {"serve_http_options", "serve:\n  applications: []\n  http_options:\n    ", ""},
+      {"serve_grpc_options", "serve:\n  applications: []\n  grpc_options:\n    ", ""},
+      {"serve_logging_config", "serve:\n  applications: []\n  logging_config:\n    ", ""},
   };
   std::set<std::string> checked;
   std::string refusals;
@@ -87,6 +103,7 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
       ".image: line 1: image must be a scalar, got a list\n"
       ".name: line 1: name must be a scalar, got a list\n"
       ".network: line 1: network must be a mapping, got a list\n"
+      ".serve: line 1: serve must be a mapping, got a list\n"
       ".workers: line 1: workers must be a list, got a mapping\n"
       "defaults.cpus: line 2: cpus must be a scalar, got a list\n"
       "defaults.env: line 2: env must be a scalar, got a list\n"
@@ -163,7 +180,76 @@ TEST(SchemaTest, TheLoaderReadsEveryKeyOfEverySection) {
       "hosts_NAME.gpus: line 3: hosts.a.gpus must be a list, got a mapping\n"
       "autoscale.idle_down: line 2: idle_down must be a scalar, got a list\n"
       "autoscale.interval: line 2: interval must be a scalar, got a list\n"
-      "autoscale.upscaling_speed: line 2: upscaling_speed must be a scalar, got a list\n");
+      "autoscale.upscaling_speed: line 2: upscaling_speed must be a scalar, got a list\n"
+      "serve.applications: line 2: applications must be a list, got a mapping\n"
+      "serve.config: line 3: serve has both config: and applications:\n"
+      "serve.grpc_options: line 2: grpc_options must be a mapping, got a list\n"
+      "serve.http_options: line 2: http_options must be a mapping, got a list\n"
+      "serve.logging_config: line 2: logging_config must be a mapping, got a list\n"
+      "serve.proxy_location: line 2: proxy_location must be a scalar, got a list\n"
+      "serve.target_capacity: line 2: target_capacity must be a scalar, got a list\n"
+      "serve_applications.args: line 3: args must be a mapping, got a list\n"
+      "serve_applications.autoscaling_policy: line 3: autoscaling_policy must be a mapping, got a list\n"
+      "serve_applications.deployments: line 3: deployments must be a list, got a mapping\n"
+      "serve_applications.external_scaler_enabled: line 3: external_scaler_enabled must be a scalar, got a list\n"
+      "serve_applications.import_path: line 3: import_path must be a scalar, got a list\n"
+      "serve_applications.logging_config: line 3: applications[0].logging_config must be a mapping, got a list\n"
+      "serve_applications.name: line 3: name must be a scalar, got a list\n"
+      "serve_applications.route_prefix: line 3: route_prefix must be a scalar, got a list\n"
+      "serve_applications.runtime_env: line 3: runtime_env must be a mapping, got a list\n"
+      "serve_applications_deployments.autoscaling_config: line 5: applications[0].deployments[0].autoscaling_config must be a mapping, got a list\n"
+      "serve_applications_deployments.graceful_shutdown_timeout_s: line 5: graceful_shutdown_timeout_s must be a scalar, got a list\n"
+      "serve_applications_deployments.graceful_shutdown_wait_loop_s: line 5: graceful_shutdown_wait_loop_s must be a scalar, got a list\n"
+      "serve_applications_deployments.health_check_period_s: line 5: health_check_period_s must be a scalar, got a list\n"
+      "serve_applications_deployments.health_check_timeout_s: line 5: health_check_timeout_s must be a scalar, got a list\n"
+      "serve_applications_deployments.logging_config: line 5: applications[0].deployments[0].logging_config must be a mapping, got a list\n"
+      "serve_applications_deployments.max_ongoing_requests: line 5: max_ongoing_requests must be a scalar, got a list\n"
+      "serve_applications_deployments.max_queued_requests: line 5: max_queued_requests must be a scalar, got a list\n"
+      "serve_applications_deployments.max_replicas_per_node: line 5: max_replicas_per_node must be a scalar, got a list\n"
+      "serve_applications_deployments.name: line 5: name must be a scalar, got a list\n"
+      "serve_applications_deployments.num_replicas: line 5: num_replicas must be a scalar, got a list\n"
+      "serve_applications_deployments.placement_group_bundles: line 5: placement_group_bundles must be a list, got a mapping\n"
+      "serve_applications_deployments.placement_group_strategy: line 5: placement_group_strategy must be a scalar, got a list\n"
+      "serve_applications_deployments.ray_actor_options: line 5: applications[0].deployments[0].ray_actor_options must be a mapping, got a list\n"
+      "serve_applications_deployments.request_router_config: line 5: request_router_config must be a mapping, got a list\n"
+      "serve_applications_deployments.user_config: loaded\n"
+      "serve_applications_deployments_autoscaling_config.downscale_delay_s: line 7: downscale_delay_s must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.downscale_smoothing_factor: line 7: downscale_smoothing_factor must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.downscaling_factor: line 7: downscaling_factor must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.initial_replicas: line 7: initial_replicas must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.look_back_period_s: line 7: look_back_period_s must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.max_replicas: line 7: max_replicas must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.metrics_interval_s: line 7: metrics_interval_s must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.min_replicas: line 7: min_replicas must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.smoothing_factor: line 7: smoothing_factor must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.target_ongoing_requests: line 7: target_ongoing_requests must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.upscale_delay_s: line 7: upscale_delay_s must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.upscale_smoothing_factor: line 7: upscale_smoothing_factor must be a scalar, got a list\n"
+      "serve_applications_deployments_autoscaling_config.upscaling_factor: line 7: upscaling_factor must be a scalar, got a list\n"
+      "serve_applications_deployments_ray_actor_options.accelerator_type: line 7: accelerator_type must be a scalar, got a list\n"
+      "serve_applications_deployments_ray_actor_options.memory: line 7: memory must be a scalar, got a list\n"
+      "serve_applications_deployments_ray_actor_options.num_cpus: line 7: num_cpus must be a scalar, got a list\n"
+      "serve_applications_deployments_ray_actor_options.num_gpus: line 7: num_gpus must be a scalar, got a list\n"
+      "serve_applications_deployments_ray_actor_options.object_store_memory: line 7: object_store_memory must be a scalar, got a list\n"
+      "serve_applications_deployments_ray_actor_options.resources: line 7: resources must be a mapping, got a list\n"
+      "serve_applications_deployments_ray_actor_options.runtime_env: line 7: runtime_env must be a mapping, got a list\n"
+      "serve_http_options.host: line 4: host must be a scalar, got a list\n"
+      "serve_http_options.keep_alive_timeout_s: line 4: keep_alive_timeout_s must be a scalar, got a list\n"
+      "serve_http_options.port: line 4: port must be a scalar, got a list\n"
+      "serve_http_options.request_timeout_s: line 4: request_timeout_s must be a scalar, got a list\n"
+      "serve_http_options.root_path: line 4: root_path must be a scalar, got a list\n"
+      "serve_http_options.ssl_ca_certs: line 4: ssl_ca_certs must be a scalar, got a list\n"
+      "serve_http_options.ssl_certfile: line 4: ssl_certfile must be a scalar, got a list\n"
+      "serve_http_options.ssl_keyfile: line 4: ssl_keyfile must be a scalar, got a list\n"
+      "serve_http_options.ssl_keyfile_password: line 4: ssl_keyfile_password must be a scalar, got a list\n"
+      "serve_grpc_options.grpc_servicer_functions: line 4: grpc_servicer_functions must be a list, got a mapping\n"
+      "serve_grpc_options.port: line 4: port must be a scalar, got a list\n"
+      "serve_grpc_options.request_timeout_s: line 4: request_timeout_s must be a scalar, got a list\n"
+      "serve_logging_config.additional_log_standard_attrs: line 4: additional_log_standard_attrs must be a list, got a mapping\n"
+      "serve_logging_config.enable_access_log: line 4: enable_access_log must be a scalar, got a list\n"
+      "serve_logging_config.encoding: line 4: encoding must be a scalar, got a list\n"
+      "serve_logging_config.log_level: line 4: log_level must be a scalar, got a list\n"
+      "serve_logging_config.logs_dir: line 4: logs_dir must be a scalar, got a list\n");
   checked.erase("");
   EXPECT_EQ(checked.size(), s.at("definitions").size()) << "a section of the schema is not placed";
   for (const auto& [name, definition] : s.at("definitions").items()) {

@@ -8,6 +8,7 @@
 #include <raylaunch/ray/http.hpp>
 #include <raylaunch/ray/jobs.hpp>
 #include <raylaunch/ray/package.hpp>
+#include <raylaunch/ray/serve.hpp>
 #include <raylaunch/plan/reconcile.hpp>
 
 #include <atomic>
@@ -23,6 +24,8 @@
 #include <string>
 
 namespace raylaunch {
+
+struct ServeView;  // src/execute/serve_view.hpp
 
 struct UpOptions {
   bool wait = true;
@@ -67,6 +70,14 @@ struct SubmitRequest {
   std::string working_dir;  // a local folder shipped as the job's working folder
   std::optional<Package> package;  // working_dir already packaged (else submit packages it)
   bool wait = true;         // follow the log until the job ends
+};
+
+/// How `up` and `serve deploy` apply the spec's Serve config.
+struct ServeApply {
+  bool wait = true;  // until every app is RUNNING; DEPLOY_FAILED fails at once
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now();
+  std::chrono::seconds timeout{180};  // what the deadline came from, for messages
+  std::chrono::seconds shutdown_timeout{60};  // a restart's DELETE (Serve takes up to 30 s)
 };
 
 /// How a submitted job ended (or that it was only submitted).
@@ -122,6 +133,14 @@ class Executor {
   int job_status(const std::string& project, const std::string& id);
   int job_logs(const std::string& project, const std::string& id, bool follow);
   int job_stop(const std::string& project, const std::string& id);
+
+  /// `serve deploy`: the config applied as `up` does, the containers
+  /// untouched; `serve status` (exit 1 when an app is not RUNNING);
+  /// `serve shutdown`: Serve's DELETE, bounded by `timeout`.
+  int serve_deploy(const std::string& project, const Plan* plan, const PlannedServe& serve,
+                   const ServeApply& how);
+  int serve_status(const std::string& project, const Plan* plan, bool json);
+  int serve_shutdown(const std::string& project, const Plan* plan, std::chrono::seconds timeout);
 
   /// How many docker commands ran (for the benchmark and tests).
   int commands_run() const;
@@ -204,8 +223,12 @@ class Executor {
       const std::vector<std::pair<std::string, std::string>>& nodes,
       std::map<std::string, std::string>& seen, std::optional<std::chrono::milliseconds> within);
 
-  // The Jobs API (src/execute/jobs.cpp).
-  struct JobApi;
+  // The Jobs API (src/execute/jobs.cpp), Serve's too (src/execute/serve.cpp).
+  struct JobApi {
+    HeadAccess head;
+    std::string host;
+    int port = 0;
+  };
   JobApi job_api(const std::string& project, const Plan* plan);
   // `body_file`, when given, is sent as the body straight from the file.
   HttpResponse call(JobApi& api, const std::string& method, const std::string& target,
@@ -218,6 +241,16 @@ class Executor {
   JobInfo job_info(JobApi& api, const std::string& id);
   JobOutcome follow_job(JobApi& api, const std::string& id, bool stop_on_cancel);
   void print_log_step(const JobLogFollower::Step& step, const std::string& id, bool& told_cut);
+
+  // Serve (src/execute/serve.cpp, serve_status.cpp).
+  ServeInstance serve_instance(JobApi& api);
+  std::string serve_body(JobApi& api, const PlannedServe& serve);
+  void apply_serve(JobApi& api, const PlannedServe& serve, const ServeApply& how);
+  void wait_for_serve(JobApi& api, const std::string& body,
+                      std::chrono::steady_clock::time_point deadline,
+                      std::chrono::seconds timeout);
+  void shutdown_serve(JobApi& api, std::chrono::seconds timeout);
+  ServeView view_serve(HeadAccess& head, const RayView& ray, const PlannedServe& serve);
 
   // down's phases (src/execute/down.cpp).
   void remove_containers(const std::string& project, const std::string& host,

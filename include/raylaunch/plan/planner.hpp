@@ -1,6 +1,7 @@
 #pragma once
 
 #include <raylaunch/base/redact.hpp>
+#include <raylaunch/plan/serve.hpp>
 #include <raylaunch/spec/model.hpp>
 
 #include <chrono>
@@ -116,6 +117,8 @@ struct Plan {
   /// `defaults`' stop_grace_period, else 10 s.
   std::chrono::seconds stop_grace{k_default_stop_grace};
   std::vector<Diagnostic> warnings;
+  /// `serve:`: what `up` deploys once every node is alive.
+  std::optional<PlannedServe> serve;
 
   /// One line per container, for golden tests and `--dry-run` summaries.
   std::string to_text() const;

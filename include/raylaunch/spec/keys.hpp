@@ -41,6 +41,15 @@ enum class KeySection {
   env_entry,  // `env: {NAME: {value: ..., secret: ...}}`
   host,       // each `hosts: {NAME: ...}` entry
   autoscale,  // `autoscale:`: how `raylaunch autoscale` runs
+  // `serve:`: Serve's config (ServeDeploySchema) and its parts.
+  serve,
+  serve_app,          // each `applications` item
+  serve_deployment,   // each `deployments` item of an app
+  serve_autoscaling,  // a deployment's `autoscaling_config`
+  serve_actor,        // a deployment's `ray_actor_options`
+  serve_http,         // `http_options`
+  serve_grpc,         // `grpc_options`
+  serve_logging,      // `logging_config`, at the top, in an app or a deployment
 };
 
 /// What a key's value is.
@@ -56,6 +65,7 @@ enum class KeyType {
                 // any key (matching `pattern`) to a mapping of `section`'s keys
   environment,  // a mapping of NAME to a value, nothing or {value, secret}; or a list of
                 // NAME[=VALUE]
+  any,          // any YAML value, passed on as JSON (Serve's user_config, args, runtime_env)
 };
 
 /// The values a number, integer or size may take (bytes for a size).

@@ -62,6 +62,10 @@ std::shared_ptr<const std::string> remembered_source(const std::string& file);
 LoadResult load_spec_from_string(const std::string& text, const std::string& file,
                                  const LoadOptions& options, const std::string& spec_dir = ".");
 
+/// A Serve config file alone (`serve deploy FILE`), checked as `serve:
+/// {config: FILE}` is; `path` names it in messages.
+ServeSpec load_serve_file(const std::string& path);
+
 /// The process's own environment, as a VariableLookup.
 VariableLookup process_environment();
 

@@ -177,6 +177,54 @@ struct AutoscaleSpec {
   SourceLocation where;
 };
 
+/// One deployment of a Serve app, as far as raylaunch checks it: what each
+/// replica asks of a node and how many replicas there can be.
+struct ServeDeploymentSpec {
+  Located<std::string> name;
+  /// num_replicas as a number; unset with "auto", autoscaling or nothing.
+  std::optional<int64_t> num_replicas;
+  bool autoscaling = false;  // autoscaling_config, or num_replicas: auto
+  int64_t min_replicas = 1;
+  int64_t max_replicas = 1;
+  /// ray_actor_options: num_cpus, num_gpus, memory (bytes) and resources,
+  /// each as written; unset ones keep Serve's defaults (one CPU).
+  std::optional<double> num_cpus;
+  std::optional<double> num_gpus;
+  std::optional<double> memory;
+  std::map<std::string, double> resources;
+  SourceLocation asks_where;  // ray_actor_options:, else the deployment
+  SourceLocation where;
+};
+
+/// One Serve application.
+struct ServeAppSpec {
+  Located<std::string> name;
+  /// nullopt: `route_prefix: null`, no HTTP route.
+  std::optional<std::string> route_prefix = "/";
+  Located<std::string> import_path;
+  /// runtime_env.working_dir when it is a local folder: its absolute path,
+  /// packaged and uploaded by `up` and replaced by the package's URI.
+  std::optional<Located<std::string>> local_working_dir;
+  std::vector<ServeDeploymentSpec> deployments;
+  SourceLocation where;
+};
+
+/// `serve:`: the Serve config `up` deploys (the body of Serve's
+/// `PUT /api/serve/applications/`, as `serve deploy` takes it).
+struct ServeSpec {
+  /// The whole config as JSON, the keys as written; a local working_dir is
+  /// still the folder's path here.
+  std::string config_json;
+  /// The file it came from (`config: FILE`, as messages name it); the
+  /// spec's own file when it is written inline.
+  std::string file;
+  std::string dir;  // absolute folder relative working_dir paths are in
+  /// http_options.port: where Serve's proxy listens inside the head.
+  int http_port = 8000;
+  std::vector<ServeAppSpec> apps;
+  SourceLocation where;
+};
+
 /// The whole spec, as loaded from one file.
 struct ClusterSpec {
   Located<std::string> name;
@@ -201,6 +249,8 @@ struct ClusterSpec {
     }
     return false;
   }
+  /// `serve:`; nullopt when the spec has none.
+  std::optional<ServeSpec> serve;
   std::string file;         // the path as the user gave it, for messages
   std::string source;       // the file's text, for messages that quote it
   std::string spec_dir;     // absolute folder of the spec, for relative paths
