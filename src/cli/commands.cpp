@@ -358,6 +358,11 @@ int run_up(const CommonOptions& common, const EngineOptions& engine, const UpCom
   if (!options.dry_run) {
     lock.emplace(plan.project, std::chrono::seconds(engine.lock_timeout), session.on_lock_wait());
   }
+  if (!plan.scaling.empty()) {
+    // raylaunch autoscale may have to add workers before Ray has what up
+    // waits for (a Serve replica that only an autoscaled group can hold).
+    up.after_apply = [&lock] { lock.reset(); };
+  }
   try {
     int code = session.executor.up(plan, up);
     if (options.dry_run) {

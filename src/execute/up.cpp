@@ -114,6 +114,9 @@ int Executor::up(const Plan& plan, const UpOptions& options) {
   // Autoscaled replicas that neither exist nor were made are not waited for.
   Plan made = in_play(plan, actions);
   remove_networks_left(made, seen.state);
+  if (options.after_apply && !options.dry_run) {
+    options.after_apply();
+  }
   int alive = -1;
   if (options.wait && !options.dry_run) {
     alive = wait_for_ray(made, started + options.timeout, options.timeout, started_afresh(actions));

@@ -116,17 +116,25 @@ std::chrono::seconds grace_of(const Plan& plan, const ObservedContainer& seen) {
 std::map<std::string, int64_t> replicas_to_add(
     const Plan& plan, const ObservedState& observed,
     const std::map<std::string, const ObservedContainer*>& existing) {
+  // Per group: its containers that exist, and those the plan requires that
+  // do not (the autoscaler's launches), which are made anyway.
   std::map<std::string, int64_t> have;
+  std::map<std::string, int64_t> required;
   for (const PlannedContainer& c : plan.containers) {
-    if (c.optional && existing.count(c.name) != 0) {
+    if (plan.scaling.count(c.group) == 0) {
+      continue;
+    }
+    if (existing.count(c.name) != 0) {
       ++have[c.group];
+    } else if (!c.optional) {
+      ++required[c.group];
     }
   }
   std::map<std::string, int64_t> add;
   for (const auto& [group, scaling] : plan.scaling) {
     int64_t want = observed.containers.empty() ? scaling.start
                                                : std::max(have[group], scaling.min);
-    add[group] = std::max<int64_t>(want - have[group], 0);
+    add[group] = std::max<int64_t>(want - have[group] - required[group], 0);
   }
   return add;
 }

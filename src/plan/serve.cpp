@@ -68,7 +68,7 @@ std::vector<NodeShape> node_shapes(const ClusterSpec& spec) {
   std::vector<NodeShape> shapes = {shape_of(spec, spec.head.node, spec.head.where, "head", 1)};
   for (const WorkerGroupSpec& group : spec.workers) {
     shapes.push_back(
-        shape_of(spec, group.node, group.where, group.group.value, group.replicas.value));
+        shape_of(spec, group.node, group.where, group.group.value, group.planned_replicas()));
   }
   return shapes;
 }

@@ -65,7 +65,7 @@ project() {  # lib.sh's, with the head's port for the helpers above in bash -c
 
 # start_controller FILE: `raylaunch autoscale` in the background, its lines in ctl.log.
 start_controller() {
-  "$RAYLAUNCH" autoscale -f "$1" --progress plain >ctl.log 2>&1 &
+  "$RAYLAUNCH" autoscale -f "$1" --progress plain --log-level info >ctl.log 2>&1 &
   CTL=$!
 }
 stop_controller() {
@@ -189,11 +189,12 @@ faults)
   docker restart "$P-head" >/dev/null
   # Its GCS starts afresh (counters, session); two jobs of 2 CPUs then need
   # the worker that rejoined and one more, which the controller launches.
-  poll 30 "the restarted head takes a job" "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after1-$P" --entrypoint-num-cpus 2 -- sleep 3
-  "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after2-$P" --entrypoint-num-cpus 2 -- sleep 3 >/dev/null
+  poll 30 "the restarted head takes a job" "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after1-$P" --entrypoint-num-cpus 2 -- sleep 8
+  "$RAYLAUNCH" submit -f a.yml --no-wait --submission-id "after2-$P" --entrypoint-num-cpus 2 -- sleep 8 >/dev/null
   poll 60 "both jobs succeed after the restart" bash -c "[[ \"\$(job_states)\" == \$'SUCCEEDED\nSUCCEEDED' ]]"
   check "the controller still runs after the head restarted" 0 "$(kill -0 "$CTL"; echo $?)"
-  check "it launched a second worker for them" 1 "$(grep -c 'launch 1 x cpu (replica 2): pending 1 x {"CPU": 2}' ctl.log)"
+
+  check "it launched a second worker for them" 1 "$(grep -cE 'launch 1 x cpu \(replica 2\): pending [12] x \{"CPU": 2\}' ctl.log)"
   stop_controller
   # SIGTERM while a round creates containers.
   for i in 1 2 3; do
@@ -243,6 +244,50 @@ run)
   check "the job's log" "on a worker" "$(tail -1 out)"
   check "the controller launched its worker" 1 "$(grep -c "launch 1 x cpu (replica 1): pending 1 x {\"CPU\": 2}" err)"
   check "run removed the cluster" "" "$(containers_of "$P")"
+  ;;
+
+serve)
+  # Seed 004 on its own: a Serve deployment whose replica asks a resource
+  # only an autoscaled group (min_replicas 0) has is pending demand in Ray;
+  # the controller brings up a worker of that group, and the app turns RUNNING
+  # (issue 21 with issue 20).
+  project serve
+  serve_port=$(free_ports 1)
+  cat >a.yml <<EOF
+name: $P
+image: $STANDIN_IMAGE
+autoscale:
+  interval: 1s
+head:
+  num_cpus: 0
+  ports: {gcs: $GCS, dashboard: $DASHBOARD, client: $CLIENT, serve: $serve_port}
+workers:
+  - group: accel
+    num_cpus: 1
+    resources: {accel: 1}
+    min_replicas: 0
+    max_replicas: 2
+    idle_timeout: 5s
+serve:
+  applications:
+    - name: echo
+      route_prefix: /echo
+      import_path: standin_echo:app
+      deployments:
+        - name: Echo
+          num_replicas: 1
+          ray_actor_options: {num_cpus: 1, resources: {accel: 1}}
+EOF
+  start_controller a.yml
+  "$RAYLAUNCH" up -f a.yml --progress plain --timeout 90 >up.out 2>up.err
+  code=$?
+  check "up --wait returns 0 once the app runs" 0 "$code"
+  [[ $code == 0 ]] || cat up.err
+  check "the controller launched one accel worker for the replica" 1 \
+    "$(grep -c 'launch 1 x accel (replica 1): pending 1 x {"CPU": 1, "accel": 1}' ctl.log)"
+  check "the route answers" echo "$(python3 -c 'import sys,urllib.request as u; print(u.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$serve_port/echo")"
+  check "one worker, of that group" "$P-accel-1" "$(workers_of "$P")"
+  stop_controller
   ;;
 
 *)

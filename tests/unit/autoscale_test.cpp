@@ -264,6 +264,36 @@ TEST(AutoscaleReconcile, UpStartsReplicasThenKeepsWhatRuns) {
             "keep demo-cpu-2 (running)\n"
             "keep demo-cpu-3 (running)\n");
   EXPECT_EQ(in_play(plan, reconcile(plan, observed)).containers.size(), 3u);
+  // The autoscaler asks for replica 1 back: exactly that one is made.
+  for (PlannedContainer& c : plan.containers) {
+    c.optional = c.optional && c.name != "demo-cpu-1";
+  }
+  EXPECT_EQ(actions_to_text(reconcile(plan, observed)),
+            "keep demo-head (running)\n"
+            "create demo-cpu-1 (missing)\n"
+            "keep demo-cpu-2 (running)\n"
+            "keep demo-cpu-3 (running)\n");
+}
+
+TEST(AutoscaleReconcile, ALaunchToKeepMinIsTheOnlyOneMade) {
+  Plan plan = test::plan_text(
+      "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 1\n"
+      "    min_replicas: 1\n    max_replicas: 3\n");
+  ObservedState observed;
+  observed.network_ids[""] = "net-1";
+  ObservedContainer head;
+  head.id = "id-head";
+  head.name = "demo-head";
+  head.state = "running";
+  head.role = "head";
+  head.group = "head";
+  head.replica = 1;
+  head.config_hash = plan.containers.front().config_hash;
+  observed.containers.push_back(head);
+  plan.containers[1].optional = false;  // the autoscaler launches replica 1
+  EXPECT_EQ(actions_to_text(reconcile(plan, observed)),
+            "keep demo-head (running)\n"
+            "create demo-cpu-1 (missing)\n");
 }
 
 }  // namespace

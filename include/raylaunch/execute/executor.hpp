@@ -40,6 +40,10 @@ struct UpOptions {
   /// The spec's path as given (-f), for the next steps of a cluster across
   /// hosts; "" for raylaunch.yml in the current folder.
   std::string spec_file = {};
+  /// Called once the containers are made, before waiting for Ray (`up` of an
+  /// autoscaled cluster lets go of the project lock there: its Serve apps
+  /// may wait for workers the autoscaler makes).
+  std::function<void()> after_apply = {};
 };
 
 struct DownOptions {

@@ -35,7 +35,7 @@ ResourceShape serve_replica_shape(const ServeDeploymentSpec& deployment);
 /// is missing: it is not checked.
 struct NodeShape {
   std::string group;  // "head" for the head
-  int64_t replicas = 1;
+  int64_t replicas = 1;  // an autoscaled group's max_replicas: what it can grow to
   ResourceShape offers;
   std::vector<std::string> unknown;  // CPU and/or memory when Ray counts them
 };
