@@ -479,7 +479,7 @@ shipstall)
     " Image $STANDIN_IMAGE to b  Shipping
  Image $STANDIN_IMAGE to b  Interrupted
 raylaunch: interrupted by SIGTERM: 0 of 2 planned containers are running; run \`raylaunch up\` to converge, or \`raylaunch down\`" \
-    "$(sed -E 's/  [0-9]+\.[0-9]s$//' err)"
+    "$(sed -E 's/  [0-9]+\.[0-9]s$//' err | grep -vE '  Shipping  [0-9]+ MiB$')"
   check "no docker save or load of this run is left" "" \
     "$(ps -eo args | grep -F -e "$WORK/stall.sock" -e "save $STANDIN_IMAGE" | grep -v -e grep -e stuck_endpoint)"
   kill "${STUCK[-1]}"
@@ -522,7 +522,8 @@ reship)
   check "up says b has the older image and ships the new one" \
     "host \"b\" has image $tag as ${old:7:12}, this machine as ${new:7:12}: shipping this machine's
  Image $tag to b  Shipping
- Image $tag to b  Shipped" "$(grep -E "^host \"b\" has|Image $tag to b" err | sed -E 's/  [0-9]+\.[0-9]s$//')"
+ Image $tag to b  Shipped" "$(grep -E "^host \"b\" has|Image $tag to b" err | sed -E 's/  [0-9]+\.[0-9]s$//' |
+      grep -vE '  Shipping  [0-9]+ MiB$')"
   check "b has the new image under the tag" "$new" "$(docker -H "$E2" image inspect -f '{{.Id}}' "$tag")"
   check "b's node runs the new image" "$new" "$(docker -H "$E2" inspect -f '{{.Image}}' "$p-cpu-1")"
   check "the head here runs the new image too" "$new" "$(docker inspect -f '{{.Image}}' "$p-head")"
