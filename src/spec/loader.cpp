@@ -3,13 +3,7 @@
 // every mistake is caught here, before a container exists. The YAML itself is
 // read by yaml_reader.cpp, each value by value_reader.cpp, each section by
 // sections.cpp and node_fields.cpp; the keys are declared in keys.cpp.
-#include <raylaunch/spec/loader.hpp>
-
 #include <fmt/format.h>
-
-#include "sections.hpp"
-#include "value_reader.hpp"
-#include "yaml_reader.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -21,8 +15,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <raylaunch/spec/loader.hpp>
 #include <regex>
 #include <sstream>
+#include <utility>
+
+#include "sections.hpp"
+#include "value_reader.hpp"
+#include "yaml_reader.hpp"
 
 namespace raylaunch {
 
@@ -80,43 +81,52 @@ void load_sections(const ValueReader& reader, const YamlNode& root, ClusterSpec&
   }
 }
 
+// The first of `keys` that the env of one of `nodes` sets, where it does.
+std::optional<std::pair<const char*, SourceLocation>> env_setting(
+    const std::vector<const NodeSpec*>& nodes, std::initializer_list<const char*> keys) {
+  for (const NodeSpec* node : nodes) {
+    for (const char* key : keys) {
+      if (auto found = node->env.find(key); found != node->env.end()) {
+        return std::pair{key, found->second.where};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The node settings a check walks: defaults, the head unless left out, each group.
+std::vector<const NodeSpec*> node_specs(const ClusterSpec& spec, bool with_head) {
+  std::vector<const NodeSpec*> nodes = {&spec.defaults};
+  if (with_head) {
+    nodes.push_back(&spec.head.node);
+  }
+  for (const WorkerGroupSpec& group : spec.workers) {
+    nodes.push_back(&group.node);
+  }
+  return nodes;
+}
+
 // With auth: raylaunch sets RAY_AUTH_MODE and RAY_AUTH_TOKEN on every node;
 // a node's env setting them too would be a second, conflicting source.
 void check_auth_env(const ClusterSpec& spec) {
   if (!spec.auth.token) {
     return;
   }
-  std::vector<const NodeSpec*> nodes = {&spec.defaults, &spec.head.node};
-  for (const WorkerGroupSpec& group : spec.workers) {
-    nodes.push_back(&group.node);
-  }
-  for (const NodeSpec* node : nodes) {
-    for (const char* key : {"RAY_AUTH_MODE", "RAY_AUTH_TOKEN"}) {
-      if (auto found = node->env.find(key); found != node->env.end()) {
-        throw SpecError(fmt::format("env {} is set by auth:", key),
-                        "leave it out; auth: {mode: token} sets it on every node",
-                        found->second.where);
-      }
-    }
+  if (auto set = env_setting(node_specs(spec, true), {"RAY_AUTH_MODE", "RAY_AUTH_TOKEN"})) {
+    throw SpecError(fmt::format("env {} is set by auth:", set->first),
+                    "leave it out; auth: {mode: token} sets it on every node", set->second);
   }
 }
 
 // Every worker gets RAY_CLOUD_INSTANCE_ID (its container's name) and
 // RAY_NODE_TYPE_NAME (its group), how the autoscaler knows Ray's nodes.
 void check_identity_env(const ClusterSpec& spec) {
-  std::vector<const NodeSpec*> nodes = {&spec.defaults};
-  for (const WorkerGroupSpec& group : spec.workers) {
-    nodes.push_back(&group.node);
-  }
-  for (const NodeSpec* node : nodes) {
-    for (const char* key : {"RAY_CLOUD_INSTANCE_ID", "RAY_NODE_TYPE_NAME"}) {
-      if (auto found = node->env.find(key); found != node->env.end()) {
-        throw SpecError(fmt::format("env {} is set by raylaunch on every worker", key),
-                        "leave it out; it is the container's name (RAY_CLOUD_INSTANCE_ID) or "
-                        "its group (RAY_NODE_TYPE_NAME), as KubeRay sets them",
-                        found->second.where);
-      }
-    }
+  if (auto set =
+          env_setting(node_specs(spec, false), {"RAY_CLOUD_INSTANCE_ID", "RAY_NODE_TYPE_NAME"})) {
+    throw SpecError(fmt::format("env {} is set by raylaunch on every worker", set->first),
+                    "leave it out; it is the container's name (RAY_CLOUD_INSTANCE_ID) or "
+                    "its group (RAY_NODE_TYPE_NAME), as KubeRay sets them",
+                    set->second);
   }
 }
 

@@ -137,7 +137,7 @@ TEST(AutoscaleDecide, UpscalingSpeedLimitsOneRound) {
 }
 
 TEST(AutoscaleDecide, DrainsIdleWorkersAboveMinHighestFirst) {
-  Plan plan = test::plan_text(std::string(k_spec) + "");
+  Plan plan = test::plan_text(k_spec);
   plan.scaling["cpu"].min = 1;
   ScaleInput input = empty_cluster();
   ResourceShape two = {{"CPU", 2}};
