@@ -78,7 +78,7 @@ bool Round::launch(Group& g, bool bypass_rate, const std::string& why) {
   if (!bypass_rate) {
     --g.rate_left;
   }
-  std::string name = fmt::format("{}-{}-{}", m_in.plan->project, g.name, replica);
+  std::string name = worker_name(m_in.plan->project, g.name, replica);
   m_bins.push_back(new_bin(name, g));
   auto at = std::find_if(m_out.launches.begin(), m_out.launches.end(),
                          [&](const ScaleLaunch& l) { return l.group == g.name; });
@@ -105,7 +105,7 @@ int Round::free_replica(const Group& g) const {
 }
 
 std::string Round::host_of(const std::string& group, int replica) const {
-  std::string name = fmt::format("{}-{}-{}", m_in.plan->project, group, replica);
+  std::string name = worker_name(m_in.plan->project, group, replica);
   for (const PlannedContainer& c : m_in.plan->containers) {
     if (c.name == name) {
       return c.host;

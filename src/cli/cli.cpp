@@ -1,23 +1,25 @@
 // Parses the command line (defined in command_line.cpp) and calls the
 // command, and is the one place that catches Error and picks exit codes.
 // Parse errors are told in parse_errors.cpp.
-#include <fmt/format.h>
+#include <raylaunch/cli/cli.hpp>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <csignal>
-#include <iostream>
-#include <optional>
+#include <fmt/format.h>
+
 #include <raylaunch/base/log.hpp>
-#include <raylaunch/cli/cli.hpp>
-#include <string_view>
-#include <utility>
-#include <vector>
 
 #include "command_line.hpp"
 #include "parse_errors.hpp"
 #include "stdout_check.hpp"
 #include "tools.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace raylaunch {
 
@@ -124,8 +126,8 @@ void diagnostics_as_asked(int argc, char** argv, const std::string& command) {
     if (arg == "--") {
       return;
     }
-    if (arg == "--progress=json" ||
-        (arg == "--progress" && i + 1 < argc && std::string_view(argv[i + 1]) == "json")) {
+    if (arg == "--progress=json" || (arg == "--progress" && i + 1 < argc &&
+                                     std::string_view(argv[i + 1]) == "json")) {
       json_diagnostics(command.empty() ? "raylaunch" : "raylaunch " + command);
       return;
     }

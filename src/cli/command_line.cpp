@@ -4,10 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "option_values.hpp"
+
 #include <cstdint>
 #include <string>
-
-#include "option_values.hpp"
+#include <string_view>
 
 namespace raylaunch::cli {
 
@@ -153,9 +154,8 @@ CLI::App* define_exec(CLI::App& app, Options& o) {
                  "No tty, even on a terminal (the default only when stdin and stdout are one)");
   exec->add_flag("-i,--interactive", o.exec.interactive,
                  "Pass stdin on (always done, as with docker compose exec)");
-  exec->add_option("-e,--env", o.exec.env,
-                   "KEY=VALUE (or KEY, from here) in the command's "
-                   "environment; repeatable")
+  exec->add_option("-e,--env", o.exec.env, "KEY=VALUE (or KEY, from here) in the command's "
+                                           "environment; repeatable")
       ->allow_extra_args(false)
       ->check(CLI::Validator(
           [](std::string& value) {
@@ -290,9 +290,8 @@ void define_serve(CLI::App& app, Options& o) {
   status->add_flag("--json", o.serve.json, "Print JSON");
   with_example(*status, "raylaunch serve status -f cluster.yml");
   CLI::App* shutdown = subcommand(*serve, o, "shutdown", "Shut Serve down, every app with it");
-  shutdown
-      ->add_option("--timeout", o.serve.shutdown_timeout,
-                   "Seconds to wait for Serve to stop (default 60)")
+  shutdown->add_option("--timeout", o.serve.shutdown_timeout,
+                       "Seconds to wait for Serve to stop (default 60)")
       ->check(whole_number(1, k_max_seconds));
   with_example(*shutdown, "raylaunch serve shutdown -f cluster.yml");
   for (CLI::App* action : {deploy, status, shutdown}) {
@@ -304,9 +303,9 @@ void define_serve(CLI::App& app, Options& o) {
 
 Commands define_commands(CLI::App& app, Options& o) {
   add_globals(app, o, true);
-  Commands commands{define_config(app, o),   define_up(app, o),   define_down(app, o),
-                    define_status(app, o),   define_logs(app, o), define_exec(app, o),
-                    define_submit(app, o),   define_job(app, o),  define_run(app, o),
+  Commands commands{define_config(app, o), define_up(app, o),     define_down(app, o),
+                    define_status(app, o), define_logs(app, o),   define_exec(app, o),
+                    define_submit(app, o), define_job(app, o),    define_run(app, o),
                     define_autoscale(app, o)};
   define_export(app, o);
   define_serve(app, o);

@@ -182,8 +182,7 @@ RoundOutcome Autoscaler::round() {
   m_memory = outcome.decision.memory;
   for (const ScaleLaunch& launch : outcome.decision.launches) {
     for (int replica : launch.replicas) {
-      m_memory.unregistered_since[fmt::format("{}-{}-{}", m_plan.project, launch.group,
-                                              replica)] = input.now;
+      m_memory.unregistered_since[worker_name(m_plan.project, launch.group, replica)] = input.now;
     }
   }
   std::set<std::string> said;
@@ -252,7 +251,7 @@ void Autoscaler::act(const ScaleDecision& decision, RoundOutcome& outcome) {
   std::set<std::string> add;
   for (const ScaleLaunch& launch : decision.launches) {
     for (int replica : launch.replicas) {
-      add.insert(fmt::format("{}-{}-{}", m_plan.project, launch.group, replica));
+      add.insert(worker_name(m_plan.project, launch.group, replica));
     }
   }
   if (add.empty() && remove.empty()) {

@@ -241,7 +241,7 @@ class Planner {
     c.group = group;
     c.replica = replica;
     c.name = is_head ? plan.project + "-head"
-                     : fmt::format("{}-{}-{}", plan.project, group, replica);
+                     : worker_name(plan.project, group, replica);
     c.image = node.image;
     c.pull = node.pull;
     c.memory = node.memory;
@@ -335,6 +335,10 @@ std::string pull_to_string(PullPolicy pull) {
       return "missing";
   }
   return "missing";
+}
+
+std::string worker_name(const std::string& project, const std::string& group, int replica) {
+  return fmt::format("{}-{}-{}", project, group, replica);
 }
 
 Plan plan_cluster(const ClusterSpec& spec) {

@@ -3,7 +3,13 @@
 // every mistake is caught here, before a container exists. The YAML itself is
 // read by yaml_reader.cpp, each value by value_reader.cpp, each section by
 // sections.cpp and node_fields.cpp; the keys are declared in keys.cpp.
+#include <raylaunch/spec/loader.hpp>
+
 #include <fmt/format.h>
+
+#include "sections.hpp"
+#include "value_reader.hpp"
+#include "yaml_reader.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -16,14 +22,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <raylaunch/spec/loader.hpp>
 #include <regex>
 #include <sstream>
 #include <utility>
-
-#include "sections.hpp"
-#include "value_reader.hpp"
-#include "yaml_reader.hpp"
 
 namespace raylaunch {
 

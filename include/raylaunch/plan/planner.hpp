@@ -130,6 +130,9 @@ struct Plan {
 /// small, two nodes on one host port, a node without an image).
 Plan plan_cluster(const ClusterSpec& spec);
 
+/// A worker replica's container name, `<project>-<group>-<replica>`: also
+/// its RAY_CLOUD_INSTANCE_ID, how the autoscaler finds it in Ray.
+std::string worker_name(const std::string& project, const std::string& group, int replica);
 
 /// `restart` as Docker writes it: no, always, on-failure[:N], unless-stopped.
 std::string restart_to_string(const RestartPolicy& restart);
