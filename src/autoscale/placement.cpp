@@ -149,27 +149,32 @@ Bin* Round::best_bin(const ResourceShape& request, const std::string& avoid,
   return best;
 }
 
-// Places one request: on a bin with room, else on a new replica of the
-// best group. Returns what stopped it, "" when placed.
-std::string Round::place(const ResourceShape& request, const std::string& why) {
-  if (Bin* bin = best_bin(request)) {
-    take(bin->free, request);
-    bin->used = true;
-    return "";
-  }
+Placement Round::launch_for(const ResourceShape& request, const std::string& why, Bin*& bin) {
   std::vector<Group*> candidates = groups_for(request);
   if (candidates.empty()) {
-    return "infeasible";
+    return {Placement::Kind::infeasible, ""};
   }
   for (Group* g : candidates) {
     if (launch(*g, false, why)) {
-      Bin& bin = m_bins.back();
-      take(bin.free, request);
-      bin.used = true;
-      return "";
+      bin = &m_bins.back();
+      return {};
     }
   }
-  return fmt::format("waiting: {}", limit_of(*candidates.front()));
+  return {Placement::Kind::waiting, limit_of(*candidates.front())};
+}
+
+// Places one request: on a bin with room, else on a new replica of the
+// best group.
+Placement Round::place(const ResourceShape& request, const std::string& why) {
+  Bin* bin = best_bin(request);
+  if (bin == nullptr) {
+    if (Placement got = launch_for(request, why, bin); got.kind != Placement::Kind::placed) {
+      return got;
+    }
+  }
+  take(bin->free, request);
+  bin->used = true;
+  return {};
 }
 
 std::string Round::limit_of(const Group& g) const {
@@ -187,13 +192,13 @@ std::string Round::limit_of(const Group& g) const {
 }
 
 void Round::note(const std::string& what, const ResourceShape& shape, int64_t count,
-          const std::string& outcome) {
+                 const Placement& outcome) {
   std::string line = fmt::format("{} x {}{}", count, shape_text(shape),
                                  what.empty() ? "" : " " + what);
-  if (outcome == "infeasible") {
+  if (outcome.kind == Placement::Kind::infeasible) {
     m_out.infeasible.push_back(line + ": no worker group's replica can hold it");
-  } else if (!outcome.empty()) {
-    m_out.waiting.push_back(line + ": " + outcome.substr(9));
+  } else if (outcome.kind == Placement::Kind::waiting) {
+    m_out.waiting.push_back(line + ": " + outcome.limit);
   }
 }
 
@@ -210,10 +215,10 @@ void Round::place_constraint() {
     m_out.pending.push_back(fmt::format("{} x {} (request_resources)", d.count,
                                         shape_text(d.shape)));
     int64_t unplaced = 0;
-    std::string outcome;
+    Placement outcome;
     for (int64_t i = 0; i < std::min(d.count, k_max_requests); ++i) {
-      std::string got = place(d.shape, "request_resources asks for more than the cluster has");
-      if (!got.empty()) {
+      Placement got = place(d.shape, "request_resources asks for more than the cluster has");
+      if (got.kind != Placement::Kind::placed) {
         ++unplaced;
         outcome = got;
       }
@@ -245,21 +250,21 @@ void Round::place_gangs() {
     std::vector<ScaleLaunch> launches = m_out.launches;
     std::map<std::string, std::set<int>> taken = m_taken;
     std::vector<Group> groups = m_groups;
-    std::string outcome = place_gang(gang, what);
-    if (!outcome.empty()) {
+    Placement outcome = place_gang(gang, what);
+    if (outcome.kind != Placement::Kind::placed) {
       m_bins = std::move(before);  // all or nothing: launch none of it
       m_out.launches = std::move(launches);
       m_taken = std::move(taken);
       m_groups = std::move(groups);
-      std::string line = what + (outcome == "infeasible"
-                                     ? ": a bundle no worker group's replica can hold"
-                                     : ": " + outcome.substr(9));
-      (outcome == "infeasible" ? m_out.infeasible : m_out.waiting).push_back(line);
+      bool infeasible = outcome.kind == Placement::Kind::infeasible;
+      std::string line = what + (infeasible ? ": a bundle no worker group's replica can hold"
+                                            : ": " + outcome.limit);
+      (infeasible ? m_out.infeasible : m_out.waiting).push_back(line);
     }
   }
 }
 
-std::string Round::place_gang(const GangDemand& gang, const std::string& why) {
+Placement Round::place_gang(const GangDemand& gang, const std::string& why) {
   if (gang.strategy == GangDemand::Strategy::strict_pack) {
     ResourceShape all;
     for (const ResourceShape& bundle : gang.bundles) {
@@ -271,37 +276,25 @@ std::string Round::place_gang(const GangDemand& gang, const std::string& why) {
   }
   if (gang.strategy != GangDemand::Strategy::strict_spread) {
     for (const ResourceShape& bundle : gang.bundles) {
-      if (std::string got = place(bundle, why); !got.empty()) {
+      if (Placement got = place(bundle, why); got.kind != Placement::Kind::placed) {
         return got;
       }
     }
-    return "";
+    return {};
   }
   std::set<Bin*> used;
   for (const ResourceShape& bundle : gang.bundles) {
     Bin* bin = best_bin(bundle, gang.label, used);
     if (bin == nullptr) {
-      std::vector<Group*> candidates = groups_for(bundle);
-      if (candidates.empty()) {
-        return "infeasible";
+      if (Placement got = launch_for(bundle, why, bin); got.kind != Placement::Kind::placed) {
+        return got;
       }
-      bool launched = false;
-      for (Group* g : candidates) {
-        if (launch(*g, false, why)) {
-          launched = true;
-          break;
-        }
-      }
-      if (!launched) {
-        return fmt::format("waiting: {}", limit_of(*candidates.front()));
-      }
-      bin = &m_bins.back();
     }
     take(bin->free, bundle);
     bin->used = true;
     used.insert(bin);
   }
-  return "";
+  return {};
 }
 
 // Tasks, actors, job drivers, Serve replicas: the largest first.
@@ -325,11 +318,11 @@ void Round::place_requests() {
   int64_t budget = k_max_requests;
   for (const ResourceDemand* d : demand) {
     int64_t unplaced = 0;
-    std::string outcome;
+    Placement outcome;
     std::string why = fmt::format("pending {} x {}", d->count, shape_text(d->shape));
     for (int64_t i = 0; i < d->count && budget > 0; ++i, --budget) {
-      std::string got = place(d->shape, why);
-      if (!got.empty()) {
+      Placement got = place(d->shape, why);
+      if (got.kind != Placement::Kind::placed) {
         ++unplaced;
         outcome = got;
       }

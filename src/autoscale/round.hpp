@@ -32,6 +32,14 @@ struct Bin {
   bool used = false;             // demand was packed onto it this round
 };
 
+// What became of one request or placement group this round: placed, held
+// back by a limit (its words in `limit`), or more than any replica holds.
+struct Placement {
+  enum class Kind { placed, waiting, infeasible };
+  Kind kind = Kind::placed;
+  std::string limit;
+};
+
 struct Group {
   std::string name;
   PlannedScaling bounds;
@@ -75,17 +83,20 @@ class Round {
   // placement group whose bundles must be on other nodes.
   Bin* best_bin(const ResourceShape& request, const std::string& avoid = {},
                 const std::set<Bin*>& taken = {});
+  // A new replica of the best group that may still launch one, for
+  // `request`; its bin in `bin` when placed.
+  Placement launch_for(const ResourceShape& request, const std::string& why, Bin*& bin);
   // Places one request: on a bin with room, else on a new replica of the
-  // best group. Returns what stopped it, "" when placed.
-  std::string place(const ResourceShape& request, const std::string& why);
+  // best group.
+  Placement place(const ResourceShape& request, const std::string& why);
   std::string limit_of(const Group& g) const;
   void note(const std::string& what, const ResourceShape& shape, int64_t count,
-            const std::string& outcome);
+            const Placement& outcome);
   // request_resources: the cluster's total, as if empty, must hold it.
   void place_constraint();
   // Placement groups: every bundle or none.
   void place_gangs();
-  std::string place_gang(const GangDemand& gang, const std::string& why);
+  Placement place_gang(const GangDemand& gang, const std::string& why);
   // Tasks, actors, job drivers, Serve replicas: the largest first.
   void place_requests();
   // Nodes Ray reports IDLE past their group's idle_timeout, above min, never
