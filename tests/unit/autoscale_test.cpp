@@ -127,6 +127,30 @@ TEST(AutoscaleDecide, NoGpuWorkerForWorkWithoutGpus) {
             "infeasible: 1 x {\"CPU\": 4}: no worker group's replica can hold it\n");
 }
 
+// request_resources is held against the cluster as if empty: a busy
+// worker counts toward it, and the new replica takes the pending request.
+TEST(AutoscaleDecide, RequestResourcesCountsBusyNodesAndLaunchesTheRest) {
+  Plan plan = test::plan_text(k_spec);
+  ScaleInput input = empty_cluster();
+  ResourceShape two = {{"CPU", 2}};
+  input.ray.nodes.push_back(node("demo-cpu-1", "cpu", RayNodeStatus::running, two, {}));
+  input.containers = {{"demo-cpu-1", "cpu", 1, true}};
+  input.ray.constraint = {{two, 2}};
+  input.ray.pending = {{two, 1}};
+  EXPECT_EQ(decided(plan, input),
+            "launch 1 x cpu (replica 2): request_resources asks for more than the cluster has\n");
+}
+
+TEST(AutoscaleDecide, RequestResourcesPastMaxWaits) {
+  Plan plan = test::plan_text(k_spec);
+  ScaleInput input = empty_cluster();
+  input.ray.constraint = {{{{"CPU", 2}}, 4}};
+  EXPECT_EQ(decided(plan, input),
+            "launch 3 x cpu (replica 1, 2, 3): request_resources asks for more than the cluster "
+            "has\n"
+            "waiting: 1 x {\"CPU\": 2} (request_resources): group cpu is at max_replicas 3\n");
+}
+
 TEST(AutoscaleDecide, UpscalingSpeedLimitsOneRound) {
   Plan plan = test::plan_text(k_two_groups);
   ScaleInput input = empty_cluster();
