@@ -15,7 +15,7 @@ namespace {
 using Kind = Action::Kind;
 
 // The project's network and volumes on each host that gets a node, in plan
-// order; `in_play` is whether a container will exist.
+// order; `made` holds the containers that will exist.
 void add_networks_and_volumes(const Plan& plan, const ObservedState& observed,
                               const std::set<const PlannedContainer*>& made,
                               std::vector<Action>& actions) {
@@ -191,8 +191,11 @@ std::vector<Action> reconcile(const Plan& plan, const ObservedState& observed,
         --to_add[c.group];
       }
       made.insert(&c);
-      actions.push_back({Kind::create, c.name, c.optional ? "below min_replicas" : "missing", &c,
-                         {}, c.host});
+      // On a new cluster an autoscaled replica is one of `replicas`, as
+      // missing as any other container; later only min_replicas adds one.
+      bool to_min = c.optional && !observed.containers.empty();
+      actions.push_back(
+          {Kind::create, c.name, to_min ? "below min_replicas" : "missing", &c, {}, c.host});
       continue;
     }
     made.insert(&c);

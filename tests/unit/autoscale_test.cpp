@@ -265,7 +265,7 @@ TEST(AutoscaleReconcile, UpStartsReplicasThenKeepsWhatRuns) {
   EXPECT_EQ(actions_to_text(reconcile(plan, {})),
             "create network demo_net (missing)\n"
             "create demo-head (missing)\n"
-            "create demo-cpu-1 (below min_replicas)\n");
+            "create demo-cpu-1 (missing)\n");
   // The autoscaler removed replica 1 and made 2 and 3: up keeps them.
   ObservedState observed;
   observed.network_ids[""] = "net-1";
@@ -288,6 +288,14 @@ TEST(AutoscaleReconcile, UpStartsReplicasThenKeepsWhatRuns) {
             "keep demo-cpu-2 (running)\n"
             "keep demo-cpu-3 (running)\n");
   EXPECT_EQ(in_play(plan, reconcile(plan, observed)).containers.size(), 3u);
+  // Only the head left (the autoscaler removed every worker): min_replicas
+  // brings one back, and says so.
+  ObservedState head_only = observed;
+  std::erase_if(head_only.containers,
+                [](const ObservedContainer& o) { return o.role == "worker"; });
+  EXPECT_EQ(actions_to_text(reconcile(plan, head_only)),
+            "keep demo-head (running)\n"
+            "create demo-cpu-1 (below min_replicas)\n");
   // The autoscaler asks for replica 1 back: exactly that one is made.
   for (PlannedContainer& c : plan.containers) {
     c.optional = c.optional && c.name != "demo-cpu-1";
