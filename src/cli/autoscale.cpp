@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "../engine/child.hpp"
@@ -67,10 +69,6 @@ int run_autoscale(const CommonOptions& common, const EngineOptions& engine,
   return 0;
 }
 
-}  // namespace raylaunch::cli
-
-namespace raylaunch::cli {
-
 namespace {
 
 // `raylaunch autoscale` as a child of `run`, its output on run's stderr
@@ -81,6 +79,7 @@ class ControllerBeside {
     char self[4096];
     ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (length <= 0) {
+      say_not_started(errno);
       return;
     }
     std::vector<std::string> argv = {std::string(self, static_cast<size_t>(length)),
@@ -99,6 +98,9 @@ class ControllerBeside {
     }
     int error = 0;
     m_pid = child::start(argv, {child::k_null, STDERR_FILENO, STDERR_FILENO}, {}, error);
+    if (m_pid <= 0) {
+      say_not_started(error);
+    }
   }
   ~ControllerBeside() {
     if (m_pid > 0) {
@@ -110,6 +112,16 @@ class ControllerBeside {
   ControllerBeside& operator=(const ControllerBeside&) = delete;
 
  private:
+  // Without it the job still runs, on the workers there are.
+  static void say_not_started(int error) {
+    print_diagnostic({Severity::warning,
+                      fmt::format("the autoscaler could not start beside the job: {}",
+                                  std::strerror(error)),
+                      "the autoscaled groups stay as they are; run `raylaunch autoscale` "
+                      "beside it by hand",
+                      {}});
+  }
+
   pid_t m_pid = -1;
 };
 
