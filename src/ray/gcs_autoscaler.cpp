@@ -29,15 +29,6 @@ std::string to_string(RayNodeStatus status) {
 
 namespace {
 
-std::string hex_of(const std::string& bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += fmt::format("{:02x}", c);
-  }
-  return out;
-}
-
 ResourceShape shape_of(const google::protobuf::Map<std::string, double>& map) {
   return ResourceShape(map.begin(), map.end());
 }
@@ -60,10 +51,8 @@ RayNodeStatus status_of(rpc::NodeStatus status) {
 GcsNode node_of(const rpc::NodeState& from) {
   GcsNode node;
   node.node_id = from.node_id();
-  node.node_id_hex = hex_of(from.node_id());
   node.instance_id = from.instance_id();
   node.type_name = from.ray_node_type_name();
-  node.ip = from.node_ip_address();
   node.status = status_of(from.status());
   node.idle_ms = from.idle_duration_ms();
   node.total = shape_of(from.total_resources());
@@ -74,7 +63,6 @@ GcsNode node_of(const rpc::NodeState& from) {
       node.placement_groups.push_back(label);
     }
   }
-  node.activity.assign(from.node_activity().begin(), from.node_activity().end());
   return node;
 }
 
@@ -147,7 +135,6 @@ std::optional<GcsState> GcsAutoscalerClient::state(std::string& error) {
   }
   const rpc::ClusterResourceState& from = reply.cluster_resource_state();
   GcsState state;
-  state.version = from.cluster_resource_state_version();
   state.session = from.cluster_session_name();
   for (const rpc::NodeState& node : from.node_states()) {
     state.nodes.push_back(node_of(node));

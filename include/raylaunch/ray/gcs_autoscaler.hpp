@@ -23,17 +23,14 @@ std::string to_string(RayNodeStatus status);
 
 struct GcsNode {
   std::string node_id;  // the 28 raw bytes Ray uses
-  std::string node_id_hex;
   std::string instance_id;  // RAY_CLOUD_INSTANCE_ID: raylaunch's container name
   std::string type_name;    // RAY_NODE_TYPE_NAME: the worker group
-  std::string ip;
   RayNodeStatus status = RayNodeStatus::unspecified;
   int64_t idle_ms = 0;
   ResourceShape total;
   ResourceShape available;
   /// `_PG_<hex>` for each placement group with bundles on the node.
   std::vector<std::string> placement_groups;
-  std::vector<std::string> activity;
   /// Whether it is the head (`node:__internal_head__` in its total).
   bool head = false;
 };
@@ -53,7 +50,6 @@ struct GangDemand {
 };
 
 struct GcsState {
-  int64_t version = 0;
   std::string session;
   std::vector<GcsNode> nodes;  // alive first, then dead
   std::vector<ResourceDemand> pending;
