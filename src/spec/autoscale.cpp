@@ -2,7 +2,6 @@
 // idle_timeout, and the top-level `autoscale:` section. What they mean at run
 // time is `raylaunch autoscale`'s (docs/autoscaling.md).
 #include <raylaunch/spec/keys.hpp>
-#include <raylaunch/spec/numbers.hpp>
 
 #include <fmt/format.h>
 
@@ -18,19 +17,8 @@ namespace {
 Located<int64_t> duration_ms_of(const ValueReader& reader, const YamlNode& node,
                                 const std::string& what, int64_t min_ms, int64_t max_ms,
                                 const std::string& example) {
-  std::string text = reader.string_of(node, what).value;
-  if (read_decimal(text, true)) {
-    reader.fail(node, fmt::format("{} needs a unit, got \"{}\"", what, text),
-                fmt::format("write {}s for seconds, or e.g. {}", text, example));
-  }
-  std::optional<double> seconds = read_duration(text);
-  if (!seconds) {
-    reader.fail(node,
-                fmt::format("{} must be a duration such as {}, got \"{}\"", what, example, text),
-                fmt::format("write numbers with the units h, m, s, ms or us, e.g. {}: {}", what,
-                            example));
-  }
-  auto ms = static_cast<int64_t>(std::llround(*seconds * 1000));
+  auto ms = static_cast<int64_t>(
+      std::llround(reader.duration_of(node, what, example, example) * 1000));
   auto says = [](int64_t v) {
     return v % 3600000 == 0 ? fmt::format("{}h", v / 3600000)
            : v % 1000 == 0  ? fmt::format("{}s", v / 1000)
@@ -39,7 +27,7 @@ Located<int64_t> duration_ms_of(const ValueReader& reader, const YamlNode& node,
   if (ms < min_ms || ms > max_ms) {
     reader.fail(node,
                 fmt::format("{} must be from {} to {}, got \"{}\"", what, says(min_ms),
-                            says(max_ms), text),
+                            says(max_ms), reader.string_of(node, what).value),
                 fmt::format("e.g. {}: {}", what, example));
   }
   return {ms, node.where};

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include <raylaunch/spec/numbers.hpp>
 #include <raylaunch/spec/ray_flags.hpp>
 
 #include <algorithm>
@@ -308,24 +307,14 @@ Located<PullPolicy> pull_of(const ValueReader& reader, const YamlNode& node) {
 
 // stop_grace_period: compose's duration, in whole seconds for `docker stop -t`.
 Located<int64_t> stop_grace_of(const ValueReader& reader, const YamlNode& node) {
-  std::string text = reader.string_of(node, "stop_grace_period").value;
-  if (read_decimal(text, true)) {
-    reader.fail(node, fmt::format("stop_grace_period needs a unit, got \"{}\"", text),
-                fmt::format("write {}s for seconds, or e.g. 1m30s", text));
-  }
-  std::optional<double> seconds = read_duration(text);
-  if (!seconds) {
+  double seconds = reader.duration_of(node, "stop_grace_period", "10s or 1m30s", "1m30s");
+  if (seconds > 3600) {
     reader.fail(node,
-                fmt::format("stop_grace_period must be a duration such as 10s or 1m30s, got "
-                            "\"{}\"",
-                            text),
-                "write numbers with the units h, m, s, ms or us, e.g. stop_grace_period: 1m30s");
-  }
-  if (*seconds > 3600) {
-    reader.fail(node, fmt::format("stop_grace_period must be at most 1h, got \"{}\"", text),
+                fmt::format("stop_grace_period must be at most 1h, got \"{}\"",
+                            reader.string_of(node, "stop_grace_period").value),
                 "it is how long a node may take to stop before Docker kills it");
   }
-  return {static_cast<int64_t>(std::ceil(*seconds)), node.where};
+  return {static_cast<int64_t>(std::ceil(seconds)), node.where};
 }
 
 }  // namespace

@@ -306,6 +306,22 @@ Located<int64_t> ValueReader::size_of(const YamlNode& node, const std::string& w
   return {static_cast<int64_t>(std::llround(*bytes)), node.where};
 }
 
+double ValueReader::duration_of(const YamlNode& node, const std::string& what,
+                                const std::string& such_as, const std::string& example) const {
+  std::string text = string_of(node, what).value;
+  if (read_decimal(text, true)) {
+    fail(node, fmt::format("{} needs a unit, got \"{}\"", what, text),
+         fmt::format("write {}s for seconds, or e.g. {}", text, example));
+  }
+  std::optional<double> seconds = read_duration(text);
+  if (!seconds) {
+    fail(node, fmt::format("{} must be a duration such as {}, got \"{}\"", what, such_as, text),
+         fmt::format("write numbers with the units h, m, s, ms or us, e.g. {}: {}", what,
+                     example));
+  }
+  return *seconds;
+}
+
 bool ValueReader::bool_of(const YamlNode& node, const std::string& what) const {
   std::string text = node.is_null() ? std::string() : text_of(node, what);
   if (text == "true" || text == "True" || text == "TRUE") {

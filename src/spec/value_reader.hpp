@@ -62,6 +62,10 @@ class ValueReader {
   /// Bytes, more than 0 (a larger minimum is the caller's to check).
   Located<int64_t> size_of(const YamlNode& node, const std::string& what,
                            const SpecKey& key) const;
+  /// A compose duration (1m30s, 500ms), in seconds; a bare number is refused
+  /// for want of a unit. `such_as` and `example` go in the messages.
+  double duration_of(const YamlNode& node, const std::string& what, const std::string& such_as,
+                     const std::string& example) const;
   bool bool_of(const YamlNode& node, const std::string& what) const;
   /// A mapping of strings; a key without a value maps to "".
   std::map<std::string, Located<std::string>> string_map_of(const YamlNode& node,
