@@ -97,8 +97,10 @@ std::string job_request_body(const JobRequest& request) {
   return body.dump();
 }
 
-std::optional<JobInfo> parse_job_info(const std::string& body, std::string& error) {
-  json doc = object_or_fail(body, error);
+namespace {
+
+// One job of the Jobs API, from its JSON (an answer, or an item of the list).
+std::optional<JobInfo> job_info_of(const json& doc, std::string& error) {
   if (!doc.is_object() || !doc.contains("status") || !doc["status"].is_string()) {
     if (error.empty()) {
       error = "the answer has no job status";
@@ -122,6 +124,12 @@ std::optional<JobInfo> parse_job_info(const std::string& body, std::string& erro
   return info;
 }
 
+}  // namespace
+
+std::optional<JobInfo> parse_job_info(const std::string& body, std::string& error) {
+  return job_info_of(object_or_fail(body, error), error);
+}
+
 std::optional<std::vector<JobInfo>> parse_job_list(const std::string& body, std::string& error) {
   json doc = json::parse(body, nullptr, false);
   if (!doc.is_array()) {
@@ -131,7 +139,7 @@ std::optional<std::vector<JobInfo>> parse_job_list(const std::string& body, std:
   std::vector<JobInfo> jobs;
   for (const json& item : doc) {
     std::string one_error;
-    if (std::optional<JobInfo> info = parse_job_info(item.dump(), one_error)) {
+    if (std::optional<JobInfo> info = job_info_of(item, one_error)) {
       jobs.push_back(std::move(*info));
     }
   }
