@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 project=bench$$-scale
 export RAYLAUNCH_LOCK_DIR=$work/locks
+ctl=""
 trap '"$raylaunch" down -p "$project" --progress plain >/dev/null 2>&1; kill "$ctl" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 read -r gcs dash client < <(python3 "$here/../tests/integration/ports.py" free 3)
@@ -44,13 +45,27 @@ node_alive() {
 print(any(n["node_name"] == sys.argv[1] and n["state"] == "ALIVE" for n in json.load(sys.stdin)["data"]["result"]["result"]))' "$1" | grep -q True
 }
 job_is() { [[ $(api "/api/jobs/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') == "$2" ]]; }
-wait_until() { while ! "$@" 2>/dev/null; do sleep 0.02; done; }
+# wait_until CMD...: polls every 20 ms; gives up after 120 s.
+wait_until() {
+  local deadline=$((SECONDS + 120))
+  while ! "$@" 2>/dev/null; do
+    ((SECONDS < deadline)) || { echo "bench: gave up waiting for: $*" >&2; exit 1; }
+    sleep 0.02
+  done
+}
+state=$RAYLAUNCH_LOCK_DIR/$project.autoscale.json
+# next_round: waits until the controller has written its state file again.
+next_round() {
+  local before
+  before=$(stat -c %.9Y "$state" 2>/dev/null || echo none)
+  wait_until bash -c '[[ $(stat -c %.9Y "$1" 2>/dev/null) != "$2" && -e $1 ]]' _ "$state" "$before"
+}
 gone() { [[ -z $(docker ps -aq --filter "name=^$1\$") ]]; }
 
 DOCKER_COUNT_LOG=$work/docker.log REAL_DOCKER=$(command -v docker) \
   "$raylaunch" autoscale -f a.yml --progress plain --docker "$here/docker-counting.sh" >ctl.log 2>&1 &
 ctl=$!
-sleep 6  # the controller's first round
+next_round  # the controller's first round
 echo "== 1-2. submission -> worker ALIVE -> job RUNNING; job end -> worker gone (interval 5 s, idle_timeout 5 s)"
 for i in $(seq 1 "$rounds"); do
   id=bench-$i-$$
@@ -71,7 +86,8 @@ print(int((b-a).total_seconds()*1000))')
   echo "round $i: ALIVE after $((t1 - t0)) ms, RUNNING after $((t2 - t0)) ms (container create->start $started ms); worker gone $((t4 - t3)) ms after the job ended"
 done
 echo "== 3. the controller over ${idle_seconds}s of an idle cluster"
-sleep 6
+next_round  # a whole round after the last worker went
+next_round
 : >"$work/docker.log"
 c0=$(awk '{print $14 + $15}' /proc/$ctl/stat)
 t0=$(ms)

@@ -37,6 +37,7 @@ project() {
   PROJECTS+=("$P")
   PORTS=$(free_ports 3)
   read -r GCS DASHBOARD CLIENT <<<"$PORTS"
+  export GCS DASHBOARD CLIENT  # for helpers that run under bash -c
 }
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
