@@ -44,6 +44,9 @@ void Round::read_groups() {
     if (g.shape.count("CPU") == 0) {
       g.shape["CPU"] = m_in.machine_cpus;
     }
+    if (g.shape.count("memory") == 0 && m_in.machine_memory > 0) {
+      g.shape["memory"] = m_in.machine_memory;
+    }
     auto after = m_in.memory.launch_after.find(name);
     g.backing_off = after != m_in.memory.launch_after.end() && m_in.now < after->second;
     m_groups.push_back(std::move(g));

@@ -170,6 +170,8 @@ RoundOutcome Autoscaler::round() {
   input.register_timeout = m_settings.register_timeout;
   input.idle_down = m_settings.idle_down;
   input.machine_cpus = std::max(1u, std::thread::hardware_concurrency());
+  input.machine_memory =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   input.unreachable_hosts = m_unreachable;
   if (m_settings.idle_down) {
     std::optional<Executor::JobsSummary> jobs = m_executor.jobs_summary(m_plan);

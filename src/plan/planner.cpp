@@ -48,6 +48,11 @@ std::map<std::string, double> shape_of(const ResolvedNode& node) {
   if (node.gpus > 0) {
     shape["GPU"] = static_cast<double>(node.gpus);
   }
+  if (node.memory) {
+    // Ray gives tasks less (the object store takes its share): an upper
+    // bound, so a request that may fit is launched for, not refused.
+    shape["memory"] = static_cast<double>(*node.memory);
+  }
   return shape;
 }
 

@@ -5,9 +5,8 @@
 #include <raylaunch/autoscale/decide.hpp>
 #include <raylaunch/plan/reconcile.hpp>
 
-#include <fmt/format.h>
-
 #include "support/load_helpers.hpp"
+#include "support/observed.hpp"
 
 namespace raylaunch {
 namespace {
@@ -43,14 +42,18 @@ GcsNode head() {
   return h;
 }
 
-std::string decided(const Plan& plan, const ScaleInput& base) {
-  ScaleInput input = base;
-  input.plan = &plan;
+std::string text_of(const ScaleDecision& decision) {
   std::string out;
-  for (const std::string& line : decide_scaling(input).lines()) {
+  for (const std::string& line : decision.lines()) {
     out += line + "\n";
   }
   return out;
+}
+
+std::string decided(const Plan& plan, const ScaleInput& base) {
+  ScaleInput input = base;
+  input.plan = &plan;
+  return text_of(decide_scaling(input));
 }
 
 ScaleInput empty_cluster() {
@@ -151,6 +154,24 @@ TEST(AutoscaleDecide, RequestResourcesPastMaxWaits) {
             "waiting: 1 x {\"CPU\": 2} (request_resources): group cpu is at max_replicas 3\n");
 }
 
+// Ray's memory resource (bytes) of a group with no replica yet: at most its
+// container's memory limit, else the machine's memory.
+TEST(AutoscaleDecide, MemoryRequestsAreHeldAgainstTheLimitOrTheMachine) {
+  Plan plan = test::plan_text(
+      "name: demo\nimage: ray:1\nhead:\n  num_cpus: 0\nworkers:\n"
+      "  - group: small\n    num_cpus: 2\n    memory: 4g\n    max_replicas: 2\n");
+  ScaleInput input = empty_cluster();
+  input.machine_memory = 64e9;
+  input.ray.pending = {{{{"CPU", 1}, {"memory", 2e9}}, 1}, {{{"memory", 8e9}}, 1}};
+  EXPECT_EQ(decided(plan, input),
+            "launch 1 x small (replica 1): pending 1 x {\"CPU\": 1, \"memory\": 2000000000}\n"
+            "infeasible: 1 x {\"memory\": 8000000000}: no worker group's replica can hold it\n");
+  Plan unlimited = test::plan_text(k_spec);
+  input.ray.pending = {{{{"memory", 8e9}}, 1}};
+  EXPECT_EQ(decided(unlimited, input),
+            "launch 1 x cpu (replica 1): pending 1 x {\"memory\": 8000000000}\n");
+}
+
 TEST(AutoscaleDecide, UpscalingSpeedLimitsOneRound) {
   Plan plan = test::plan_text(k_two_groups);
   ScaleInput input = empty_cluster();
@@ -206,11 +227,7 @@ TEST(AutoscaleDecide, AReplicaThatNeverJoinsIsReplacedWithBackoff) {
   input.ray.pending = {{{{"CPU", 2}}, 1}};
   input.plan = &plan;
   ScaleDecision decision = decide_scaling(input);
-  std::string out;
-  for (const std::string& line : decision.lines()) {
-    out += line + "\n";
-  }
-  EXPECT_EQ(out,
+  EXPECT_EQ(text_of(decision),
             "remove demo-cpu-1: it has not joined Ray in 200s; the group waits 10s before it "
             "launches again\n"
             "waiting: 1 x {\"CPU\": 2}: group cpu backs off after replicas that never joined "
@@ -273,15 +290,7 @@ TEST(AutoscaleReconcile, UpStartsReplicasThenKeepsWhatRuns) {
     if (c.replica == 1 && c.role == "worker") {
       continue;
     }
-    ObservedContainer o;
-    o.id = "id-" + c.name;
-    o.name = c.name;
-    o.state = "running";
-    o.role = c.role;
-    o.group = c.group;
-    o.replica = c.replica;
-    o.config_hash = c.config_hash;
-    observed.containers.push_back(o);
+    observed.containers.push_back(test::seen(c));
   }
   EXPECT_EQ(actions_to_text(reconcile(plan, observed)),
             "keep demo-head (running)\n"
@@ -313,15 +322,7 @@ TEST(AutoscaleReconcile, ALaunchToKeepMinIsTheOnlyOneMade) {
       "    min_replicas: 1\n    max_replicas: 3\n");
   ObservedState observed;
   observed.network_ids[""] = "net-1";
-  ObservedContainer head;
-  head.id = "id-head";
-  head.name = "demo-head";
-  head.state = "running";
-  head.role = "head";
-  head.group = "head";
-  head.replica = 1;
-  head.config_hash = plan.containers.front().config_hash;
-  observed.containers.push_back(head);
+  observed.containers.push_back(test::seen(plan.containers.front()));
   plan.containers[1].optional = false;  // the autoscaler launches replica 1
   EXPECT_EQ(actions_to_text(reconcile(plan, observed)),
             "keep demo-head (running)\n"

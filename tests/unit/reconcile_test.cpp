@@ -3,24 +3,14 @@
 #include <raylaunch/plan/reconcile.hpp>
 
 #include "support/load_helpers.hpp"
+#include "support/observed.hpp"
 
 namespace raylaunch {
 namespace {
 
-const char* k_spec = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 2\n";
+using test::seen;
 
-ObservedContainer seen(const PlannedContainer& c, const std::string& state = "running") {
-  ObservedContainer o;
-  o.id = "id-" + c.name;
-  o.name = c.name;
-  o.host = c.host;
-  o.state = state;
-  o.role = c.role;
-  o.group = c.group;
-  o.replica = c.replica;
-  o.config_hash = c.config_hash;
-  return o;
-}
+const char* k_spec = "name: demo\nimage: ray:1\nworkers:\n  - group: cpu\n    replicas: 2\n";
 
 // The project's network on the one engine, as `docker network ls` found it.
 ObservedState with_network() {

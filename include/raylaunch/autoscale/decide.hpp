@@ -55,6 +55,8 @@ struct ScaleInput {
   std::optional<std::chrono::milliseconds> idle_down;
   /// The CPUs a replica gets when the spec sets neither num_cpus nor cpus.
   double machine_cpus = 1;
+  /// The memory (bytes) a replica may have when the spec sets no limit.
+  double machine_memory = 0;
   /// Hosts whose engine did not answer: no replica is launched there.
   std::set<std::string> unreachable_hosts;
 };

@@ -81,8 +81,9 @@ struct PlannedScaling {
   int64_t start = 0;
   std::chrono::milliseconds idle_timeout{60000};
   /// What one replica gives Ray, as far as the spec says: CPU (num_cpus,
-  /// else the cpus limit rounded down, else unknown: absent), GPU, custom
-  /// resources. Ray's own report of a running replica is truer.
+  /// else the cpus limit rounded down, else unknown: absent), GPU, memory
+  /// in bytes (at most the container's memory limit; absent without one),
+  /// custom resources. Ray's own report of a running replica is truer.
   std::map<std::string, double> shape;
 };
 
