@@ -3,14 +3,16 @@
 // second `up` sends nothing), then watched until every app runs, and failed
 // at once when Serve says DEPLOY_FAILED. Serve shuts down through the same
 // API; no container is touched.
-#include <fmt/format.h>
+#include <raylaunch/execute/executor.hpp>
 
-#include <algorithm>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/base/log.hpp>
-#include <raylaunch/execute/executor.hpp>
 #include <raylaunch/ray/package.hpp>
+
+#include <algorithm>
 #include <thread>
 
 namespace raylaunch {

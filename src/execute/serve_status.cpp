@@ -1,10 +1,11 @@
 // Serve's apps and deployments as `status` and `serve status` show them.
+#include "serve_view.hpp"
+
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <raylaunch/execute/executor.hpp>
 
-#include "serve_view.hpp"
+#include <algorithm>
 
 namespace raylaunch {
 

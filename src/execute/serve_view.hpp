@@ -2,9 +2,11 @@
 
 // What `status` and `serve status` show of Serve (serve_status.cpp).
 
-#include <nlohmann/json.hpp>
-#include <ostream>
 #include <raylaunch/ray/serve.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
 #include <string>
 #include <vector>
 

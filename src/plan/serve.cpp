@@ -2,13 +2,15 @@
 // replica no node can hold stays STARTING for ever in Ray (Serve has no
 // timeout for it), so it is an error here; replicas that fit one by one but
 // not all at max_replicas are a warning.
+#include <raylaunch/plan/serve.hpp>
+
 #include <fmt/format.h>
+
+#include <raylaunch/plan/ray_start.hpp>
+#include <raylaunch/plan/resolve.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <raylaunch/plan/ray_start.hpp>
-#include <raylaunch/plan/resolve.hpp>
-#include <raylaunch/plan/serve.hpp>
 
 namespace raylaunch {
 

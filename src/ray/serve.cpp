@@ -1,11 +1,12 @@
 // Serve's answers read as Serve gives them (ServeInstanceDetails, schema.py),
 // and the one decision `up` makes about Serve: send the config or not.
+#include <raylaunch/ray/serve.hpp>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <raylaunch/ray/serve.hpp>
 #include <set>
 
 namespace raylaunch {

@@ -3,8 +3,9 @@
 // The makers of the key table's rows (keys.cpp, serve_keys.cpp): one row of
 // the table is one call.
 
-#include <optional>
 #include <raylaunch/spec/keys.hpp>
+
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>

@@ -4,16 +4,17 @@
 // mistake located in the file it is in.
 #include <fmt/format.h>
 
+#include "sections.hpp"
+#include "serve_values.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <raylaunch/spec/loader.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 
-#include "sections.hpp"
-#include "serve_values.hpp"
+#include <raylaunch/spec/loader.hpp>
 
 namespace raylaunch {
 

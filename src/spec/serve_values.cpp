@@ -5,10 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <raylaunch/spec/numbers.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <raylaunch/spec/numbers.hpp>
 #include <regex>
 
 namespace raylaunch {

@@ -4,10 +4,11 @@
 // table (serve_values.cpp).
 
 #include <nlohmann/json.hpp>
-#include <string>
 
 #include "value_reader.hpp"
 #include "yaml_reader.hpp"
+
+#include <string>
 
 namespace raylaunch {
 

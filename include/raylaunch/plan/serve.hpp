@@ -3,10 +3,11 @@
 // Serve in the plan: the config `up` deploys, and whether its replicas fit the
 // cluster's nodes (src/plan/serve.cpp). Pure.
 
-#include <map>
-#include <optional>
 #include <raylaunch/base/error.hpp>
 #include <raylaunch/spec/model.hpp>
+
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
